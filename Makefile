@@ -1,0 +1,42 @@
+# Shakedown: the commands a developer and CI use. `make help` lists them.
+SHELL := /usr/bin/env bash
+GO ?= go
+GOTESTFLAGS ?=
+STATICCHECK_VERSION ?= v0.8.2
+PKGS := ./...
+
+.PHONY: help test test-short lint bench images demo chaos nightly build clean tools
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+build: ## build every command into ./bin
+	$(GO) build -o bin/ ./cmd/...
+
+test: ## the whole test suite, with the race detector (needs `make images` for the docker backend)
+	$(GO) test -race -count=1 -timeout 15m $(GOTESTFLAGS) $(PKGS)
+
+test-short: ## unit tests only: no servers, no containers
+	$(GO) test -race -short -count=1 $(GOTESTFLAGS) $(PKGS)
+
+lint: tools ## go vet and staticcheck
+	$(GO) vet $(PKGS)
+	"$$($(GO) env GOPATH)/bin/staticcheck" $(PKGS)
+
+tools:
+	@test -x "$$($(GO) env GOPATH)/bin/staticcheck" || $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+
+bench: ## the resilience core against gobreaker, failsafe-go and go-resiliency (module ./bench), summarised by benchstat
+	./scripts/bench.sh
+
+images: ## build the local images (no registry needed): Postgres, Redis, mock Ollama
+	./scripts/images.sh
+
+demo: ## run one real scenario end to end and write its report
+	./scripts/demo.sh
+
+chaos: ## the whole scenario catalog at full length, with reports
+	./scripts/chaos.sh
+
+clean: ## remove build output and reports
+	rm -rf bin out reports
