@@ -1,0 +1,176 @@
+package record
+
+import "time"
+
+// Result is one request's outcome as the load generator saw it.
+type Result struct {
+	At       time.Time     // when the request was sent
+	Latency  time.Duration // until the response was read, or the error
+	Code     int           // HTTP status; 0 when there was no response
+	Error    bool          // a transport error, a timeout, or no response
+	Timeout  bool          // the request timed out (implies Error)
+	Degraded bool          // the response said it was degraded (X-Degraded: true)
+	BytesIn  uint64
+	BytesOut uint64
+}
+
+// Counts are request counts by outcome.
+type Counts struct {
+	Requests int64 `json:"requests"`
+	OK       int64 `json:"ok"`       // 1xx-3xx
+	Client   int64 `json:"client"`   // 4xx
+	Server   int64 `json:"server"`   // 5xx
+	Errors   int64 `json:"errors"`   // no response: transport errors and timeouts
+	Timeouts int64 `json:"timeouts"` // of Errors, those that timed out
+	Degraded int64 `json:"degraded"` // responses marked degraded (any status)
+	BytesIn  int64 `json:"bytes_in"`
+	BytesOut int64 `json:"bytes_out"`
+}
+
+func (c *Counts) add(r Result) {
+	c.Requests++
+	switch {
+	case r.Error || r.Code == 0:
+		c.Errors++
+		if r.Timeout {
+			c.Timeouts++
+		}
+	case r.Code >= 500:
+		c.Server++
+	case r.Code >= 400:
+		c.Client++
+	default:
+		c.OK++
+	}
+	if r.Degraded {
+		c.Degraded++
+	}
+	c.BytesIn += int64(r.BytesIn)
+	c.BytesOut += int64(r.BytesOut)
+}
+
+// Add adds o to c.
+func (c *Counts) Add(o Counts) {
+	c.Requests += o.Requests
+	c.OK += o.OK
+	c.Client += o.Client
+	c.Server += o.Server
+	c.Errors += o.Errors
+	c.Timeouts += o.Timeouts
+	c.Degraded += o.Degraded
+	c.BytesIn += o.BytesIn
+	c.BytesOut += o.BytesOut
+}
+
+// Good is the number of available answers: everything but 5xx and errors.
+func (c Counts) Good() int64 { return c.OK + c.Client }
+
+// Availability is Good over Requests, or 1 when there were no requests.
+func (c Counts) Availability() float64 {
+	if c.Requests == 0 {
+		return 1
+	}
+	return float64(c.Good()) / float64(c.Requests)
+}
+
+// ErrorRate is 1 - Availability.
+func (c Counts) ErrorRate() float64 {
+	if c.Requests == 0 {
+		return 0
+	}
+	return float64(c.Server+c.Errors) / float64(c.Requests)
+}
+
+// DegradedShare is Degraded over Requests, or 0 when there were no requests.
+func (c Counts) DegradedShare() float64 {
+	if c.Requests == 0 {
+		return 0
+	}
+	return float64(c.Degraded) / float64(c.Requests)
+}
+
+// CountsBetween sums the seconds that start in [from, to).
+func (r *Record) CountsBetween(from, to Duration) Counts {
+	var c Counts
+	for _, s := range r.Seconds {
+		if s.At >= from && s.At < to {
+			c.Add(s.Counts)
+		}
+	}
+	return c
+}
+
+// Phase returns the phase with the given name.
+func (r *Record) Phase(name string) (Phase, bool) {
+	for _, p := range r.Phases {
+		if p.Name == name {
+			return p, true
+		}
+	}
+	return Phase{}, false
+}
+
+// PhaseCounts sums the requests that started in the named phase ("all" for the whole run).
+func (r *Record) PhaseCounts(name string) (Counts, bool) {
+	if name == PhaseAll {
+		return r.CountsBetween(0, r.Duration+Duration(time.Second)), true
+	}
+	p, ok := r.Phase(name)
+	if !ok {
+		return Counts{}, false
+	}
+	return r.CountsBetween(p.Start, p.End), true
+}
+
+// FindSeries returns the series with the given name whose labels include every pair in match.
+func (r *Record) FindSeries(name string, match map[string]string) []Series {
+	var out []Series
+	for _, s := range r.Series {
+		if s.Name != name {
+			continue
+		}
+		ok := true
+		for k, v := range match {
+			if s.Labels[k] != v {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// Window is the time a fault was active, from its first application to its removal (or the end
+// of the run when it was never removed).
+type Window struct {
+	Fault  string   `json:"fault"`
+	Kind   string   `json:"kind"`
+	Target string   `json:"target"`
+	Start  Duration `json:"start"`
+	End    Duration `json:"end"`
+}
+
+// FaultWindows pairs each applied event with the next removal of the same fault.
+func (r *Record) FaultWindows() []Window {
+	var out []Window
+	open := map[string]int{}
+	for _, e := range r.Faults {
+		switch e.Action {
+		case FaultApplied:
+			if _, ok := open[e.Fault]; ok {
+				continue
+			}
+			open[e.Fault] = len(out)
+			out = append(out, Window{Fault: e.Fault, Kind: e.Kind, Target: e.Target, Start: e.At, End: r.Duration})
+		case FaultRemoved:
+			if i, ok := open[e.Fault]; ok {
+				out[i].End = e.At
+				delete(open, e.Fault)
+			}
+		}
+	}
+	return out
+}

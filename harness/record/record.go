@@ -1,0 +1,198 @@
+package record
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+)
+
+// SchemaVersion is the version of the JSON form written by Write. Read refuses other versions.
+const SchemaVersion = 1
+
+// Status says how a run ended.
+type Status string
+
+// The ways a run ends.
+const (
+	StatusCompleted Status = "completed" // every phase ran to its end
+	StatusAborted   Status = "aborted"   // interrupted (Ctrl-C, a halt condition, a deadline); the record holds what ran
+	StatusFailed    Status = "failed"    // the harness itself failed (environment, SUT); see Error
+)
+
+// Record is the timeline of one run.
+type Record struct {
+	Version  int          `json:"version"`
+	ID       string       `json:"id"`
+	Scenario ScenarioInfo `json:"scenario"`
+	Seed     uint64       `json:"seed"`
+	// Command replays this run: the same scenario with the same seed.
+	Command  string    `json:"command,omitempty"`
+	Started  time.Time `json:"started"`
+	Duration Duration  `json:"duration"`
+	Status   Status    `json:"status"`
+	Error    string    `json:"error,omitempty"` // why the run was aborted or failed
+	Env      EnvInfo   `json:"env"`
+
+	Phases  []Phase               `json:"phases"`
+	Seconds []Second              `json:"seconds"`
+	Latency map[string]*Histogram `json:"latency"` // per phase name, and "all"
+
+	Series    []Series          `json:"series,omitempty"`
+	Faults    []FaultEvent      `json:"faults,omitempty"`
+	Decisions []DecisionSummary `json:"decisions,omitempty"`
+	// DecisionLog holds the first MaxDecisions decisions one by one.
+	DecisionLog []Decision `json:"decision_log,omitempty"`
+	Events      []Event    `json:"events,omitempty"`
+}
+
+// ScenarioInfo names the scenario that was run and keeps its source text.
+type ScenarioInfo struct {
+	Name        string `json:"name"`
+	Description string `json:"description,omitempty"`
+	File        string `json:"file,omitempty"`
+	Source      string `json:"source,omitempty"` // the scenario file as it was read
+}
+
+// EnvInfo describes the environment a run used.
+type EnvInfo struct {
+	Backend  string            `json:"backend"`
+	Services []ServiceInfo     `json:"services,omitempty"`
+	SUT      string            `json:"sut,omitempty"`      // builtin name, command or URL (no secrets)
+	Versions map[string]string `json:"versions,omitempty"` // go, shakedown, toxiproxy, ...
+	Touched  []string          `json:"touched,omitempty"`  // every address a fault acted on
+}
+
+// ServiceInfo describes one dependency of the system under test.
+type ServiceInfo struct {
+	Name    string `json:"name"`
+	Image   string `json:"image,omitempty"`
+	Version string `json:"version,omitempty"`
+	Proxied string `json:"proxied,omitempty"` // the address the SUT used
+}
+
+// Phase is one phase of a run: warmup, fault or recovery.
+type Phase struct {
+	Name  string   `json:"name"`
+	Start Duration `json:"start"`
+	End   Duration `json:"end"`
+	// Rate is the request rate the load generator was asked for, in requests per second
+	// (the mean over the phase for pacers that vary).
+	Rate float64 `json:"rate"`
+}
+
+// Contains reports whether offset at falls in the phase: Start ≤ at < End.
+func (p Phase) Contains(at Duration) bool { return at >= p.Start && at < p.End }
+
+// Second is the aggregate of the requests that started in one second of the run.
+type Second struct {
+	At Duration `json:"at"` // start of the second
+	Counts
+	P50 Duration `json:"p50"`
+	P90 Duration `json:"p90"`
+	P95 Duration `json:"p95"`
+	P99 Duration `json:"p99"`
+	Max Duration `json:"max"`
+}
+
+// FaultAction is what happened to a fault.
+type FaultAction string
+
+// The fault actions.
+const (
+	FaultApplied FaultAction = "applied"
+	FaultUpdated FaultAction = "updated"
+	FaultRemoved FaultAction = "removed"
+	FaultFailed  FaultAction = "failed" // applying or removing failed; see Error
+)
+
+// FaultEvent is one change to a fault.
+type FaultEvent struct {
+	At     Duration    `json:"at"`
+	Fault  string      `json:"fault"` // the fault's name in the scenario
+	Kind   string      `json:"kind"`
+	Target string      `json:"target"`
+	Action FaultAction `json:"action"`
+	Detail string      `json:"detail,omitempty"`
+	Error  string      `json:"error,omitempty"`
+}
+
+// Event is anything else worth a place on the timeline: a breaker transition seen in the metrics,
+// a readiness probe, a halt condition, a log line of the harness.
+type Event struct {
+	At      Duration `json:"at"`
+	Kind    string   `json:"kind"`   // e.g. "readiness", "breaker", "halt"
+	Subject string   `json:"subject"` // e.g. the breaker's name
+	Value   string   `json:"value"`   // e.g. "open", "503"
+	Detail  string   `json:"detail,omitempty"`
+}
+
+// Series is one scraped metric series.
+type Series struct {
+	Name   string            `json:"name"`
+	Labels map[string]string `json:"labels,omitempty"`
+	Points []Point           `json:"points"`
+}
+
+// Key returns the series' identity as name{k="v",...} with labels sorted.
+func (s Series) Key() string { return SeriesKey(s.Name, s.Labels) }
+
+// SeriesKey returns name{k="v",...} with the labels sorted by key.
+func SeriesKey(name string, labels map[string]string) string {
+	if len(labels) == 0 {
+		return name
+	}
+	keys := make([]string, 0, len(labels))
+	for k := range labels {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	var b strings.Builder
+	b.WriteString(name)
+	b.WriteByte('{')
+	for i, k := range keys {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, "%s=%q", k, labels[k])
+	}
+	b.WriteByte('}')
+	return b.String()
+}
+
+// Point is one sample of a series.
+type Point struct {
+	At    Duration `json:"at"`
+	Value float64  `json:"v"`
+}
+
+// Write writes r as indented JSON.
+func (r *Record) Write(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", " ")
+	return enc.Encode(r)
+}
+
+// Read reads a record written by Write, refusing other schema versions.
+func Read(rd io.Reader) (*Record, error) {
+	var probe struct {
+		Version int `json:"version"`
+	}
+	b, err := io.ReadAll(rd)
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(b, &probe); err != nil {
+		return nil, fmt.Errorf("record: not a run record: %w", err)
+	}
+	if probe.Version != SchemaVersion {
+		return nil, fmt.Errorf("record: schema version %d; this build reads version %d", probe.Version, SchemaVersion)
+	}
+	var r Record
+	if err := json.Unmarshal(b, &r); err != nil {
+		return nil, fmt.Errorf("record: %w", err)
+	}
+	return &r, nil
+}

@@ -1,0 +1,244 @@
+package record
+
+import (
+	"slices"
+	"sync"
+	"time"
+)
+
+// PhaseAll names the whole run where a phase name is expected.
+const PhaseAll = "all"
+
+// lateWindow is how long a second stays open for results that arrive late (a request's result
+// arrives when it completes, but counts in the second it started). Results older than that still
+// count in their second but not in its latency quantiles.
+const lateWindow = 60
+
+// Recorder builds a Record while a run goes on. Its methods are safe for concurrent use and cheap:
+// a load generator can call AddResult for every response without waiting on anything slow.
+type Recorder struct {
+	mu      sync.Mutex
+	start   time.Time
+	rec     Record
+	open    map[int64]*Histogram // per-second histograms still accepting results
+	newest  int64
+	phases  map[string]*Histogram
+	all     Histogram
+	summary map[string]*DecisionSummary
+	series  map[string]int // key -> index in rec.Series
+}
+
+// NewRecorder starts a record whose offsets count from start (keep its monotonic reading: pass
+// time.Now()).
+func NewRecorder(start time.Time, info ScenarioInfo, seed uint64) *Recorder {
+	return &Recorder{
+		start:   start,
+		rec:     Record{Version: SchemaVersion, Scenario: info, Seed: seed, Started: start, Status: StatusCompleted},
+		open:    map[int64]*Histogram{},
+		phases:  map[string]*Histogram{},
+		summary: map[string]*DecisionSummary{},
+		series:  map[string]int{},
+	}
+}
+
+// Since returns t as an offset from the start of the run.
+func (r *Recorder) Since(t time.Time) Duration { return Duration(t.Sub(r.start)) }
+
+// Now returns the current offset.
+func (r *Recorder) Now() Duration { return r.Since(time.Now()) }
+
+// Start returns the instant offsets count from.
+func (r *Recorder) Start() time.Time { return r.start }
+
+// Update lets the caller set fields of the record under the recorder's lock (ID, command, env).
+func (r *Recorder) Update(f func(*Record)) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	f(&r.rec)
+}
+
+// BeginPhase ends the current phase, if any, at the same instant and starts the named one.
+func (r *Recorder) BeginPhase(name string, rate float64) {
+	now := r.Now()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.endPhase(now)
+	r.rec.Phases = append(r.rec.Phases, Phase{Name: name, Start: now, End: -1, Rate: rate})
+}
+
+// EndPhase ends the current phase now.
+func (r *Recorder) EndPhase() {
+	now := r.Now()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.endPhase(now)
+}
+
+func (r *Recorder) endPhase(at Duration) {
+	if n := len(r.rec.Phases); n > 0 && r.rec.Phases[n-1].End < 0 {
+		r.rec.Phases[n-1].End = at
+	}
+}
+
+// phaseAt returns the name of the phase that holds at, or "".
+func (r *Recorder) phaseAt(at Duration) string {
+	for i := len(r.rec.Phases) - 1; i >= 0; i-- {
+		p := r.rec.Phases[i]
+		if at >= p.Start && (p.End < 0 || at < p.End) {
+			return p.Name
+		}
+	}
+	return ""
+}
+
+// AddResult counts one request's result in the second and the phase in which it started.
+func (r *Recorder) AddResult(res Result) {
+	at := r.Since(res.At)
+	sec := int64(max(at, 0) / Duration(time.Second))
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for int64(len(r.rec.Seconds)) <= sec {
+		r.rec.Seconds = append(r.rec.Seconds, Second{At: Duration(int64(len(r.rec.Seconds)) * int64(time.Second))})
+	}
+	r.rec.Seconds[sec].add(res)
+	if h, ok := r.open[sec]; ok {
+		h.Record(res.Latency)
+	} else if sec > r.newest-lateWindow {
+		h := &Histogram{}
+		h.Record(res.Latency)
+		r.open[sec] = h
+	}
+	if sec > r.newest {
+		r.newest = sec
+		r.closeSeconds(sec - lateWindow)
+	}
+	if name := r.phaseAt(at); name != "" {
+		h := r.phases[name]
+		if h == nil {
+			h = &Histogram{}
+			r.phases[name] = h
+		}
+		h.Record(res.Latency)
+	}
+	r.all.Record(res.Latency)
+}
+
+// closeSeconds computes the quantiles of every open second up to and including last.
+func (r *Recorder) closeSeconds(last int64) {
+	for sec, h := range r.open {
+		if sec <= last {
+			s := &r.rec.Seconds[sec]
+			s.P50, s.P90, s.P95, s.P99 = Duration(h.Quantile(.50)), Duration(h.Quantile(.90)), Duration(h.Quantile(.95)), Duration(h.Quantile(.99))
+			s.Max = Duration(h.Max())
+			delete(r.open, sec)
+		}
+	}
+}
+
+// AddFaultEvent appends a fault event; a zero At means now.
+func (r *Recorder) AddFaultEvent(e FaultEvent) {
+	if e.At == 0 {
+		e.At = r.Now()
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.rec.Faults = append(r.rec.Faults, e)
+	if e.Target != "" && !slices.Contains(r.rec.Env.Touched, e.Target) {
+		r.rec.Env.Touched = append(r.rec.Env.Touched, e.Target)
+	}
+}
+
+// AddDecision counts a decision in its fault's summary and keeps it while fewer than MaxDecisions
+// are kept. A zero At means now.
+func (r *Recorder) AddDecision(d Decision) {
+	if d.At == 0 {
+		d.At = r.Now()
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	s := r.summary[d.Fault]
+	if s == nil {
+		s = &DecisionSummary{Fault: d.Fault, Unit: d.Unit}
+		r.summary[d.Fault] = s
+	}
+	s.add(d)
+	if len(r.rec.DecisionLog) < MaxDecisions {
+		r.rec.DecisionLog = append(r.rec.DecisionLog, d)
+	}
+}
+
+// AddEvent appends an event; a zero At means now.
+func (r *Recorder) AddEvent(e Event) {
+	if e.At == 0 {
+		e.At = r.Now()
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.rec.Events = append(r.rec.Events, e)
+}
+
+// AddSample appends one point to the series named by name and labels.
+func (r *Recorder) AddSample(at Duration, name string, labels map[string]string, v float64) {
+	key := SeriesKey(name, labels)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	i, ok := r.series[key]
+	if !ok {
+		i = len(r.rec.Series)
+		r.series[key] = i
+		r.rec.Series = append(r.rec.Series, Series{Name: name, Labels: labels})
+	}
+	r.rec.Series[i].Points = append(r.rec.Series[i].Points, Point{At: at, Value: v})
+}
+
+// Finish ends the open phase and returns the record with status st (err explains an abort or a
+// failure). The recorder may keep receiving calls afterwards; they do not change the returned
+// record.
+func (r *Recorder) Finish(st Status, err error) *Record {
+	now := r.Now()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.endPhase(now)
+	r.closeSeconds(r.newest)
+	out := r.rec
+	out.Status = st
+	if err != nil {
+		out.Error = err.Error()
+	}
+	out.Duration = now
+	out.Phases = slices.Clone(r.rec.Phases)
+	out.Seconds = slices.Clone(r.rec.Seconds)
+	out.Faults = slices.Clone(r.rec.Faults)
+	out.Events = slices.Clone(r.rec.Events)
+	out.DecisionLog = slices.Clone(r.rec.DecisionLog)
+	out.Series = make([]Series, len(r.rec.Series))
+	for i, s := range r.rec.Series {
+		s.Points = slices.Clone(s.Points)
+		out.Series[i] = s
+	}
+	out.Latency = map[string]*Histogram{}
+	for name, h := range r.phases {
+		c := &Histogram{}
+		c.Merge(h)
+		out.Latency[name] = c
+	}
+	all := &Histogram{}
+	all.Merge(&r.all)
+	out.Latency[PhaseAll] = all
+	out.Decisions = nil
+	for _, s := range r.summary {
+		out.Decisions = append(out.Decisions, *s)
+	}
+	slices.SortFunc(out.Decisions, func(a, b DecisionSummary) int {
+		if a.Fault < b.Fault {
+			return -1
+		}
+		if a.Fault > b.Fault {
+			return 1
+		}
+		return 0
+	})
+	return &out
+}
+
+func (s *Second) add(res Result) { s.Counts.add(res) }
