@@ -10,11 +10,11 @@ import (
 func TestTripConditions(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		name     string
-		s        Settings
-		results  []error // in order
-		want     State
-		wantWhy  string
+		name    string
+		s       Settings
+		results []error // in order
+		want    State
+		wantWhy string
 	}{
 		{"default five consecutive failures", Settings{}, []error{errBoom, errBoom, errBoom, errBoom, errBoom}, StateOpen, "5 consecutive failures"},
 		{"a success breaks the streak", Settings{ConsecutiveFailures: 3}, []error{errBoom, errBoom, nil, errBoom, errBoom}, StateClosed, ""},

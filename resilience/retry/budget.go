@@ -18,11 +18,11 @@ type Budget struct {
 	maxBalance      int64
 	balance         atomic.Int64 // milli-retries
 
-	mu         sync.Mutex
-	floorRate  float64 // retries per second
-	floor      float64 // floor retries available
-	floorAt    time.Time
-	now        func() time.Time
+	mu        sync.Mutex
+	floorRate float64 // retries per second
+	floor     float64 // floor retries available
+	floorAt   time.Time
+	now       func() time.Time
 }
 
 // NewBudget returns a budget that allows ratio retries per request (0.2: one retry per five

@@ -102,7 +102,7 @@ func (breakerOpenErr) BreakerOpen() bool { return true }
 
 type retryAfterErr time.Duration
 
-func (e retryAfterErr) Error() string              { return "429 too many requests" }
+func (e retryAfterErr) Error() string             { return "429 too many requests" }
 func (e retryAfterErr) RetryAfter() time.Duration { return time.Duration(e) }
 
 // TestCancelDuringBackoffReturnsAtOnce: with the fake clock, the call returns at the very
