@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -60,10 +61,18 @@ func (c Config) Validate() error {
 }
 
 // Bulkhead limits concurrent calls. Create it with New; it is safe for concurrent use.
+//
+// The fast path is one compare-and-swap on the in-flight count. Waiters queue in a list under a
+// mutex; Release hands its slot straight to the first waiter. A waiter registers itself before it
+// looks at the count one last time, and Release lowers the count before it looks for waiters, so
+// one of the two always sees the other (the atomics are sequentially consistent).
 type Bulkhead struct {
-	c      Config
-	slots  chan struct{}
-	queued atomic.Int64
+	c        Config
+	inFlight atomic.Int64
+	waiting  atomic.Int64
+
+	mu      sync.Mutex
+	waiters []chan struct{}
 }
 
 // New returns a Bulkhead, or the problems with c.
@@ -74,49 +83,113 @@ func New(c Config) (*Bulkhead, error) {
 	if c.MaxConcurrent == 0 {
 		c.MaxConcurrent = 10
 	}
-	return &Bulkhead{c: c, slots: make(chan struct{}, c.MaxConcurrent)}, nil
+	return &Bulkhead{c: c}, nil
 }
 
 // Name returns the bulkhead's name.
 func (b *Bulkhead) Name() string { return b.c.Name }
 
 // InFlight returns how many calls hold a slot.
-func (b *Bulkhead) InFlight() int { return len(b.slots) }
+func (b *Bulkhead) InFlight() int { return int(b.inFlight.Load()) }
 
 // Queued returns how many calls wait for a slot.
-func (b *Bulkhead) Queued() int { return int(b.queued.Load()) }
+func (b *Bulkhead) Queued() int { return int(b.waiting.Load()) }
+
+func (b *Bulkhead) tryTake() bool {
+	for {
+		n := b.inFlight.Load()
+		if n >= int64(b.c.MaxConcurrent) {
+			return false
+		}
+		if b.inFlight.CompareAndSwap(n, n+1) {
+			return true
+		}
+	}
+}
 
 // Acquire takes a slot, waiting in the queue if there is room. Every successful Acquire must be
 // followed by exactly one Release.
 func (b *Bulkhead) Acquire(ctx context.Context) error {
-	select {
-	case b.slots <- struct{}{}:
+	if b.tryTake() {
 		return nil
-	default:
 	}
-	if b.queued.Add(1) > int64(b.c.MaxQueue) {
-		b.queued.Add(-1)
+	b.mu.Lock()
+	if len(b.waiters) >= b.c.MaxQueue {
+		b.mu.Unlock()
 		return b.reject(ReasonFull, ErrFull)
 	}
-	defer b.queued.Add(-1)
+	w := make(chan struct{})
+	b.waiters = append(b.waiters, w)
+	b.waiting.Add(1)
+	if b.tryTake() { // a slot came free while we queued
+		b.remove(w)
+		b.mu.Unlock()
+		return nil
+	}
+	b.mu.Unlock()
+
 	var timeout <-chan time.Time
 	if b.c.MaxWait > 0 {
 		t := time.NewTimer(b.c.MaxWait)
 		defer t.Stop()
 		timeout = t.C
 	}
+	reason, err := ReasonQueueTimeout, ErrQueueTimeout
 	select {
-	case b.slots <- struct{}{}:
-		return nil
+	case <-w:
+		return nil // Release handed us its slot
 	case <-timeout:
-		return b.reject(ReasonQueueTimeout, ErrQueueTimeout)
 	case <-ctx.Done():
-		return b.reject(ReasonCancelled, ctx.Err())
+		reason, err = ReasonCancelled, ctx.Err()
 	}
+	b.mu.Lock()
+	if !b.remove(w) { // handed a slot just as we gave up: give it on
+		b.mu.Unlock()
+		b.Release()
+	} else {
+		b.mu.Unlock()
+	}
+	return b.reject(reason, err)
 }
 
-// Release gives a slot back.
-func (b *Bulkhead) Release() { <-b.slots }
+// remove takes w out of the queue, reporting whether it was there. b.mu must be held.
+func (b *Bulkhead) remove(w chan struct{}) bool {
+	for i, x := range b.waiters {
+		if x == w {
+			b.waiters = append(b.waiters[:i], b.waiters[i+1:]...)
+			b.waiting.Add(-1)
+			return true
+		}
+	}
+	return false
+}
+
+// Release gives a slot back, to the first waiter if there is one.
+func (b *Bulkhead) Release() {
+	if b.waiting.Load() > 0 {
+		b.mu.Lock()
+		if len(b.waiters) > 0 {
+			w := b.waiters[0]
+			b.waiters = b.waiters[1:]
+			b.waiting.Add(-1)
+			b.mu.Unlock()
+			close(w) // the slot passes to w: inFlight stays as it is
+			return
+		}
+		b.mu.Unlock()
+	}
+	b.inFlight.Add(-1)
+	if b.waiting.Load() > 0 { // a waiter queued after our first look: let it take the slot
+		b.mu.Lock()
+		for len(b.waiters) > 0 && b.tryTake() {
+			w := b.waiters[0]
+			b.waiters = b.waiters[1:]
+			b.waiting.Add(-1)
+			close(w)
+		}
+		b.mu.Unlock()
+	}
+}
 
 func (b *Bulkhead) reject(r Reason, err error) error {
 	if b.c.Observer != nil {

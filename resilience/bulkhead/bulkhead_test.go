@@ -68,7 +68,7 @@ func TestTimedOutWaiterGivesPlaceBack(t *testing.T) {
 			t.Fatal(err)
 		}
 		err := b.Acquire(context.Background()) // waits 1s of fake time
-		if !errors.Is(err, ErrQueueTimeout) || !strings.Contains(err.Error(), `"llm" (1 running, 1 queued)`) {
+		if !errors.Is(err, ErrQueueTimeout) || !strings.Contains(err.Error(), `"llm" (1 running, 0 queued)`) {
 			t.Fatalf("second Acquire = %v; want ErrQueueTimeout naming the bulkhead", err)
 		}
 		ctx, cancel := context.WithCancel(context.Background())
@@ -110,4 +110,33 @@ func BenchmarkAcquireRelease(b *testing.B) {
 			bh.Release()
 		}
 	})
+}
+
+// TestHandOffUnderGivingUp: waiters that time out while slots are handed on never leak a slot
+// or a queue place, and never push the count past the limit.
+func TestHandOffUnderGivingUp(t *testing.T) {
+	t.Parallel()
+	const limit = 3
+	b := mustNew(t, Config{MaxConcurrent: limit, MaxQueue: 50, MaxWait: 50 * time.Microsecond})
+	var running, peak atomic.Int64
+	var wg sync.WaitGroup
+	for i := range 400 {
+		wg.Go(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Duration(i%7)*20*time.Microsecond)
+			defer cancel()
+			if err := b.Acquire(ctx); err != nil {
+				return
+			}
+			n := running.Add(1)
+			for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
+			}
+			time.Sleep(time.Duration(i%3) * 10 * time.Microsecond)
+			running.Add(-1)
+			b.Release()
+		})
+	}
+	wg.Wait()
+	if peak.Load() > limit || b.InFlight() != 0 || b.Queued() != 0 {
+		t.Errorf("peak %d (limit %d), then InFlight %d, Queued %d; want ≤ limit, 0, 0", peak.Load(), limit, b.InFlight(), b.Queued())
+	}
 }
