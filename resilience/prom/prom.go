@@ -108,7 +108,9 @@ func (o bulkheadObserver) OnReject(name string, r bulkhead.Reason) {
 type TimeoutObserver struct{ m *Metrics }
 
 // OnTimeout implements timeout.Observer.
-func (o TimeoutObserver) OnTimeout(name string, _ time.Duration) { o.m.timeouts.WithLabelValues(name).Inc() }
+func (o TimeoutObserver) OnTimeout(name string, _ time.Duration) {
+	o.m.timeouts.WithLabelValues(name).Inc()
+}
 
 // FallbackObserver counts fallbacks; it implements fallback.Observer.
 type FallbackObserver struct{ m *Metrics }
