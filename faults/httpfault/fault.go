@@ -1,0 +1,107 @@
+package httpfault
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"regexp"
+
+	"github.com/shakedown-dev/shakedown/units"
+)
+
+// Kind is a kind of HTTP fault.
+type Kind string
+
+// The kinds.
+const (
+	KindError      Kind = "error"       // answer Status (and Retry-After) instead of the handler
+	KindLatency    Kind = "latency"     // wait Delay before the handler runs (before the headers)
+	KindFirstChunk Kind = "first-chunk" // wait Delay before the first body write (time to first token)
+	KindStall      Kind = "stall"       // after AfterChunks body writes, wait Delay before the next
+	KindDrop       Kind = "drop"        // after AfterChunks body writes, cut the connection
+	KindMalformed  Kind = "malformed"   // replace body write number AfterChunks+1 with broken JSON
+)
+
+// Kinds lists every kind.
+var Kinds = []Kind{KindError, KindLatency, KindFirstChunk, KindStall, KindDrop, KindMalformed}
+
+// Fault is one fault. A request it matches is faulted with Probability, decided per request.
+type Fault struct {
+	// Name identifies the fault; setting a fault of the same name replaces it. Letters, digits,
+	// '.', '_' and '-'.
+	Name string `json:"name" yaml:"name"`
+	Kind Kind   `json:"kind" yaml:"kind"`
+	// Probability is the chance that a matching request is faulted, in [0, 1].
+	Probability units.Probability `json:"probability" yaml:"probability"`
+	// Method and PathPrefix limit the requests the fault matches; empty matches all.
+	Method     string `json:"method,omitempty" yaml:"method,omitempty"`
+	PathPrefix string `json:"path_prefix,omitempty" yaml:"path_prefix,omitempty"`
+	// Status is the answer of an error fault: 400-599. 0: 503.
+	Status int `json:"status,omitempty" yaml:"status,omitempty"`
+	// RetryAfter sets the Retry-After header of an error fault (whole seconds, rounded up).
+	RetryAfter units.Duration `json:"retry_after,omitempty" yaml:"retry_after,omitempty"`
+	// Delay is the wait of latency, first-chunk and stall faults.
+	Delay units.Duration `json:"delay,omitempty" yaml:"delay,omitempty"`
+	// AfterChunks is how many body writes pass before a stall, drop or malformed chunk.
+	AfterChunks int `json:"after_chunks,omitempty" yaml:"after_chunks,omitempty"`
+}
+
+var nameRE = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
+
+// Validate reports every problem with f, naming the field, the value and what is accepted.
+func (f Fault) Validate() error {
+	var errs []error
+	bad := func(field string, v any, want string) {
+		errs = append(errs, fmt.Errorf("http fault %q: %s = %v; want %s", f.Name, field, v, want))
+	}
+	if !nameRE.MatchString(f.Name) {
+		bad("name", fmt.Sprintf("%q", f.Name), "1-64 letters, digits, '.', '_' or '-'")
+	}
+	known := false
+	for _, k := range Kinds {
+		known = known || f.Kind == k
+	}
+	if !known {
+		bad("kind", fmt.Sprintf("%q", f.Kind), fmt.Sprintf("one of %v", Kinds))
+	}
+	if !(f.Probability >= 0 && f.Probability <= 1) {
+		bad("probability", f.Probability, "a value from 0 to 1")
+	}
+	if f.Status != 0 && (f.Status < 400 || f.Status > 599) {
+		bad("status", f.Status, "an HTTP error status from 400 to 599")
+	}
+	if f.RetryAfter < 0 {
+		bad("retry_after", f.RetryAfter, "0 or more")
+	}
+	if f.Delay < 0 {
+		bad("delay", f.Delay, "0 or more")
+	}
+	switch f.Kind {
+	case KindLatency, KindFirstChunk, KindStall:
+		if f.Delay <= 0 {
+			bad("delay", f.Delay, fmt.Sprintf("more than 0 for a %s fault", f.Kind))
+		}
+	}
+	if f.AfterChunks < 0 {
+		bad("after_chunks", f.AfterChunks, "0 or more")
+	}
+	if f.Method != "" && f.Method != http.MethodGet && f.Method != http.MethodPost && f.Method != http.MethodPut &&
+		f.Method != http.MethodDelete && f.Method != http.MethodHead && f.Method != http.MethodPatch {
+		bad("method", fmt.Sprintf("%q", f.Method), "GET, POST, PUT, DELETE, HEAD, PATCH or empty for any")
+	}
+	return errors.Join(errs...)
+}
+
+func (f Fault) matches(r *http.Request) bool {
+	if f.Method != "" && r.Method != f.Method {
+		return false
+	}
+	return len(r.URL.Path) >= len(f.PathPrefix) && r.URL.Path[:len(f.PathPrefix)] == f.PathPrefix
+}
+
+func (f Fault) status() int {
+	if f.Status == 0 {
+		return http.StatusServiceUnavailable
+	}
+	return f.Status
+}

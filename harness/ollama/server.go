@@ -1,0 +1,113 @@
+package ollama
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/shakedown-dev/shakedown/faults/httpfault"
+)
+
+// FaultsPath is where the mock serves its fault admin endpoint (see httpfault.AdminHandler).
+const FaultsPath = "/__shakedown/faults"
+
+// Server is a mock Ollama server.
+type Server struct {
+	// URL is the base URL, e.g. http://127.0.0.1:38123, once started.
+	URL string
+
+	cfg     Config
+	faults  *httpfault.Injector
+	handler http.Handler
+	ts      *httptest.Server
+	stop    context.CancelFunc // ends every request's context: Close does not wait on sleeps
+}
+
+// NewServer starts a mock on 127.0.0.1 on a port the OS chooses. It panics on an invalid Config,
+// like httptest.NewServer panics when it cannot listen; use New to get the error instead.
+func NewServer(cfg Config) *Server {
+	s := NewUnstartedServer(cfg)
+	s.Start()
+	return s
+}
+
+// NewUnstartedServer returns a mock that Start starts. It panics on an invalid Config.
+func NewUnstartedServer(cfg Config) *Server {
+	s, err := New(cfg)
+	if err != nil {
+		panic(err)
+	}
+	return s
+}
+
+// New returns a mock that is not listening: use Handler to serve it yourself, or Start.
+func New(cfg Config) (*Server, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if cfg.Models == nil {
+		cfg.Models = DefaultModels
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	inj, err := httpfault.New(httpfault.Config{Seed: cfg.Seed, Faults: cfg.Faults, OnDecision: cfg.OnDecision})
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, faults: inj}
+	s.handler = s.routes()
+	return s, nil
+}
+
+// Start starts listening on 127.0.0.1:0.
+func (s *Server) Start() {
+	ctx, cancel := context.WithCancel(context.Background())
+	s.stop = cancel
+	s.ts = httptest.NewUnstartedServer(s.handler)
+	s.ts.Config.BaseContext = func(net.Listener) context.Context { return ctx }
+	s.ts.Start()
+	s.URL = s.ts.URL
+}
+
+// Addr returns the host:port the server listens on.
+func (s *Server) Addr() string { return strings.TrimPrefix(s.URL, "http://") }
+
+// Close ends every request in progress, stops listening and waits for the connections to close.
+func (s *Server) Close() {
+	if s.ts == nil {
+		return
+	}
+	s.stop()
+	s.ts.CloseClientConnections()
+	s.ts.Close()
+}
+
+// Handler returns the mock's handler: the API behind the fault injector, plus the fault admin
+// endpoint at FaultsPath (never faulted).
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Faults returns the fault injector, to set and clear faults while the server runs.
+func (s *Server) Faults() *httpfault.Injector { return s.faults }
+
+// Collectors returns the mock's Prometheus collectors (its fault decisions) for the caller to
+// register.
+func (s *Server) Collectors() []prometheus.Collector {
+	return []prometheus.Collector{s.faults.Collector()}
+}
+
+// model finds a served model by name, with or without the ":latest" tag.
+func (s *Server) model(name string) (Model, bool) {
+	name = strings.TrimSuffix(name, ":latest")
+	i := slices.IndexFunc(s.cfg.Models, func(m Model) bool { return m.Name == name })
+	if i < 0 {
+		return Model{}, false
+	}
+	return s.cfg.Models[i], true
+}
