@@ -123,7 +123,7 @@ type FaultEvent struct {
 // a readiness probe, a halt condition, a log line of the harness.
 type Event struct {
 	At      Duration `json:"at"`
-	Kind    string   `json:"kind"`   // e.g. "readiness", "breaker", "halt"
+	Kind    string   `json:"kind"`    // e.g. "readiness", "breaker", "halt"
 	Subject string   `json:"subject"` // e.g. the breaker's name
 	Value   string   `json:"value"`   // e.g. "open", "503"
 	Detail  string   `json:"detail,omitempty"`
