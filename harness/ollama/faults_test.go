@@ -1,0 +1,145 @@
+package ollama_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ollama/ollama/api"
+
+	"github.com/shakedown-dev/shakedown/faults/httpfault"
+	"github.com/shakedown-dev/shakedown/harness/ollama"
+	"github.com/shakedown-dev/shakedown/units"
+)
+
+// chat returns how many chunks came, the error, and whether the final (done) chunk came.
+func chat(ctx context.Context, c *api.Client, stream bool) (int, error, bool) {
+	req := &api.ChatRequest{Model: "llama3.2", Messages: []api.Message{{Role: "user", Content: "hello"}}}
+	if !stream {
+		req.Stream = no()
+	}
+	chunks, done := 0, false
+	err := c.Chat(ctx, req, func(r api.ChatResponse) error {
+		chunks++
+		done = r.Done
+		return nil
+	})
+	return chunks, err, done
+}
+
+// TestFaultsThroughOfficialClient: each fault kind, seen by the official client as the error or
+// behaviour a real server fault causes.
+func TestFaultsThroughOfficialClient(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		fault  httpfault.Fault
+		stream bool
+		ctxFor time.Duration
+		check  func(t *testing.T, chunks int, err error, done bool, took time.Duration)
+	}{
+		{"503", httpfault.Fault{Kind: httpfault.KindError, Status: 503}, true, 0, func(t *testing.T, _ int, err error, _ bool, _ time.Duration) {
+			var se api.StatusError
+			if !errors.As(err, &se) || se.StatusCode != 503 || !strings.Contains(se.ErrorMessage, "injected fault") {
+				t.Errorf("err = %#v; want a 503 StatusError", err)
+			}
+		}},
+		{"500 non-streamed", httpfault.Fault{Kind: httpfault.KindError, Status: 500}, false, 0, func(t *testing.T, _ int, err error, _ bool, _ time.Duration) {
+			var se api.StatusError
+			if !errors.As(err, &se) || se.StatusCode != 500 {
+				t.Errorf("err = %#v; want a 500 StatusError", err)
+			}
+		}},
+		{"latency", httpfault.Fault{Kind: httpfault.KindLatency, Delay: units.Duration(80 * time.Millisecond)}, false, 0, func(t *testing.T, _ int, err error, _ bool, took time.Duration) {
+			if err != nil || took < 80*time.Millisecond {
+				t.Errorf("err %v after %v; want success after at least 80ms", err, took)
+			}
+		}},
+		{"first chunk delay beyond the client's deadline", httpfault.Fault{Kind: httpfault.KindFirstChunk, Delay: units.Duration(time.Hour)}, true, 100 * time.Millisecond, func(t *testing.T, chunks int, err error, _ bool, _ time.Duration) {
+			if !errors.Is(err, context.DeadlineExceeded) || chunks != 0 {
+				t.Errorf("%d chunks, err %v; want none and the deadline", chunks, err)
+			}
+		}},
+		// The official client (v0.17.4) does not check its scanner's error: a stream cut mid-way
+		// by the caller's deadline or a dropped connection ends with a nil error and no done chunk.
+		// A caller must check Done; these two cases pin that behaviour.
+		{"stall mid-stream", httpfault.Fault{Kind: httpfault.KindStall, Delay: units.Duration(time.Hour), AfterChunks: 3}, true, 300 * time.Millisecond, func(t *testing.T, chunks int, err error, done bool, took time.Duration) {
+			if chunks != 3 || done || took < 300*time.Millisecond {
+				t.Errorf("%d chunks (done %v), err %v after %v; want 3, not done, cut at the 300ms deadline", chunks, done, err, took)
+			}
+		}},
+		{"connection dropped after 2 chunks", httpfault.Fault{Kind: httpfault.KindDrop, AfterChunks: 2}, true, 0, func(t *testing.T, chunks int, err error, done bool, _ time.Duration) {
+			if chunks != 2 || done {
+				t.Errorf("%d chunks (done %v), err %v; want 2 and no done chunk", chunks, done, err)
+			}
+		}},
+		{"malformed chunk", httpfault.Fault{Kind: httpfault.KindMalformed, AfterChunks: 1}, true, 0, func(t *testing.T, chunks int, err error, _ bool, _ time.Duration) {
+			if err == nil || chunks != 1 {
+				t.Errorf("%d chunks, err %v; want 1 then a decode error", chunks, err)
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			tt.fault.Name, tt.fault.Probability = "f", 1
+			_, c := start(t, ollama.Config{Faults: []httpfault.Fault{tt.fault}, Tokens: 6})
+			ctx := context.Background()
+			if tt.ctxFor > 0 {
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithTimeout(ctx, tt.ctxFor)
+				defer cancel()
+			}
+			begin := time.Now()
+			chunks, err, done := chat(ctx, c, tt.stream)
+			tt.check(t, chunks, err, done, time.Since(begin))
+		})
+	}
+}
+
+// TestRetryAfterAndRuntimeSwitching: a 429 with Retry-After, switched on and off over the admin
+// endpoint while the server runs.
+func TestRetryAfterAndRuntimeSwitching(t *testing.T) {
+	t.Parallel()
+	s, c := start(t, ollama.Config{})
+	admin := func(method, body string) int {
+		req, _ := http.NewRequest(method, s.URL+ollama.FaultsPath, strings.NewReader(body))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		io.Copy(io.Discard, resp.Body)
+		return resp.StatusCode
+	}
+	if _, err, _ := chat(context.Background(), c, false); err != nil {
+		t.Fatalf("before any fault: %v", err)
+	}
+	if code := admin("PUT", `{"name":"busy","kind":"error","status":429,"retry_after":"2s","probability":"100%","path_prefix":"/api/chat"}`); code != 200 {
+		t.Fatalf("PUT fault = %d", code)
+	}
+	resp, err := http.Post(s.URL+"/api/chat", "application/json", strings.NewReader(`{"model":"llama3.2","messages":[]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 429 || resp.Header.Get("Retry-After") != "2" {
+		t.Errorf("faulted chat = %d, Retry-After %q; want 429 and 2", resp.StatusCode, resp.Header.Get("Retry-After"))
+	}
+	if v, err := c.Version(context.Background()); err != nil || v == "" {
+		t.Errorf("Version under a /api/chat fault = %q, %v; want untouched", v, err)
+	}
+	if code := admin("PUT", `{"name":"bad","kind":"error","probability":1.5}`); code != 400 {
+		t.Errorf("PUT invalid fault = %d; want 400", code)
+	}
+	if code := admin("DELETE", ""); code != 204 {
+		t.Fatalf("DELETE faults = %d", code)
+	}
+	if _, err, _ := chat(context.Background(), c, false); err != nil {
+		t.Errorf("after clearing: %v", err)
+	}
+}
