@@ -13,7 +13,8 @@ help: ## list the targets
 build: ## build every command into ./bin
 	$(GO) build -o bin/ ./cmd/...
 
-test: ## the whole test suite, with the race detector (needs `make images` for the docker backend)
+test: ## the whole test suite, with the race detector (builds the local images first when Docker answers)
+	./scripts/images.sh --if-docker
 	$(GO) test -race -count=1 -timeout 15m $(GOTESTFLAGS) $(PKGS)
 
 test-short: ## unit tests only: no servers, no containers

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the tests and images need, only those missing.
+#   postgresql-15, redis-server: the local backend's servers
+#   debootstrap: the root filesystem of the local Postgres and Redis images (make images)
+#   chromium: the browser test of the HTML report
+#   stress-ng: optional CPU load in the chaos catalog
+set -euo pipefail
+pkgs=(postgresql-15 redis-server debootstrap chromium stress-ng ca-certificates)
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if ((${#missing[@]} == 0)); then
+	echo "install-deps: all of ${pkgs[*]} present"
+	exit 0
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+sudo=""
+[[ $(id -u) == 0 ]] || sudo="sudo"
+$sudo apt-get update -q
+$sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
