@@ -1,0 +1,171 @@
+package harness
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/shakedown-dev/shakedown/harness/ollama"
+)
+
+// startLocal starts one service on the local backend and registers its clean-up.
+func (e *Env) startLocal(ctx context.Context, name string, spec EnvSpec) (*Service, error) {
+	switch name {
+	case Postgres:
+		return e.startPostgres(ctx, spec.Postgres.withDefaults())
+	case Redis:
+		return e.startRedis(ctx)
+	default:
+		s, err := ollama.New(spec.Ollama)
+		if err != nil {
+			return nil, err
+		}
+		s.Start()
+		e.cleanups = append(e.cleanups, func(context.Context) error { s.Close(); return nil })
+		return &Service{Name: Ollama, Direct: s.Addr(), Backend: BackendLocal, Version: "mock " + ollama.Version, ollama: s}, nil
+	}
+}
+
+// findBinary looks for a server binary on PATH, then in the given folders (highest version first).
+func findBinary(name string, globs ...string) (string, bool) {
+	if p, err := exec.LookPath(name); err == nil {
+		return p, true
+	}
+	for _, g := range globs {
+		matches, _ := filepath.Glob(g)
+		sort.Sort(sort.Reverse(sort.StringSlice(matches)))
+		for _, m := range matches {
+			if p := filepath.Join(m, name); isExec(p) {
+				return p, true
+			}
+		}
+	}
+	return "", false
+}
+
+func isExec(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && !st.IsDir() && st.Mode()&0o111 != 0
+}
+
+// freePort asks the OS for a free port on 127.0.0.1. Another process could take it before the
+// server binds it; the server then fails to start and says so.
+func freePort() (int, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port, nil
+}
+
+func (e *Env) startPostgres(ctx context.Context, pg PostgresSpec) (*Service, error) {
+	pgBin := "/usr/lib/postgresql/*/bin"
+	initdb, ok1 := findBinary("initdb", pgBin)
+	postgres, ok2 := findBinary("postgres", pgBin)
+	if !ok1 || !ok2 {
+		return nil, fmt.Errorf("local backend: Postgres's initdb and postgres are not on PATH nor under %s; install them (Debian: apt-get install postgresql) or use the docker backend", pgBin)
+	}
+	cred, err := unprivileged("postgres")
+	if err != nil {
+		return nil, fmt.Errorf("local backend: postgres: %w", err)
+	}
+	// Its own temporary folder: the postgres user may not reach the state directory (root's home).
+	dir, err := e.run.tempDir("postgres")
+	if err != nil {
+		return nil, err
+	}
+	e.cleanups = append(e.cleanups, func(context.Context) error { return os.RemoveAll(dir) })
+	data, sock := filepath.Join(dir, "data"), filepath.Join(dir, "sock")
+	for _, d := range []string{dir, sock} {
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			return nil, err
+		}
+		if cred != nil {
+			if err := os.Chown(d, int(cred.uid), int(cred.gid)); err != nil {
+				return nil, fmt.Errorf("local backend: postgres: hand %s to the postgres user: %w", d, err)
+			}
+		}
+	}
+	pwfile := filepath.Join(dir, "pw")
+	if err := os.WriteFile(pwfile, []byte(pg.Password+"\n"), 0o600); err != nil {
+		return nil, err
+	}
+	if cred != nil {
+		os.Chown(pwfile, int(cred.uid), int(cred.gid))
+	}
+	out, err := runAs(ctx, cred, dir, initdb, "-D", data, "-U", pg.User, "--pwfile", pwfile, "--auth-local=trust", "--auth-host=scram-sha-256", "-E", "UTF8", "--no-sync", "--no-instructions")
+	if err != nil {
+		return nil, fmt.Errorf("local backend: initdb: %w\n%s", err, out)
+	}
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	p, err := startProcess(ctx, "postgres", cred, dir, "database system is ready to accept connections", postgres,
+		"-D", data, "-p", strconv.Itoa(port), "-k", sock, "-c", "listen_addresses=127.0.0.1",
+		"-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off", "-c", "max_connections=200")
+	if err != nil {
+		return nil, fmt.Errorf("local backend: %w", err)
+	}
+	e.cleanups = append(e.cleanups, p.stop)
+	e.run.noteChild("postgres", p.pid())
+	// initdb makes only the "postgres" database; make ours.
+	if pg.Database != "postgres" {
+		psql, _ := findBinary("psql", pgBin)
+		if psql == "" {
+			return nil, fmt.Errorf("local backend: psql is missing to create database %q; install postgresql-client", pg.Database)
+		}
+		if out, err := runAs(ctx, cred, dir, psql, "-h", sock, "-p", strconv.Itoa(port), "-U", pg.User, "-d", "postgres", "-v", "ON_ERROR_STOP=1",
+			"-c", fmt.Sprintf("CREATE DATABASE %q", pg.Database)); err != nil {
+			return nil, fmt.Errorf("local backend: create database %q: %w\n%s", pg.Database, err, out)
+		}
+	}
+	version, _ := runAs(ctx, nil, dir, postgres, "--version")
+	return &Service{Name: Postgres, Direct: fmt.Sprintf("127.0.0.1:%d", port), Backend: BackendLocal,
+		Version: "PostgreSQL " + strings.TrimSpace(strings.TrimPrefix(string(version), "postgres (PostgreSQL) ")), proc: p, dataDir: data}, nil
+}
+
+func (e *Env) startRedis(ctx context.Context) (*Service, error) {
+	bin, ok := findBinary("redis-server")
+	if !ok {
+		return nil, fmt.Errorf("local backend: redis-server is not on PATH; install it (Debian: apt-get install redis-server) or use the docker backend")
+	}
+	dir := filepath.Join(e.run.path, "redis")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	p, err := startProcess(ctx, "redis", nil, dir, "Ready to accept connections", bin,
+		"--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+		"--protected-mode", "no", "--dir", dir, "--daemonize", "no")
+	if err != nil {
+		return nil, fmt.Errorf("local backend: %w", err)
+	}
+	e.cleanups = append(e.cleanups, p.stop)
+	e.run.noteChild("redis", p.pid())
+	version, _ := exec.CommandContext(ctx, bin, "--version").Output()
+	v := string(version)
+	if i := strings.Index(v, "v="); i >= 0 {
+		v = "Redis " + strings.Fields(v[i+2:])[0]
+	}
+	return &Service{Name: Redis, Direct: fmt.Sprintf("127.0.0.1:%d", port), Backend: BackendLocal, Version: v, proc: p}, nil
+}
+
+// runAs runs a short command, as cred's user when given, and returns its combined output.
+func runAs(ctx context.Context, cred *credential, dir, bin string, args ...string) ([]byte, error) {
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "LC_ALL=C")
+	cmd.SysProcAttr = sysProcAttr(cred)
+	return cmd.CombinedOutput()
+}

@@ -1,0 +1,139 @@
+package harness
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"sync"
+
+	toxiproxy "github.com/Shopify/toxiproxy/v2"
+	"github.com/rs/zerolog"
+)
+
+// Toxic is one Toxiproxy toxic: a type (latency, bandwidth, slow_close, timeout, reset_peer,
+// slicer, limit_data), a stream (upstream: client to server; downstream: server to client), a
+// toxicity (the share of connections it acts on, decided per connection) and the type's
+// attributes (e.g. {"latency": 100, "jitter": 10} in milliseconds, as Toxiproxy takes them).
+type Toxic struct {
+	Name       string         `json:"name"`
+	Type       string         `json:"type"`
+	Stream     string         `json:"stream"`
+	Toxicity   float32        `json:"toxicity"`
+	Attributes map[string]any `json:"attributes"`
+}
+
+// Proxy is the handle on one service's embedded Toxiproxy proxy.
+type Proxy struct {
+	p *toxiproxy.Proxy
+}
+
+var quietOnce sync.Once
+
+// newToxiServer returns an embedded Toxiproxy server. It gets a real metrics container (a nil one
+// crashes the process on the first connection) and silent logs (the bandwidth toxic logs through
+// zerolog's global logger, so its level is set too).
+func newToxiServer() *toxiproxy.ApiServer {
+	quietOnce.Do(func() { zerolog.SetGlobalLevel(zerolog.Disabled) })
+	return toxiproxy.NewServer(toxiproxy.NewMetricsContainer(nil), zerolog.Nop())
+}
+
+// startProxy starts a proxy named name on 127.0.0.1 on a port the OS chooses, in front of upstream.
+func startProxy(srv *toxiproxy.ApiServer, name, upstream string) (*Proxy, error) {
+	p := toxiproxy.NewProxy(srv, name, "127.0.0.1:0", upstream)
+	if err := srv.Collection.Add(p, true); err != nil {
+		return nil, fmt.Errorf("proxy %s -> %s: %w", name, upstream, err)
+	}
+	return &Proxy{p: p}, nil
+}
+
+// Name returns the proxy's (and its service's) name.
+func (p *Proxy) Name() string { return p.p.Name }
+
+// Listen returns the address the proxy listens on: what the system under test must use.
+func (p *Proxy) Listen() string {
+	p.p.Lock()
+	defer p.p.Unlock()
+	return p.p.Listen
+}
+
+// Upstream returns the address the proxy forwards to.
+func (p *Proxy) Upstream() string { return p.p.Upstream }
+
+// AddToxic adds a toxic. A zero Toxicity means 1 and an empty Stream downstream, as in Toxiproxy.
+func (p *Proxy) AddToxic(_ context.Context, t Toxic) error {
+	if t.Toxicity == 0 {
+		t.Toxicity = 1
+	}
+	if t.Stream == "" {
+		t.Stream = "downstream"
+	}
+	b, err := json.Marshal(t)
+	if err != nil {
+		return err
+	}
+	if _, err := p.p.Toxics.AddToxicJson(bytes.NewReader(b)); err != nil {
+		return fmt.Errorf("proxy %s: add toxic %q (%s): %w", p.Name(), t.Name, t.Type, err)
+	}
+	return nil
+}
+
+// UpdateToxic changes a toxic's toxicity and attributes.
+func (p *Proxy) UpdateToxic(_ context.Context, t Toxic) error {
+	b, err := json.Marshal(map[string]any{"toxicity": t.Toxicity, "attributes": t.Attributes})
+	if err != nil {
+		return err
+	}
+	if _, err := p.p.Toxics.UpdateToxicJson(t.Name, bytes.NewReader(b)); err != nil {
+		return fmt.Errorf("proxy %s: update toxic %q: %w", p.Name(), t.Name, err)
+	}
+	return nil
+}
+
+// RemoveToxic removes a toxic by name.
+func (p *Proxy) RemoveToxic(ctx context.Context, name string) error {
+	if err := p.p.Toxics.RemoveToxic(ctx, name); err != nil {
+		return fmt.Errorf("proxy %s: remove toxic %q: %w", p.Name(), name, err)
+	}
+	return nil
+}
+
+// Toxics returns the toxics in place.
+func (p *Proxy) Toxics() []Toxic {
+	var out []Toxic
+	for _, t := range p.p.Toxics.GetToxicArray() {
+		b, err := json.Marshal(t)
+		if err != nil {
+			continue
+		}
+		var x Toxic
+		if json.Unmarshal(b, &x) == nil {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// ResetToxics removes every toxic.
+func (p *Proxy) ResetToxics(ctx context.Context) { p.p.Toxics.ResetToxics(ctx) }
+
+// Disable stops the proxy: new connections are refused and open ones end (with EOF).
+func (p *Proxy) Disable(context.Context) error {
+	p.p.Stop()
+	return nil
+}
+
+// Enable starts a disabled proxy again, on the same address.
+func (p *Proxy) Enable(context.Context) error {
+	if err := p.p.Start(); err != nil && err != toxiproxy.ErrProxyAlreadyStarted {
+		return fmt.Errorf("proxy %s: enable on %s: %w", p.Name(), p.Listen(), err)
+	}
+	return nil
+}
+
+// Enabled reports whether the proxy accepts connections.
+func (p *Proxy) Enabled() bool {
+	p.p.Lock()
+	defer p.p.Unlock()
+	return p.p.Enabled
+}
