@@ -1,0 +1,78 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+func TestEnvUpHoldsUntilCancelled(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: no servers")
+	}
+	t.Setenv("SHAKEDOWN_STATE_DIR", t.TempDir())
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"env", "up", "--services", "redis", "--backend", "local"}, pw, io.Discard)
+		pw.Close()
+	}()
+	sc := bufio.NewScanner(pr)
+	var url string
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "export SHAKEDOWN_REDIS_URL="); ok {
+			url = strings.Trim(v, `"`)
+		}
+		if strings.HasPrefix(sc.Text(), "# Ctrl-C") {
+			break
+		}
+	}
+	opt, err := redis.ParseURL(url)
+	if err != nil {
+		t.Fatalf("printed URL %q: %v", url, err)
+	}
+	rdb := redis.NewClient(opt)
+	defer rdb.Close()
+	if err := rdb.Ping(ctx).Err(); err != nil {
+		t.Fatalf("PING %s: %v", url, err)
+	}
+	cancel()
+	go io.Copy(io.Discard, pr)
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("env up after Ctrl-C = %v; want nil", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("env up did not stop")
+	}
+	if err := rdb.Ping(context.Background()).Err(); err == nil {
+		t.Error("Redis still answers after env up stopped")
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		args []string
+		want string
+		code int
+	}{
+		{nil, "no command given", exitInvalid},
+		{[]string{"explode"}, `unknown command "explode"`, exitInvalid},
+		{[]string{"env"}, "want a subcommand", exitInvalid},
+		{[]string{"env", "up", "--services", "mysql"}, `services[0] = "mysql"; want postgres, redis or ollama`, exitInvalid},
+		{[]string{"env", "up", "--seed", "x"}, `invalid value "x" for flag -seed`, exitInvalid},
+	} {
+		err := run(context.Background(), tt.args, io.Discard, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), tt.want) || exitCode(err) != tt.code {
+			t.Errorf("run(%q) = %v (exit %d); want %q (exit %d)", tt.args, err, exitCode(err), tt.want, tt.code)
+		}
+	}
+}

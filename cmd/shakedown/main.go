@@ -1,0 +1,20 @@
+// Command shakedown is Shakedown's command line. Today it has `env up`; `run`, `validate`, `list`,
+// `report` and `schema` come with the run engine and the reports.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "shakedown:", err)
+		os.Exit(exitCode(err))
+	}
+}

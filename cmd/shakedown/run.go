@@ -1,0 +1,58 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// Exit codes.
+const (
+	exitOK      = 0
+	exitInvalid = 2 // invalid input: a bad flag, argument or file
+	exitEnv     = 3 // the environment could not start or stop cleanly
+)
+
+// usageError is bad input from the user.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func usagef(format string, a ...any) error { return usageError{fmt.Sprintf(format, a...)} }
+
+func exitCode(err error) int {
+	var u usageError
+	if errors.As(err, &u) {
+		return exitInvalid
+	}
+	return exitEnv
+}
+
+const usage = `usage: shakedown <command> [arguments]
+
+commands:
+  env up    start Postgres, Redis and a mock Ollama, each behind a Toxiproxy proxy, print their
+            endpoints and hold them until Ctrl-C
+
+Run "shakedown <command> --help" for a command's flags.
+`
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprint(stdout, usage)
+		if len(args) == 0 {
+			return usagef("no command given")
+		}
+		return nil
+	}
+	switch {
+	case args[0] == "env" && len(args) > 1 && args[1] == "up":
+		return envUp(ctx, args[2:], stdout, stderr)
+	case args[0] == "env":
+		return usagef("env: want a subcommand: shakedown env up [flags]")
+	default:
+		return usagef("unknown command %q; want one of: env up (see shakedown --help)", strings.Join(args[:1], ""))
+	}
+}
