@@ -5,6 +5,12 @@ GOTESTFLAGS ?=
 STATICCHECK_VERSION ?= v0.8.2
 PKGS := ./...
 
+# The docker backend's images, as a user would set them: the local images `make images` builds
+# (no registry here). Override on the command line or in the environment.
+export SHAKEDOWN_POSTGRES_IMAGE ?= shakedown/postgres:15-local
+export SHAKEDOWN_REDIS_IMAGE ?= shakedown/redis:7-local
+export SHAKEDOWN_OLLAMA_IMAGE ?= shakedown/mock-ollama:dev
+
 .PHONY: help test test-short lint bench images demo chaos nightly build clean tools
 
 help: ## list the targets

@@ -34,8 +34,8 @@ var ErrBackendUnavailable = errors.New("backend unavailable")
 type EnvSpec struct {
 	// Services to start: any of "postgres", "redis", "ollama". Empty: all three.
 	Services []string
-	// Backend: "local" (servers as child processes), "docker" or "auto". Empty: auto, which is
-	// local until the docker backend lands.
+	// Backend: "local" (servers as child processes), "docker" (containers, with testcontainers-go)
+	// or "auto": docker when a Docker engine answers within a second, else local. Empty: auto.
 	Backend string
 	// Postgres sets the database's user, password and name. Empty: "shakedown" for each.
 	Postgres PostgresSpec
@@ -127,15 +127,17 @@ func StartEnv(ctx context.Context, spec EnvSpec) (_ *Env, err error) {
 	if spec.StateDir == "" {
 		spec.StateDir = StateDir()
 	}
-	backend := spec.Backend
-	switch backend {
-	case "", BackendAuto:
-		backend = BackendLocal
-	case BackendDocker:
-		return nil, fmt.Errorf("env: the docker backend is not built yet; use --backend local: %w", ErrBackendUnavailable)
+	backend, err := chooseBackend(ctx, spec)
+	if err != nil {
+		return nil, err
 	}
 	if _, err := Sweep(spec.StateDir); err != nil {
 		return nil, fmt.Errorf("env: sweeping what earlier runs left: %w", err)
+	}
+	if backend == BackendDocker {
+		if _, err := sweepContainers(ctx); err != nil {
+			return nil, fmt.Errorf("env: sweeping containers of earlier runs: %w", err)
+		}
 	}
 	run, err := newRunDir(spec.StateDir)
 	if err != nil {
@@ -150,7 +152,11 @@ func StartEnv(ctx context.Context, spec EnvSpec) (_ *Env, err error) {
 		}
 	}()
 	for _, name := range spec.Services {
-		s, err := e.startLocal(ctx, name, spec)
+		start := e.startLocal
+		if backend == BackendDocker {
+			start = e.startDocker
+		}
+		s, err := start(ctx, name, spec)
 		if err != nil {
 			return nil, err
 		}
@@ -164,6 +170,28 @@ func StartEnv(ctx context.Context, spec EnvSpec) (_ *Env, err error) {
 		e.services = append(e.services, s)
 	}
 	return e, nil
+}
+
+// chooseBackend resolves auto and checks that the chosen backend can run here.
+func chooseBackend(ctx context.Context, spec EnvSpec) (string, error) {
+	switch spec.Backend {
+	case BackendDocker:
+		if err := dockerAvailable(ctx); err != nil {
+			return "", fmt.Errorf("env: docker backend: %w: %w", err, ErrBackendUnavailable)
+		}
+		return BackendDocker, nil
+	case BackendLocal:
+		return BackendLocal, nil
+	}
+	derr := dockerAvailable(ctx)
+	if derr == nil {
+		return BackendDocker, nil
+	}
+	if missing := missingLocal(spec.Services); len(missing) > 0 {
+		return "", fmt.Errorf("env: no backend can run here: %v, and the local backend lacks %v; start a Docker engine, or install the servers (Debian: apt-get install postgresql redis-server): %w",
+			derr, missing, ErrBackendUnavailable)
+	}
+	return BackendLocal, nil
 }
 
 func serviceURL(name, addr string, pg PostgresSpec) string {

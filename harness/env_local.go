@@ -32,6 +32,29 @@ func (e *Env) startLocal(ctx context.Context, name string, spec EnvSpec) (*Servi
 	}
 }
 
+// missingLocal lists the server binaries the local backend would need for services and lacks.
+func missingLocal(services []string) []string {
+	var missing []string
+	for _, s := range services {
+		switch s {
+		case Postgres:
+			for _, b := range []string{"initdb", "postgres"} {
+				if _, ok := findBinary(b, pgBinGlob); !ok {
+					missing = append(missing, b)
+				}
+			}
+		case Redis:
+			if _, ok := findBinary("redis-server"); !ok {
+				missing = append(missing, "redis-server")
+			}
+		}
+	}
+	return missing
+}
+
+// pgBinGlob is where Debian puts Postgres's server binaries.
+const pgBinGlob = "/usr/lib/postgresql/*/bin"
+
 // findBinary looks for a server binary on PATH, then in the given folders (highest version first).
 func findBinary(name string, globs ...string) (string, bool) {
 	if p, err := exec.LookPath(name); err == nil {
@@ -66,7 +89,7 @@ func freePort() (int, error) {
 }
 
 func (e *Env) startPostgres(ctx context.Context, pg PostgresSpec) (*Service, error) {
-	pgBin := "/usr/lib/postgresql/*/bin"
+	pgBin := pgBinGlob
 	initdb, ok1 := findBinary("initdb", pgBin)
 	postgres, ok2 := findBinary("postgres", pgBin)
 	if !ok1 || !ok2 {

@@ -62,6 +62,9 @@ func (r *runDir) tempDir(name string) (string, error) {
 
 func (r *runDir) remove() error { return os.RemoveAll(r.path) }
 
+// name returns the run folder's name, which labels the run's containers.
+func (r *runDir) name() string { return filepath.Base(r.path) }
+
 // Stale describes what a sweep found of a dead run.
 type Stale struct {
 	Dir      string

@@ -16,18 +16,73 @@ import (
 
 const helperEnv = "SHAKEDOWN_TEST_HELPER_HARNESS"
 
-// helperHarness is the child of TestSweepAfterSIGKILL: it starts an environment, says what it
-// started, and waits to be killed.
+// helperHarness is the child of the SIGKILL tests: it starts an environment on the backend named
+// by SHAKEDOWN_TEST_HELPER_BACKEND, says what it started, and waits to be killed.
 func helperHarness() {
-	e, err := StartEnv(context.Background(), EnvSpec{Backend: BackendLocal, StateDir: os.Getenv(helperEnv), Services: []string{Postgres, Redis}})
+	backend := os.Getenv("SHAKEDOWN_TEST_HELPER_BACKEND")
+	e, err := StartEnv(context.Background(), EnvSpec{Backend: backend, StateDir: os.Getenv(helperEnv), Services: []string{Postgres, Redis}})
 	if err != nil {
 		fmt.Println("ERROR", err)
 		os.Exit(1)
 	}
-	pg, _ := e.Service(Postgres)
-	rs, _ := e.Service(Redis)
-	fmt.Printf("READY %d %d %s\n", pg.proc.pid(), rs.proc.pid(), filepath.Dir(pg.dataDir))
+	if backend == BackendDocker {
+		fmt.Println("READY 0 0 -")
+	} else {
+		pg, _ := e.Service(Postgres)
+		rs, _ := e.Service(Redis)
+		fmt.Printf("READY %d %d %s\n", pg.proc.pid(), rs.proc.pid(), filepath.Dir(pg.dataDir))
+	}
 	select {}
+}
+
+// killedHelper starts a child harness on backend, waits until it is ready, kills it with SIGKILL
+// and returns what it said it started.
+func killedHelper(t *testing.T, state, backend string) []string {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), helperEnv+"="+state, "SHAKEDOWN_TEST_HELPER_BACKEND="+backend)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	line, err := bufio.NewReader(out).ReadString('\n')
+	f := strings.Fields(line)
+	cmd.Process.Signal(syscall.SIGKILL)
+	cmd.Wait()
+	if err != nil || len(f) != 4 || f[0] != "READY" {
+		t.Fatalf("child harness said %q (%v)", line, err)
+	}
+	return f
+}
+
+// TestSweepContainersAfterSIGKILL: containers outlive a killed harness (nothing ties them to it
+// but their labels); the next start on docker removes them. Not parallel: it counts every
+// labelled container, so it runs before the parallel tests start theirs.
+func TestSweepContainersAfterSIGKILL(t *testing.T) {
+	e0 := startOn(t, EnvSpec{Backend: BackendDocker, Services: []string{Redis}}) // skips where docker cannot run
+	e0.Close(context.Background())
+	state := t.TempDir()
+	killedHelper(t, state, BackendDocker)
+	if n := labelled(t); n != 2 {
+		t.Fatalf("after SIGKILL: %d labelled containers; want the dead run's 2", n)
+	}
+	startOn(t, EnvSpec{Backend: BackendDocker, Services: []string{Redis}, StateDir: state})
+	if n := labelled(t); n != 1 {
+		t.Errorf("after the next start: %d labelled containers; want only its own 1", n)
+	}
+}
+
+// labelled counts the containers with the harness's run label.
+func labelled(t *testing.T) int {
+	t.Helper()
+	out, err := exec.Command("docker", "ps", "-aq", "--filter", "label="+labelRun).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(strings.Fields(string(out)))
 }
 
 // TestSweepAfterSIGKILL starts a child harness, kills it with SIGKILL, and checks that the next
@@ -38,28 +93,11 @@ func TestSweepAfterSIGKILL(t *testing.T) {
 		t.Skip("-short: no servers")
 	}
 	state := t.TempDir()
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), helperEnv+"="+state)
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	line, err := bufio.NewReader(out).ReadString('\n')
-	f := strings.Fields(line)
-	if err != nil || len(f) != 4 || f[0] != "READY" {
-		cmd.Process.Kill()
-		cmd.Wait()
-		t.Fatalf("child harness said %q (%v)", line, err)
-	}
+	f := killedHelper(t, state, BackendLocal)
 	pgPid, _ := strconv.Atoi(f[1])
 	redisPid, _ := strconv.Atoi(f[2])
 	pgDir := f[3]
 
-	cmd.Process.Signal(syscall.SIGKILL)
-	cmd.Wait()
 	if runs, _ := os.ReadDir(filepath.Join(state, "runs")); len(runs) != 1 {
 		t.Fatalf("after SIGKILL: %d run folders; want the dead run's 1", len(runs))
 	}
