@@ -110,4 +110,3 @@ func BenchmarkBreakerReject(b *testing.B) {
 		parallel(b, func() error { return rejected(cb.Run(func() error { return nil })) })
 	})
 }
-

@@ -5,8 +5,8 @@ import (
 	"testing"
 	"time"
 
-	eabulk "github.com/eapache/go-resiliency/semaphore"
 	earetrier "github.com/eapache/go-resiliency/retrier"
+	eabulk "github.com/eapache/go-resiliency/semaphore"
 	"github.com/failsafe-go/failsafe-go"
 	fsbulk "github.com/failsafe-go/failsafe-go/bulkhead"
 	fscb "github.com/failsafe-go/failsafe-go/circuitbreaker"
