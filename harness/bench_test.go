@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"os"
 	"slices"
 	"testing"
 	"time"
@@ -84,5 +85,23 @@ func BenchmarkProxyOverhead(b *testing.B) {
 				return resp.Body.Close()
 			})
 		})
+	}
+}
+
+// BenchmarkStartDocker: the same on the docker backend (the images of make images, named by the
+// SHAKEDOWN_*_IMAGE variables as make sets them).
+func BenchmarkStartDocker(b *testing.B) {
+	if dockerAvailable(context.Background()) != nil || os.Getenv(PostgresImageEnv) == "" {
+		b.Skip("needs a Docker engine and SHAKEDOWN_*_IMAGE set (make sets them)")
+	}
+	state := b.TempDir()
+	for b.Loop() {
+		e, err := StartEnv(context.Background(), EnvSpec{Backend: BackendDocker, StateDir: state})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		e.Close(context.Background())
+		b.StartTimer()
 	}
 }
