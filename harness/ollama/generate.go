@@ -52,17 +52,24 @@ func (s *Server) emit(r *http.Request, a answer, stream bool, chunk func(tok str
 
 func streaming(flag *bool) bool { return flag == nil || *flag }
 
+// textModel resolves a request's model for generate or chat, answering 400 or 404 like Ollama
+// when it cannot (an embedding model cannot write text).
+func (s *Server) textModel(w http.ResponseWriter, name, verb string) (Model, bool) {
+	m, ok := s.find(w, name)
+	if ok && m.Embedding {
+		writeError(w, http.StatusBadRequest, `"`+m.Name+`" does not support `+verb)
+		return Model{}, false
+	}
+	return m, ok
+}
+
 func (s *Server) handleGenerate(w http.ResponseWriter, r *http.Request) {
 	var req generateRequest
 	if !decode(w, r, &req) {
 		return
 	}
-	m, ok := s.find(w, req.Model)
+	m, ok := s.textModel(w, req.Model, "generate")
 	if !ok {
-		return
-	}
-	if m.Embedding {
-		writeError(w, http.StatusBadRequest, `"`+m.Name+`" does not support generate`)
 		return
 	}
 	if req.Prompt == "" { // Ollama loads the model and answers done with no text
@@ -93,12 +100,8 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 	if !decode(w, r, &req) {
 		return
 	}
-	m, ok := s.find(w, req.Model)
+	m, ok := s.textModel(w, req.Model, "chat")
 	if !ok {
-		return
-	}
-	if m.Embedding {
-		writeError(w, http.StatusBadRequest, `"`+m.Name+`" does not support chat`)
 		return
 	}
 	var parts []string
