@@ -41,9 +41,15 @@ type EnvSpec struct {
 	Postgres PostgresSpec
 	// Ollama configures the mock Ollama.
 	Ollama ollama.Config
+	// Images of the docker backend. Empty: the SHAKEDOWN_*_IMAGE variables, else the defaults
+	// (postgres:16-alpine, redis:7-alpine, shakedown/mock-ollama:dev).
+	Images Images
 	// StateDir holds the runs' folders. Empty: StateDir().
 	StateDir string
 }
+
+// Images names the docker backend's images.
+type Images struct{ Postgres, Redis, Ollama string }
 
 // PostgresSpec names the database the environment creates.
 type PostgresSpec struct{ User, Password, Database string }

@@ -31,7 +31,11 @@ const (
 	labelPid = "dev.shakedown.pid" // the harness's pid
 )
 
-func imageFor(envVar, fallback string) string {
+// imageFor returns the configured image, else the variable's, else the default.
+func imageFor(configured, envVar, fallback string) string {
+	if configured != "" {
+		return configured
+	}
 	if v := os.Getenv(envVar); v != "" {
 		return v
 	}
@@ -90,7 +94,7 @@ func (e *Env) startDocker(ctx context.Context, name string, spec EnvSpec) (*Serv
 	switch name {
 	case Postgres:
 		pg := spec.Postgres.withDefaults()
-		image, port = imageFor(PostgresImageEnv, "postgres:16-alpine"), "5432/tcp"
+		image, port = imageFor(spec.Images.Postgres, PostgresImageEnv, "postgres:16-alpine"), "5432/tcp"
 		var c *tcpostgres.PostgresContainer
 		c, err = tcpostgres.Run(ctx, image, labels, tcpostgres.WithDatabase(pg.Database), tcpostgres.WithUsername(pg.User),
 			tcpostgres.WithPassword(pg.Password), tcpostgres.BasicWaitStrategies(), tcpostgres.WithSQLDriver("pgx"))
@@ -99,7 +103,7 @@ func (e *Env) startDocker(ctx context.Context, name string, spec EnvSpec) (*Serv
 		}
 		version = "PostgreSQL (" + image + ")"
 	case Redis:
-		image, port = imageFor(RedisImageEnv, "redis:7-alpine"), "6379/tcp"
+		image, port = imageFor(spec.Images.Redis, RedisImageEnv, "redis:7-alpine"), "6379/tcp"
 		var c *tcredis.RedisContainer
 		c, err = tcredis.Run(ctx, image, labels)
 		if c != nil {
@@ -107,7 +111,7 @@ func (e *Env) startDocker(ctx context.Context, name string, spec EnvSpec) (*Serv
 		}
 		version = "Redis (" + image + ")"
 	default:
-		image, port = imageFor(OllamaImageEnv, "shakedown/mock-ollama:dev"), "11434/tcp"
+		image, port = imageFor(spec.Images.Ollama, OllamaImageEnv, "shakedown/mock-ollama:dev"), "11434/tcp"
 		ctr, err = testcontainers.Run(ctx, image, labels, testcontainers.WithExposedPorts(port),
 			testcontainers.WithCmdArgs("--seed", strconv.FormatUint(spec.Ollama.Seed, 10)),
 			testcontainers.WithWaitStrategy(wait.ForHTTP("/api/version").WithPort(port)))

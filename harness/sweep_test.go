@@ -125,3 +125,20 @@ func TestSweepAfterSIGKILL(t *testing.T) {
 	}
 	_ = e
 }
+
+// TestNothingLeftBehindDocker: a start-up that fails half-way on docker (the third container
+// never gets ready) removes the containers it had started.
+func TestNothingLeftBehindDocker(t *testing.T) {
+	startOn(t, EnvSpec{Backend: BackendDocker, Services: []string{Redis}}).Close(context.Background()) // skips where docker cannot run
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	// Redis's image where Ollama's should be: it never answers GET /api/version.
+	_, err := StartEnv(ctx, EnvSpec{Backend: BackendDocker, StateDir: t.TempDir(),
+		Images: Images{Ollama: os.Getenv(RedisImageEnv)}})
+	if err == nil || !strings.Contains(err.Error(), "ollama from image") {
+		t.Fatalf("StartEnv with a wrong Ollama image = %v; want its failure", err)
+	}
+	if n := labelled(t); n != 0 {
+		t.Errorf("%d labelled containers after a failed start-up; want 0", n)
+	}
+}
