@@ -9,19 +9,13 @@ import (
 
 	toxiproxy "github.com/Shopify/toxiproxy/v2"
 	"github.com/rs/zerolog"
+
+	"github.com/shakedown-dev/shakedown/faults"
 )
 
-// Toxic is one Toxiproxy toxic: a type (latency, bandwidth, slow_close, timeout, reset_peer,
-// slicer, limit_data), a stream (upstream: client to server; downstream: server to client), a
-// toxicity (the share of connections it acts on, decided per connection) and the type's
-// attributes (e.g. {"latency": 100, "jitter": 10} in milliseconds, as Toxiproxy takes them).
-type Toxic struct {
-	Name       string         `json:"name"`
-	Type       string         `json:"type"`
-	Stream     string         `json:"stream"`
-	Toxicity   float32        `json:"toxicity"`
-	Attributes map[string]any `json:"attributes"`
-}
+// Toxic is one Toxiproxy toxic (see faults.Toxic): a type (latency, bandwidth, slow_close,
+// timeout, reset_peer, slicer, limit_data), a stream, a toxicity and the type's attributes.
+type Toxic = faults.Toxic
 
 // Proxy is the handle on one service's embedded Toxiproxy proxy.
 type Proxy struct {

@@ -1,0 +1,202 @@
+package faults
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"math/rand/v2"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/shakedown-dev/shakedown/harness/record"
+)
+
+// undoTimeout bounds an Undo made after the run's context ended.
+const undoTimeout = 10 * time.Second
+
+// Scheduler applies faults on their schedule during a fault phase and always removes them.
+type Scheduler struct {
+	faults []*scheduled
+	sink   Sink
+
+	mu     sync.Mutex
+	active map[string]bool
+	cancel context.CancelFunc
+}
+
+type scheduled struct {
+	spec  Spec
+	fault Fault
+	rng   *rand.Rand
+	seq   uint64
+}
+
+// stream returns the fault's random source: seeded by the run's seed and the fault's name, so a
+// fault's draws do not depend on the other faults.
+func stream(seed uint64, name string) *rand.Rand {
+	h := fnv.New64a()
+	h.Write([]byte(name))
+	return rand.New(rand.NewPCG(seed, h.Sum64()))
+}
+
+// NewScheduler validates every spec and builds every fault before anything is applied, reporting
+// every problem at once.
+func NewScheduler(seed uint64, specs []Spec, targets Targets, sink Sink) (*Scheduler, error) {
+	var errs []error
+	seen := map[string]bool{}
+	for _, sp := range specs {
+		if err := sp.Validate(); err != nil {
+			errs = append(errs, err)
+		}
+		if name := sp.Base().Name; seen[name] {
+			errs = append(errs, fmt.Errorf("fault %q: the name is used twice; names must be unique", name))
+		} else {
+			seen[name] = true
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	s := &Scheduler{sink: sink, active: map[string]bool{}}
+	for _, sp := range specs {
+		f, err := sp.Build(targets)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		s.faults = append(s.faults, &scheduled{spec: sp, fault: f, rng: stream(seed, sp.Base().Name)})
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Run follows every fault's schedule over a fault phase of length phase that starts now, and
+// returns when the phase is over or ctx ends (or Stop is called) — in every case only after each
+// applied fault was removed. It returns every error of applying and removing, joined.
+func (s *Scheduler) Run(ctx context.Context, phase time.Duration) error {
+	ctx, cancel := context.WithCancel(ctx)
+	s.mu.Lock()
+	s.cancel = cancel
+	s.mu.Unlock()
+	defer cancel()
+	start := time.Now()
+	errs := make([]error, len(s.faults))
+	var wg sync.WaitGroup
+	for i, f := range s.faults {
+		wg.Go(func() { errs[i] = s.runFault(ctx, f, start, phase) })
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// Stop ends the schedule at once (a halt condition): Run removes every fault and returns.
+func (s *Scheduler) Stop() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cancel != nil {
+		s.cancel()
+	}
+}
+
+// Active returns the names of the faults applied right now, sorted.
+func (s *Scheduler) Active() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []string
+	for name, on := range s.active {
+		if on {
+			out = append(out, name)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+func (s *Scheduler) setActive(name string, on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.active[name] = on
+}
+
+// waitUntil sleeps until t or until ctx ends, reporting whether t was reached.
+func waitUntil(ctx context.Context, t time.Time) bool {
+	timer := time.NewTimer(time.Until(t))
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+func (s *Scheduler) event(f *scheduled, action record.FaultAction, detail string, err error) {
+	c := f.spec.Base()
+	e := record.FaultEvent{Fault: c.Name, Kind: c.Type, Target: c.Target, Action: action, Detail: detail}
+	if err != nil {
+		e.Error = err.Error()
+	}
+	s.sink.AddFaultEvent(e)
+}
+
+// runFault follows one fault's windows. Whatever happens (an error, a panic in the fault, the
+// context ending), the fault is undone before it returns.
+func (s *Scheduler) runFault(ctx context.Context, f *scheduled, start time.Time, phase time.Duration) (err error) {
+	c := f.spec.Base()
+	applied := false
+	defer func() {
+		if p := recover(); p != nil {
+			err = errors.Join(err, fmt.Errorf("fault %q panicked: %v", c.Name, p))
+			s.event(f, record.FaultFailed, "panic", err)
+		}
+		if applied {
+			err = errors.Join(err, s.undo(f))
+		}
+	}()
+	for i, w := range c.Windows(phase) {
+		if !waitUntil(ctx, start.Add(w[0])) {
+			return nil
+		}
+		if f.spec.Unit() == PerWindow {
+			draw := f.rng.Float64()
+			injected := draw < c.P()
+			s.sink.AddDecision(record.Decision{Fault: c.Name, Unit: string(PerWindow), Seq: f.seq, Draw: draw, Probability: c.P(),
+				Injected: injected, Detail: fmt.Sprintf("window %d at %s", i, w[0])})
+			f.seq++
+			if !injected {
+				continue
+			}
+		}
+		applied = true // Undo is safe even if Apply fails half-way
+		if aerr := f.fault.Apply(ctx); aerr != nil {
+			s.event(f, record.FaultFailed, "apply", aerr)
+			return fmt.Errorf("fault %q: apply: %w", c.Name, aerr)
+		}
+		s.setActive(c.Name, true)
+		s.event(f, record.FaultApplied, fmt.Sprintf("window %d: %s, probability %g per %s", i, w, c.P(), f.spec.Unit()), nil)
+		ended := waitUntil(ctx, start.Add(w[1]))
+		applied = false
+		if uerr := s.undo(f); uerr != nil || !ended {
+			return uerr
+		}
+	}
+	return nil
+}
+
+// undo removes a fault with a context of its own: the run's may have ended.
+func (s *Scheduler) undo(f *scheduled) error {
+	ctx, cancel := context.WithTimeout(context.Background(), undoTimeout)
+	defer cancel()
+	c := f.spec.Base()
+	s.setActive(c.Name, false)
+	if err := f.fault.Undo(ctx); err != nil {
+		s.event(f, record.FaultFailed, "undo", err)
+		return fmt.Errorf("fault %q: undo: %w", c.Name, err)
+	}
+	s.event(f, record.FaultRemoved, "", nil)
+	return nil
+}

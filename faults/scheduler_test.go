@@ -1,0 +1,273 @@
+package faults
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/shakedown-dev/shakedown/faults/httpfault"
+	"github.com/shakedown-dev/shakedown/harness/record"
+	"github.com/shakedown-dev/shakedown/units"
+)
+
+func TestMain(m *testing.M) {
+	// go-redis, after a refused dial, keeps a reconnect goroutine asleep for up to a second, even
+	// once its client is closed: it ends by itself, so it is the one goroutine not counted.
+	goleak.VerifyTestMain(m, goleak.IgnoreAnyFunction("github.com/redis/go-redis/v9/internal/pool.(*ConnPool).tryDial"))
+}
+
+// fakeProxy records what is done to it, with the (fake) time of each call.
+type fakeProxy struct {
+	mu      sync.Mutex
+	start   time.Time
+	log     []string
+	failAdd bool
+	panics  bool
+}
+
+func (p *fakeProxy) note(s string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.log = append(p.log, fmt.Sprintf("%s@%s", s, time.Since(p.start)))
+}
+
+func (p *fakeProxy) AddToxic(_ context.Context, t Toxic) error {
+	if p.panics {
+		panic("toxiproxy exploded")
+	}
+	if p.failAdd {
+		return errors.New("refused")
+	}
+	p.note("add " + t.Name)
+	return nil
+}
+func (p *fakeProxy) RemoveToxic(_ context.Context, name string) error {
+	p.note("remove " + name)
+	return nil
+}
+func (p *fakeProxy) Disable(context.Context) error { p.note("down"); return nil }
+func (p *fakeProxy) Enable(context.Context) error  { p.note("up"); return nil }
+
+type fakeTargets struct{ p *fakeProxy }
+
+func (t fakeTargets) Proxy(name string) (Proxy, error) {
+	if name != "redis" {
+		return nil, fmt.Errorf("no service %q", name)
+	}
+	return t.p, nil
+}
+func (t fakeTargets) HTTP(string) (HTTPInjector, error) { return nil, errors.New("no HTTP target") }
+
+// sink is a Sink that keeps everything.
+type sink struct {
+	mu        sync.Mutex
+	events    []record.FaultEvent
+	decisions []record.Decision
+}
+
+func (s *sink) AddFaultEvent(e record.FaultEvent) {
+	s.mu.Lock()
+	s.events = append(s.events, e)
+	s.mu.Unlock()
+}
+func (s *sink) AddDecision(d record.Decision) {
+	s.mu.Lock()
+	s.decisions = append(s.decisions, d)
+	s.mu.Unlock()
+}
+
+func prob(p float64) *units.Probability  { v := units.Probability(p); return &v }
+func dur(d time.Duration) units.Duration { return units.Duration(d) }
+
+func latency(name string, c Common) *Latency {
+	c.Name, c.Type = name, "latency"
+	if c.Target == "" {
+		c.Target = "redis"
+	}
+	return &Latency{Common: c, Latency: dur(100 * time.Millisecond)}
+}
+
+func TestScheduleFollowsWindows(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		p := &fakeProxy{start: time.Now()}
+		sk := &sink{}
+		s, err := NewScheduler(1, []Spec{latency("slow", Common{Start: dur(2 * time.Second), Duration: dur(time.Second), Every: dur(3 * time.Second), Times: 3})}, fakeTargets{p}, sk)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Run(context.Background(), 10*time.Second); err != nil {
+			t.Fatal(err)
+		}
+		want := []string{"add shakedown-slow@2s", "remove shakedown-slow@3s", "add shakedown-slow@5s", "remove shakedown-slow@6s", "add shakedown-slow@8s", "remove shakedown-slow@9s"}
+		if !slices.Equal(p.log, want) {
+			t.Errorf("proxy saw %v; want %v", p.log, want)
+		}
+		if len(sk.events) != 6 || sk.events[0].Action != record.FaultApplied || sk.events[1].Action != record.FaultRemoved {
+			t.Errorf("events %+v", sk.events)
+		}
+	})
+}
+
+func TestCancelRemovesEverything(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		p := &fakeProxy{start: time.Now()}
+		down := &ProxyDown{Common: Common{Name: "down", Type: "proxy_down", Target: "redis"}}
+		s, _ := NewScheduler(1, []Spec{latency("slow", Common{}), down}, fakeTargets{p}, &sink{})
+		ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
+		defer cancel()
+		if err := s.Run(ctx, time.Hour); err != nil {
+			t.Fatal(err)
+		}
+		slices.Sort(p.log)
+		want := []string{"add shakedown-slow@0s", "down@0s", "remove shakedown-slow@1.5s", "up@1.5s"}
+		if !slices.Equal(p.log, want) || len(s.Active()) != 0 {
+			t.Errorf("proxy saw %v, active %v; want %v and nothing active", p.log, s.Active(), want)
+		}
+	})
+}
+
+func TestStopIsAHalt(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		p := &fakeProxy{start: time.Now()}
+		s, _ := NewScheduler(1, []Spec{latency("slow", Common{})}, fakeTargets{p}, &sink{})
+		go func() {
+			time.Sleep(time.Second)
+			if got := s.Active(); !slices.Equal(got, []string{"slow"}) {
+				t.Errorf("Active() = %v; want [slow]", got)
+			}
+			s.Stop()
+		}()
+		s.Run(context.Background(), time.Hour)
+		if want := []string{"add shakedown-slow@0s", "remove shakedown-slow@1s"}; !slices.Equal(p.log, want) {
+			t.Errorf("proxy saw %v; want %v", p.log, want)
+		}
+	})
+}
+
+// TestPanicAndFailureStillRollBack: a fault that panics or fails while applying is undone and
+// reported, and the others are unaffected.
+func TestPanicAndFailureStillRollBack(t *testing.T) {
+	t.Parallel()
+	for _, mode := range []string{"panic", "fail"} {
+		synctest.Test(t, func(t *testing.T) {
+			p := &fakeProxy{start: time.Now(), panics: mode == "panic", failAdd: mode == "fail"}
+			sk := &sink{}
+			s, _ := NewScheduler(1, []Spec{latency("bad", Common{Duration: dur(time.Second)})}, fakeTargets{p}, sk)
+			err := s.Run(context.Background(), 5*time.Second)
+			if err == nil || !strings.Contains(err.Error(), `fault "bad"`) {
+				t.Errorf("%s: Run = %v; want the fault's error", mode, err)
+			}
+			if !slices.ContainsFunc(sk.events, func(e record.FaultEvent) bool { return e.Action == record.FaultRemoved }) {
+				t.Errorf("%s: no removal recorded: %+v", mode, sk.events)
+			}
+		})
+	}
+}
+
+// windowDecisions runs proxy_down faults with probability 0.5 over 50 windows and returns each
+// fault's decisions as a string.
+func windowDecisions(t *testing.T, seed uint64, names ...string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	synctest.Test(t, func(t *testing.T) {
+		var specs []Spec
+		for _, n := range names {
+			specs = append(specs, &ProxyDown{Common: Common{Name: n, Type: "proxy_down", Target: "redis", Every: dur(time.Second), Duration: dur(500 * time.Millisecond), Probability: prob(0.5)}})
+		}
+		sk := &sink{}
+		s, err := NewScheduler(seed, specs, fakeTargets{&fakeProxy{start: time.Now()}}, sk)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Run(context.Background(), 50*time.Second)
+		for _, d := range sk.decisions {
+			out[d.Fault] += map[bool]string{true: "1", false: "0"}[d.Injected]
+		}
+	})
+	return out
+}
+
+func TestSeededDecisions(t *testing.T) {
+	t.Parallel()
+	a := windowDecisions(t, 7, "a")
+	b := windowDecisions(t, 7, "a")
+	c := windowDecisions(t, 8, "a")
+	d := windowDecisions(t, 7, "a", "b")
+	if len(a["a"]) != 50 || a["a"] != b["a"] {
+		t.Errorf("seed 7 twice: %q and %q; want 50 equal decisions", a["a"], b["a"])
+	}
+	if a["a"] == c["a"] {
+		t.Errorf("seeds 7 and 8 gave the same decisions %q", a["a"])
+	}
+	if d["a"] != a["a"] {
+		t.Errorf("adding fault b changed a's decisions: %q -> %q", a["a"], d["a"])
+	}
+	if n := strings.Count(a["a"], "1"); n < 10 || n > 40 {
+		t.Errorf("%d of 50 windows injected at p=0.5", n)
+	}
+}
+
+func TestValidationNamesEveryProblem(t *testing.T) {
+	t.Parallel()
+	specs := []Spec{
+		&Latency{Common: Common{Name: "x", Type: "latency", Target: "redis", Times: 2, Probability: prob(2)}, Stream: Stream{Stream: "sideways"}},
+		&Latency{Common: Common{Name: "x", Type: "latency", Target: "redis"}, Latency: dur(time.Second)},
+		&HTTP{Common: Common{Name: "h", Type: "http", Target: "ollama"}, Fault: "explode"},
+	}
+	_, err := NewScheduler(1, specs, fakeTargets{&fakeProxy{}}, &sink{})
+	for _, want := range []string{`fault "x": times = 2; want a count only with every set`, `probability = 200%`, `stream = "sideways"`,
+		`latency = 0s; want more than 0`, `fault "x": the name is used twice`, `kind = "explode"`} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("NewScheduler error %v; want it to contain %q", err, want)
+		}
+	}
+	if _, err := NewScheduler(1, []Spec{latency("y", Common{Target: "mysql"})}, fakeTargets{&fakeProxy{}}, &sink{}); err == nil || !strings.Contains(err.Error(), `target "mysql"`) {
+		t.Errorf("unknown target: %v", err)
+	}
+}
+
+func TestLookupAndKinds(t *testing.T) {
+	t.Parallel()
+	for _, k := range Kinds() {
+		s, ok := Lookup(k.Name)
+		if !ok || s.Kind() != k.Name || s.Unit() != k.Unit || s.Base().Type != k.Name {
+			t.Errorf("Lookup(%q) = %v, %v", k.Name, s, ok)
+		}
+	}
+	if _, ok := Lookup("meteor"); ok {
+		t.Error("Lookup(meteor) found a kind")
+	}
+	var _ HTTPInjector = (*httpfault.Injector)(nil)
+}
+
+func TestWindows(t *testing.T) {
+	t.Parallel()
+	s := time.Second
+	tests := []struct {
+		c    Common
+		want [][2]time.Duration
+	}{
+		{Common{}, [][2]time.Duration{{0, 10 * s}}},
+		{Common{Start: dur(2 * s), Duration: dur(3 * s)}, [][2]time.Duration{{2 * s, 5 * s}}},
+		{Common{Start: dur(8 * s), Duration: dur(5 * s)}, [][2]time.Duration{{8 * s, 10 * s}}},
+		{Common{Start: dur(12 * s)}, nil},
+		{Common{Every: dur(4 * s), Duration: dur(s)}, [][2]time.Duration{{0, s}, {4 * s, 5 * s}, {8 * s, 9 * s}}},
+		{Common{Every: dur(4 * s), Duration: dur(s), Times: 2}, [][2]time.Duration{{0, s}, {4 * s, 5 * s}}},
+	}
+	for _, tt := range tests {
+		if got := tt.c.Windows(10 * s); !slices.Equal(got, tt.want) {
+			t.Errorf("%+v.Windows(10s) = %v; want %v", tt.c, got, tt.want)
+		}
+	}
+}

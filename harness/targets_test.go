@@ -1,0 +1,53 @@
+package harness
+
+import (
+	"io"
+	"net/http"
+	"testing"
+
+	"github.com/shakedown-dev/shakedown/faults/httpfault"
+)
+
+// TestFaultTargetsHTTP: HTTP faults reach the mock Ollama in-process (local) and over its admin
+// endpoint (in its container), and the proxies are the targets of network faults.
+func TestFaultTargetsHTTP(t *testing.T) {
+	t.Parallel()
+	for _, b := range backends {
+		t.Run(b, func(t *testing.T) {
+			t.Parallel()
+			e := startOn(t, EnvSpec{Backend: b, Services: []string{Ollama}})
+			ol := mustService(t, e, Ollama)
+			in, err := e.FaultTargets().HTTP(Ollama)
+			if err != nil {
+				t.Fatal(err)
+			}
+			status := func() int {
+				resp, err := http.Get(ol.URL + "/api/version")
+				if err != nil {
+					t.Fatal(err)
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				return resp.StatusCode
+			}
+			if err := in.Set(httpfault.Fault{Name: "down", Kind: httpfault.KindError, Status: 503, Probability: 1}); err != nil {
+				t.Fatal(err)
+			}
+			if got := status(); got != 503 {
+				t.Errorf("under the fault: %d; want 503", got)
+			}
+			if !in.Remove("down") {
+				t.Error("Remove(down) = false")
+			}
+			if got := status(); got != 200 {
+				t.Errorf("after Remove: %d; want 200", got)
+			}
+			if err := in.Set(httpfault.Fault{Name: "bad", Kind: "explode"}); err == nil {
+				t.Error("Set of an invalid fault succeeded")
+			}
+			if _, err := e.FaultTargets().Proxy("mysql"); err == nil {
+				t.Error(`Proxy("mysql") found a service`)
+			}
+		})
+	}
+}
