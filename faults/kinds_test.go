@@ -52,13 +52,19 @@ func TestNetworkKindsThroughToxiproxy(t *testing.T) {
 		{&faults.Latency{Common: c("latency"), Latency: dur(300 * time.Millisecond)},
 			func(v string, took time.Duration, err error) bool { return err == nil && took >= 300*time.Millisecond }, "the value after at least 300ms"},
 		{&faults.Bandwidth{Common: c("bandwidth"), Rate: 50},
-			func(v string, took time.Duration, err error) bool { return err == nil && v == big && took >= 500*time.Millisecond }, "50 KB at 50 KB/s: at least 0.5s"},
+			func(v string, took time.Duration, err error) bool {
+				return err == nil && v == big && took >= 500*time.Millisecond
+			}, "50 KB at 50 KB/s: at least 0.5s"},
 		{&faults.Slicer{Common: c("slicer"), AverageSize: 1000, Delay: dur(10 * time.Millisecond)},
-			func(v string, took time.Duration, err error) bool { return err == nil && v == big && took >= 300*time.Millisecond }, "50 slices 10ms apart"},
+			func(v string, took time.Duration, err error) bool {
+				return err == nil && v == big && took >= 300*time.Millisecond
+			}, "50 slices 10ms apart"},
 		{&faults.LimitData{Common: c("limit_data"), Bytes: 100},
 			func(v string, took time.Duration, err error) bool { return err != nil }, "an error: the connection closes after 100 bytes"},
 		{&faults.ResetPeer{Common: c("reset_peer")},
-			func(v string, took time.Duration, err error) bool { return errors.Is(err, syscall.ECONNRESET) || isEOF(err) }, "a reset connection"},
+			func(v string, took time.Duration, err error) bool {
+				return errors.Is(err, syscall.ECONNRESET) || isEOF(err)
+			}, "a reset connection"},
 		{&faults.Timeout{Common: c("timeout"), Timeout: dur(200 * time.Millisecond)},
 			func(v string, took time.Duration, err error) bool { return err != nil && took >= 200*time.Millisecond }, "an error after 200ms"},
 		{&faults.SlowClose{Common: c("slow_close"), Delay: dur(100 * time.Millisecond)},
