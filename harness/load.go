@@ -1,0 +1,167 @@
+package harness
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"net/http"
+	"strings"
+	"time"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"github.com/shakedown-dev/shakedown/harness/record"
+)
+
+// Target is one request the load generator sends.
+type Target struct {
+	Method string
+	URL    string
+	Header http.Header
+	Body   []byte
+}
+
+// LoadOptions tunes the load generator. Every zero value stands for Vegeta's default.
+type LoadOptions struct {
+	Timeout     time.Duration // per request; 0: 30s
+	Workers     uint64        // initial workers; 0: 10
+	MaxWorkers  uint64        // 0: unbounded (workers are added when all are busy)
+	Connections int           // idle connections per host; 0: 10000
+}
+
+// LoadStats sums what an attack did.
+type LoadStats struct {
+	Requests int64
+	Elapsed  time.Duration
+}
+
+// Attack sends targets round-robin, paced by pacer, for duration (0: until the pacer stops or
+// ctx ends), and puts every result into rec as it arrives: time, latency, status, bytes, error,
+// timeout, and whether the response said it was degraded (header X-Degraded: true). The results
+// are consumed on their own goroutine and AddResult is cheap, so the load never waits on the
+// record. Cancelling ctx stops the attack; Attack returns once every request in flight ended.
+func Attack(ctx context.Context, targets []Target, pacer vegeta.Pacer, duration time.Duration, opt LoadOptions, rec *record.Recorder) (LoadStats, error) {
+	if len(targets) == 0 {
+		return LoadStats{}, fmt.Errorf("load: no targets")
+	}
+	vts := make([]vegeta.Target, len(targets))
+	for i, t := range targets {
+		vts[i] = vegeta.Target{Method: t.Method, URL: t.URL, Header: t.Header, Body: t.Body}
+		if vts[i].Method == "" {
+			vts[i].Method = http.MethodGet
+		}
+	}
+	opts := []func(*vegeta.Attacker){vegeta.KeepAlive(true)}
+	if opt.Timeout > 0 {
+		opts = append(opts, vegeta.Timeout(opt.Timeout))
+	}
+	if opt.Workers > 0 {
+		opts = append(opts, vegeta.Workers(opt.Workers))
+	}
+	if opt.MaxWorkers > 0 {
+		opts = append(opts, vegeta.MaxWorkers(opt.MaxWorkers))
+	}
+	if opt.Connections > 0 {
+		opts = append(opts, vegeta.Connections(opt.Connections))
+	}
+	atk := vegeta.NewAttacker(opts...)
+	start := time.Now()
+	results := atk.Attack(vegeta.NewStaticTargeter(vts...), pacer, duration, "shakedown")
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		select {
+		case <-ctx.Done():
+			atk.Stop()
+		case <-done:
+		}
+	}()
+	var stats LoadStats
+	for r := range results {
+		rec.AddResult(toResult(r))
+		stats.Requests++
+	}
+	stats.Elapsed = time.Since(start)
+	return stats, nil
+}
+
+func toResult(r *vegeta.Result) record.Result {
+	res := record.Result{At: r.Timestamp, Latency: r.Latency, Code: int(r.Code), BytesIn: r.BytesIn, BytesOut: r.BytesOut}
+	if r.Error != "" {
+		res.Error = r.Code == 0
+		res.Timeout = strings.Contains(r.Error, "Client.Timeout") || strings.Contains(r.Error, "deadline exceeded")
+		res.Error = res.Error || res.Timeout
+	}
+	res.Degraded = strings.EqualFold(r.Headers.Get("X-Degraded"), "true")
+	return res
+}
+
+// Step is one rate held for a duration.
+type Step struct {
+	Rate     vegeta.Rate
+	Duration time.Duration
+}
+
+// StepPacer holds each step's rate for its duration, then stops. Vegeta's library has constant,
+// linear and sine pacers but no steps.
+type StepPacer struct{ Steps []Step }
+
+// hits returns how many hits the steps send in the first t.
+func (p StepPacer) hits(t time.Duration) float64 {
+	var n float64
+	for _, s := range p.Steps {
+		d := min(t, s.Duration)
+		n += perNs(s.Rate) * float64(d)
+		if t -= d; t <= 0 {
+			break
+		}
+	}
+	return n
+}
+
+func perNs(r vegeta.Rate) float64 {
+	if r.Per <= 0 {
+		return 0
+	}
+	return float64(r.Freq) / float64(r.Per)
+}
+
+// Rate returns the rate of the step that holds elapsed, in hits per second (0 after the last).
+func (p StepPacer) Rate(elapsed time.Duration) float64 {
+	for _, s := range p.Steps {
+		if elapsed < s.Duration {
+			return perNs(s.Rate) * 1e9
+		}
+		elapsed -= s.Duration
+	}
+	return 0
+}
+
+// Pace implements vegeta.Pacer like Vegeta's own pacers: no wait while behind, else the time
+// until the next hit is due at the current step's rate.
+func (p StepPacer) Pace(elapsed time.Duration, hits uint64) (time.Duration, bool) {
+	var total time.Duration
+	for _, s := range p.Steps {
+		total += s.Duration
+	}
+	if elapsed >= total {
+		return 0, true
+	}
+	expected := p.hits(elapsed)
+	if hits < uint64(expected) {
+		return 0, false
+	}
+	rate := p.Rate(elapsed)
+	if rate <= 0 {
+		// A step at rate 0: wait until the next step begins.
+		var t time.Duration
+		for _, s := range p.Steps {
+			if t += s.Duration; t > elapsed {
+				return t - elapsed, false
+			}
+		}
+		return 0, true
+	}
+	wait := (float64(hits+1) - expected) * 1e9 / rate
+	return time.Duration(math.Max(wait, 0)), false
+}

@@ -1,0 +1,114 @@
+package harness
+
+import (
+	"context"
+	"math"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"github.com/shakedown-dev/shakedown/harness/record"
+)
+
+func TestStepPacer(t *testing.T) {
+	t.Parallel()
+	p := StepPacer{Steps: []Step{{vegeta.Rate{Freq: 10, Per: time.Second}, 2 * time.Second}, {vegeta.Rate{}, time.Second}, {vegeta.Rate{Freq: 100, Per: time.Second}, time.Second}}}
+	for _, tt := range []struct {
+		at       time.Duration
+		hits     uint64
+		wantWait time.Duration
+		wantStop bool
+		wantRate float64
+	}{
+		{0, 0, 100 * time.Millisecond, false, 10},
+		{time.Second, 5, 0, false, 10}, // behind: 10 due
+		{time.Second, 10, 100 * time.Millisecond, false, 10},
+		{2500 * time.Millisecond, 20, 500 * time.Millisecond, false, 0}, // the pause step: wait for the next
+		{3500 * time.Millisecond, 70, 10 * time.Millisecond, false, 100},
+		{4 * time.Second, 120, 0, true, 0},
+	} {
+		wait, stop := p.Pace(tt.at, tt.hits)
+		if math.Abs(float64(wait-tt.wantWait)) > float64(time.Microsecond) || stop != tt.wantStop || p.Rate(tt.at) != tt.wantRate {
+			t.Errorf("Pace(%v, %d) = %v, %v (rate %v); want %v, %v (rate %v)", tt.at, tt.hits, wait, stop, p.Rate(tt.at), tt.wantWait, tt.wantStop, tt.wantRate)
+		}
+	}
+	if got := p.hits(4 * time.Second); got != 120 {
+		t.Errorf("hits(4s) = %v; want 120", got)
+	}
+}
+
+// TestAttackRecordsResults: every response lands in the record with its outcome, including the
+// degraded mark and timeouts.
+func TestAttackRecordsResults(t *testing.T) {
+	t.Parallel()
+	var n atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch n.Add(1) % 4 {
+		case 0:
+			w.WriteHeader(503)
+		case 1:
+			w.Header().Set("X-Degraded", "true")
+		case 2:
+			time.Sleep(300 * time.Millisecond) // past the client's timeout
+		}
+	}))
+	defer srv.Close()
+	rec := record.NewRecorder(time.Now(), record.ScenarioInfo{}, 1)
+	stats, err := Attack(context.Background(), []Target{{URL: srv.URL}}, vegeta.Rate{Freq: 200, Per: time.Second}, time.Second,
+		LoadOptions{Timeout: 100 * time.Millisecond}, rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := rec.Finish(record.StatusCompleted, nil)
+	c := r.CountsBetween(0, r.Duration+record.Duration(time.Second))
+	if c.Requests != stats.Requests || c.Requests < 150 || c.Server == 0 || c.Degraded == 0 || c.Timeouts == 0 || c.OK == 0 {
+		t.Errorf("counts %+v after %d requests; want all four outcomes", c, stats.Requests)
+	}
+}
+
+func TestAttackStopsWithContext(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	defer srv.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	rec := record.NewRecorder(time.Now(), record.ScenarioInfo{}, 1)
+	stats, _ := Attack(ctx, []Target{{URL: srv.URL}}, vegeta.Rate{Freq: 100, Per: time.Second}, time.Hour, LoadOptions{}, rec)
+	if stats.Elapsed > 5*time.Second || stats.Requests == 0 {
+		t.Errorf("attack of an hour cancelled at 300ms ran %v with %d requests", stats.Elapsed, stats.Requests)
+	}
+}
+
+// BenchmarkLoadVsPlainVegeta attacks a trivial handler at 5,000 requests/s for 3 s, once with
+// plain Vegeta (results read and dropped) and once through Attack into a record, and reports the
+// achieved rates: the harness must not distort what it measures. Run with -benchtime 1x.
+func BenchmarkLoadVsPlainVegeta(b *testing.B) {
+	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	defer srv.Close()
+	rate := vegeta.Rate{Freq: 5000, Per: time.Second}
+	const du = 3 * time.Second
+	b.Run("plain-vegeta", func(b *testing.B) {
+		for b.Loop() {
+			atk := vegeta.NewAttacker(vegeta.KeepAlive(true))
+			start, n := time.Now(), 0
+			for range atk.Attack(vegeta.NewStaticTargeter(vegeta.Target{Method: "GET", URL: srv.URL}), rate, du, "plain") {
+				n++
+			}
+			b.ReportMetric(float64(n)/time.Since(start).Seconds(), "req/s")
+		}
+	})
+	b.Run("harness-attack", func(b *testing.B) {
+		for b.Loop() {
+			rec := record.NewRecorder(time.Now(), record.ScenarioInfo{}, 1)
+			stats, err := Attack(context.Background(), []Target{{URL: srv.URL}}, rate, du, LoadOptions{}, rec)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportMetric(float64(stats.Requests)/stats.Elapsed.Seconds(), "req/s")
+		}
+	})
+}
