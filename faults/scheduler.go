@@ -157,15 +157,19 @@ func (s *Scheduler) runFault(ctx context.Context, f *scheduled, start time.Time,
 			err = errors.Join(err, s.undo(f))
 		}
 	}()
-	for i, w := range c.Windows(phase) {
+	windows := c.Windows(phase)
+	if tk, ok := f.spec.(interface{ tick() time.Duration }); ok && f.spec.Unit() == PerTick {
+		windows = ticks(windows, tk.tick())
+	}
+	for i, w := range windows {
 		if !waitUntil(ctx, start.Add(w[0])) {
 			return nil
 		}
-		if f.spec.Unit() == PerWindow {
+		if u := f.spec.Unit(); u == PerWindow || u == PerTick {
 			draw := f.rng.Float64()
 			injected := draw < c.P()
-			s.sink.AddDecision(record.Decision{Fault: c.Name, Unit: string(PerWindow), Seq: f.seq, Draw: draw, Probability: c.P(),
-				Injected: injected, Detail: fmt.Sprintf("window %d at %s", i, w[0])})
+			s.sink.AddDecision(record.Decision{Fault: c.Name, Unit: string(u), Seq: f.seq, Draw: draw, Probability: c.P(),
+				Injected: injected, Detail: fmt.Sprintf("%s %d at %s", u, i, w[0])})
 			f.seq++
 			if !injected {
 				continue
@@ -197,6 +201,21 @@ func (s *Scheduler) undo(f *scheduled) error {
 		s.event(f, record.FaultFailed, "undo", err)
 		return fmt.Errorf("fault %q: undo: %w", c.Name, err)
 	}
-	s.event(f, record.FaultRemoved, "", nil)
+	detail := ""
+	if r, ok := f.fault.(interface{ Report() string }); ok {
+		detail = r.Report()
+	}
+	s.event(f, record.FaultRemoved, detail, nil)
 	return nil
+}
+
+// ticks cuts windows into ticks of length d (the last of a window may be shorter).
+func ticks(windows [][2]time.Duration, d time.Duration) [][2]time.Duration {
+	var out [][2]time.Duration
+	for _, w := range windows {
+		for t := w[0]; t < w[1]; t += d {
+			out = append(out, [2]time.Duration{t, min(t+d, w[1])})
+		}
+	}
+	return out
 }

@@ -20,6 +20,7 @@ const (
 	PerConnection Unit = "connection"
 	PerRequest    Unit = "request"
 	PerWindow     Unit = "window"
+	// PerTick is declared with the kinds that use it (cpu.go).
 )
 
 // Common holds the fields every fault has. Kinds embed it inline.
@@ -153,6 +154,7 @@ var kinds = []KindInfo{
 	{"slicer", PerConnection, "slice data into small pieces with a delay between them", func() Spec { return &Slicer{} }},
 	{"limit_data", PerConnection, "close connections after bytes bytes", func() Spec { return &LimitData{} }},
 	{"proxy_down", PerWindow, "take the target's proxy down: new connections refused, open ones closed", func() Spec { return &ProxyDown{} }},
+	{"cpu", PerTick, "burn load of cores CPU in the harness process, drawn each tick", func() Spec { return &CPUSpike{} }},
 	{"http", PerRequest, "HTTP faults on the target's requests (error status, latency, stalls, drops, malformed chunks)", func() Spec { return &HTTP{} }},
 }
 
