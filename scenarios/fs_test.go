@@ -1,0 +1,5 @@
+package scenarios
+
+import "os"
+
+func fsRead(path string) ([]byte, error) { return os.ReadFile(path) }

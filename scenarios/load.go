@@ -1,0 +1,169 @@
+package scenarios
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"reflect"
+	"slices"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Load reads and checks the scenario file at path.
+func Load(path string) (*Scenario, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return Parse(path, b)
+}
+
+// Parse reads and checks a scenario; name is the file name used in errors. Every problem is
+// reported at once, as *Error values joined.
+func Parse(name string, data []byte) (*Scenario, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if doc.Kind == 0 || len(doc.Content) == 0 {
+		return nil, fmt.Errorf("%s: the file is empty; want a scenario (name, sut, load, phases, faults)", name)
+	}
+	d := &decoder{file: name, pos: map[string]*yaml.Node{}}
+	s := &Scenario{File: name, Source: string(data)}
+	d.decode(doc.Content[0], reflect.ValueOf(s).Elem(), "")
+	if len(d.errs) == 0 {
+		for _, p := range s.check() {
+			n := d.at(p.path)
+			d.errs = append(d.errs, &Error{File: name, Line: n.Line, Column: n.Column, Field: p.path, Msg: p.msg})
+		}
+	}
+	if err := errors.Join(d.errs...); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// at returns the node read for path, or the nearest enclosing one.
+func (d *decoder) at(path string) *yaml.Node {
+	for p := path; ; {
+		if n, ok := d.pos[p]; ok {
+			return n
+		}
+		i := strings.LastIndexAny(p, ".[")
+		if i < 0 {
+			if n, ok := d.pos[""]; ok {
+				return n
+			}
+			return &yaml.Node{Line: 1, Column: 1}
+		}
+		p = p[:i]
+	}
+}
+
+// problem is one failed check, by field path.
+type problem struct{ path, msg string }
+
+// Validate checks a scenario built in Go, as Parse checks a file.
+func (s *Scenario) Validate() error {
+	var errs []error
+	for _, p := range s.check() {
+		errs = append(errs, fmt.Errorf("%s: %s", p.path, p.msg))
+	}
+	return errors.Join(errs...)
+}
+
+// check runs the checks across fields.
+func (s *Scenario) check() []problem {
+	var ps []problem
+	add := func(path, format string, a ...any) { ps = append(ps, problem{path, fmt.Sprintf(format, a...)}) }
+	if strings.TrimSpace(s.Name) == "" {
+		add("name", "missing; want a short name for the scenario")
+	}
+	services := s.Environment.Services
+	if len(services) == 0 {
+		services = []string{"postgres", "redis", "ollama"}
+	}
+	for i, svc := range s.Environment.Services {
+		if !slices.Contains([]string{"postgres", "redis", "ollama"}, svc) {
+			add(fmt.Sprintf("environment.services[%d]", i), "%q is not a service; want postgres, redis or ollama", svc)
+		}
+	}
+	switch s.Environment.Backend {
+	case "", "auto", "local", "docker":
+	default:
+		add("environment.backend", "%q; want auto, local or docker", s.Environment.Backend)
+	}
+	n := 0
+	for _, set := range []bool{s.SUT.Builtin != "", len(s.SUT.Command) > 0, s.SUT.URL != ""} {
+		if set {
+			n++
+		}
+	}
+	if n != 1 {
+		add("sut", "want exactly one of builtin, command and url")
+	}
+	if s.SUT.Builtin != "" && s.SUT.Builtin != "agentd" {
+		add("sut.builtin", "%q; want agentd", s.SUT.Builtin)
+	}
+	if s.Load.Rate.IsZero() {
+		add("load.rate", "missing; want a rate like 200/s")
+	}
+	if len(s.Load.Targets) == 0 {
+		add("load.targets", "missing; want at least one target with a url")
+	}
+	for i, t := range s.Load.Targets {
+		if t.URL == "" {
+			add(fmt.Sprintf("load.targets[%d].url", i), "missing; want a path like /v1/agents or an absolute URL")
+		}
+	}
+	switch p := s.Load.Pacer; p.Type {
+	case "", "constant":
+	case "linear":
+		if p.To.IsZero() {
+			add("load.pacer.to", "missing; a linear pacer ramps from load.rate to this rate")
+		}
+	case "steps":
+		if len(p.Steps) == 0 {
+			add("load.pacer.steps", "missing; want a list of rate and duration")
+		}
+	case "sine":
+		if p.Period <= 0 || p.Amplitude.PerSecond() >= s.Load.Rate.PerSecond() {
+			add("load.pacer", "a sine pacer wants a period and an amplitude below load.rate")
+		}
+	default:
+		add("load.pacer.type", "%q; want constant, linear, steps or sine", p.Type)
+	}
+	if s.Phases.Warmup+s.Phases.Fault+s.Phases.Recovery <= 0 {
+		add("phases", "the phases add up to nothing; want warmup, fault and recovery durations")
+	}
+	if s.Phases.RecoveryBudget > s.Phases.Recovery {
+		add("phases.recovery_budget", "%s is longer than the recovery phase (%s)", s.Phases.RecoveryBudget, s.Phases.Recovery)
+	}
+	seen := map[string]bool{}
+	for i, f := range s.Faults {
+		path := fmt.Sprintf("faults[%d]", i)
+		c := f.Base()
+		if err := f.Validate(); err != nil {
+			for _, line := range strings.Split(err.Error(), "\n") {
+				add(path, "%s", strings.TrimPrefix(line, fmt.Sprintf("fault %q: ", c.Name)))
+			}
+		}
+		if seen[c.Name] {
+			add(path+".name", "%q is used twice; fault names must be unique", c.Name)
+		}
+		seen[c.Name] = true
+		if c.Target != "" && c.Target != "sut" && !slices.Contains(services, c.Target) {
+			add(path+".target", "%q is not a service of this scenario; want one of %s", c.Target, strings.Join(services, ", "))
+		}
+		if end := c.Start.D() + c.Duration.D(); c.Start.D() >= s.Phases.Fault.D() || end > s.Phases.Fault.D() {
+			add(path+".start", "its window (%s + %s) does not lie inside the fault phase (%s)", c.Start, c.Duration, s.Phases.Fault)
+		}
+	}
+	return ps
+}
+
+// Total returns the length of the three phases.
+func (p Phases) Total() time.Duration { return p.Warmup.D() + p.Fault.D() + p.Recovery.D() }

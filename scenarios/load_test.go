@@ -1,0 +1,133 @@
+package scenarios
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shakedown-dev/shakedown/faults"
+	"github.com/shakedown-dev/shakedown/faults/httpfault"
+)
+
+func TestLoadGood(t *testing.T) {
+	t.Parallel()
+	s, err := Load("testdata/good.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Name != "redis-latency" || s.Seed != 42 || s.Load.Rate.PerSecond() != 50 || s.Phases.Total() != 10*time.Second ||
+		len(s.Load.Pacer.Steps) != 2 || s.Load.Targets[0].Headers["Content-Type"] != "application/json" || !strings.Contains(s.Source, "slow-redis") {
+		t.Errorf("Load = %+v", s)
+	}
+	lat, ok := s.Faults[0].(*faults.Latency)
+	if !ok || lat.Latency.D() != 250*time.Millisecond || lat.P() != 0.3 || lat.Target != "redis" || lat.Type != "latency" {
+		t.Errorf("faults[0] = %#v", s.Faults[0])
+	}
+	h, ok := s.Faults[1].(*faults.HTTP)
+	if !ok || h.Fault != httpfault.KindError || h.Status != 503 || h.P() != 0.1 {
+		t.Errorf("faults[1] = %#v", s.Faults[1])
+	}
+}
+
+const base = `name: x
+sut: {builtin: agentd}
+load: {rate: 10/s, targets: [{url: /}]}
+phases: {warmup: 1s, fault: 5s, recovery: 1s}
+`
+
+// TestErrorsArePositioned: each bad file gives every one of its problems with file:line:column
+// and field, and says what would be accepted.
+func TestErrorsArePositioned(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, src string
+		want      []string
+	}{
+		{"unknown field and wrong types", `name: x
+sut: {builtin: agentd}
+lode: {rate: 10/s}
+load: {rate: fast, targets: [{url: /, method: [GET]}]}
+phases: {warmup: -1s, fault: 5s, recovery: 1s}
+seed: -3
+`, []string{
+			`f.yaml:3:1: lode: unknown field; want one of description, environment, faults, load, name, phases, seed, sut`,
+			`f.yaml:4:14: load.rate: "fast" is not a rate; want events per period like 200/s, 50/100ms or 3000/1m`,
+			`f.yaml:4:47: load.targets[0].method: want a single value, got a list`,
+			`f.yaml:5:18: phases.warmup: duration "-1s" is negative; want 0 or more`,
+			`f.yaml:6:7: seed: "-3" is not a whole number of 0 or more`,
+		}},
+		{"fault types", base + `faults:
+  - {name: a, target: redis}
+  - {name: b, type: meteor, target: redis}
+  - {name: c, type: latency, target: redis, latency: 1s, probability: 150%, color: red}
+`, []string{
+			`f.yaml:6:5: faults[0].type: missing; want one of latency, bandwidth,`,
+			`f.yaml:7:21: faults[1].type: unknown fault type "meteor"; want one of latency`,
+			`f.yaml:8:71: faults[2].probability: probability "150%" is outside 0..1`,
+			`f.yaml:8:77: faults[2].color: unknown field; want one of duration, every, jitter, latency, name, probability, start, stream, target, times, type`,
+		}},
+		{"checks across fields", base + `environment: {services: [redis]}
+faults:
+  - {name: a, type: latency, target: postgres, latency: 1s, start: 4s, duration: 3s}
+  - {name: a, type: proxy_down, target: redis}
+`, []string{
+			`f.yaml:7:38: faults[0].target: "postgres" is not a service of this scenario; want one of redis`,
+			`f.yaml:7:68: faults[0].start: its window (4s + 3s) does not lie inside the fault phase (5s)`,
+			`f.yaml:8:12: faults[1].name: "a" is used twice`,
+		}},
+		{"missing sections", "name: x\n", []string{
+			`f.yaml:1:1: sut: want exactly one of builtin, command and url`,
+			`f.yaml:1:1: load.rate: missing; want a rate like 200/s`,
+			`f.yaml:1:1: phases: the phases add up to nothing`,
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := Parse("f.yaml", []byte(tt.src))
+			if err == nil {
+				t.Fatal("Parse accepted a bad file")
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error lacks %q; got:\n%v", w, err)
+				}
+			}
+		})
+	}
+}
+
+func TestAliasBombRefused(t *testing.T) {
+	t.Parallel()
+	var b strings.Builder
+	b.WriteString("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n")
+	for i := 1; i < 8; i++ {
+		b.WriteString("a" + string(rune('0'+i)) + ": &a" + string(rune('0'+i)) + " [")
+		for j := range 10 {
+			if j > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString("*a" + string(rune('0'+i-1)))
+		}
+		b.WriteString("]\n")
+	}
+	b.WriteString("name: *a7\n")
+	_, err := Parse("bomb.yaml", []byte(b.String()))
+	if err == nil {
+		t.Fatal("Parse accepted an alias bomb")
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	good, _ := fsRead("testdata/good.yaml")
+	f.Add(good)
+	f.Add([]byte(base))
+	f.Add([]byte("faults: [{type: latency}, 3, [x]]"))
+	f.Add([]byte("a: &a [*a]"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		s, err := Parse("fuzz.yaml", data)
+		if err == nil && s.Validate() != nil {
+			t.Errorf("Parse accepted what Validate refuses: %v", s.Validate())
+		}
+	})
+}

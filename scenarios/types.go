@@ -1,0 +1,105 @@
+package scenarios
+
+import (
+	"github.com/shakedown-dev/shakedown/faults"
+	"github.com/shakedown-dev/shakedown/units"
+)
+
+// Scenario is one chaos experiment.
+type Scenario struct {
+	Name        string `yaml:"name"`
+	Description string `yaml:"description,omitempty"`
+	// Seed seeds every random decision. 0: the run picks one and prints it with the command that
+	// replays the run.
+	Seed        uint64        `yaml:"seed,omitempty"`
+	Environment Environment   `yaml:"environment,omitempty"`
+	SUT         SUT           `yaml:"sut"`
+	Load        LoadSpec      `yaml:"load"`
+	Phases      Phases        `yaml:"phases"`
+	Faults      []faults.Spec `yaml:"faults,omitempty"`
+
+	// File and Source are the file the scenario was read from and its text.
+	File   string `yaml:"-"`
+	Source string `yaml:"-"`
+}
+
+// Environment says which dependencies to start and where.
+type Environment struct {
+	// Services: any of postgres, redis, ollama. Empty: all three.
+	Services []string `yaml:"services,omitempty"`
+	// Backend: auto, local or docker. Empty: auto.
+	Backend string `yaml:"backend,omitempty"`
+	// Images override the docker backend's images.
+	Images Images `yaml:"images,omitempty"`
+}
+
+// Images names the docker backend's images.
+type Images struct {
+	Postgres string `yaml:"postgres,omitempty"`
+	Redis    string `yaml:"redis,omitempty"`
+	Ollama   string `yaml:"ollama,omitempty"`
+}
+
+// SUT is the system under test: exactly one of Builtin, Command and URL.
+type SUT struct {
+	// Builtin names a system the harness runs in-process: agentd.
+	Builtin string `yaml:"builtin,omitempty"`
+	// Command is spawned with the proxied addresses in its environment.
+	Command []string `yaml:"command,omitempty"`
+	// URL is a service already running.
+	URL string `yaml:"url,omitempty"`
+	// Ready is the readiness path, waited for before the warmup. Empty: /health/ready.
+	Ready string `yaml:"ready,omitempty"`
+	// ReadyTimeout bounds that wait. 0: 30s.
+	ReadyTimeout units.Duration `yaml:"ready_timeout,omitempty"`
+}
+
+// LoadSpec is the traffic driven at the SUT during every phase.
+type LoadSpec struct {
+	// Rate is the request rate (the start rate of a linear ramp, the mean of a sine).
+	Rate units.Rate `yaml:"rate"`
+	// Pacer shapes the rate over time. Empty: constant.
+	Pacer Pacer `yaml:"pacer,omitempty"`
+	// Targets are sent round-robin.
+	Targets []LoadTarget `yaml:"targets"`
+	// Timeout of each request. 0: 10s.
+	Timeout     units.Duration `yaml:"timeout,omitempty"`
+	Workers     int            `yaml:"workers,omitempty"`
+	MaxWorkers  int            `yaml:"max_workers,omitempty"`
+	Connections int            `yaml:"connections,omitempty"`
+}
+
+// Pacer shapes the rate: constant, linear (from rate to to), steps, or sine (rate ± amplitude
+// over period).
+type Pacer struct {
+	Type      string         `yaml:"type,omitempty"`
+	To        units.Rate     `yaml:"to,omitempty"`
+	Steps     []PacerStep    `yaml:"steps,omitempty"`
+	Amplitude units.Rate     `yaml:"amplitude,omitempty"`
+	Period    units.Duration `yaml:"period,omitempty"`
+}
+
+// PacerStep is one rate held for a duration.
+type PacerStep struct {
+	Rate     units.Rate     `yaml:"rate"`
+	Duration units.Duration `yaml:"duration"`
+}
+
+// LoadTarget is one request.
+type LoadTarget struct {
+	Method string `yaml:"method,omitempty"`
+	// URL is relative to the SUT's base URL (/v1/agents) or absolute.
+	URL     string            `yaml:"url"`
+	Headers map[string]string `yaml:"headers,omitempty"`
+	Body    string            `yaml:"body,omitempty"`
+}
+
+// Phases are the run's three phases, in order.
+type Phases struct {
+	Warmup   units.Duration `yaml:"warmup"`
+	Fault    units.Duration `yaml:"fault"`
+	Recovery units.Duration `yaml:"recovery"`
+	// RecoveryBudget is how soon after the faults end the steady state must be back. 0: the
+	// whole recovery phase.
+	RecoveryBudget units.Duration `yaml:"recovery_budget,omitempty"`
+}
