@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"io"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -74,5 +75,21 @@ func TestUsageErrors(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tt.want) || exitCode(err) != tt.code {
 			t.Errorf("run(%q) = %v (exit %d); want %q (exit %d)", tt.args, err, exitCode(err), tt.want, tt.code)
 		}
+	}
+}
+
+func TestValidate(t *testing.T) {
+	t.Parallel()
+	var out strings.Builder
+	err := run(context.Background(), []string{"validate", "../../scenarios/testdata/good.yaml"}, &out, io.Discard)
+	if err != nil || !strings.Contains(out.String(), `good.yaml: ok ("redis-latency": 2 faults, 10s)`) {
+		t.Errorf("validate good.yaml = %v, %q", err, out.String())
+	}
+	bad := t.TempDir() + "/bad.yaml"
+	os.WriteFile(bad, []byte("name: x\nlode: 1\n"), 0o644)
+	out.Reset()
+	err = run(context.Background(), []string{"validate", bad}, &out, io.Discard)
+	if err == nil || exitCode(err) != exitInvalid || !strings.Contains(out.String(), "bad.yaml:2:1: lode: unknown field") {
+		t.Errorf("validate bad.yaml = %v (exit %d), %q; want exit 2 and the positioned error", err, exitCode(err), out.String())
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 )
 
 // Exit codes.
@@ -35,6 +34,7 @@ const usage = `usage: shakedown <command> [arguments]
 commands:
   env up    start Postgres, Redis and a mock Ollama, each behind a Toxiproxy proxy, print their
             endpoints and hold them until Ctrl-C
+  validate  check scenario files and print every problem as file:line:column
 
 Run "shakedown <command> --help" for a command's flags.
 `
@@ -52,7 +52,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return envUp(ctx, args[2:], stdout, stderr)
 	case args[0] == "env":
 		return usagef("env: want a subcommand: shakedown env up [flags]")
+	case args[0] == "validate":
+		return validate(ctx, args[1:], stdout, stderr)
 	default:
-		return usagef("unknown command %q; want one of: env up (see shakedown --help)", strings.Join(args[:1], ""))
+		return usagef("unknown command %q; want one of: env up, validate (see shakedown --help)", args[0])
 	}
 }
