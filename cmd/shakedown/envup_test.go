@@ -93,3 +93,18 @@ func TestValidate(t *testing.T) {
 		t.Errorf("validate bad.yaml = %v (exit %d), %q; want exit 2 and the positioned error", err, exitCode(err), out.String())
 	}
 }
+
+func TestSchemaCommand(t *testing.T) {
+	t.Parallel()
+	var out strings.Builder
+	if err := run(context.Background(), []string{"schema"}, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	want, _ := os.ReadFile("../../scenarios/testdata/scenario.schema.json")
+	if out.String() != string(want) {
+		t.Errorf("shakedown schema differs from scenarios/testdata/scenario.schema.json")
+	}
+	if err := run(context.Background(), []string{"schema", "x"}, io.Discard, io.Discard); exitCode(err) != exitInvalid {
+		t.Errorf("schema x = %v; want exit 2", err)
+	}
+}

@@ -35,6 +35,7 @@ commands:
   env up    start Postgres, Redis and a mock Ollama, each behind a Toxiproxy proxy, print their
             endpoints and hold them until Ctrl-C
   validate  check scenario files and print every problem as file:line:column
+  schema    print the JSON Schema of the scenario file, for editors
 
 Run "shakedown <command> --help" for a command's flags.
 `
@@ -54,7 +55,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return usagef("env: want a subcommand: shakedown env up [flags]")
 	case args[0] == "validate":
 		return validate(ctx, args[1:], stdout, stderr)
+	case args[0] == "schema":
+		return schema(ctx, args[1:], stdout, stderr)
 	default:
-		return usagef("unknown command %q; want one of: env up, validate (see shakedown --help)", args[0])
+		return usagef("unknown command %q; want one of: env up, validate, schema (see shakedown --help)", args[0])
 	}
 }
