@@ -134,3 +134,29 @@ func TestHTTPKindOnTheMock(t *testing.T) {
 		t.Errorf("chat after Undo = %v", err)
 	}
 }
+
+// TestPauseKind: the pause kind freezes the target's server through the environment's targets.
+func TestPauseKind(t *testing.T) {
+	e := harnesstest.StartEnv(t, harness.EnvSpec{Backend: harness.BackendLocal, Services: []string{harness.Redis}, StateDir: t.TempDir()})
+	rs, _ := e.Service(harness.Redis)
+	spec := &faults.Pause{Common: faults.Common{Name: "freeze", Type: "pause", Target: harness.Redis}}
+	f, err := spec.Build(e.FaultTargets())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	rdb := redis.NewClient(&redis.Options{Addr: rs.Proxied, ReadTimeout: 300 * time.Millisecond, MaxRetries: -1, PoolSize: 1})
+	defer rdb.Close()
+	if err := f.Apply(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := rdb.Ping(ctx).Err(); err == nil {
+		t.Error("PING answered while the server was paused")
+	}
+	if err := f.Undo(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := rdb.Ping(ctx).Err(); err != nil {
+		t.Errorf("PING after Undo = %v", err)
+	}
+}

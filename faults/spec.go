@@ -154,6 +154,7 @@ var kinds = []KindInfo{
 	{"slicer", PerConnection, "slice data into small pieces with a delay between them", func() Spec { return &Slicer{} }},
 	{"limit_data", PerConnection, "close connections after bytes bytes", func() Spec { return &LimitData{} }},
 	{"proxy_down", PerWindow, "take the target's proxy down: new connections refused, open ones closed", func() Spec { return &ProxyDown{} }},
+	{"pause", PerWindow, "freeze the target's server (SIGSTOP, docker pause): connections stay open, nothing answers", func() Spec { return &Pause{} }},
 	{"cpu", PerTick, "burn load of cores CPU in the harness process, drawn each tick", func() Spec { return &CPUSpike{} }},
 	{"http", PerRequest, "HTTP faults on the target's requests (error status, latency, stalls, drops, malformed chunks)", func() Spec { return &HTTP{} }},
 }

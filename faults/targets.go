@@ -36,4 +36,5 @@ type HTTPInjector interface {
 type Targets interface {
 	Proxy(service string) (Proxy, error)
 	HTTP(service string) (HTTPInjector, error)
+	Process(service string) (Process, error)
 }

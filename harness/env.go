@@ -88,9 +88,10 @@ type Service struct {
 	// Backend and Version say what runs it, e.g. "local" and "PostgreSQL 15.18".
 	Backend, Version string
 
-	proc    *process       // local servers
-	dataDir string         // a local server's data folder
-	ollama  *ollama.Server // the in-process mock
+	proc      *process       // local servers
+	dataDir   string         // a local server's data folder
+	container string         // a docker server's container id
+	ollama    *ollama.Server // the in-process mock
 }
 
 // procDataDir returns a local server's data folder, or "".

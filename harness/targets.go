@@ -52,6 +52,17 @@ func (t envTargets) HTTP(name string) (faults.HTTPInjector, error) {
 	return remoteInjector{base: s.DirectURL + ollama.FaultsPath}, nil
 }
 
+func (t envTargets) Process(name string) (faults.Process, error) {
+	s, err := t.service(name)
+	if err != nil {
+		return nil, err
+	}
+	if s.ollama != nil {
+		return nil, fmt.Errorf("the mock Ollama runs inside the harness on the local backend and cannot be paused; use the docker backend, or an http fault")
+	}
+	return s, nil
+}
+
 // remoteInjector sets faults on a mock Ollama over its admin endpoint.
 type remoteInjector struct{ base string }
 
