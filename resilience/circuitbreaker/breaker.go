@@ -16,6 +16,7 @@ const (
 	probeOne   = 1 << probeShift
 	probeMask  = (1<<16 - 1) << probeShift
 	genShift   = probeShift + 16
+	maxProbes  = 1<<16 - 1 // the probe count's 16 bits
 )
 
 func unpack(w uint64) (State, uint64) { return State(w & stateMask), w >> genShift }

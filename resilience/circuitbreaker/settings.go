@@ -107,8 +107,8 @@ func (s Settings) Validate() error {
 	if s.MaxOpenDuration < 0 {
 		bad("MaxOpenDuration", s.MaxOpenDuration, "0 (10 x OpenDuration) or more")
 	}
-	if s.HalfOpenProbes < 0 {
-		bad("HalfOpenProbes", s.HalfOpenProbes, "0 (1) or more")
+	if s.HalfOpenProbes < 0 || s.HalfOpenProbes > maxProbes {
+		bad("HalfOpenProbes", s.HalfOpenProbes, fmt.Sprintf("0 (1) to %d", maxProbes))
 	}
 	if s.HalfOpenSuccesses < 0 {
 		bad("HalfOpenSuccesses", s.HalfOpenSuccesses, "0 (HalfOpenProbes) or more")

@@ -112,6 +112,9 @@ func TestSettingsValidate(t *testing.T) {
 	if _, err := New(s); err == nil {
 		t.Error("New accepted invalid settings")
 	}
+	if err := (Settings{HalfOpenProbes: 70000}).Validate(); err == nil || !strings.Contains(err.Error(), "HalfOpenProbes = 70000; want 0 (1) to 65535") {
+		t.Errorf("HalfOpenProbes past the word's 16 bits: %v", err)
+	}
 	if err := (Settings{}).Validate(); err != nil {
 		t.Errorf("zero Settings: Validate() = %v; want nil", err)
 	}
