@@ -9,7 +9,8 @@ import (
 )
 
 // TestCPUSpikeReachesItsLoad burns half a core for half a second and checks the achieved share
-// it measures (a generous bound: the test shares the machine).
+// it measures. The bound is generous: on a 2-core machine running other test packages at the same
+// time the burner can be starved, and what matters here is that the spike burns and is measured.
 func TestCPUSpikeReachesItsLoad(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: burns CPU")
@@ -23,8 +24,8 @@ func TestCPUSpikeReachesItsLoad(t *testing.T) {
 	time.Sleep(500 * time.Millisecond) // the spike's own length: the thing under test takes time
 	f.Undo(context.Background())
 	c := f.(*cpuSpike)
-	if c.achieved < 0.3 || c.achieved > 1.2 {
-		t.Errorf("achieved %.2f of a core for a 50%% spike; want 0.3..1.2", c.achieved)
+	if c.achieved < 0.15 || c.achieved > 1.2 {
+		t.Errorf("achieved %.2f of a core for a 50%% spike; want 0.15..1.2", c.achieved)
 	}
 	if r := c.Report(); !strings.Contains(r, "target 50% of 1 cores, achieved") {
 		t.Errorf("Report() = %q", r)

@@ -47,7 +47,9 @@ func TestScraperRecordsSeriesAndBreakerEvents(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
-		Scraper{URL: srv.URL, Tick: 20 * time.Millisecond, Keep: []string{"resilience_"}}.Run(ctx, rec)
+		// A generous client timeout: with the default (one tick, 20ms here) a loaded machine can
+		// time a scrape out on the client while the handler still counts it as served.
+		Scraper{URL: srv.URL, Tick: 20 * time.Millisecond, Keep: []string{"resilience_"}, Client: &http.Client{Timeout: 10 * time.Second}}.Run(ctx, rec)
 		close(done)
 	}()
 	waitStored(circuitbreaker.StateClosed)
