@@ -1,0 +1,142 @@
+package assertions
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+
+	"github.com/shakedown-dev/shakedown/harness/record"
+)
+
+// Status is a verdict's outcome.
+type Status string
+
+// The statuses.
+const (
+	Pass         Status = "pass"
+	Fail         Status = "fail"
+	Insufficient Status = "insufficient-data" // too few samples to judge: never a pass
+)
+
+// Verdict is the outcome of one assertion.
+type Verdict struct {
+	Name     string  `json:"name"`
+	Kind     string  `json:"kind"`
+	Phase    string  `json:"phase"`
+	Status   Status  `json:"status"`
+	Expected string  `json:"expected"`
+	Measured string  `json:"measured"`
+	Value    float64 `json:"value"`   // the measured number
+	Samples  int64   `json:"samples"` // requests or points it was measured over
+	// At is the decisive moment, when there is one (the first point that broke a rule).
+	At          *record.Duration `json:"at,omitempty"`
+	Explanation string           `json:"explanation"`
+}
+
+// Passed reports whether the verdict passed.
+func (v Verdict) Passed() bool { return v.Status == Pass }
+
+// Common holds the fields every assertion has. Kinds embed it inline.
+type Common struct {
+	Name string `yaml:"name" json:"name"`
+	Type string `yaml:"type" json:"type"`
+	// Phase: warmup, fault, recovery or all. Empty: all.
+	Phase string `yaml:"phase,omitempty" json:"phase,omitempty"`
+	// MinSamples is the fewest samples a verdict may pass on. 0: the kind's default.
+	MinSamples int64 `yaml:"min_samples,omitempty" json:"min_samples,omitempty"`
+}
+
+// Base returns c itself: kinds embed Common, so this gives every Spec its common fields.
+func (c *Common) Base() *Common { return c }
+
+func (c *Common) phase() string {
+	if c.Phase == "" {
+		return record.PhaseAll
+	}
+	return c.Phase
+}
+
+var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._ -]{0,79}$`)
+
+func (c *Common) validate(more ...error) error {
+	errs := []error{}
+	if !nameRE.MatchString(c.Name) {
+		errs = append(errs, fmt.Errorf("assertion %q: name = %q; want 1-80 letters, digits, spaces, '.', '_' or '-'", c.Name, c.Name))
+	}
+	if !slices.Contains([]string{"", "warmup", "fault", "recovery", "all"}, c.Phase) {
+		errs = append(errs, fmt.Errorf("assertion %q: phase = %q; want warmup, fault, recovery or all", c.Name, c.Phase))
+	}
+	if c.MinSamples < 0 {
+		errs = append(errs, fmt.Errorf("assertion %q: min_samples = %d; want 0 (the kind's default) or more", c.Name, c.MinSamples))
+	}
+	return errors.Join(append(errs, more...)...)
+}
+
+// verdict starts a verdict for c.
+func (c *Common) verdict(kind string) Verdict { return Verdict{Name: c.Name, Kind: kind, Phase: c.phase()} }
+
+// enough reports whether n samples are enough, given the kind's default minimum.
+func (c *Common) enough(n, def int64) (bool, int64) {
+	min := c.MinSamples
+	if min == 0 {
+		min = def
+	}
+	return n >= min, min
+}
+
+// Spec is an assertion kind's spec.
+type Spec interface {
+	Base() *Common
+	Kind() string
+	Validate() error
+	Evaluate(rec *record.Record) Verdict
+}
+
+// KindInfo describes an assertion kind.
+type KindInfo struct {
+	Name        string
+	Description string
+	new         func() Spec
+}
+
+var kinds = []KindInfo{
+	{"availability", "the share of requests answered without a 5xx or an error is at least min", func() Spec { return &Availability{} }},
+	{"latency", "the quantile of request latency is at most max", func() Spec { return &Latency{} }},
+	{"error_rate", "the share of 5xx and errors is at most max", func() Spec { return &ErrorRate{} }},
+	{"throughput", "the achieved request rate is at least min of the requested rate", func() Spec { return &Throughput{} }},
+	{"metric", "a scraped metric series meets a condition", func() Spec { return &Metric{} }},
+}
+
+// Kinds lists the assertion kinds.
+func Kinds() []KindInfo { return slices.Clone(kinds) }
+
+// KindNames lists the kinds' names, for messages.
+func KindNames() []string {
+	out := make([]string, len(kinds))
+	for i, k := range kinds {
+		out[i] = k.Name
+	}
+	return out
+}
+
+// Lookup returns a fresh zero spec of the named kind, ready to decode into.
+func Lookup(kind string) (Spec, bool) {
+	for _, k := range kinds {
+		if k.Name == kind {
+			s := k.new()
+			s.Base().Type = kind
+			return s, true
+		}
+	}
+	return nil, false
+}
+
+// Evaluate judges rec against every spec, in order.
+func Evaluate(rec *record.Record, specs []Spec) []Verdict {
+	out := make([]Verdict, len(specs))
+	for i, s := range specs {
+		out[i] = s.Evaluate(rec)
+	}
+	return out
+}
