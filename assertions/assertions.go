@@ -74,7 +74,9 @@ func (c *Common) validate(more ...error) error {
 }
 
 // verdict starts a verdict for c.
-func (c *Common) verdict(kind string) Verdict { return Verdict{Name: c.Name, Kind: kind, Phase: c.phase()} }
+func (c *Common) verdict(kind string) Verdict {
+	return Verdict{Name: c.Name, Kind: kind, Phase: c.phase()}
+}
 
 // enough reports whether n samples are enough, given the kind's default minimum.
 func (c *Common) enough(n, def int64) (bool, int64) {

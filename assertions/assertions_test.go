@@ -51,7 +51,6 @@ func run() *record.Record {
 	return r
 }
 
-
 func TestVerdicts(t *testing.T) {
 	t.Parallel()
 	rec := run()
