@@ -11,6 +11,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/shakedown-dev/shakedown/assertions"
 	"github.com/shakedown-dev/shakedown/faults"
 )
 
@@ -47,6 +48,7 @@ func (d *decoder) fail(n *yaml.Node, field, format string, a ...any) {
 var (
 	textUnmarshaler = reflect.TypeFor[encoding.TextUnmarshaler]()
 	faultSpec       = reflect.TypeFor[faults.Spec]()
+	assertionSpec   = reflect.TypeFor[assertions.Spec]()
 )
 
 func join(path, name string) string {
@@ -83,11 +85,14 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 	}
 	switch v.Kind() {
 	case reflect.Interface:
-		if v.Type() == faultSpec {
-			d.fault(n, v, path)
-			return
+		switch v.Type() {
+		case faultSpec:
+			d.twoStep(n, v, path, "fault", faults.KindNames(), func(k string) (any, bool) { return faults.Lookup(k) })
+		case assertionSpec:
+			d.twoStep(n, v, path, "assertion", assertions.KindNames(), func(k string) (any, bool) { return assertions.Lookup(k) })
+		default:
+			d.fail(n, path, "cannot decode into %s", v.Type())
 		}
-		d.fail(n, path, "cannot decode into %s", v.Type())
 	case reflect.Pointer:
 		if v.IsNil() {
 			v.Set(reflect.New(v.Type().Elem()))
@@ -219,10 +224,11 @@ func (d *decoder) structure(n *yaml.Node, v reflect.Value, path string) {
 	}
 }
 
-// fault decodes a fault entry in two steps: its type, then that kind's spec.
-func (d *decoder) fault(n *yaml.Node, v reflect.Value, path string) {
+// twoStep decodes a fault or an assertion in two steps: its type, then that kind's spec, made by
+// lookup.
+func (d *decoder) twoStep(n *yaml.Node, v reflect.Value, path, what string, names []string, lookup func(string) (any, bool)) {
 	if n.Kind != yaml.MappingNode {
-		d.fail(n, path, "want a fault: a mapping with a type, got %s", kindName(n))
+		d.fail(n, path, "want %s %s: a mapping with a type, got %s", map[bool]string{true: "an", false: "a"}[what == "assertion"], what, kindName(n))
 		return
 	}
 	var typ *yaml.Node
@@ -232,12 +238,12 @@ func (d *decoder) fault(n *yaml.Node, v reflect.Value, path string) {
 		}
 	}
 	if typ == nil || typ.Kind != yaml.ScalarNode || typ.Value == "" {
-		d.fail(n, join(path, "type"), "missing; want one of %s", strings.Join(faults.KindNames(), ", "))
+		d.fail(n, join(path, "type"), "missing; want one of %s", strings.Join(names, ", "))
 		return
 	}
-	spec, ok := faults.Lookup(typ.Value)
+	spec, ok := lookup(typ.Value)
 	if !ok {
-		d.fail(typ, join(path, "type"), "unknown fault type %q; want one of %s", typ.Value, strings.Join(faults.KindNames(), ", "))
+		d.fail(typ, join(path, "type"), "unknown %s type %q; want one of %s", what, typ.Value, strings.Join(names, ", "))
 		return
 	}
 	d.decode(n, reflect.ValueOf(spec).Elem(), path)

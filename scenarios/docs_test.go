@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/shakedown-dev/shakedown/assertions"
 	"github.com/shakedown-dev/shakedown/faults"
 )
 
@@ -23,6 +24,13 @@ func TestDocsNameEveryField(t *testing.T) {
 		types = append(types, reflect.TypeOf(s).Elem())
 		if !strings.Contains(string(doc), "`"+k.Name+"`") {
 			t.Errorf("docs/scenarios.md does not name the fault kind %q", k.Name)
+		}
+	}
+	for _, k := range assertions.Kinds() {
+		s, _ := assertions.Lookup(k.Name)
+		types = append(types, reflect.TypeOf(s).Elem())
+		if !strings.Contains(string(doc), "`"+k.Name+"`") {
+			t.Errorf("docs/scenarios.md does not name the assertion kind %q", k.Name)
 		}
 	}
 	seen := map[reflect.Type]bool{}

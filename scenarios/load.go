@@ -162,6 +162,20 @@ func (s *Scenario) check() []problem {
 			add(path+".start", "its window (%s + %s) does not lie inside the fault phase (%s)", c.Start, c.Duration, s.Phases.Fault)
 		}
 	}
+	seen = map[string]bool{}
+	for i, a := range s.Assertions {
+		path := fmt.Sprintf("assertions[%d]", i)
+		c := a.Base()
+		if err := a.Validate(); err != nil {
+			for _, line := range strings.Split(err.Error(), "\n") {
+				add(path, "%s", strings.TrimPrefix(line, fmt.Sprintf("assertion %q: ", c.Name)))
+			}
+		}
+		if seen[c.Name] {
+			add(path+".name", "%q is used twice; assertion names must be unique", c.Name)
+		}
+		seen[c.Name] = true
+	}
 	return ps
 }
 

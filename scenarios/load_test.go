@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shakedown-dev/shakedown/assertions"
 	"github.com/shakedown-dev/shakedown/faults"
 	"github.com/shakedown-dev/shakedown/faults/httpfault"
 )
@@ -22,6 +23,9 @@ func TestLoadGood(t *testing.T) {
 	lat, ok := s.Faults[0].(*faults.Latency)
 	if !ok || lat.Latency.D() != 250*time.Millisecond || lat.P() != 0.3 || lat.Target != "redis" || lat.Type != "latency" {
 		t.Errorf("faults[0] = %#v", s.Faults[0])
+	}
+	if len(s.Assertions) != 3 || s.Assertions[2].Kind() != "metric" || s.Assertions[1].(*assertions.Latency).Max.D() != time.Second {
+		t.Errorf("assertions = %#v", s.Assertions)
 	}
 	h, ok := s.Faults[1].(*faults.HTTP)
 	if !ok || h.Fault != httpfault.KindError || h.Status != 503 || h.P() != 0.1 {
@@ -50,7 +54,7 @@ load: {rate: fast, targets: [{url: /, method: [GET]}]}
 phases: {warmup: -1s, fault: 5s, recovery: 1s}
 seed: -3
 `, []string{
-			`f.yaml:3:1: lode: unknown field; want one of description, environment, faults, load, name, phases, seed, sut`,
+			`f.yaml:3:1: lode: unknown field; want one of assertions, description, environment, faults, load, name, phases, seed, sut`,
 			`f.yaml:4:14: load.rate: "fast" is not a rate; want events per period like 200/s, 50/100ms or 3000/1m`,
 			`f.yaml:4:47: load.targets[0].method: want a single value, got a list`,
 			`f.yaml:5:18: phases.warmup: duration "-1s" is negative; want 0 or more`,
@@ -74,6 +78,21 @@ faults:
 			`f.yaml:7:38: faults[0].target: "postgres" is not a service of this scenario; want one of redis`,
 			`f.yaml:7:68: faults[0].start: its window (4s + 3s) does not lie inside the fault phase (5s)`,
 			`f.yaml:8:12: faults[1].name: "a" is used twice`,
+		}},
+		{"assertion decoding", base + `assertions:
+  - {name: a, type: availability, min: 2}
+  - {name: b, type: astrology}
+`, []string{
+			`f.yaml:6:40: assertions[0].min: probability "2" is outside 0..1`,
+			`f.yaml:7:21: assertions[1].type: unknown assertion type "astrology"; want one of availability, latency, error_rate, throughput, metric`,
+		}},
+		{"assertion checks", base + `assertions:
+  - {name: a, type: availability, min: 0}
+  - {name: a, type: latency, quantile: 95%, max: 1s, phase: later}
+`, []string{
+			`f.yaml:6:5: assertions[0]: min = 0%; want a share in (0, 1], e.g. 99.9%`,
+			`f.yaml:7:5: assertions[1]: phase = "later"; want warmup, fault, recovery or all`,
+			`assertions[1].name: "a" is used twice`,
 		}},
 		{"missing sections", "name: x\n", []string{
 			`f.yaml:1:1: sut: want exactly one of builtin, command and url`,

@@ -6,6 +6,7 @@ import (
 
 	"github.com/invopop/jsonschema"
 
+	"github.com/shakedown-dev/shakedown/assertions"
 	"github.com/shakedown-dev/shakedown/faults"
 	"github.com/shakedown-dev/shakedown/units"
 )
@@ -22,24 +23,41 @@ func Schema() ([]byte, error) {
 	s := r.Reflect(&Scenario{})
 	s.ID = "https://shakedown.dev/schemas/scenario.json"
 	s.Title = "Shakedown scenario"
-	var kinds []*jsonschema.Schema
+	// oneOf returns references to each kind's definition, its type fixed to the kind's name.
+	oneOf := func(specs []any, names, descriptions []string, required ...string) *jsonschema.Schema {
+		var refs []*jsonschema.Schema
+		for i, spec := range specs {
+			t := reflect.TypeOf(spec).Elem()
+			for n, def := range r.ReflectFromType(t).Definitions {
+				s.Definitions[n] = def
+			}
+			def := s.Definitions[t.Name()]
+			if ty, ok := def.Properties.Get("type"); ok {
+				ty.Const, ty.Description = names[i], descriptions[i]
+			}
+			def.Required = append(def.Required, required...)
+			refs = append(refs, &jsonschema.Schema{Ref: "#/$defs/" + t.Name()})
+		}
+		return &jsonschema.Schema{OneOf: refs}
+	}
+	var fs []any
+	var fnames, fdesc []string
 	for _, k := range faults.Kinds() {
 		spec, _ := faults.Lookup(k.Name)
-		name := reflect.TypeOf(spec).Elem().Name()
-		for n, def := range r.ReflectFromType(reflect.TypeOf(spec).Elem()).Definitions {
-			s.Definitions[n] = def
-		}
-		ks := s.Definitions[name]
-		if t, ok := ks.Properties.Get("type"); ok {
-			t.Const = k.Name
-			t.Description = k.Description + " (probability per " + string(k.Unit) + ")"
-		}
-		ks.Required = append(ks.Required, "type", "name", "target")
-		kinds = append(kinds, &jsonschema.Schema{Ref: "#/$defs/" + name})
+		fs, fnames, fdesc = append(fs, spec), append(fnames, k.Name), append(fdesc, k.Description+" (probability per "+string(k.Unit)+")")
+	}
+	var as []any
+	var anames, adesc []string
+	for _, k := range assertions.Kinds() {
+		spec, _ := assertions.Lookup(k.Name)
+		as, anames, adesc = append(as, spec), append(anames, k.Name), append(adesc, k.Description)
 	}
 	if def := s.Definitions["Scenario"]; def != nil {
 		if f, ok := def.Properties.Get("faults"); ok {
-			f.Items = &jsonschema.Schema{OneOf: kinds}
+			f.Items = oneOf(fs, fnames, fdesc, "type", "name", "target")
+		}
+		if a, ok := def.Properties.Get("assertions"); ok {
+			a.Items = oneOf(as, anames, adesc, "type", "name")
 		}
 		def.Required = []string{"name", "sut", "load", "phases"}
 	}

@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"github.com/shakedown-dev/shakedown/assertions"
 	"github.com/shakedown-dev/shakedown/faults"
 	"github.com/shakedown-dev/shakedown/units"
 )
@@ -17,6 +18,8 @@ type Scenario struct {
 	Load        LoadSpec      `yaml:"load"`
 	Phases      Phases        `yaml:"phases"`
 	Faults      []faults.Spec `yaml:"faults,omitempty"`
+	// Assertions are the verdicts the run is judged by.
+	Assertions []assertions.Spec `yaml:"assertions,omitempty"`
 
 	// File and Source are the file the scenario was read from and its text.
 	File   string `yaml:"-"`
