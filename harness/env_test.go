@@ -23,7 +23,11 @@ import (
 
 func TestMain(m *testing.M) {
 	if os.Getenv(helperEnv) != "" {
-		helperHarness() // the child harness of TestSweepAfterSIGKILL
+		helperHarness() // the child harness of the SIGKILL tests
+		return
+	}
+	if os.Getenv(sutEnv) != "" {
+		sutMain() // the service under test of TestRunShortScenario
 		return
 	}
 	// go-redis, after a refused dial, keeps a reconnect goroutine asleep for up to a second, even

@@ -54,7 +54,7 @@ func envUp(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "# %-8s %-28s proxy %s -> %s\n", s.Name, s.Version, s.Proxied, s.Direct)
 	}
 	for _, s := range e.Services() {
-		fmt.Fprintf(stdout, "export %s=%q\n", envVar(s.Name), s.URL)
+		fmt.Fprintf(stdout, "export %s=%q\n", harness.EnvVar(s.Name), s.URL)
 	}
 	fmt.Fprintln(stdout, "# Ctrl-C stops everything")
 	<-ctx.Done()
@@ -65,16 +65,4 @@ func envUp(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintln(stdout, "# stopped")
 	return nil
-}
-
-// envVar names the variable that carries a service's URL to the system under test.
-func envVar(service string) string {
-	switch service {
-	case harness.Postgres:
-		return "SHAKEDOWN_POSTGRES_DSN"
-	case harness.Redis:
-		return "SHAKEDOWN_REDIS_URL"
-	default:
-		return "SHAKEDOWN_OLLAMA_URL"
-	}
 }

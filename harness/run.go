@@ -1,0 +1,178 @@
+package harness
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"github.com/shakedown-dev/shakedown/faults"
+	"github.com/shakedown-dev/shakedown/harness/record"
+	"github.com/shakedown-dev/shakedown/scenarios"
+)
+
+// RunOptions tunes a run. Every zero value stands for the documented default.
+type RunOptions struct {
+	// Seed overrides the scenario's seed. 0: the scenario's, else a random one (printed in the
+	// record with the command that replays the run).
+	Seed uint64
+	// Backend overrides the scenario's backend.
+	Backend string
+	// StateDir is the environment's state directory. Empty: StateDir().
+	StateDir string
+	// ScrapeTick is the metrics scraper's tick. 0: 1s.
+	ScrapeTick time.Duration
+}
+
+// Run runs a scenario: it starts the environment and the system under test, waits for the SUT's
+// readiness, drives the load through the warmup, fault and recovery phases while the faults follow
+// their schedule and the SUT's /metrics are scraped, and stops everything. It always returns the
+// record of what ran: when ctx ends early the record's status is aborted, and every fault was
+// removed before Run returns. The error says why the run could not start or did not complete.
+func Run(ctx context.Context, sc *scenarios.Scenario, opt RunOptions) (*record.Record, error) {
+	seed := opt.Seed
+	if seed == 0 {
+		seed = sc.Seed
+	}
+	if seed == 0 {
+		var b [8]byte
+		rand.Read(b[:])
+		seed = binary.LittleEndian.Uint64(b[:]) >> 1
+	}
+	rec := record.NewRecorder(time.Now(), record.ScenarioInfo{Name: sc.Name, Description: sc.Description, File: sc.File, Source: sc.Source}, seed)
+	rec.Update(func(r *record.Record) {
+		r.Command = fmt.Sprintf("shakedown run %s --seed %d", sc.File, seed)
+	})
+	finish := func(err error) (*record.Record, error) {
+		st := record.StatusCompleted
+		switch {
+		case ctx.Err() != nil:
+			st, err = record.StatusAborted, errors.Join(err, fmt.Errorf("run aborted: %w", context.Cause(ctx)))
+		case err != nil:
+			st = record.StatusFailed
+		}
+		return rec.Finish(st, err), err
+	}
+
+	backend := sc.Environment.Backend
+	if opt.Backend != "" {
+		backend = opt.Backend
+	}
+	env, err := StartEnv(ctx, EnvSpec{Services: sc.Environment.Services, Backend: backend, StateDir: opt.StateDir,
+		Images: Images(sc.Environment.Images)})
+	if err != nil {
+		return finish(fmt.Errorf("environment: %w", err))
+	}
+	defer env.Close(context.WithoutCancel(ctx))
+	rec.Update(func(r *record.Record) {
+		r.Env.Backend = env.Backend
+		for _, s := range env.Services() {
+			r.Env.Services = append(r.Env.Services, record.ServiceInfo{Name: s.Name, Version: s.Version, Proxied: s.Proxied})
+		}
+	})
+
+	base, stop, err := startSUT(ctx, sc.SUT, env)
+	if err != nil {
+		return finish(fmt.Errorf("system under test: %w", err))
+	}
+	defer stop()
+	rec.Update(func(r *record.Record) { r.Env.SUT = base })
+	if err := waitReady(ctx, base+readyPath(sc.SUT), sc.SUT.ReadyTimeout.D()); err != nil {
+		return finish(err)
+	}
+
+	sched, err := faults.NewScheduler(seed, sc.Faults, env.FaultTargets(), rec)
+	if err != nil {
+		return finish(fmt.Errorf("faults: %w", err))
+	}
+	return finish(runPhases(ctx, sc, base, sched, rec, opt))
+}
+
+// runPhases drives one continuous load over the three phases, marks their boundaries, runs the
+// fault schedule in the fault phase and scrapes the SUT's metrics throughout.
+func runPhases(ctx context.Context, sc *scenarios.Scenario, base string, sched *faults.Scheduler, rec *record.Recorder, opt RunOptions) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	wg.Go(func() {
+		Scraper{URL: base + "/metrics", Tick: opt.ScrapeTick, Keep: []string{"resilience_", "httpfault_"}}.Run(ctx, rec)
+	})
+
+	ph := sc.Phases
+	rate := sc.Load.Rate.PerSecond()
+	rec.BeginPhase("warmup", rate)
+	var faultErr error
+	wg.Go(func() {
+		if !waitFor(ctx, ph.Warmup.D()) {
+			return
+		}
+		rec.BeginPhase("fault", rate)
+		faultErr = sched.Run(ctx, ph.Fault.D())
+		if ctx.Err() == nil {
+			rec.BeginPhase("recovery", rate)
+		}
+	})
+	targets := make([]Target, len(sc.Load.Targets))
+	for i, t := range sc.Load.Targets {
+		u := t.URL
+		if strings.HasPrefix(u, "/") {
+			u = base + u
+		}
+		h := http.Header{}
+		for k, v := range t.Headers {
+			h.Set(k, v)
+		}
+		targets[i] = Target{Method: t.Method, URL: u, Header: h, Body: []byte(t.Body)}
+	}
+	_, err := Attack(ctx, targets, pacer(sc), ph.Total(), LoadOptions{Timeout: loadTimeout(sc), Workers: uint64(sc.Load.Workers),
+		MaxWorkers: uint64(sc.Load.MaxWorkers), Connections: sc.Load.Connections}, rec)
+	cancel()
+	wg.Wait()
+	return errors.Join(err, faultErr)
+}
+
+func waitFor(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+func loadTimeout(sc *scenarios.Scenario) time.Duration {
+	if sc.Load.Timeout > 0 {
+		return sc.Load.Timeout.D()
+	}
+	return 10 * time.Second
+}
+
+// pacer builds the scenario's pacer.
+func pacer(sc *scenarios.Scenario) vegeta.Pacer {
+	r := vegeta.Rate{Freq: sc.Load.Rate.Freq, Per: sc.Load.Rate.Per}
+	p := sc.Load.Pacer
+	switch p.Type {
+	case "linear":
+		slope := (p.To.PerSecond() - sc.Load.Rate.PerSecond()) / sc.Phases.Total().Seconds()
+		return vegeta.LinearPacer{StartAt: r, Slope: slope}
+	case "steps":
+		var steps []Step
+		for _, s := range p.Steps {
+			steps = append(steps, Step{Rate: vegeta.Rate{Freq: s.Rate.Freq, Per: s.Rate.Per}, Duration: s.Duration.D()})
+		}
+		return StepPacer{Steps: steps}
+	case "sine":
+		return vegeta.SinePacer{Period: p.Period.D(), Mean: r, Amp: vegeta.Rate{Freq: p.Amplitude.Freq, Per: p.Amplitude.Per}}
+	}
+	return r
+}
