@@ -29,6 +29,15 @@ type RunOptions struct {
 	StateDir string
 	// ScrapeTick is the metrics scraper's tick. 0: 1s.
 	ScrapeTick time.Duration
+	// OnPhase, if set, is called as each phase begins.
+	OnPhase func(name string)
+}
+
+func (o RunOptions) phase(rec *record.Recorder, name string, rate float64) {
+	rec.BeginPhase(name, rate)
+	if o.OnPhase != nil {
+		o.OnPhase(name)
+	}
 }
 
 // Run runs a scenario: it starts the environment and the system under test, waits for the SUT's
@@ -108,16 +117,16 @@ func runPhases(ctx context.Context, sc *scenarios.Scenario, base string, sched *
 
 	ph := sc.Phases
 	rate := sc.Load.Rate.PerSecond()
-	rec.BeginPhase("warmup", rate)
+	opt.phase(rec, "warmup", rate)
 	var faultErr error
 	wg.Go(func() {
 		if !waitFor(ctx, ph.Warmup.D()) {
 			return
 		}
-		rec.BeginPhase("fault", rate)
+		opt.phase(rec, "fault", rate)
 		faultErr = sched.Run(ctx, ph.Fault.D())
 		if ctx.Err() == nil {
-			rec.BeginPhase("recovery", rate)
+			opt.phase(rec, "recovery", rate)
 		}
 	})
 	targets := make([]Target, len(sc.Load.Targets))

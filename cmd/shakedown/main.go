@@ -1,5 +1,5 @@
-// Command shakedown is Shakedown's command line. Today it has `env up`, `validate` and `schema`;
-// `run`, `list` and `report` come with the run engine and the reports.
+// Command shakedown is Shakedown's command line: run, validate, schema and env up; list and report
+// come with the catalog and the reports.
 package main
 
 import (

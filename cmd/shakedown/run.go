@@ -23,8 +23,15 @@ func usagef(format string, a ...any) error { return usageError{fmt.Sprintf(forma
 
 func exitCode(err error) int {
 	var u usageError
-	if errors.As(err, &u) {
+	var v verdictError
+	var a abortedError
+	switch {
+	case errors.As(err, &u):
 		return exitInvalid
+	case errors.As(err, &v):
+		return exitVerdict
+	case errors.As(err, &a):
+		return exitAborted
 	}
 	return exitEnv
 }
@@ -34,6 +41,7 @@ const usage = `usage: shakedown <command> [arguments]
 commands:
   env up    start Postgres, Redis and a mock Ollama, each behind a Toxiproxy proxy, print their
             endpoints and hold them until Ctrl-C
+  run       run scenarios, write their records and print their verdicts
   validate  check scenario files and print every problem as file:line:column
   schema    print the JSON Schema of the scenario file, for editors
 
@@ -53,11 +61,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return envUp(ctx, args[2:], stdout, stderr)
 	case args[0] == "env":
 		return usagef("env: want a subcommand: shakedown env up [flags]")
+	case args[0] == "run":
+		return runCmd(ctx, args[1:], stdout, stderr)
 	case args[0] == "validate":
 		return validate(ctx, args[1:], stdout, stderr)
 	case args[0] == "schema":
 		return schema(ctx, args[1:], stdout, stderr)
 	default:
-		return usagef("unknown command %q; want one of: env up, validate, schema (see shakedown --help)", args[0])
+		return usagef("unknown command %q; want one of: run, env up, validate, schema (see shakedown --help)", args[0])
 	}
 }

@@ -1,0 +1,135 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/shakedown-dev/shakedown/assertions"
+	"github.com/shakedown-dev/shakedown/harness"
+	"github.com/shakedown-dev/shakedown/harness/record"
+	"github.com/shakedown-dev/shakedown/scenarios"
+)
+
+// More exit codes (see run.go).
+const (
+	exitVerdict = 1 // a verdict failed (or had too little data)
+	exitAborted = 4 // interrupted: the record was written, marked aborted
+)
+
+// verdictError is a run whose verdicts did not all pass.
+type verdictError struct{ failed int }
+
+func (e verdictError) Error() string { return fmt.Sprintf("%d verdicts did not pass", e.failed) }
+
+// abortedError is a run that was interrupted.
+type abortedError struct{ err error }
+
+func (e abortedError) Error() string { return e.err.Error() }
+func (e abortedError) Unwrap() error { return e.err }
+
+const runHelp = `usage: shakedown run FILE... [--seed N] [--backend auto|local|docker] [--out DIR]
+
+Runs each scenario: starts its environment and system under test, drives the load through the
+warmup, fault and recovery phases with the faults on their schedule, writes the record as JSON to
+DIR/<scenario>-<time>/record.json and prints the verdicts.
+
+Exit codes: 0 every verdict passed; 1 a verdict failed; 2 invalid input; 3 the environment or the
+system under test failed; 4 interrupted (Ctrl-C): faults removed, record written, marked aborted.
+
+example:
+  shakedown run scenarios/testdata/good.yaml --seed 42 --out reports
+`
+
+func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, runHelp); fs.PrintDefaults() }
+	seed := fs.Uint64("seed", 0, "seed of every random decision (0: the scenario's, else a random one)")
+	backend := fs.String("backend", "", "override the scenario's backend: auto, local or docker")
+	out := fs.String("out", "out", "folder for the records")
+	var files []string
+	for len(args) > 0 { // files and flags in any order
+		if err := fs.Parse(args); err != nil {
+			if err == flag.ErrHelp {
+				return nil
+			}
+			return usagef("run: %v", err)
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		files, args = append(files, fs.Arg(0)), fs.Args()[1:]
+	}
+	if len(files) == 0 {
+		return usagef("run: no scenario file given; want shakedown run FILE...")
+	}
+	var scs []*scenarios.Scenario
+	for _, f := range files {
+		sc, err := scenarios.Load(f)
+		if err != nil {
+			fmt.Fprintln(stdout, err)
+			return usagef("run: %s is invalid", f)
+		}
+		scs = append(scs, sc)
+	}
+	failed := 0
+	for _, sc := range scs {
+		fmt.Fprintf(stderr, "running %s (%s)\n", sc.Name, sc.Phases.Total())
+		rec, err := harness.Run(ctx, sc, harness.RunOptions{Seed: *seed, Backend: *backend,
+			OnPhase: func(name string) { fmt.Fprintf(stderr, "phase %s\n", name) }})
+		path, werr := writeRecord(*out, rec)
+		if werr != nil {
+			return errors.Join(err, werr)
+		}
+		fmt.Fprintf(stdout, "%s: record %s (seed %d; replay: %s)\n", sc.Name, path, rec.Seed, rec.Command)
+		if rec.Status == record.StatusAborted {
+			return abortedError{fmt.Errorf("%s: %w", sc.Name, err)}
+		}
+		if err != nil {
+			return err
+		}
+		for _, v := range assertions.Evaluate(rec, sc.Assertions) {
+			fmt.Fprintf(stdout, "  %-17s %s\n", v.Status, v.Explanation)
+			if !v.Passed() {
+				failed++
+			}
+		}
+	}
+	if failed > 0 {
+		return verdictError{failed}
+	}
+	return nil
+}
+
+// writeRecord writes the record to DIR/<name>-<time>/record.json.
+func writeRecord(out string, rec *record.Record) (string, error) {
+	dir := filepath.Join(out, fmt.Sprintf("%s-%s", safeName(rec.Scenario.Name), rec.Started.UTC().Format("20060102T150405Z")))
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	path := filepath.Join(dir, "record.json")
+	f, err := os.Create(path)
+	if err != nil {
+		return "", err
+	}
+	if err := rec.Write(f); err != nil {
+		f.Close()
+		return "", err
+	}
+	return path, f.Close()
+}
+
+func safeName(s string) string {
+	b := []rune(s)
+	for i, r := range b {
+		if !(r == '-' || r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
+			b[i] = '-'
+		}
+	}
+	return string(b)
+}
