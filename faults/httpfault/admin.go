@@ -8,78 +8,67 @@ import (
 	"strings"
 )
 
+// maxAdminBody caps the admin endpoint's request body.
+const maxAdminBody = 1 << 20
+
 // AdminHandler serves the injector's faults as JSON, to mount under a prefix of the caller's
-// choice (the mock Ollama uses /__shakedown/faults):
+// choice with http.StripPrefix (the mock Ollama uses /__shakedown/faults):
 //
-//	GET    /        the faults set, as a JSON array
-//	PUT    /        set one fault (a JSON object) or several (an array); 400 with every problem
-//	DELETE /        clear every fault
-//	DELETE /{name}  remove one fault; 404 if it was not set
+//	GET    /        the Snapshot: {"seed": 7, "faults": [{"fault": {...}, "decisions": 10, "injected": 3}]}
+//	PUT    /        set one fault (a JSON object) or several (an array), all or none; 200 and the
+//	                Snapshot, or 400 {"error": "..."} naming every problem
+//	DELETE /        clear every fault; 204
+//	DELETE /{name}  remove one fault; 204, or 404 if it was not set
+//
+// Faults are decoded strictly (unknown fields are errors); durations are strings ("250ms") and the
+// probability a number (0.3) or a string ("30%").
 func (in *Injector) AdminHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		name := strings.Trim(r.URL.Path, "/")
 		switch {
 		case r.Method == http.MethodGet && name == "":
-			writeJSON(w, http.StatusOK, in.Faults())
+			writeJSON(w, http.StatusOK, in.Snapshot())
 		case r.Method == http.MethodPut && name == "":
-			faults, err := decodeFaults(r.Body)
-			if err == nil {
-				for _, f := range faults {
-					if err = f.Validate(); err != nil {
-						break
-					}
-				}
-			}
+			b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxAdminBody))
 			if err != nil {
-				writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+				writeJSON(w, http.StatusBadRequest, errorJSON{fmt.Sprintf("reading the body: %v", err)})
 				return
 			}
-			for _, f := range faults {
-				in.Set(f)
+			faults, err := ParseFaults(b)
+			if err == nil {
+				err = in.SetAll(faults)
 			}
-			writeJSON(w, http.StatusOK, in.Faults())
+			if err != nil {
+				writeJSON(w, http.StatusBadRequest, errorJSON{err.Error()})
+				return
+			}
+			writeJSON(w, http.StatusOK, in.Snapshot())
 		case r.Method == http.MethodDelete && name == "":
 			in.Clear()
 			w.WriteHeader(http.StatusNoContent)
 		case r.Method == http.MethodDelete:
 			if !in.Remove(name) {
-				writeJSON(w, http.StatusNotFound, map[string]string{"error": fmt.Sprintf("no fault named %q", name)})
+				writeJSON(w, http.StatusNotFound, errorJSON{fmt.Sprintf("no fault named %q", name)})
 				return
 			}
 			w.WriteHeader(http.StatusNoContent)
+		case name != "":
+			w.Header().Set("Allow", "DELETE")
+			writeJSON(w, http.StatusMethodNotAllowed, errorJSON{fmt.Sprintf("%s /%s: use DELETE to remove a fault", r.Method, name)})
 		default:
-			writeJSON(w, http.StatusMethodNotAllowed, map[string]string{"error": "use GET, PUT or DELETE"})
+			w.Header().Set("Allow", "GET, PUT, DELETE")
+			writeJSON(w, http.StatusMethodNotAllowed, errorJSON{fmt.Sprintf("%s: use GET, PUT or DELETE", r.Method)})
 		}
 	})
 }
 
-// decodeFaults reads one fault or an array of them, strictly.
-func decodeFaults(r io.Reader) ([]Fault, error) {
-	b, err := io.ReadAll(io.LimitReader(r, 1<<20))
-	if err != nil {
-		return nil, err
-	}
-	dec := func(v any) error {
-		d := json.NewDecoder(strings.NewReader(string(b)))
-		d.DisallowUnknownFields()
-		return d.Decode(v)
-	}
-	if t := strings.TrimSpace(string(b)); strings.HasPrefix(t, "[") {
-		var fs []Fault
-		if err := dec(&fs); err != nil {
-			return nil, fmt.Errorf("faults: %w", err)
-		}
-		return fs, nil
-	}
-	var f Fault
-	if err := dec(&f); err != nil {
-		return nil, fmt.Errorf("fault: %w", err)
-	}
-	return []Fault{f}, nil
+// errorJSON is the admin endpoint's error shape, the same as Ollama's.
+type errorJSON struct {
+	Error string `json:"error"`
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {
-	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(code)
 	json.NewEncoder(w).Encode(v)
 }

@@ -5,12 +5,16 @@
 // and decide per request.
 //
 // An Injector is net/http middleware (Middleware) or, in front of any HTTP service, a reverse proxy
-// (NewReverseProxy). Faults can be set, changed and cleared while the server runs, from Go or over
-// a small JSON admin endpoint (AdminHandler). Every decision is counted in Prometheus metrics
-// (Collector) and can be handed to the run record (Config.OnDecision).
+// (NewReverseProxy). Faults can be set, changed and cleared while the server runs, from Go (Set,
+// SetAll, Remove, Clear, Snapshot) or over a small JSON admin endpoint (AdminHandler). Every
+// decision is counted in Prometheus metrics (Collector, registered by the caller) and can be handed
+// to the run record (Config.OnDecision). A fault targets requests by method and path prefix.
 //
 // Determinism: each fault draws from its own stream, seeded from the injector's seed and the
-// fault's name, and numbers its draws. The k-th request a fault matches gets the k-th draw of that
-// stream, so the same seed gives the same sequence of decisions per fault; which request is the
-// k-th depends on arrival order when requests are concurrent.
+// fault's name, and numbers its draws (Decision.Seq). The k-th request a fault matches gets the
+// k-th draw of that stream, so the same seed gives the same sequence of decisions per fault, and
+// adding or removing another fault changes nothing in it. Draws are taken under one lock in the
+// order requests arrive: with sequential requests the whole run repeats exactly; with concurrent
+// ones the sequence of draws (Seq -> injected) is still the same, but which request gets draw k
+// depends on which arrived k-th, and the count injected over n requests is the same for the same n.
 package httpfault

@@ -1,10 +1,13 @@
 package httpfault
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"regexp"
+	"strings"
 
 	"github.com/shakedown-dev/shakedown/units"
 )
@@ -17,8 +20,8 @@ const (
 	KindError      Kind = "error"       // answer Status (and Retry-After) instead of the handler
 	KindLatency    Kind = "latency"     // wait Delay before the handler runs (before the headers)
 	KindFirstChunk Kind = "first-chunk" // wait Delay before the first body write (time to first token)
-	KindStall      Kind = "stall"       // after AfterChunks body writes, wait Delay before the next
-	KindDrop       Kind = "drop"        // after AfterChunks body writes, cut the connection
+	KindStall      Kind = "stall"       // after AfterChunks body writes (flushed), wait Delay before the next
+	KindDrop       Kind = "drop"        // after AfterChunks body writes (flushed), cut the connection
 	KindMalformed  Kind = "malformed"   // replace body write number AfterChunks+1 with broken JSON
 )
 
@@ -26,6 +29,10 @@ const (
 var Kinds = []Kind{KindError, KindLatency, KindFirstChunk, KindStall, KindDrop, KindMalformed}
 
 // Fault is one fault. A request it matches is faulted with Probability, decided per request.
+//
+// It is a plain struct for scenario files: in YAML and JSON, durations are strings such as "250ms"
+// and the probability is a fraction (0.3, or "0.3") or a percentage ("30%"). Decoding JSON into a
+// Fault is strict: an unknown field is an error.
 type Fault struct {
 	// Name identifies the fault; setting a fault of the same name replaces it. Letters, digits,
 	// '.', '_' and '-'.
@@ -42,8 +49,67 @@ type Fault struct {
 	RetryAfter units.Duration `json:"retry_after,omitempty" yaml:"retry_after,omitempty"`
 	// Delay is the wait of latency, first-chunk and stall faults.
 	Delay units.Duration `json:"delay,omitempty" yaml:"delay,omitempty"`
-	// AfterChunks is how many body writes pass before a stall, drop or malformed chunk.
+	// AfterChunks is how many body writes pass before a stall, drop or malformed chunk. 0: before
+	// the first (a stall or drop at 0 sends the headers first).
 	AfterChunks int `json:"after_chunks,omitempty" yaml:"after_chunks,omitempty"`
+}
+
+// UnmarshalJSON decodes a fault strictly and takes the probability as a JSON number or a string.
+func (f *Fault) UnmarshalJSON(b []byte) error {
+	type plain Fault // without this method
+	var w struct {
+		plain
+		Probability json.RawMessage `json:"probability"` // shadows plain.Probability
+	}
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.DisallowUnknownFields()
+	if err := d.Decode(&w); err != nil {
+		return err
+	}
+	*f = Fault(w.plain)
+	f.Probability = 0
+	if raw := bytes.TrimSpace(w.Probability); len(raw) > 0 && string(raw) != "null" {
+		text := string(raw)
+		if raw[0] == '"' {
+			if err := json.Unmarshal(raw, &text); err != nil {
+				return err
+			}
+		}
+		if err := f.Probability.UnmarshalText([]byte(text)); err != nil {
+			return fmt.Errorf("http fault %q: probability: %w", f.Name, err)
+		}
+	}
+	return nil
+}
+
+// ParseFaults reads one fault (a JSON object) or several (an array), strictly, as the admin
+// endpoint and the mock's --faults flag take them. It does not validate them.
+func ParseFaults(b []byte) ([]Fault, error) {
+	if t := strings.TrimSpace(string(b)); strings.HasPrefix(t, "[") {
+		var fs []Fault
+		if err := strictJSON(b, &fs); err != nil {
+			return nil, fmt.Errorf("faults: %w; want a JSON array of fault objects", err)
+		}
+		return fs, nil
+	}
+	var f Fault
+	if err := strictJSON(b, &f); err != nil {
+		return nil, fmt.Errorf("fault: %w; want a JSON fault object or an array of them", err)
+	}
+	return []Fault{f}, nil
+}
+
+// strictJSON decodes exactly one JSON value from b into v.
+func strictJSON(b []byte, v any) error {
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.DisallowUnknownFields()
+	if err := d.Decode(v); err != nil {
+		return err
+	}
+	if d.More() {
+		return errors.New("data after the JSON value")
+	}
+	return nil
 }
 
 var nameRE = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
@@ -92,11 +158,12 @@ func (f Fault) Validate() error {
 	return errors.Join(errs...)
 }
 
+// matches reports whether r is a request f applies to: its method (if set) and path prefix.
 func (f Fault) matches(r *http.Request) bool {
 	if f.Method != "" && r.Method != f.Method {
 		return false
 	}
-	return len(r.URL.Path) >= len(f.PathPrefix) && r.URL.Path[:len(f.PathPrefix)] == f.PathPrefix
+	return strings.HasPrefix(r.URL.Path, f.PathPrefix)
 }
 
 func (f Fault) status() int {

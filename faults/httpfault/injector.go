@@ -5,47 +5,51 @@ import (
 	"fmt"
 	"hash/fnv"
 	"math/rand/v2"
-	"net/http"
 	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
 )
 
-// Decision is one per-request decision of one fault.
+// Decision is one per-request decision of one fault: the record of a draw.
 type Decision struct {
-	At          time.Time
-	Fault       string
-	Kind        Kind
-	Method      string
-	Path        string
-	Seq         uint64  // the fault's draw number, from 0
-	Draw        float64 // uniform in [0, 1)
-	Probability float64
-	Injected    bool
+	At          time.Time `json:"at"`
+	Fault       string    `json:"fault"`
+	Kind        Kind      `json:"kind"`
+	Method      string    `json:"method"`
+	Path        string    `json:"path"`
+	Seq         uint64    `json:"seq"`         // the fault's draw number, from 0
+	Draw        float64   `json:"draw"`        // uniform in [0, 1)
+	Probability float64   `json:"probability"` // the fault's probability at the draw
+	Injected    bool      `json:"injected"`    // Draw < Probability
 }
 
-// Config configures an Injector.
+// Config configures an Injector. The zero value is an injector with no fault and seed 0.
 type Config struct {
 	// Seed seeds every fault's stream of draws.
 	Seed uint64
 	// Faults are set at start.
 	Faults []Fault
-	// OnDecision, if set, is called with every decision, outside the injector's lock.
+	// OnDecision, if set, is called with every decision, on the request's goroutine and outside
+	// the injector's lock (it may call the injector).
 	OnDecision func(Decision)
+	// Now stamps decisions. nil: time.Now.
+	Now func() time.Time
 }
 
 // stream is one fault's source of draws. It outlives the fault: a fault removed and set again
 // goes on where its stream was.
 type stream struct {
-	rng *rand.Rand
-	seq uint64
+	rng      *rand.Rand
+	seq      uint64 // draws so far
+	injected uint64
 }
 
 // Injector decides and applies faults. Create it with New; it is safe for concurrent use.
 type Injector struct {
 	seed       uint64
 	onDecision func(Decision)
+	now        func() time.Time
 	metrics    *metrics
 
 	mu      sync.Mutex
@@ -56,35 +60,52 @@ type Injector struct {
 
 // New returns an Injector with cfg's faults set, or every problem with them.
 func New(cfg Config) (*Injector, error) {
-	in := &Injector{seed: cfg.Seed, onDecision: cfg.OnDecision, metrics: newMetrics(), streams: map[string]*stream{}}
-	var errs []error
-	for _, f := range cfg.Faults {
-		if err := in.Set(f); err != nil {
-			errs = append(errs, err)
-		}
+	in := &Injector{seed: cfg.Seed, onDecision: cfg.OnDecision, now: cfg.Now, streams: map[string]*stream{}}
+	if in.now == nil {
+		in.now = time.Now
 	}
-	if err := errors.Join(errs...); err != nil {
+	in.metrics = newMetrics(in)
+	if err := in.SetAll(cfg.Faults); err != nil {
 		return nil, err
 	}
 	return in, nil
 }
 
-// Set adds f, or replaces the fault of the same name.
-func (in *Injector) Set(f Fault) error {
-	if err := f.Validate(); err != nil {
+// Set adds f, or replaces the fault of the same name, after validating it.
+func (in *Injector) Set(f Fault) error { return in.SetAll([]Fault{f}) }
+
+// SetAll adds or replaces each of fs, all or none: it validates every fault (and that no name
+// comes twice) before it applies any, and applies them under one lock, so that no request sees
+// half of them.
+func (in *Injector) SetAll(fs []Fault) error {
+	var errs []error
+	seen := map[string]bool{}
+	for _, f := range fs {
+		if err := f.Validate(); err != nil {
+			errs = append(errs, err)
+		}
+		if seen[f.Name] {
+			errs = append(errs, fmt.Errorf("http fault %q: name = %q comes twice; want unique names", f.Name, f.Name))
+		}
+		seen[f.Name] = true
+	}
+	if err := errors.Join(errs...); err != nil {
 		return err
 	}
 	in.mu.Lock()
 	defer in.mu.Unlock()
-	if i := slices.IndexFunc(in.faults, func(g Fault) bool { return g.Name == f.Name }); i >= 0 {
-		in.faults[i] = f
-	} else {
-		in.faults = append(in.faults, f)
-	}
-	if in.streams[f.Name] == nil {
-		h := fnv.New64a()
-		h.Write([]byte(f.Name))
-		in.streams[f.Name] = &stream{rng: rand.New(rand.NewPCG(in.seed, h.Sum64()))}
+	for _, f := range fs {
+		if i := slices.IndexFunc(in.faults, func(g Fault) bool { return g.Name == f.Name }); i >= 0 {
+			in.faults[i] = f
+		} else {
+			in.faults = append(in.faults, f)
+		}
+		if in.streams[f.Name] == nil {
+			h := fnv.New64a()
+			h.Write([]byte(f.Name))
+			in.streams[f.Name] = &stream{rng: rand.New(rand.NewPCG(in.seed, h.Sum64()))}
+		}
+		in.metrics.touch(f)
 	}
 	in.active.Store(int32(len(in.faults)))
 	return nil
@@ -100,7 +121,8 @@ func (in *Injector) Remove(name string) bool {
 	return len(in.faults) < n
 }
 
-// Clear takes every fault off.
+// Clear takes every fault off. The faults' streams go on: a fault set again later continues its
+// sequence of draws.
 func (in *Injector) Clear() {
 	in.mu.Lock()
 	defer in.mu.Unlock()
@@ -108,77 +130,34 @@ func (in *Injector) Clear() {
 	in.active.Store(0)
 }
 
-// Faults returns the faults set, in order.
+// Faults returns the faults set, in the order they were first set.
 func (in *Injector) Faults() []Fault {
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	return slices.Clone(in.faults)
 }
 
-// plan is what to do to one request: at most one fault of each kind (the first injected).
-type plan struct {
-	err, latency, firstChunk, stall, drop, malformed *Fault
+// Snapshot is the injector's state at one moment, as the admin endpoint serves it.
+type Snapshot struct {
+	Seed   uint64       `json:"seed"`
+	Faults []FaultState `json:"faults"`
 }
 
-func (p *plan) empty() bool { return *p == plan{} }
-
-// add puts f in its kind's place unless an earlier fault took it.
-func (p *plan) add(f *Fault) {
-	var slot **Fault
-	switch f.Kind {
-	case KindError:
-		slot = &p.err
-	case KindLatency:
-		slot = &p.latency
-	case KindFirstChunk:
-		slot = &p.firstChunk
-	case KindStall:
-		slot = &p.stall
-	case KindDrop:
-		slot = &p.drop
-	default:
-		slot = &p.malformed
-	}
-	if *slot == nil {
-		*slot = f
-	}
+// FaultState is one fault that is set, with its stream's counts (kept across Remove and Set).
+type FaultState struct {
+	Fault     Fault  `json:"fault"`
+	Decisions uint64 `json:"decisions"` // draws made: requests the fault matched
+	Injected  uint64 `json:"injected"`  // of which faulted
 }
 
-// decide draws for every fault that matches r and returns the plan.
-func (in *Injector) decide(r *http.Request) plan {
-	var p plan
-	if in.active.Load() == 0 {
-		return p
-	}
-	now := time.Now()
-	var ds []Decision
+// Snapshot returns the faults set, in order, with their decision counts.
+func (in *Injector) Snapshot() Snapshot {
 	in.mu.Lock()
-	for i := range in.faults {
-		f := in.faults[i]
-		if !f.matches(r) {
-			continue
-		}
-		s := in.streams[f.Name]
-		draw := s.rng.Float64()
-		d := Decision{At: now, Fault: f.Name, Kind: f.Kind, Method: r.Method, Path: r.URL.Path, Seq: s.seq, Draw: draw, Probability: f.Probability.F(), Injected: draw < f.Probability.F()}
-		s.seq++
-		ds = append(ds, d)
-		if !d.Injected {
-			continue
-		}
-		p.add(&f)
+	defer in.mu.Unlock()
+	s := Snapshot{Seed: in.seed, Faults: make([]FaultState, 0, len(in.faults))}
+	for _, f := range in.faults {
+		st := in.streams[f.Name]
+		s.Faults = append(s.Faults, FaultState{Fault: f, Decisions: st.seq, Injected: st.injected})
 	}
-	in.mu.Unlock()
-	for _, d := range ds {
-		in.metrics.count(d)
-		if in.onDecision != nil {
-			in.onDecision(d)
-		}
-	}
-	return p
-}
-
-// errorBody is Ollama's (and most JSON APIs') error shape.
-func errorBody(f *Fault) string {
-	return fmt.Sprintf(`{"error":"injected fault %s: %d %s"}`+"\n", f.Name, f.status(), http.StatusText(f.status()))
+	return s
 }

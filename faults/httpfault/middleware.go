@@ -1,10 +1,7 @@
 package httpfault
 
 import (
-	"bufio"
 	"context"
-	"errors"
-	"net"
 	"net/http"
 	"net/http/httputil"
 	"net/url"
@@ -14,6 +11,14 @@ import (
 
 // Middleware applies the injector's faults to the requests next serves. With no fault set it
 // costs one atomic load per request.
+//
+// In order: a latency fault waits before next runs; an error fault answers instead of next (after
+// the latency); the stream faults act on the chunks of next's body, a chunk being one line (an
+// NDJSON object, an SSE line; a body without newlines is one chunk), however the handler's writes
+// cut them: first-chunk delays chunk 0, stall flushes and waits before chunk AfterChunks, drop
+// flushes and cuts the connection there (panic(http.ErrAbortHandler): the client sees the body
+// end early), malformed replaces that chunk with broken JSON. A wait ends early when the
+// request's context does, and the handler's later writes then fail.
 func (in *Injector) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p := in.decide(r)
@@ -33,7 +38,7 @@ func (in *Injector) Middleware(next http.Handler) http.Handler {
 			w.Write([]byte(errorBody(f)))
 			return
 		}
-		if p.firstChunk == nil && p.stall == nil && p.drop == nil && p.malformed == nil {
+		if !p.streams() {
 			next.ServeHTTP(w, r)
 			return
 		}
@@ -47,57 +52,6 @@ func NewReverseProxy(target *url.URL, in *Injector) http.Handler {
 	rp := httputil.NewSingleHostReverseProxy(target)
 	rp.FlushInterval = -1
 	return in.Middleware(rp)
-}
-
-// faultWriter applies the stream faults to a response's body writes.
-type faultWriter struct {
-	http.ResponseWriter
-	ctx    context.Context
-	p      plan
-	writes int
-}
-
-func (w *faultWriter) Write(b []byte) (int, error) {
-	n := w.writes
-	w.writes++
-	if n == 0 && w.p.firstChunk != nil && !sleep(w.ctx, w.p.firstChunk.Delay.D()) {
-		return 0, w.ctx.Err()
-	}
-	if f := w.p.stall; f != nil && n == f.AfterChunks && n > 0 {
-		w.Flush()
-		if !sleep(w.ctx, f.Delay.D()) {
-			return 0, w.ctx.Err()
-		}
-	}
-	if f := w.p.drop; f != nil && n == f.AfterChunks {
-		w.Flush()
-		panic(http.ErrAbortHandler) // the server closes the connection without ending the body
-	}
-	if f := w.p.malformed; f != nil && n == f.AfterChunks {
-		if _, err := w.ResponseWriter.Write([]byte("{\"injected\": \"malformed chunk\", \"trunc\n")); err != nil {
-			return 0, err
-		}
-		return len(b), nil
-	}
-	return w.ResponseWriter.Write(b)
-}
-
-// Flush implements http.Flusher.
-func (w *faultWriter) Flush() {
-	if f, ok := w.ResponseWriter.(http.Flusher); ok {
-		f.Flush()
-	}
-}
-
-// Unwrap lets http.ResponseController reach the underlying writer.
-func (w *faultWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
-
-// Hijack implements http.Hijacker when the underlying writer does.
-func (w *faultWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
-	if h, ok := w.ResponseWriter.(http.Hijacker); ok {
-		return h.Hijack()
-	}
-	return nil, nil, errors.New("httpfault: the response writer cannot be hijacked")
 }
 
 // sleep waits d or until ctx ends, reporting whether it waited the whole d.

@@ -1,0 +1,83 @@
+package httpfault
+
+import (
+	"fmt"
+	"net/http"
+)
+
+// plan is what to do to one request: at most one fault of each kind (the first injected, in the
+// order the faults were set).
+type plan struct {
+	err, latency, firstChunk, stall, drop, malformed *Fault
+}
+
+func (p *plan) empty() bool { return *p == plan{} }
+
+// streams reports whether the plan acts on the response body.
+func (p *plan) streams() bool {
+	return p.firstChunk != nil || p.stall != nil || p.drop != nil || p.malformed != nil
+}
+
+// add puts f in its kind's place unless an earlier fault took it.
+func (p *plan) add(f *Fault) {
+	var slot **Fault
+	switch f.Kind {
+	case KindError:
+		slot = &p.err
+	case KindLatency:
+		slot = &p.latency
+	case KindFirstChunk:
+		slot = &p.firstChunk
+	case KindStall:
+		slot = &p.stall
+	case KindDrop:
+		slot = &p.drop
+	default:
+		slot = &p.malformed
+	}
+	if *slot == nil {
+		*slot = f
+	}
+}
+
+// decide draws once for every fault that matches r, in the order the faults were set, and
+// returns the plan. The draws happen under the injector's lock in request-arrival order; the
+// decisions are counted and handed to OnDecision after the lock is left.
+func (in *Injector) decide(r *http.Request) plan {
+	var p plan
+	if in.active.Load() == 0 {
+		return p
+	}
+	now := in.now()
+	var ds []Decision
+	in.mu.Lock()
+	for i := range in.faults {
+		f := in.faults[i]
+		if !f.matches(r) {
+			continue
+		}
+		s := in.streams[f.Name]
+		draw := s.rng.Float64()
+		d := Decision{At: now, Fault: f.Name, Kind: f.Kind, Method: r.Method, Path: r.URL.Path, Seq: s.seq,
+			Draw: draw, Probability: f.Probability.F(), Injected: draw < f.Probability.F()}
+		s.seq++
+		ds = append(ds, d)
+		if d.Injected {
+			s.injected++
+			p.add(&f)
+		}
+	}
+	in.mu.Unlock()
+	for _, d := range ds {
+		in.metrics.count(d)
+		if in.onDecision != nil {
+			in.onDecision(d)
+		}
+	}
+	return p
+}
+
+// errorBody is Ollama's (and most JSON APIs') error shape.
+func errorBody(f *Fault) string {
+	return fmt.Sprintf(`{"error":"injected fault %s: %d %s"}`+"\n", f.Name, f.status(), http.StatusText(f.status()))
+}
