@@ -13,7 +13,7 @@ import (
 
 // Model is a model the mock serves.
 type Model struct {
-	Name string // e.g. "llama3.2" (also answers to "llama3.2:latest")
+	Name string // e.g. "llama3.2" (listed and answering as "llama3.2:latest" too) or "llama3.2:1b"
 	// Family and ParameterSize are reported by /api/tags and /api/show.
 	Family        string
 	ParameterSize string
@@ -22,6 +22,9 @@ type Model struct {
 	// Embedding marks an embedding-only model (capabilities: embedding).
 	Embedding bool
 }
+
+// contextLength is the context length the mock reports, and the most tokens an answer has.
+const contextLength = 4096
 
 // DefaultModels are served when Config.Models is nil.
 var DefaultModels = []Model{
@@ -42,7 +45,7 @@ type Config struct {
 	// TokenInterval is the wait between tokens. 0: none.
 	TokenInterval time.Duration
 	// Tokens fixes the number of tokens of every answer. 0: 8 to 39, drawn from the request;
-	// a request's options.num_predict wins.
+	// a request's options.num_predict wins, up to 4096 (the context length /api/ps reports).
 	Tokens int
 	// Faults are set on the fault injector at start.
 	Faults []httpfault.Fault
@@ -78,14 +81,24 @@ func (c Config) Validate() error {
 }
 
 // ParseModels reads a comma-separated list of model names, as the binary's --models flag takes.
+// A name of DefaultModels takes that model's details; another name is a 1B llama, or an
+// embedding-only model (768 dimensions) when its name contains "embed".
 func ParseModels(s string) ([]Model, error) {
 	var out []Model
+	seen := map[string]bool{}
 	for _, name := range strings.Split(s, ",") {
-		name = strings.TrimSpace(name)
-		if name == "" {
-			return nil, fmt.Errorf("models %q: an empty name; want names separated by commas, like llama3.2,nomic-embed-text", s)
+		name = strings.TrimSuffix(strings.TrimSpace(name), ":latest")
+		if name == "" || strings.ContainsAny(name, " \t\n") {
+			return nil, fmt.Errorf("models %q: an empty name or one with spaces; want names separated by commas, like llama3.2,nomic-embed-text", s)
 		}
+		if seen[name] {
+			return nil, fmt.Errorf("models %q: %q comes twice; want each name once", s, name)
+		}
+		seen[name] = true
 		m := Model{Name: name, Family: "llama", ParameterSize: "1B"}
+		if strings.Contains(name, "embed") {
+			m = Model{Name: name, Family: "bert", ParameterSize: "137M", EmbeddingDim: 768, Embedding: true}
+		}
 		for _, d := range DefaultModels {
 			if d.Name == name {
 				m = d
@@ -94,6 +107,14 @@ func ParseModels(s string) ([]Model, error) {
 		out = append(out, m)
 	}
 	return out, nil
+}
+
+// tagged is the model's name with its tag, as /api/tags lists it.
+func (m Model) tagged() string {
+	if strings.Contains(m.Name, ":") {
+		return m.Name
+	}
+	return m.Name + ":latest"
 }
 
 func (m Model) dim() int {

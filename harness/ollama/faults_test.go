@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -54,6 +55,12 @@ func TestFaultsThroughOfficialClient(t *testing.T) {
 				t.Errorf("err = %#v; want a 500 StatusError", err)
 			}
 		}},
+		{"429 with Retry-After", httpfault.Fault{Kind: httpfault.KindError, Status: 429, RetryAfter: units.Duration(3 * time.Second)}, true, 0, func(t *testing.T, _ int, err error, _ bool, _ time.Duration) {
+			var se api.StatusError
+			if !errors.As(err, &se) || se.StatusCode != 429 || se.ErrorMessage != "injected fault f: 429 Too Many Requests" {
+				t.Errorf("err = %#v; want a 429 StatusError", err)
+			}
+		}},
 		{"latency", httpfault.Fault{Kind: httpfault.KindLatency, Delay: units.Duration(80 * time.Millisecond)}, false, 0, func(t *testing.T, _ int, err error, _ bool, took time.Duration) {
 			if err != nil || took < 80*time.Millisecond {
 				t.Errorf("err %v after %v; want success after at least 80ms", err, took)
@@ -78,8 +85,9 @@ func TestFaultsThroughOfficialClient(t *testing.T) {
 			}
 		}},
 		{"malformed chunk", httpfault.Fault{Kind: httpfault.KindMalformed, AfterChunks: 1}, true, 0, func(t *testing.T, chunks int, err error, _ bool, _ time.Duration) {
-			if err == nil || chunks != 1 {
-				t.Errorf("%d chunks, err %v; want 1 then a decode error", chunks, err)
+			// The client cannot decode the chunk and returns its text as the error.
+			if err == nil || !strings.Contains(err.Error(), "malformed chunk") || chunks != 1 {
+				t.Errorf("%d chunks, err %v; want 1 then the undecodable chunk as the error", chunks, err)
 			}
 		}},
 	}
@@ -141,5 +149,47 @@ func TestRetryAfterAndRuntimeSwitching(t *testing.T) {
 	}
 	if _, err, _ := chat(context.Background(), c, false); err != nil {
 		t.Errorf("after clearing: %v", err)
+	}
+}
+
+// TestDroppedStreamIsUnexpectedEOF: below the official client (which hides it), a dropped
+// connection is an unexpected EOF in the middle of the NDJSON stream, after the chunks before it.
+func TestDroppedStreamIsUnexpectedEOF(t *testing.T) {
+	t.Parallel()
+	s, _ := start(t, ollama.Config{Tokens: 6, Faults: []httpfault.Fault{{Name: "cut", Kind: httpfault.KindDrop, Probability: 1, AfterChunks: 3, PathPrefix: "/api/chat"}}})
+	tr := &http.Transport{}
+	defer tr.CloseIdleConnections()
+	resp, err := (&http.Client{Transport: tr}).Post(s.URL+"/api/chat", "application/json", strings.NewReader(`{"model":"llama3.2","messages":[{"role":"user","content":"hi"}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if lines := strings.Count(string(body), "\n"); resp.StatusCode != 200 || !errors.Is(err, io.ErrUnexpectedEOF) || lines != 3 {
+		t.Errorf("POST /api/chat under a drop after 3 chunks = %d, %d lines, %v; want 200, 3 lines, unexpected EOF", resp.StatusCode, lines, err)
+	}
+}
+
+// TestCloseEndsStreams: Close ends a stream that would run for an hour, returns, and leaves no
+// goroutine behind (TestMain checks with goleak).
+func TestCloseEndsStreams(t *testing.T) {
+	t.Parallel()
+	arrived := make(chan struct{}, 1)
+	s := ollama.NewServer(ollama.Config{TimeToFirstToken: time.Hour,
+		Faults:     []httpfault.Fault{{Name: "watch", Kind: httpfault.KindError, Probability: 0}},
+		OnDecision: func(httpfault.Decision) { arrived <- struct{}{} }})
+	tr := &http.Transport{}
+	defer tr.CloseIdleConnections()
+	u, _ := url.Parse(s.URL)
+	c := api.NewClient(u, &http.Client{Transport: tr})
+	done := make(chan error, 1)
+	go func() {
+		done <- c.Chat(context.Background(), &api.ChatRequest{Model: "llama3.2", Messages: []api.Message{{Role: "user", Content: "hi"}}}, func(api.ChatResponse) error { return nil })
+	}()
+	<-arrived // the request is in the handler, waiting for its first token
+	s.Close()
+	<-done // nil or an error (the official client hides a cut stream): what matters is that it ends
+	if s.URL == "" || s.Addr() == "" {
+		t.Errorf("URL %q, Addr %q after Close; want them kept for the record", s.URL, s.Addr())
 	}
 }

@@ -1,6 +1,7 @@
 package ollama
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -15,8 +16,8 @@ type answer struct {
 
 func (s *Server) answer(model string, prompt string, promptCount int, options map[string]any) answer {
 	n := 0
-	if v, ok := options["num_predict"].(float64); ok && v > 0 && v < 100000 {
-		n = int(v)
+	if v, ok := options["num_predict"].(float64); ok && v >= 1 { // Ollama's -1 and -2 (no limit) draw
+		n = int(min(v, contextLength))
 	}
 	toks := s.tokens(model, prompt, n)
 	evalDur := time.Duration(len(toks)-1) * s.cfg.TokenInterval
@@ -54,10 +55,10 @@ func streaming(flag *bool) bool { return flag == nil || *flag }
 
 // textModel resolves a request's model for generate or chat, answering 400 or 404 like Ollama
 // when it cannot (an embedding model cannot write text).
-func (s *Server) textModel(w http.ResponseWriter, name, verb string) (Model, bool) {
-	m, ok := s.find(w, name)
+func (s *Server) textModel(w http.ResponseWriter, name, verb string, how missing) (Model, bool) {
+	m, ok := s.find(w, name, how)
 	if ok && m.Embedding {
-		writeError(w, http.StatusBadRequest, `"`+m.Name+`" does not support `+verb)
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("%q does not support %s", name, verb))
 		return Model{}, false
 	}
 	return m, ok
@@ -68,7 +69,7 @@ func (s *Server) handleGenerate(w http.ResponseWriter, r *http.Request) {
 	if !decode(w, r, &req) {
 		return
 	}
-	m, ok := s.textModel(w, req.Model, "generate")
+	m, ok := s.textModel(w, req.Model, "generate", missingGenerate)
 	if !ok {
 		return
 	}
@@ -100,8 +101,12 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 	if !decode(w, r, &req) {
 		return
 	}
-	m, ok := s.textModel(w, req.Model, "chat")
+	m, ok := s.textModel(w, req.Model, "chat", missingChat)
 	if !ok {
+		return
+	}
+	if len(req.Messages) == 0 { // Ollama loads the model and answers done with no message
+		writeJSON(w, http.StatusOK, chatResponse{Model: req.Model, CreatedAt: s.cfg.Now().UTC(), Message: message{Role: "assistant"}, Done: true, DoneReason: "load"})
 		return
 	}
 	var parts []string

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -26,7 +27,11 @@ func (s *Server) routes() http.Handler {
 	api.HandleFunc("POST /api/embed", s.handleEmbed)
 	api.HandleFunc("POST /api/embeddings", s.handleEmbeddings)
 	api.HandleFunc("POST /api/pull", s.handlePull)
-	api.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) { writeError(w, http.StatusNotFound, "404 page not found") })
+	api.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) { // as Ollama's router answers
+		w.Header().Set("Content-Type", "text/plain")
+		w.WriteHeader(http.StatusNotFound)
+		io.WriteString(w, "404 page not found")
+	})
 
 	root := http.NewServeMux()
 	root.Handle(FaultsPath+"/", http.StripPrefix(FaultsPath, s.faults.AdminHandler()))
@@ -60,15 +65,36 @@ func decode(w http.ResponseWriter, r *http.Request, v any) bool {
 	return false
 }
 
-// find resolves the requested model, answering 400 or 404 like Ollama when it cannot.
-func (s *Server) find(w http.ResponseWriter, name string) (Model, bool) {
-	if name == "" {
-		writeError(w, http.StatusBadRequest, "model is required")
+// missing is how one endpoint of Ollama (0.17.4) answers a request that names no model, or a
+// model it does not have: the codes and texts differ from endpoint to endpoint.
+type missing struct {
+	noneCode    int
+	none        string // the answer to no model; "" means unknownf with an empty name
+	unknownCode int
+	unknownf    string // the answer to an unknown model, formatted with its name
+}
+
+var (
+	missingGenerate = missing{http.StatusNotFound, "", http.StatusNotFound, "model '%s' not found"}
+	missingChat     = missing{http.StatusBadRequest, "model is required", http.StatusNotFound, "model '%s' not found"}
+	missingShow     = missingChat
+	missingEmbed    = missing{http.StatusBadRequest, "model is required", http.StatusNotFound, "model %q not found, try pulling it first"}
+	missingPull     = missing{http.StatusBadRequest, "invalid model name", http.StatusInternalServerError, "pull model manifest: file does not exist"}
+)
+
+// find resolves the requested model, answering like Ollama's endpoint when it cannot.
+func (s *Server) find(w http.ResponseWriter, name string, how missing) (Model, bool) {
+	if name == "" && how.none != "" {
+		writeError(w, how.noneCode, how.none)
 		return Model{}, false
 	}
 	m, ok := s.model(name)
 	if !ok {
-		writeError(w, http.StatusNotFound, fmt.Sprintf("model '%s' not found", name))
+		msg := how.unknownf
+		if strings.Contains(msg, "%") {
+			msg = fmt.Sprintf(msg, name)
+		}
+		writeError(w, how.unknownCode, msg)
 	}
 	return m, ok
 }
@@ -80,7 +106,7 @@ func details(m Model) modelDetails {
 func (s *Server) handleTags(w http.ResponseWriter, _ *http.Request) {
 	models := make([]listModel, 0, len(s.cfg.Models))
 	for _, m := range s.cfg.Models {
-		models = append(models, listModel{Name: m.Name + ":latest", Model: m.Name + ":latest", ModifiedAt: modifiedAt, Size: m.size(), Digest: m.digest(), Details: details(m)})
+		models = append(models, listModel{Name: m.tagged(), Model: m.tagged(), ModifiedAt: modifiedAt, Size: m.size(), Digest: m.digest(), Details: details(m)})
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"models": models})
 }
@@ -88,8 +114,8 @@ func (s *Server) handleTags(w http.ResponseWriter, _ *http.Request) {
 func (s *Server) handlePS(w http.ResponseWriter, _ *http.Request) {
 	models := make([]processModel, 0, len(s.cfg.Models))
 	for _, m := range s.cfg.Models {
-		models = append(models, processModel{Name: m.Name + ":latest", Model: m.Name + ":latest", Size: m.size(), Digest: m.digest(),
-			Details: details(m), ExpiresAt: s.cfg.Now().Add(5 * time.Minute).UTC(), SizeVRAM: m.size(), ContextLength: 4096})
+		models = append(models, processModel{Name: m.tagged(), Model: m.tagged(), Size: m.size(), Digest: m.digest(),
+			Details: details(m), ExpiresAt: s.cfg.Now().Add(5 * time.Minute).UTC(), SizeVRAM: m.size(), ContextLength: contextLength})
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"models": models})
 }
@@ -99,7 +125,7 @@ func (s *Server) handleShow(w http.ResponseWriter, r *http.Request) {
 	if !decode(w, r, &req) {
 		return
 	}
-	m, ok := s.find(w, cmp.Or(req.Model, req.Name))
+	m, ok := s.find(w, cmp.Or(req.Model, req.Name), missingShow)
 	if !ok {
 		return
 	}
@@ -123,14 +149,16 @@ func (s *Server) handleEmbed(w http.ResponseWriter, r *http.Request) {
 	if !decode(w, r, &req) {
 		return
 	}
-	m, ok := s.find(w, req.Model)
+	m, ok := s.find(w, req.Model, missingEmbed)
 	if !ok {
 		return
 	}
 	var inputs []string
 	switch in := req.Input.(type) {
 	case string:
-		inputs = []string{in}
+		if in != "" {
+			inputs = []string{in}
+		}
 	case []any:
 		for _, x := range in {
 			str, ok := x.(string)
@@ -150,7 +178,10 @@ func (s *Server) handleEmbed(w http.ResponseWriter, r *http.Request) {
 	if req.Dimensions > 0 && req.Dimensions < dim {
 		dim = req.Dimensions
 	}
-	resp := embedResponse{Model: m.Name, Embeddings: make([][]float32, 0, len(inputs)), PromptEvalCount: promptTokens(inputs...)}
+	resp := embedResponse{Model: req.Model, Embeddings: make([][]float32, 0, len(inputs))}
+	if len(inputs) > 0 {
+		resp.PromptEvalCount = promptTokens(inputs...)
+	}
 	for _, in := range inputs {
 		v := s.embedding(m.Name, in, dim)
 		f := make([]float32, len(v))
@@ -171,8 +202,12 @@ func (s *Server) handleEmbeddings(w http.ResponseWriter, r *http.Request) {
 	if !decode(w, r, &req) {
 		return
 	}
-	m, ok := s.find(w, req.Model)
+	m, ok := s.find(w, req.Model, missingEmbed)
 	if !ok {
+		return
+	}
+	if req.Prompt == "" { // Ollama loads the model and answers an empty embedding
+		writeJSON(w, http.StatusOK, map[string]any{"embedding": []float64{}})
 		return
 	}
 	if !s.wait(r, s.cfg.TimeToFirstToken) {
@@ -186,7 +221,7 @@ func (s *Server) handlePull(w http.ResponseWriter, r *http.Request) {
 	if !decode(w, r, &req) {
 		return
 	}
-	m, ok := s.find(w, cmp.Or(req.Model, req.Name))
+	m, ok := s.find(w, cmp.Or(req.Model, req.Name), missingPull)
 	if !ok {
 		return
 	}

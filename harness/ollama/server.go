@@ -104,8 +104,7 @@ func (s *Server) Collectors() []prometheus.Collector {
 
 // model finds a served model by name, with or without the ":latest" tag.
 func (s *Server) model(name string) (Model, bool) {
-	name = strings.TrimSuffix(name, ":latest")
-	i := slices.IndexFunc(s.cfg.Models, func(m Model) bool { return m.Name == name })
+	i := slices.IndexFunc(s.cfg.Models, func(m Model) bool { return m.Name == name || m.tagged() == name })
 	if i < 0 {
 		return Model{}, false
 	}
