@@ -49,10 +49,11 @@ func (in *Injector) decide(r *http.Request) plan {
 		return p
 	}
 	now := in.now()
-	var ds []Decision
+	var buf [4]Decision // most requests match few faults: no allocation
+	ds := buf[:0]
 	in.mu.Lock()
 	for i := range in.faults {
-		f := in.faults[i]
+		f := &in.faults[i] // read under the lock only; a copy goes into the plan
 		if !f.matches(r) {
 			continue
 		}
@@ -64,7 +65,8 @@ func (in *Injector) decide(r *http.Request) plan {
 		ds = append(ds, d)
 		if d.Injected {
 			s.injected++
-			p.add(&f)
+			fc := *f
+			p.add(&fc)
 		}
 	}
 	in.mu.Unlock()
