@@ -66,6 +66,11 @@ func TestFaultsThroughOfficialClient(t *testing.T) {
 				t.Errorf("err %v after %v; want success after at least 80ms", err, took)
 			}
 		}},
+		{"latency beyond the client's deadline", httpfault.Fault{Kind: httpfault.KindLatency, Delay: units.Duration(time.Hour)}, false, 100 * time.Millisecond, func(t *testing.T, chunks int, err error, _ bool, _ time.Duration) {
+			if !errors.Is(err, context.DeadlineExceeded) || chunks != 0 {
+				t.Errorf("%d chunks, err %v; want none and the deadline", chunks, err)
+			}
+		}},
 		{"first chunk delay beyond the client's deadline", httpfault.Fault{Kind: httpfault.KindFirstChunk, Delay: units.Duration(time.Hour)}, true, 100 * time.Millisecond, func(t *testing.T, chunks int, err error, _ bool, _ time.Duration) {
 			if !errors.Is(err, context.DeadlineExceeded) || chunks != 0 {
 				t.Errorf("%d chunks, err %v; want none and the deadline", chunks, err)
