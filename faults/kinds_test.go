@@ -160,3 +160,36 @@ func TestPauseKind(t *testing.T) {
 		t.Errorf("PING after Undo = %v", err)
 	}
 }
+
+// TestKillKind: the kill kind crashes the target's server for its window and restarts it at the
+// window's end; the removal event says how long the restart took.
+func TestKillKind(t *testing.T) {
+	e := harnesstest.StartEnv(t, harness.EnvSpec{Backend: harness.BackendLocal, Services: []string{harness.Redis}, StateDir: t.TempDir()})
+	rs, _ := e.Service(harness.Redis)
+	spec := &faults.Kill{Common: faults.Common{Name: "crash", Type: "kill", Target: harness.Redis}}
+	f, err := spec.Build(e.FaultTargets())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	rdb := redis.NewClient(&redis.Options{Addr: rs.Proxied, MaxRetries: -1, DialTimeout: time.Second})
+	defer rdb.Close()
+	if err := f.Apply(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := rdb.Ping(ctx).Err(); err == nil {
+		t.Error("PING answered while the server was killed")
+	}
+	if err := f.Undo(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := rdb.Ping(ctx).Err(); err != nil {
+		t.Errorf("PING after Undo = %v", err)
+	}
+	if r := f.(interface{ Report() string }).Report(); !strings.HasPrefix(r, "restarted; answering") {
+		t.Errorf("Report() = %q", r)
+	}
+	if err := f.Undo(ctx); err != nil {
+		t.Errorf("a second Undo = %v; want nothing done", err)
+	}
+}

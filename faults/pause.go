@@ -11,6 +11,10 @@ type Process interface {
 	// Pause freezes the server (SIGSTOP of its process group, or docker pause); Resume thaws it.
 	Pause(ctx context.Context) error
 	Resume(ctx context.Context) error
+	// Kill stops the server (SIGKILL, or SIGTERM then SIGKILL when graceful) and returns once it
+	// has exited; Restart starts it again and returns once it answers.
+	Kill(ctx context.Context, graceful bool) error
+	Restart(ctx context.Context) error
 }
 
 // Pause freezes the target's server for each window it is drawn for, as a long GC pause, a

@@ -155,6 +155,7 @@ var kinds = []KindInfo{
 	{"limit_data", PerConnection, "close connections after bytes bytes", func() Spec { return &LimitData{} }},
 	{"proxy_down", PerWindow, "take the target's proxy down: new connections refused, open ones closed", func() Spec { return &ProxyDown{} }},
 	{"pause", PerWindow, "freeze the target's server (SIGSTOP, docker pause): connections stay open, nothing answers", func() Spec { return &Pause{} }},
+	{"kill", PerWindow, "kill the target's server (SIGKILL, or SIGTERM with graceful) for the window, then restart it and wait until it answers", func() Spec { return &Kill{} }},
 	{"cpu", PerTick, "burn load of cores CPU in the harness process, drawn each tick", func() Spec { return &CPUSpike{} }},
 	{"http", PerRequest, "HTTP faults on the target's requests (error status, latency, stalls, drops, malformed chunks)", func() Spec { return &HTTP{} }},
 }

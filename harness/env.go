@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	toxiproxy "github.com/Shopify/toxiproxy/v2"
+	"github.com/testcontainers/testcontainers-go"
 
 	"github.com/shakedown-dev/shakedown/harness/ollama"
 )
@@ -88,10 +89,22 @@ type Service struct {
 	// Backend and Version say what runs it, e.g. "local" and "PostgreSQL 15.18".
 	Backend, Version string
 
-	proc      *process       // local servers
-	dataDir   string         // a local server's data folder
-	container string         // a docker server's container id
-	ollama    *ollama.Server // the in-process mock
+	proc      *process                 // local servers
+	dataDir   string                   // a local server's data folder
+	container string                   // a docker server's container id
+	ctr       testcontainers.Container // the same, as testcontainers sees it
+	port      string                   // the container's port, e.g. "6379/tcp"
+	ollama    *ollama.Server           // the in-process mock
+	run       *runDir                  // where a restarted server's pid is noted
+
+	mu sync.Mutex // guards Direct and DirectURL once the environment runs (a restart moves them)
+}
+
+// direct returns the server's own address and URL: a restart in a container may move them.
+func (s *Service) direct() (addr, url string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.Direct, s.DirectURL
 }
 
 // procDataDir returns a local server's data folder, or "".
@@ -174,6 +187,7 @@ func StartEnv(ctx context.Context, spec EnvSpec) (_ *Env, err error) {
 		s.Proxy, s.Proxied = p, p.Listen()
 		s.URL = serviceURL(name, s.Proxied, spec.Postgres)
 		s.DirectURL = serviceURL(name, s.Direct, spec.Postgres)
+		s.run = e.run
 		e.services = append(e.services, s)
 	}
 	return e, nil

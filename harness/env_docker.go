@@ -127,7 +127,7 @@ func (e *Env) startDocker(ctx context.Context, name string, spec EnvSpec) (*Serv
 	if err != nil {
 		return nil, fmt.Errorf("docker backend: %s port %s: %w", name, port, err)
 	}
-	return &Service{Name: name, Direct: addr, Backend: BackendDocker, Version: version, container: ctr.GetContainerID()}, nil
+	return &Service{Name: name, Direct: addr, Backend: BackendDocker, Version: version, container: ctr.GetContainerID(), ctr: ctr, port: port}, nil
 }
 
 // sweepContainers removes the containers of dead runs: those labelled by the harness whose pid is

@@ -131,9 +131,12 @@ func (e *Env) startPostgres(ctx context.Context, pg PostgresSpec) (*Service, err
 	if err != nil {
 		return nil, err
 	}
+	// fsync and full-page writes off: they guard against the machine crashing, which a test run
+	// does not need. synchronous_commit stays on: a commit is acknowledged only once its WAL is
+	// written, so a killed server (the kill fault) keeps every commit it acknowledged.
 	p, err := startProcess(ctx, "postgres", cred, dir, "database system is ready to accept connections", postgres,
 		"-D", data, "-p", strconv.Itoa(port), "-k", sock, "-c", "listen_addresses=127.0.0.1",
-		"-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off", "-c", "max_connections=200")
+		"-c", "fsync=off", "-c", "full_page_writes=off", "-c", "max_connections=200")
 	if err != nil {
 		return nil, fmt.Errorf("local backend: %w", err)
 	}

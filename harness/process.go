@@ -17,15 +17,19 @@ import (
 )
 
 // process is a server started as a child process in its own process group. It dies with the
-// harness (Pdeathsig) and is stopped by signalling its whole group.
+// harness (Pdeathsig) and is stopped by signalling its whole group. It can be started again with
+// the same command after it exited (the kill fault restarts it).
 type process struct {
-	name string
-	cmd  *exec.Cmd
-	done chan struct{} // closed when the process has exited
-	err  error         // its exit error, once done
+	name            string
+	cred            *credential
+	dir, ready, bin string
+	args            []string
 
 	mu   sync.Mutex
-	tail []string // the last lines it printed, for error messages
+	cmd  *exec.Cmd
+	done chan struct{} // closed when the current process has exited
+	err  error         // its exit error, once done
+	tail []string      // the last lines it printed, for error messages
 }
 
 // credential is the unprivileged user a server runs as when the harness runs as root.
@@ -52,19 +56,28 @@ func unprivileged(name string) (*credential, error) {
 // startProcess starts bin with args and waits until a line of its output contains ready, the
 // process exits, or ctx ends.
 func startProcess(ctx context.Context, name string, cred *credential, dir, ready, bin string, args ...string) (*process, error) {
-	cmd := exec.Command(bin, args...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "LC_ALL=C", "TZ=UTC")
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	if cred != nil {
-		cmd.SysProcAttr.Credential = &syscall.Credential{Uid: cred.uid, Gid: cred.gid}
+	p := &process{name: name, cred: cred, dir: dir, ready: ready, bin: bin, args: args}
+	if err := p.start(ctx); err != nil {
+		return nil, err
 	}
+	return p, nil
+}
+
+// start starts the process's command and waits for its ready line.
+func (p *process) start(ctx context.Context) error {
+	cmd := exec.Command(p.bin, p.args...)
+	cmd.Dir = p.dir
+	cmd.Env = append(os.Environ(), "LC_ALL=C", "TZ=UTC")
+	cmd.SysProcAttr = sysProcAttr(p.cred)
 	pr, pw := io.Pipe()
 	cmd.Stdout, cmd.Stderr = pw, pw
 	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("%s: start %s: %w", name, bin, err)
+		return fmt.Errorf("%s: start %s: %w", p.name, p.bin, err)
 	}
-	p := &process{name: name, cmd: cmd, done: make(chan struct{})}
+	done := make(chan struct{})
+	p.mu.Lock()
+	p.cmd, p.done, p.err, p.tail = cmd, done, nil, nil
+	p.mu.Unlock()
 	readyc := make(chan struct{})
 	go func() {
 		sc := bufio.NewScanner(pr)
@@ -77,7 +90,7 @@ func startProcess(ctx context.Context, name string, cred *credential, dir, ready
 				p.tail = p.tail[1:]
 			}
 			p.mu.Unlock()
-			if !seen && strings.Contains(line, ready) {
+			if !seen && strings.Contains(line, p.ready) {
 				seen = true
 				close(readyc)
 			}
@@ -85,19 +98,28 @@ func startProcess(ctx context.Context, name string, cred *credential, dir, ready
 		io.Copy(io.Discard, pr)
 	}()
 	go func() {
-		p.err = cmd.Wait()
+		err := cmd.Wait()
+		p.mu.Lock()
+		p.err = err
+		p.mu.Unlock()
 		pw.Close()
-		close(p.done)
+		close(done)
 	}()
 	select {
 	case <-readyc:
-		return p, nil
-	case <-p.done:
-		return nil, fmt.Errorf("%s exited before it was ready (%v); its last words:\n%s", name, p.err, p.lastWords())
+		return nil
+	case <-done:
+		return fmt.Errorf("%s exited before it was ready (%v); its last words:\n%s", p.name, p.exitErr(), p.lastWords())
 	case <-ctx.Done():
 		p.stop(context.Background())
-		return nil, fmt.Errorf("%s not ready: %w; its last words:\n%s", name, ctx.Err(), p.lastWords())
+		return fmt.Errorf("%s not ready: %w; its last words:\n%s", p.name, ctx.Err(), p.lastWords())
 	}
+}
+
+func (p *process) exitErr() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.err
 }
 
 func (p *process) lastWords() string {
@@ -106,30 +128,48 @@ func (p *process) lastWords() string {
 	return "  " + strings.Join(p.tail, "\n  ")
 }
 
-// pid returns the process (and process group) id.
-func (p *process) pid() int { return p.cmd.Process.Pid }
+// pid returns the current process (and process group) id.
+func (p *process) pid() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.cmd.Process.Pid
+}
+
+// exited returns a channel closed when the current process has exited.
+func (p *process) exited() <-chan struct{} {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.done
+}
 
 // stop asks the group to stop (SIGTERM), then kills it (SIGKILL) if it has not exited within 5 s
 // or by ctx's end, and waits for the process.
 func (p *process) stop(ctx context.Context) error {
+	return p.terminate(ctx, syscall.SIGTERM, 5*time.Second)
+}
+
+// terminate sends sig to the process group; if the process has not exited within grace (or by
+// ctx's end) it kills the group with SIGKILL. It returns once the process has exited.
+func (p *process) terminate(ctx context.Context, sig syscall.Signal, grace time.Duration) error {
+	done, pid := p.exited(), p.pid()
 	select {
-	case <-p.done:
+	case <-done:
 		return nil
 	default:
 	}
-	syscall.Kill(-p.pid(), syscall.SIGTERM)
-	t := time.NewTimer(5 * time.Second)
+	syscall.Kill(-pid, sig)
+	t := time.NewTimer(grace)
 	defer t.Stop()
 	select {
-	case <-p.done:
+	case <-done:
 		return nil
 	case <-t.C:
 	case <-ctx.Done():
 	}
-	if err := syscall.Kill(-p.pid(), syscall.SIGKILL); err != nil && !errors.Is(err, syscall.ESRCH) {
-		return fmt.Errorf("%s: kill process group %d: %w", p.name, p.pid(), err)
+	if err := syscall.Kill(-pid, syscall.SIGKILL); err != nil && !errors.Is(err, syscall.ESRCH) {
+		return fmt.Errorf("%s: kill process group %d: %w", p.name, pid, err)
 	}
-	<-p.done
+	<-done
 	return nil
 }
 

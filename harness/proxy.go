@@ -131,3 +131,15 @@ func (p *Proxy) Enabled() bool {
 	defer p.p.Unlock()
 	return p.p.Enabled
 }
+
+// SetUpstream points the proxy at another address (a restarted container's new port). Open
+// connections end; the proxy listens on the same address and keeps its toxics and its state.
+func (p *Proxy) SetUpstream(addr string) error {
+	p.p.Lock()
+	in := &toxiproxy.Proxy{Name: p.p.Name, Listen: p.p.Listen, Upstream: addr, Enabled: p.p.Enabled}
+	p.p.Unlock()
+	if err := p.p.Update(in); err != nil {
+		return fmt.Errorf("proxy %s: upstream %s: %w", p.Name(), addr, err)
+	}
+	return nil
+}

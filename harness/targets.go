@@ -49,7 +49,7 @@ func (t envTargets) HTTP(name string) (faults.HTTPInjector, error) {
 	if s.ollama != nil {
 		return s.ollama.Faults(), nil
 	}
-	return remoteInjector{base: s.DirectURL + ollama.FaultsPath}, nil
+	return remoteInjector{s}, nil
 }
 
 func (t envTargets) Process(name string) (faults.Process, error) {
@@ -58,20 +58,26 @@ func (t envTargets) Process(name string) (faults.Process, error) {
 		return nil, err
 	}
 	if s.ollama != nil {
-		return nil, fmt.Errorf("the mock Ollama runs inside the harness on the local backend and cannot be paused; use the docker backend, or an http fault")
+		return nil, fmt.Errorf("the mock Ollama runs inside the harness on the local backend and cannot be paused or killed; use the docker backend, or a proxy_down or http fault")
 	}
 	return s, nil
 }
 
-// remoteInjector sets faults on a mock Ollama over its admin endpoint.
-type remoteInjector struct{ base string }
+// remoteInjector sets faults on a mock Ollama over its admin endpoint (found anew each time: a
+// restarted container may have moved).
+type remoteInjector struct{ s *Service }
+
+func (r remoteInjector) url() string {
+	_, u := r.s.direct()
+	return u + ollama.FaultsPath
+}
 
 func (r remoteInjector) Set(f httpfault.Fault) error {
 	b, err := json.Marshal(f)
 	if err != nil {
 		return err
 	}
-	req, err := http.NewRequest(http.MethodPut, r.base, bytes.NewReader(b))
+	req, err := http.NewRequest(http.MethodPut, r.url(), bytes.NewReader(b))
 	if err != nil {
 		return err
 	}
@@ -88,7 +94,7 @@ func (r remoteInjector) Set(f httpfault.Fault) error {
 }
 
 func (r remoteInjector) Remove(name string) bool {
-	req, err := http.NewRequest(http.MethodDelete, r.base+"/"+name, nil)
+	req, err := http.NewRequest(http.MethodDelete, r.url()+"/"+name, nil)
 	if err != nil {
 		return false
 	}
