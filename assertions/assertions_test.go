@@ -19,7 +19,7 @@ func run() *record.Record {
 	r := &record.Record{Duration: 30 * sec, Latency: map[string]*record.Histogram{}}
 	r.Phases = []record.Phase{{Name: "warmup", Start: 0, End: 10 * sec, Rate: 10}, {Name: "fault", Start: 10 * sec, End: 20 * sec, Rate: 10}, {Name: "recovery", Start: 20 * sec, End: 30 * sec, Rate: 10}}
 	all := &record.Histogram{}
-	for _, p := range r.Phases {
+	for i, p := range r.Phases {
 		h := &record.Histogram{}
 		for s := p.Start; s < p.End; s += sec {
 			c := record.Counts{Requests: 10, OK: 10}
@@ -35,6 +35,7 @@ func run() *record.Record {
 				c.OK, c.Server = 7, 3
 			}
 			r.Seconds = append(r.Seconds, record.Second{At: s, Counts: c})
+			r.Phases[i].Counts.Add(c)
 		}
 		r.Latency[p.Name] = h
 	}

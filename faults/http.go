@@ -46,6 +46,15 @@ type httpFault struct {
 	f   httpfault.Fault
 	mu  sync.Mutex
 	set bool
+
+	counted           bool
+	decided, injected uint64 // the fault's counts when it was last removed
+}
+
+// snapshotter is an injector that can report its faults' decision counts (*httpfault.Injector in
+// the harness's process, the mock's admin endpoint in a container).
+type snapshotter interface {
+	Snapshot() httpfault.Snapshot
 }
 
 func (h *httpFault) Apply(context.Context) error {
@@ -61,9 +70,28 @@ func (h *httpFault) Apply(context.Context) error {
 func (h *httpFault) Undo(context.Context) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if h.set {
-		h.in.Remove(h.f.Name)
-		h.set = false
+	if !h.set {
+		return nil
 	}
+	if sn, ok := h.in.(snapshotter); ok {
+		for _, st := range sn.Snapshot().Faults {
+			if st.Fault.Name == h.f.Name {
+				h.counted, h.decided, h.injected = true, st.Decisions, st.Injected
+			}
+		}
+	}
+	h.in.Remove(h.f.Name)
+	h.set = false
 	return nil
+}
+
+// Report gives the fault's decision counts (over the run so far), for the removal event: the
+// decisions of a mock in a container are counted there, not one by one in the record.
+func (h *httpFault) Report() string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if !h.counted {
+		return ""
+	}
+	return fmt.Sprintf("%d requests decided, %d injected", h.decided, h.injected)
 }

@@ -90,6 +90,7 @@ func (s *Scheduler) Run(ctx context.Context, phase time.Duration) error {
 		wg.Go(func() { errs[i] = s.runFault(ctx, f, start, phase) })
 	}
 	wg.Wait()
+	waitUntil(ctx, start.Add(phase)) // the phase lasts its length, whenever the last fault ends
 	return errors.Join(errs...)
 }
 

@@ -118,6 +118,22 @@ func TestScheduleFollowsWindows(t *testing.T) {
 	})
 }
 
+// TestRunLastsThePhase: the fault phase lasts its length even when every fault ended earlier
+// (the recovery phase must not begin early).
+func TestRunLastsThePhase(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		s, _ := NewScheduler(1, []Spec{latency("slow", Common{Duration: dur(time.Second)})}, fakeTargets{&fakeProxy{start: time.Now()}}, &sink{})
+		start := time.Now()
+		if err := s.Run(context.Background(), 10*time.Second); err != nil {
+			t.Fatal(err)
+		}
+		if d := time.Since(start); d != 10*time.Second {
+			t.Errorf("Run returned after %v; want the phase's 10s", d)
+		}
+	})
+}
+
 func TestCancelRemovesEverything(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {

@@ -14,6 +14,8 @@ import (
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"github.com/shakedown-dev/shakedown/faults"
+	"github.com/shakedown-dev/shakedown/faults/httpfault"
+	"github.com/shakedown-dev/shakedown/harness/ollama"
 	"github.com/shakedown-dev/shakedown/harness/record"
 	"github.com/shakedown-dev/shakedown/scenarios"
 )
@@ -74,8 +76,14 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opt RunOptions) (*record.R
 	if opt.Backend != "" {
 		backend = opt.Backend
 	}
+	// The mock Ollama draws its per-request fault decisions from the run's seed (a stream per
+	// fault, as the scheduler's); in the harness's process each decision goes to the record.
+	mock := ollama.Config{Seed: seed, OnDecision: func(d httpfault.Decision) {
+		rec.AddDecision(record.Decision{Fault: d.Fault, Unit: string(faults.PerRequest), Seq: d.Seq, Draw: d.Draw,
+			Probability: d.Probability, Injected: d.Injected, Detail: d.Method + " " + d.Path})
+	}}
 	env, err := StartEnv(ctx, EnvSpec{Services: sc.Environment.Services, Backend: backend, StateDir: opt.StateDir,
-		Images: Images(sc.Environment.Images)})
+		Images: Images(sc.Environment.Images), Ollama: mock})
 	if err != nil {
 		return finish(fmt.Errorf("environment: %w", err))
 	}

@@ -3,15 +3,21 @@ package harness
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"os"
+	"slices"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/ollama/ollama/api"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/shakedown-dev/shakedown/faults"
+	"github.com/shakedown-dev/shakedown/faults/httpfault"
 	"github.com/shakedown-dev/shakedown/harness/record"
 	"github.com/shakedown-dev/shakedown/resilience/circuitbreaker"
 	"github.com/shakedown-dev/shakedown/resilience/prom"
@@ -22,36 +28,73 @@ import (
 
 const sutEnv = "SHAKEDOWN_TEST_SUT"
 
-// sutMain is a small service under test: GET /work reads Redis through a retry and a circuit
-// breaker of the resilience core; /health/ready pings Redis; /metrics serves the core's metrics.
+// sutMain is a small service under test on the resilience core, with the three dependencies:
+// GET /work reads Redis and queries Postgres, each through a retry and a circuit breaker, then
+// asks the mock Ollama (with the official client) for a short answer, through a breaker, and
+// serves a canned answer marked X-Degraded when it cannot. /health/ready pings Postgres and Redis;
+// /metrics serves the core's metrics.
 func sutMain() {
-	opt, err := redis.ParseURL(os.Getenv("SHAKEDOWN_REDIS_URL"))
+	ctx := context.Background()
+	opt, err := redis.ParseURL(os.Getenv(EnvVar(Redis)))
 	if err != nil {
 		panic(err)
 	}
 	rdb := redis.NewClient(opt)
+	pg, err := pgxpool.New(ctx, os.Getenv(EnvVar(Postgres)))
+	if err != nil {
+		panic(err)
+	}
+	ou, err := url.Parse(os.Getenv(EnvVar(Ollama)))
+	if err != nil {
+		panic(err)
+	}
+	llm := api.NewClient(ou, &http.Client{Timeout: time.Second})
 	reg := prometheus.NewRegistry()
 	m, _ := prom.New(reg)
-	b, _ := circuitbreaker.New(circuitbreaker.Settings{Name: "redis", FailureRateThreshold: 0.5, WindowSize: 20, Observer: m.Breaker()})
-	m.WatchBreaker(b)
-	r, _ := retry.New(retry.Config{Name: "redis", MaxAttempts: 2, BaseDelay: 10 * time.Millisecond, Observer: m.Retry()})
+	breaker := func(name string) *circuitbreaker.Breaker {
+		b, _ := circuitbreaker.New(circuitbreaker.Settings{Name: name, FailureRateThreshold: 0.5, WindowSize: 20, Observer: m.Breaker()})
+		m.WatchBreaker(b)
+		return b
+	}
+	rb, pb, ob := breaker(Redis), breaker(Postgres), breaker(Ollama)
+	r, _ := retry.New(retry.Config{Name: "deps", MaxAttempts: 2, BaseDelay: 10 * time.Millisecond, Observer: m.Retry()})
+	call := func(ctx context.Context, b *circuitbreaker.Breaker, fn func(context.Context) error) error {
+		_, err := retry.Do(ctx, r, func(ctx context.Context) (struct{}, error) {
+			return circuitbreaker.Execute(ctx, b, func(ctx context.Context) (struct{}, error) { return struct{}{}, fn(ctx) })
+		})
+		return err
+	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/work", func(w http.ResponseWriter, req *http.Request) {
-		_, err := retry.Do(req.Context(), r, func(ctx context.Context) (string, error) {
-			return circuitbreaker.Execute(ctx, b, func(ctx context.Context) (string, error) {
-				v, err := rdb.Get(ctx, "k").Result()
-				if err == redis.Nil {
-					err = nil
-				}
-				return v, err
-			})
+		ctx := req.Context()
+		err := call(ctx, rb, func(ctx context.Context) error {
+			if err := rdb.Get(ctx, "k").Err(); err != redis.Nil {
+				return err
+			}
+			return nil
 		})
+		if err == nil {
+			err = call(ctx, pb, func(ctx context.Context) error { return pg.QueryRow(ctx, "SELECT 1").Scan(new(int)) })
+		}
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusServiceUnavailable)
+			return
+		}
+		stream := false
+		_, err = circuitbreaker.Execute(ctx, ob, func(ctx context.Context) (struct{}, error) {
+			return struct{}{}, llm.Generate(ctx, &api.GenerateRequest{Model: "llama3.2", Prompt: "hi", Stream: &stream,
+				Options: map[string]any{"num_predict": 4}}, func(api.GenerateResponse) error { return nil })
+		})
+		if err != nil {
+			w.Header().Set("X-Degraded", "true")
 		}
 	})
 	mux.HandleFunc("/health/ready", func(w http.ResponseWriter, req *http.Request) {
 		if err := rdb.Ping(req.Context()).Err(); err != nil {
+			http.Error(w, err.Error(), http.StatusServiceUnavailable)
+			return
+		}
+		if err := pg.Ping(req.Context()); err != nil {
 			http.Error(w, err.Error(), http.StatusServiceUnavailable)
 		}
 	})
@@ -59,55 +102,151 @@ func sutMain() {
 	http.ListenAndServe("127.0.0.1:"+os.Getenv("PORT"), mux)
 }
 
-// TestRunShortScenario runs a 7-second scenario against the service above on the local backend:
-// a latency fault on Redis shows in the record at the right time, the phases line up, the
-// service's metrics are scraped, and the fault is gone afterwards.
+// shortScenario is a 7-second scenario against sutMain with three faults: a 200 ms latency on
+// Redis 0.5 s into the fault phase for 2 s, Postgres's proxy down for 200 ms every 600 ms with
+// probability 0.5 per window, and 503s from the mock Ollama with probability 0.3 per request.
+func shortScenario(t *testing.T, backend string) *scenarios.Scenario {
+	p := func(f float64) *units.Probability { v := units.Probability(f); return &v }
+	sc := &scenarios.Scenario{
+		Name: "short", Seed: 9, File: "short.yaml",
+		Environment: scenarios.Environment{Backend: backend},
+		// The test binary itself, told by the variable to run sutMain.
+		SUT:    scenarios.SUT{Command: []string{"/usr/bin/env", sutEnv + "=1", os.Args[0], "-test.run=^$"}},
+		Load:   scenarios.LoadSpec{Rate: units.Rate{Freq: 40, Per: time.Second}, Targets: []scenarios.LoadTarget{{URL: "/work"}}, Timeout: units.Duration(2 * time.Second)},
+		Phases: scenarios.Phases{Warmup: units.Duration(2 * time.Second), Fault: units.Duration(3 * time.Second), Recovery: units.Duration(2 * time.Second)},
+		Faults: []faults.Spec{
+			&faults.Latency{Common: faults.Common{Name: "slow-redis", Type: "latency", Target: Redis, Start: units.Duration(500 * time.Millisecond),
+				Duration: units.Duration(2 * time.Second)}, Latency: units.Duration(200 * time.Millisecond)},
+			&faults.ProxyDown{Common: faults.Common{Name: "pg-flap", Type: "proxy_down", Target: Postgres, Duration: units.Duration(200 * time.Millisecond),
+				Every: units.Duration(600 * time.Millisecond), Probability: p(0.5)}},
+			&faults.HTTP{Common: faults.Common{Name: "ollama-503", Type: "http", Target: Ollama, Probability: p(0.3)}, Fault: httpfault.KindError, Status: 503},
+		},
+	}
+	if err := sc.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	return sc
+}
+
+// TestRunShortScenario runs the short scenario on each backend, and on the local backend twice:
+// the Redis latency shows in the record at the right time and only in the fault phase, the phases
+// line up, the service's metrics are scraped, the mock's 503s are served as degraded answers, and
+// the same seed gives the same fault decisions on every run, whichever the backend.
 func TestRunShortScenario(t *testing.T) {
 	t.Parallel()
 	if testing.Short() {
 		t.Skip("-short: no servers")
 	}
-	lat := &faults.Latency{Common: faults.Common{Name: "slow-redis", Type: "latency", Target: Redis, Start: units.Duration(500 * time.Millisecond),
-		Duration: units.Duration(2 * time.Second)}, Latency: units.Duration(200 * time.Millisecond)}
-	sc := &scenarios.Scenario{
-		Name: "short", Seed: 9, File: "short.yaml",
-		Environment: scenarios.Environment{Services: []string{Redis}, Backend: BackendLocal},
-		// The test binary itself, told by the variable to run sutMain.
-		SUT:    scenarios.SUT{Command: []string{"/usr/bin/env", sutEnv + "=1", os.Args[0], "-test.run=^$"}},
-		Load:   scenarios.LoadSpec{Rate: units.Rate{Freq: 40, Per: time.Second}, Targets: []scenarios.LoadTarget{{URL: "/work"}}, Timeout: units.Duration(2 * time.Second)},
-		Phases: scenarios.Phases{Warmup: units.Duration(2 * time.Second), Fault: units.Duration(3 * time.Second), Recovery: units.Duration(2 * time.Second)},
-		Faults: []faults.Spec{lat},
+	var (
+		mu   sync.Mutex
+		recs = map[string]*record.Record{}
+	)
+	t.Run("runs", func(t *testing.T) {
+		for _, name := range []string{"local", "local-again", "docker"} {
+			backend := BackendLocal
+			if name == "docker" {
+				backend = BackendDocker
+			}
+			t.Run(name, func(t *testing.T) {
+				t.Parallel()
+				if backend == BackendDocker {
+					startOn(t, EnvSpec{Backend: backend, Services: []string{}}).Close(context.Background()) // skips where docker cannot run
+				}
+				rec, err := Run(context.Background(), shortScenario(t, backend), RunOptions{StateDir: t.TempDir(), ScrapeTick: 250 * time.Millisecond})
+				if err != nil {
+					t.Fatalf("Run: %v", err)
+				}
+				checkShortRun(t, rec)
+				mu.Lock()
+				recs[name] = rec
+				mu.Unlock()
+			})
+		}
+	})
+	a := recs["local"]
+	for _, name := range []string{"local-again", "docker"} {
+		b := recs[name]
+		if a == nil || b == nil {
+			continue
+		}
+		// Per window: the same draws, in the same order.
+		if wa, wb := decisions(a, "pg-flap"), decisions(b, "pg-flap"); len(wa) == 0 || !slices.Equal(wa, wb) {
+			t.Errorf("pg-flap's decisions differ between the local run and the %s run:\n%v\n%v", name, wa, wb)
+		}
+		if name == "docker" {
+			continue // the mock in a container counts its decisions; they are not in the record one by one
+		}
+		// Per request: the runs made different numbers of requests, but draw k is the same in both.
+		ra, rb := decisions(a, "ollama-503"), decisions(b, "ollama-503")
+		n := min(len(ra), len(rb))
+		if n < 50 || !slices.Equal(ra[:n], rb[:n]) {
+			t.Errorf("ollama-503's first %d decisions differ between the runs (or too few: %d, %d)", n, len(ra), len(rb))
+		}
 	}
-	if err := sc.Validate(); err != nil {
-		t.Fatal(err)
+}
+
+// decision is what must repeat with the seed: the draw's number, value and outcome.
+type decision struct {
+	seq      uint64
+	draw     float64
+	injected bool
+}
+
+// decisions returns a fault's decisions in draw order.
+func decisions(r *record.Record, fault string) []decision {
+	var out []decision
+	for _, d := range r.DecisionLog {
+		if d.Fault == fault {
+			out = append(out, decision{d.Seq, d.Draw, d.Injected})
+		}
 	}
-	rec, err := Run(context.Background(), sc, RunOptions{StateDir: t.TempDir(), ScrapeTick: 250 * time.Millisecond})
-	if err != nil {
-		t.Fatalf("Run: %v", err)
-	}
+	slices.SortFunc(out, func(a, b decision) int { return int(a.seq) - int(b.seq) })
+	return out
+}
+
+func checkShortRun(t *testing.T, rec *record.Record) {
+	t.Helper()
 	if rec.Status != record.StatusCompleted || rec.Seed != 9 || rec.Command != "shakedown run short.yaml --seed 9" || len(rec.Phases) != 3 {
 		t.Fatalf("record: status %s, seed %d, command %q, %d phases", rec.Status, rec.Seed, rec.Command, len(rec.Phases))
 	}
 	fault, _ := rec.Phase("fault")
-	w := rec.FaultWindows()
-	if len(w) != 1 {
-		t.Fatalf("fault windows %+v; want one", w)
+	var slow []record.Window
+	for _, w := range rec.FaultWindows() {
+		if w.Fault == "slow-redis" {
+			slow = append(slow, w)
+		}
 	}
+	if len(slow) != 1 {
+		t.Fatalf("slow-redis windows %+v; want one", slow)
+	}
+	w := slow[0]
 	// Applied 0.5s into the fault phase and removed 2s later, give or take the scheduler's start.
-	if d := (w[0].Start - fault.Start).D(); d < 450*time.Millisecond || d > 800*time.Millisecond {
+	if d := (w.Start - fault.Start).D(); d < 450*time.Millisecond || d > 800*time.Millisecond {
 		t.Errorf("latency applied %v into the fault phase; want about 500ms", d)
 	}
-	if d := (w[0].End - w[0].Start).D(); d < 1900*time.Millisecond || d > 2300*time.Millisecond {
+	if d := (w.End - w.Start).D(); d < 1900*time.Millisecond || d > 2300*time.Millisecond {
 		t.Errorf("latency window lasted %v; want about 2s", d)
 	}
 	warm, faulty := rec.Latency["warmup"].Quantile(0.5), rec.Latency["fault"].Quantile(0.95)
 	if warm > 100*time.Millisecond || faulty < 150*time.Millisecond {
 		t.Errorf("p50 in warmup %v, p95 in fault %v; want the 200ms toxic to show only in the fault phase", warm, faulty)
 	}
-	if c, _ := rec.PhaseCounts("warmup"); c.Requests < 50 {
-		t.Errorf("warmup saw %d requests; want about 80", c.Requests)
+	wc, _ := rec.PhaseCounts("warmup")
+	fc, _ := rec.PhaseCounts("fault")
+	if wc.Requests < 50 || wc.Degraded*20 > wc.Requests {
+		t.Errorf("warmup: %d requests, %d degraded; want about 80, (almost) none degraded", wc.Requests, wc.Degraded)
 	}
-	if len(rec.FindSeries("resilience_circuit_breaker_state", map[string]string{"name": "redis"})) != 1 {
-		t.Error("the SUT's breaker state was not scraped")
+	if fc.Degraded == 0 {
+		t.Errorf("fault phase: no degraded answer; want the mock's 503s served as fallbacks")
+	}
+	for _, dep := range []string{Redis, Postgres, Ollama} {
+		if len(rec.FindSeries("resilience_circuit_breaker_state", map[string]string{"name": dep})) != 1 {
+			t.Errorf("the SUT's %s breaker state was not scraped", dep)
+		}
+	}
+	for _, e := range rec.Faults {
+		if e.Error != "" {
+			t.Errorf("fault event with an error: %+v", e)
+		}
 	}
 }

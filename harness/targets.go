@@ -93,6 +93,21 @@ func (r remoteInjector) Set(f httpfault.Fault) error {
 	return nil
 }
 
+// Snapshot reads the faults set on the mock with their decision counts; empty if the mock cannot
+// be read.
+func (r remoteInjector) Snapshot() httpfault.Snapshot {
+	var s httpfault.Snapshot
+	resp, err := http.Get(r.url())
+	if err != nil {
+		return s
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusOK {
+		json.NewDecoder(resp.Body).Decode(&s)
+	}
+	return s
+}
+
 func (r remoteInjector) Remove(name string) bool {
 	req, err := http.NewRequest(http.MethodDelete, r.url()+"/"+name, nil)
 	if err != nil {

@@ -116,10 +116,7 @@ func (r *Record) PhaseCounts(name string) (Counts, bool) {
 		return r.CountsBetween(0, r.Duration+Duration(time.Second)), true
 	}
 	p, ok := r.Phase(name)
-	if !ok {
-		return Counts{}, false
-	}
-	return r.CountsBetween(p.Start, p.End), true
+	return p.Counts, ok
 }
 
 // FindSeries returns the series with the given name whose labels include every pair in match.

@@ -81,6 +81,8 @@ type Phase struct {
 	// Rate is the request rate the load generator was asked for, in requests per second
 	// (the mean over the phase for pacers that vary).
 	Rate float64 `json:"rate"`
+	// Counts are the results of the requests that started in the phase.
+	Counts Counts `json:"counts"`
 }
 
 // Contains reports whether offset at falls in the phase: Start ≤ at < End.

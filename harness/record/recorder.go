@@ -80,15 +80,15 @@ func (r *Recorder) endPhase(at Duration) {
 	}
 }
 
-// phaseAt returns the name of the phase that holds at, or "".
-func (r *Recorder) phaseAt(at Duration) string {
+// phaseAt returns the phase that holds at, or nil.
+func (r *Recorder) phaseAt(at Duration) *Phase {
 	for i := len(r.rec.Phases) - 1; i >= 0; i-- {
-		p := r.rec.Phases[i]
+		p := &r.rec.Phases[i]
 		if at >= p.Start && (p.End < 0 || at < p.End) {
-			return p.Name
+			return p
 		}
 	}
-	return ""
+	return nil
 }
 
 // AddResult counts one request's result in the second and the phase in which it started.
@@ -112,11 +112,12 @@ func (r *Recorder) AddResult(res Result) {
 		r.newest = sec
 		r.closeSeconds(sec - lateWindow)
 	}
-	if name := r.phaseAt(at); name != "" {
-		h := r.phases[name]
+	if p := r.phaseAt(at); p != nil {
+		p.Counts.add(res)
+		h := r.phases[p.Name]
 		if h == nil {
 			h = &Histogram{}
-			r.phases[name] = h
+			r.phases[p.Name] = h
 		}
 		h.Record(res.Latency)
 	}
