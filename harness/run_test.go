@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"os"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -152,11 +153,14 @@ func TestRunShortScenario(t *testing.T) {
 				if backend == BackendDocker {
 					startOn(t, EnvSpec{Backend: backend, Services: []string{}}).Close(context.Background()) // skips where docker cannot run
 				}
-				rec, err := Run(context.Background(), shortScenario(t, backend), RunOptions{StateDir: t.TempDir(), ScrapeTick: 250 * time.Millisecond})
+				var ticks []Progress
+				rec, err := Run(context.Background(), shortScenario(t, backend), RunOptions{StateDir: t.TempDir(), ScrapeTick: 250 * time.Millisecond,
+					OnProgress: func(p Progress) { ticks = append(ticks, p) }})
 				if err != nil {
 					t.Fatalf("Run: %v", err)
 				}
 				checkShortRun(t, rec)
+				checkProgress(t, ticks)
 				mu.Lock()
 				recs[name] = rec
 				mu.Unlock()
@@ -202,6 +206,30 @@ func decisions(r *record.Record, fault string) []decision {
 	}
 	slices.SortFunc(out, func(a, b decision) int { return int(a.seq) - int(b.seq) })
 	return out
+}
+
+// checkProgress: a progress tick each second of the 7-second run, with the phase, growing
+// counts, and the Redis latency among the active faults at some tick of the fault phase.
+func checkProgress(t *testing.T, ticks []Progress) {
+	t.Helper()
+	if len(ticks) < 6 || len(ticks) > 8 {
+		t.Fatalf("%d progress ticks; want about 7", len(ticks))
+	}
+	sawFault := false
+	for i, p := range ticks {
+		if i > 0 && p.All.Requests < ticks[i-1].All.Requests {
+			t.Errorf("tick %d: %d requests after %d", i, p.All.Requests, ticks[i-1].All.Requests)
+		}
+		if p.Phase == "fault" && slices.Contains(p.Active, "slow-redis") {
+			sawFault = true
+			if !strings.Contains(p.String(), "faults: ") {
+				t.Errorf("progress line %q does not name the active faults", p)
+			}
+		}
+	}
+	if !sawFault || ticks[0].Phase != "warmup" || ticks[len(ticks)-1].Phase != "recovery" {
+		t.Errorf("phases in the ticks: first %s, last %s, slow-redis seen active: %v", ticks[0].Phase, ticks[len(ticks)-1].Phase, sawFault)
+	}
 }
 
 func checkShortRun(t *testing.T, rec *record.Record) {

@@ -8,6 +8,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sync"
+	"time"
 
 	"github.com/shakedown-dev/shakedown/assertions"
 	"github.com/shakedown-dev/shakedown/harness"
@@ -32,11 +34,13 @@ type abortedError struct{ err error }
 func (e abortedError) Error() string { return e.err.Error() }
 func (e abortedError) Unwrap() error { return e.err }
 
-const runHelp = `usage: shakedown run FILE... [--seed N] [--backend auto|local|docker] [--out DIR]
+const runHelp = `usage: shakedown run FILE... [--seed N] [--backend auto|local|docker] [--out DIR] [--quiet]
 
 Runs each scenario: starts its environment and system under test, drives the load through the
 warmup, fault and recovery phases with the faults on their schedule, writes the record as JSON to
-DIR/<scenario>-<time>/record.json and prints the verdicts.
+DIR/<scenario>-<time>/record.json and prints the verdicts. While it runs, a progress line on stderr
+(rewritten every second on a terminal, every 10 seconds otherwise) shows the phase, the time, the
+requests, the error and degraded shares, the last second's p95 and the faults applied.
 
 Exit codes: 0 every verdict passed; 1 a verdict failed; 2 invalid input; 3 the environment or the
 system under test failed; 4 interrupted (Ctrl-C): faults removed, record written, marked aborted.
@@ -52,6 +56,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	seed := fs.Uint64("seed", 0, "seed of every random decision (0: the scenario's, else a random one)")
 	backend := fs.String("backend", "", "override the scenario's backend: auto, local or docker")
 	out := fs.String("out", "out", "folder for the records")
+	quiet := fs.Bool("quiet", false, "no progress lines")
 	var files []string
 	for len(args) > 0 { // files and flags in any order
 		if err := fs.Parse(args); err != nil {
@@ -80,8 +85,9 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	failed := 0
 	for _, sc := range scs {
 		fmt.Fprintf(stderr, "running %s (%s)\n", sc.Name, sc.Phases.Total())
-		rec, err := harness.Run(ctx, sc, harness.RunOptions{Seed: *seed, Backend: *backend,
-			OnPhase: func(name string) { fmt.Fprintf(stderr, "phase %s\n", name) }})
+		pr := newProgress(stderr, *quiet)
+		rec, err := harness.Run(ctx, sc, harness.RunOptions{Seed: *seed, Backend: *backend, OnPhase: pr.phase, OnProgress: pr.tick})
+		pr.done()
 		path, werr := writeRecord(*out, rec)
 		if werr != nil {
 			return errors.Join(err, werr)
@@ -104,6 +110,63 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return verdictError{failed}
 	}
 	return nil
+}
+
+// progress prints a run's progress on stderr: on a terminal one line rewritten every second, else
+// (a CI log) a line every 10 seconds.
+type progress struct {
+	w       io.Writer
+	quiet   bool
+	tty     bool
+	mu      sync.Mutex
+	printed time.Time
+	open    bool // a rewritten line is on screen
+}
+
+func newProgress(w io.Writer, quiet bool) *progress {
+	p := &progress{w: w, quiet: quiet}
+	if f, ok := w.(*os.File); ok {
+		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+			p.tty = true
+		}
+	}
+	return p
+}
+
+func (p *progress) phase(name string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.clear()
+	fmt.Fprintf(p.w, "phase %s\n", name)
+}
+
+func (p *progress) tick(pr harness.Progress) {
+	if p.quiet {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	switch {
+	case p.tty:
+		fmt.Fprintf(p.w, "\r\033[K%s", pr)
+		p.open = true
+	case time.Since(p.printed) >= 10*time.Second:
+		fmt.Fprintln(p.w, pr)
+		p.printed = time.Now()
+	}
+}
+
+func (p *progress) done() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.clear()
+}
+
+func (p *progress) clear() {
+	if p.open {
+		fmt.Fprint(p.w, "\r\033[K")
+		p.open = false
+	}
 }
 
 // writeRecord writes the record to DIR/<name>-<time>/record.json.

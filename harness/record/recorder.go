@@ -243,3 +243,20 @@ func (r *Recorder) Finish(st Status, err error) *Record {
 }
 
 func (s *Second) add(res Result) { s.Counts.add(res) }
+
+// Totals returns the counts of every result so far and the last complete second (the one before
+// the newest), for progress lines.
+func (r *Recorder) Totals() (all Counts, last Second) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, s := range r.rec.Seconds {
+		all.Add(s.Counts)
+	}
+	if n := len(r.rec.Seconds); n >= 2 {
+		last = r.rec.Seconds[n-2]
+		if h, ok := r.open[int64(n-2)]; ok {
+			last.P95 = Duration(h.Quantile(.95))
+		}
+	}
+	return all, last
+}
