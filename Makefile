@@ -11,7 +11,7 @@ export SHAKEDOWN_POSTGRES_IMAGE ?= shakedown/postgres:15-local
 export SHAKEDOWN_REDIS_IMAGE ?= shakedown/redis:7-local
 export SHAKEDOWN_OLLAMA_IMAGE ?= shakedown/mock-ollama:dev
 
-.PHONY: help test test-short lint bench images demo chaos nightly build clean tools
+.PHONY: help test test-short lint bench soak images demo chaos nightly build clean tools
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -35,6 +35,9 @@ tools:
 
 bench: ## the resilience core against gobreaker, failsafe-go and go-resiliency (module ./bench), summarised by benchstat
 	./scripts/bench.sh
+
+soak: ## a whole run at 2,000 requests/s for 5 minutes (SHAKEDOWN_SOAK=10m for longer): the heap must stay flat
+	$(GO) test -run '^$$' -bench RunSoak -benchtime 1x -timeout 60m ./harness/
 
 images: ## build the local images (no registry needed): Postgres, Redis, mock Ollama
 	./scripts/images.sh

@@ -1,11 +1,14 @@
 package harness
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"math"
 	"net/http"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
@@ -13,12 +16,66 @@ import (
 	"github.com/shakedown-dev/shakedown/harness/record"
 )
 
-// Target is one request the load generator sends.
+// Target is one request the load generator sends. "{{seq}}" in its URL or body is replaced by
+// the request's number (0, 1, 2, ...), so that requests can differ (a prompt no cache has seen).
 type Target struct {
+	// Name labels the target's results in the record; empty: no per-target statistics. Targets
+	// with names must differ in method or URL: results are told apart by them.
+	Name   string
 	Method string
 	URL    string
 	Header http.Header
 	Body   []byte
+}
+
+// SeqPlaceholder is replaced by the request's number in a target's URL and body.
+const SeqPlaceholder = "{{seq}}"
+
+// targeter sends targets round-robin, filling in the request number.
+func targeter(ts []Target) vegeta.Targeter {
+	var n atomic.Uint64
+	return func(t *vegeta.Target) error {
+		i := n.Add(1) - 1
+		tg := ts[i%uint64(len(ts))]
+		seq := strconv.FormatUint(i, 10)
+		t.Method, t.URL, t.Header, t.Body = tg.Method, tg.URL, tg.Header, tg.Body
+		if t.Method == "" {
+			t.Method = http.MethodGet
+		}
+		if strings.Contains(tg.URL, SeqPlaceholder) {
+			t.URL = strings.ReplaceAll(tg.URL, SeqPlaceholder, seq)
+		}
+		if bytes.Contains(tg.Body, []byte(SeqPlaceholder)) {
+			t.Body = bytes.ReplaceAll(tg.Body, []byte(SeqPlaceholder), []byte(seq))
+		}
+		return nil
+	}
+}
+
+// namer returns the name of the target a result was sent to: the first named target with its
+// method and a URL matching its template.
+func namer(ts []Target) func(method, url string) string {
+	type m struct{ name, method, pre, suf string }
+	var ms []m
+	for _, t := range ts {
+		if t.Name == "" {
+			continue
+		}
+		method := t.Method
+		if method == "" {
+			method = http.MethodGet
+		}
+		pre, suf, _ := strings.Cut(t.URL, SeqPlaceholder)
+		ms = append(ms, m{t.Name, method, pre, suf})
+	}
+	return func(method, url string) string {
+		for _, x := range ms {
+			if x.method == method && strings.HasPrefix(url, x.pre) && strings.HasSuffix(url[len(x.pre):], x.suf) {
+				return x.name
+			}
+		}
+		return ""
+	}
 }
 
 // LoadOptions tunes the load generator. Every zero value stands for Vegeta's default.
@@ -35,7 +92,7 @@ type LoadStats struct {
 	Elapsed  time.Duration
 }
 
-// Attack sends targets round-robin, paced by pacer, for duration (0: until the pacer stops or
+// Attack sends targets round-robin (see Target for "{{seq}}"), paced by pacer, for duration (0: until the pacer stops or
 // ctx ends), and puts every result into rec as it arrives: time, latency, status, bytes, error,
 // timeout, and whether the response said it was degraded (header X-Degraded: true). The results
 // are consumed on their own goroutine and AddResult is cheap, so the load never waits on the
@@ -43,13 +100,6 @@ type LoadStats struct {
 func Attack(ctx context.Context, targets []Target, pacer vegeta.Pacer, duration time.Duration, opt LoadOptions, rec *record.Recorder) (LoadStats, error) {
 	if len(targets) == 0 {
 		return LoadStats{}, fmt.Errorf("load: no targets")
-	}
-	vts := make([]vegeta.Target, len(targets))
-	for i, t := range targets {
-		vts[i] = vegeta.Target{Method: t.Method, URL: t.URL, Header: t.Header, Body: t.Body}
-		if vts[i].Method == "" {
-			vts[i].Method = http.MethodGet
-		}
 	}
 	opts := []func(*vegeta.Attacker){vegeta.KeepAlive(true)}
 	if opt.Timeout > 0 {
@@ -66,7 +116,8 @@ func Attack(ctx context.Context, targets []Target, pacer vegeta.Pacer, duration 
 	}
 	atk := vegeta.NewAttacker(opts...)
 	start := time.Now()
-	results := atk.Attack(vegeta.NewStaticTargeter(vts...), pacer, duration, "shakedown")
+	results := atk.Attack(targeter(targets), pacer, duration, "shakedown")
+	name := namer(targets)
 	done := make(chan struct{})
 	defer close(done)
 	go func() {
@@ -78,7 +129,9 @@ func Attack(ctx context.Context, targets []Target, pacer vegeta.Pacer, duration 
 	}()
 	var stats LoadStats
 	for r := range results {
-		rec.AddResult(toResult(r))
+		res := toResult(r)
+		res.Target = name(r.Method, r.URL)
+		rec.AddResult(res)
 		stats.Requests++
 	}
 	stats.Elapsed = time.Since(start)
@@ -93,6 +146,9 @@ func toResult(r *vegeta.Result) record.Result {
 		res.Error = res.Error || res.Timeout
 	}
 	res.Degraded = strings.EqualFold(r.Headers.Get("X-Degraded"), "true")
+	if r.Code == http.StatusCreated {
+		res.Ack = r.Headers.Get("Location")
+	}
 	return res
 }
 

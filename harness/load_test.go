@@ -2,9 +2,14 @@ package harness
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"runtime"
+	"strconv"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -12,6 +17,8 @@ import (
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"github.com/shakedown-dev/shakedown/harness/record"
+	"github.com/shakedown-dev/shakedown/scenarios"
+	"github.com/shakedown-dev/shakedown/units"
 )
 
 func TestStepPacer(t *testing.T) {
@@ -83,13 +90,17 @@ func TestAttackStopsWithContext(t *testing.T) {
 	}
 }
 
-// BenchmarkLoadVsPlainVegeta attacks a trivial handler at 5,000 requests/s for 3 s, once with
-// plain Vegeta (results read and dropped) and once through Attack into a record, and reports the
-// achieved rates: the harness must not distort what it measures. Run with -benchtime 1x.
+// BenchmarkLoadVsPlainVegeta attacks a trivial handler at 5,000 requests/s (or
+// SHAKEDOWN_BENCH_RATE) for 3 s: with plain Vegeta (results read and dropped), through Attack into
+// a record, and as a whole harness.Run (three phases, scraper, scheduler, recorder), and reports
+// the achieved rates: the harness must not distort what it measures. Run with -benchtime 1x.
 func BenchmarkLoadVsPlainVegeta(b *testing.B) {
 	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
 	defer srv.Close()
 	rate := vegeta.Rate{Freq: 5000, Per: time.Second}
+	if v, err := strconv.Atoi(os.Getenv("SHAKEDOWN_BENCH_RATE")); err == nil {
+		rate.Freq = v // to look for where each path saturates
+	}
 	const du = 3 * time.Second
 	b.Run("plain-vegeta", func(b *testing.B) {
 		for b.Loop() {
@@ -111,4 +122,72 @@ func BenchmarkLoadVsPlainVegeta(b *testing.B) {
 			b.ReportMetric(float64(stats.Requests)/stats.Elapsed.Seconds(), "req/s")
 		}
 	})
+	b.Run("harness-run", func(b *testing.B) {
+		for b.Loop() {
+			rec, err := Run(context.Background(), trivialScenario(srv.URL, rate, du), RunOptions{StateDir: b.TempDir()})
+			if err != nil {
+				b.Fatal(err)
+			}
+			all, _ := rec.PhaseCounts(record.PhaseAll)
+			b.ReportMetric(float64(all.Requests)/(rec.Phases[2].End-rec.Phases[0].Start).Seconds(), "req/s")
+		}
+	})
+}
+
+// trivialScenario is a whole run against url: Redis started (the environment is not measured),
+// the load at rate over three phases of du/3, no fault, the metrics scraped each second.
+func trivialScenario(url string, rate vegeta.Rate, du time.Duration) *scenarios.Scenario {
+	third := units.Duration(du / 3)
+	return &scenarios.Scenario{Name: "trivial", Seed: 1,
+		Environment: scenarios.Environment{Services: []string{Redis}, Backend: BackendLocal},
+		SUT:         scenarios.SUT{URL: url},
+		Load:        scenarios.LoadSpec{Rate: units.Rate{Freq: rate.Freq, Per: rate.Per}, Targets: []scenarios.LoadTarget{{URL: "/"}}},
+		Phases:      scenarios.Phases{Warmup: third, Fault: third, Recovery: third},
+	}
+}
+
+// BenchmarkRunSoak runs trivialScenario at 2,000 requests/s for SHAKEDOWN_SOAK (default 5m) and
+// reports the Go heap in use after the first minute and at the end, sampled after a GC: the
+// record keeps aggregates, so memory must stay flat. make soak runs it; it is not in make test.
+func BenchmarkRunSoak(b *testing.B) {
+	du := 5 * time.Minute
+	if v := os.Getenv("SHAKEDOWN_SOAK"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			b.Fatalf("SHAKEDOWN_SOAK=%q: %v", v, err)
+		}
+		du = d
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	defer srv.Close()
+	heap := func() float64 {
+		runtime.GC()
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		return float64(m.HeapInuse) / (1 << 20)
+	}
+	for b.Loop() {
+		var first, last float64
+		var mu sync.Mutex
+		rec, err := Run(context.Background(), trivialScenario(srv.URL, vegeta.Rate{Freq: 2000, Per: time.Second}, du), RunOptions{StateDir: b.TempDir(),
+			OnProgress: func(p Progress) {
+				if s := p.Elapsed.Round(time.Second); s%(10*time.Second) == 0 {
+					h := heap()
+					mu.Lock()
+					if s <= time.Minute {
+						first = h
+					}
+					last = h
+					mu.Unlock()
+					fmt.Fprintf(os.Stderr, "%s  heap %.1f MiB\n", p, h)
+				}
+			}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		all, _ := rec.PhaseCounts(record.PhaseAll)
+		b.ReportMetric(first, "heap-MiB-1m")
+		b.ReportMetric(last, "heap-MiB-end")
+		b.ReportMetric(float64(all.Requests), "requests")
+	}
 }

@@ -51,7 +51,7 @@ type Progress struct {
 func (p Progress) String() string {
 	s := fmt.Sprintf("%-8s %s/%s  %d req  %d req/s  err %.1f%%  degraded %.1f%%  p95 %s",
 		p.Phase, p.Elapsed.Round(time.Second), p.Total, p.All.Requests, p.Last.Requests,
-		100*(1-p.All.Availability()), 100*p.All.DegradedShare(), p.Last.P95.D().Round(time.Millisecond))
+		100*(1-p.All.Availability()), 100*p.All.DegradedShare(), roundDur(p.Last.P95.D()))
 	if len(p.Active) > 0 {
 		s += "  faults: " + strings.Join(p.Active, ",")
 	}
@@ -240,4 +240,17 @@ func pacer(sc *scenarios.Scenario) vegeta.Pacer {
 		return vegeta.SinePacer{Period: p.Period.D(), Mean: r, Amp: vegeta.Rate{Freq: p.Amplitude.Freq, Per: p.Amplitude.Per}}
 	}
 	return r
+}
+
+// roundDur keeps about three significant figures: 212ms, 1.23ms, 412µs.
+func roundDur(d time.Duration) time.Duration {
+	switch {
+	case d >= time.Second:
+		return d.Round(10 * time.Millisecond)
+	case d >= 10*time.Millisecond:
+		return d.Round(time.Millisecond)
+	case d >= time.Millisecond:
+		return d.Round(10 * time.Microsecond)
+	}
+	return d.Round(time.Microsecond)
 }

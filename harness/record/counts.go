@@ -12,6 +12,11 @@ type Result struct {
 	Degraded bool          // the response said it was degraded (X-Degraded: true)
 	BytesIn  uint64
 	BytesOut uint64
+	// Target names the load target the request was sent to ("" when there is one unnamed).
+	Target string
+	// Ack is what the SUT acknowledged, if it did: the Location of a 201 Created (a write the
+	// durability check will look for).
+	Ack string
 }
 
 // Counts are request counts by outcome.

@@ -46,6 +46,35 @@ type Record struct {
 	// DecisionLog holds the first MaxDecisions decisions one by one.
 	DecisionLog []Decision `json:"decision_log,omitempty"`
 	Events      []Event    `json:"events,omitempty"`
+
+	// Targets holds each named load target's counts and latency per phase (and "all").
+	Targets map[string]*TargetStats `json:"targets,omitempty"`
+	// Acks are the writes the SUT acknowledged (Location of each 201), the first MaxAcks of them;
+	// AcksTotal counts them all.
+	Acks      []string `json:"acks,omitempty"`
+	AcksTotal int64    `json:"acks_total,omitempty"`
+	// Durability is the check, after the load, that every acknowledged write is in the database.
+	Durability *Durability `json:"durability,omitempty"`
+}
+
+// MaxAcks is how many acknowledged writes a record keeps for the durability check.
+const MaxAcks = 1_000_000
+
+// TargetStats are one load target's results per phase name (and "all").
+type TargetStats struct {
+	Counts  map[string]Counts     `json:"counts"`
+	Latency map[string]*Histogram `json:"latency"`
+}
+
+// Durability is the outcome of looking for every acknowledged write in the database over a direct
+// connection once the load ended.
+type Durability struct {
+	Query        string   `json:"query"`
+	Acknowledged int64    `json:"acknowledged"`
+	Checked      int64    `json:"checked"` // at most MaxAcks
+	Missing      int64    `json:"missing"`
+	MissingIDs   []string `json:"missing_ids,omitempty"` // the first 20
+	Error        string   `json:"error,omitempty"`       // the check could not run
 }
 
 // ScenarioInfo names the scenario that was run and keeps its source text.

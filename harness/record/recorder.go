@@ -1,6 +1,7 @@
 package record
 
 import (
+	"maps"
 	"slices"
 	"sync"
 	"time"
@@ -26,6 +27,7 @@ type Recorder struct {
 	all     Histogram
 	summary map[string]*DecisionSummary
 	series  map[string]int // key -> index in rec.Series
+	targets map[string]*TargetStats
 }
 
 // NewRecorder starts a record whose offsets count from start (keep its monotonic reading: pass
@@ -38,6 +40,7 @@ func NewRecorder(start time.Time, info ScenarioInfo, seed uint64) *Recorder {
 		phases:  map[string]*Histogram{},
 		summary: map[string]*DecisionSummary{},
 		series:  map[string]int{},
+		targets: map[string]*TargetStats{},
 	}
 }
 
@@ -112,8 +115,26 @@ func (r *Recorder) AddResult(res Result) {
 		r.newest = sec
 		r.closeSeconds(sec - lateWindow)
 	}
+	if res.Ack != "" {
+		r.rec.AcksTotal++
+		if len(r.rec.Acks) < MaxAcks {
+			r.rec.Acks = append(r.rec.Acks, res.Ack)
+		}
+	}
+	var ts *TargetStats
+	if res.Target != "" {
+		ts = r.targets[res.Target]
+		if ts == nil {
+			ts = &TargetStats{Counts: map[string]Counts{}, Latency: map[string]*Histogram{}}
+			r.targets[res.Target] = ts
+		}
+		ts.add(PhaseAll, res)
+	}
 	if p := r.phaseAt(at); p != nil {
 		p.Counts.add(res)
+		if ts != nil {
+			ts.add(p.Name, res)
+		}
 		h := r.phases[p.Name]
 		if h == nil {
 			h = &Histogram{}
@@ -217,6 +238,18 @@ func (r *Recorder) Finish(st Status, err error) *Record {
 		s.Points = slices.Clone(s.Points)
 		out.Series[i] = s
 	}
+	out.Acks = slices.Clone(r.rec.Acks)
+	if len(r.targets) > 0 {
+		out.Targets = map[string]*TargetStats{}
+		for name, ts := range r.targets {
+			c := &TargetStats{Counts: maps.Clone(ts.Counts), Latency: map[string]*Histogram{}}
+			for ph, h := range ts.Latency {
+				c.Latency[ph] = &Histogram{}
+				c.Latency[ph].Merge(h)
+			}
+			out.Targets[name] = c
+		}
+	}
 	out.Latency = map[string]*Histogram{}
 	for name, h := range r.phases {
 		c := &Histogram{}
@@ -259,4 +292,16 @@ func (r *Recorder) Totals() (all Counts, last Second) {
 		}
 	}
 	return all, last
+}
+
+func (t *TargetStats) add(phase string, res Result) {
+	c := t.Counts[phase]
+	c.add(res)
+	t.Counts[phase] = c
+	h := t.Latency[phase]
+	if h == nil {
+		h = &Histogram{}
+		t.Latency[phase] = h
+	}
+	h.Record(res.Latency)
 }

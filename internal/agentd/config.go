@@ -1,0 +1,131 @@
+package agentd
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"time"
+)
+
+// Config configures the service. Every zero value stands for the default in the flag's help.
+type Config struct {
+	// Addr is the listen address.
+	Addr string
+	// PostgresDSN, RedisURL and OllamaURL reach the dependencies.
+	PostgresDSN, RedisURL, OllamaURL string
+	// Model is the Ollama model agents use unless their settings name another.
+	Model string
+	// AdminToken guards /admin/...; empty refuses every admin call.
+	AdminToken string
+
+	// LLMTimeout bounds one attempt at the LLM; DBTimeout one database call; CacheTimeout one
+	// Redis call.
+	LLMTimeout, DBTimeout, CacheTimeout time.Duration
+	// LLMConcurrency and DBConcurrency size the bulkheads of LLM calls and of database-only
+	// endpoints; MaxInFlight is the server's worker pool, shared by every request.
+	LLMConcurrency, DBConcurrency, MaxInFlight int
+	// BreakerOpen is how long an open breaker waits before it lets a probe through.
+	BreakerOpen time.Duration
+
+	// The switches below turn resilience off, to show that the verdicts catch its absence.
+	NoBreakers   bool // no circuit breakers: every call goes to the dependency
+	NoRetries    bool // one attempt per call
+	NoFallback   bool // an LLM failure is a 503, not a degraded answer
+	NoBulkheads  bool // LLM calls may take every worker of the server
+	UnsafeAck    bool // acknowledge a run before its write commits (and write it afterwards)
+	ShallowReady bool // /health/ready says 200 without checking the dependencies
+}
+
+func (c Config) withDefaults() Config {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d == 0 {
+			*d = v
+		}
+	}
+	defInt := func(d *int, v int) {
+		if *d == 0 {
+			*d = v
+		}
+	}
+	if c.Addr == "" {
+		c.Addr = "127.0.0.1:8080"
+	}
+	if c.Model == "" {
+		c.Model = "llama3.2"
+	}
+	def(&c.LLMTimeout, 2*time.Second)
+	def(&c.DBTimeout, time.Second)
+	def(&c.CacheTimeout, 100*time.Millisecond)
+	def(&c.BreakerOpen, 5*time.Second)
+	defInt(&c.LLMConcurrency, 16)
+	defInt(&c.DBConcurrency, 16)
+	defInt(&c.MaxInFlight, 64)
+	return c
+}
+
+// Validate reports every problem with c.
+func (c Config) Validate() error {
+	var errs []error
+	for _, u := range []struct{ what, v string }{{"Postgres DSN (--postgres, SHAKEDOWN_POSTGRES_DSN)", c.PostgresDSN},
+		{"Redis URL (--redis, SHAKEDOWN_REDIS_URL)", c.RedisURL}, {"Ollama URL (--ollama, SHAKEDOWN_OLLAMA_URL)", c.OllamaURL}} {
+		if u.v == "" {
+			errs = append(errs, fmt.Errorf("agentd: the %s is required", u.what))
+		}
+	}
+	for _, d := range []struct {
+		flag string
+		v    time.Duration
+	}{{"llm-timeout", c.LLMTimeout}, {"db-timeout", c.DBTimeout}, {"cache-timeout", c.CacheTimeout}, {"breaker-open", c.BreakerOpen}} {
+		if d.v < 0 {
+			errs = append(errs, fmt.Errorf("agentd: --%s = %s; want a duration of 0 (the default) or more", d.flag, d.v))
+		}
+	}
+	for _, n := range []struct {
+		flag string
+		v    int
+	}{{"llm-concurrency", c.LLMConcurrency}, {"db-concurrency", c.DBConcurrency}, {"max-in-flight", c.MaxInFlight}} {
+		if n.v < 0 {
+			errs = append(errs, fmt.Errorf("agentd: --%s = %d; want 0 (the default) or more", n.flag, n.v))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// ParseFlags reads the configuration from args, with the environment (getenv) as the default
+// of the dependency URLs, the port and the admin token. Errors and -h go to out.
+func ParseFlags(args []string, getenv func(string) string, out io.Writer) (Config, error) {
+	var c Config
+	fs := flag.NewFlagSet("agentd", flag.ContinueOnError)
+	fs.SetOutput(out)
+	addr := "127.0.0.1:8080"
+	if p := getenv("PORT"); p != "" {
+		addr = "127.0.0.1:" + p
+	}
+	fs.StringVar(&c.Addr, "addr", addr, "listen address (default from PORT)")
+	fs.StringVar(&c.PostgresDSN, "postgres", getenv("SHAKEDOWN_POSTGRES_DSN"), "Postgres DSN (default $SHAKEDOWN_POSTGRES_DSN)")
+	fs.StringVar(&c.RedisURL, "redis", getenv("SHAKEDOWN_REDIS_URL"), "Redis URL (default $SHAKEDOWN_REDIS_URL)")
+	fs.StringVar(&c.OllamaURL, "ollama", getenv("SHAKEDOWN_OLLAMA_URL"), "Ollama base URL (default $SHAKEDOWN_OLLAMA_URL)")
+	fs.StringVar(&c.Model, "model", "llama3.2", "the model agents use")
+	fs.StringVar(&c.AdminToken, "admin-token", getenv("AGENTD_ADMIN_TOKEN"), "bearer token of /admin (default $AGENTD_ADMIN_TOKEN; empty refuses every admin call)")
+	fs.DurationVar(&c.LLMTimeout, "llm-timeout", 2*time.Second, "bound of one LLM attempt")
+	fs.DurationVar(&c.DBTimeout, "db-timeout", time.Second, "bound of one database call")
+	fs.DurationVar(&c.CacheTimeout, "cache-timeout", 100*time.Millisecond, "bound of one Redis call")
+	fs.DurationVar(&c.BreakerOpen, "breaker-open", 5*time.Second, "how long an open breaker waits before a probe")
+	fs.IntVar(&c.LLMConcurrency, "llm-concurrency", 16, "LLM calls at once (the LLM bulkhead)")
+	fs.IntVar(&c.DBConcurrency, "db-concurrency", 16, "database-only requests at once (their bulkhead)")
+	fs.IntVar(&c.MaxInFlight, "max-in-flight", 64, "requests the server works on at once (its worker pool)")
+	fs.BoolVar(&c.NoBreakers, "no-breakers", false, "turn the circuit breakers off (to see a verdict catch it)")
+	fs.BoolVar(&c.NoRetries, "no-retries", false, "turn retries off")
+	fs.BoolVar(&c.NoFallback, "no-fallback", false, "answer 503 instead of a degraded answer")
+	fs.BoolVar(&c.NoBulkheads, "no-bulkheads", false, "let LLM calls take every worker")
+	fs.BoolVar(&c.UnsafeAck, "unsafe-ack", false, "acknowledge runs before their write commits")
+	fs.BoolVar(&c.ShallowReady, "shallow-ready", false, "report ready without checking the dependencies")
+	if err := fs.Parse(args); err != nil {
+		return Config{}, err
+	}
+	if fs.NArg() > 0 {
+		return Config{}, fmt.Errorf("agentd: unexpected argument %q; every setting is a flag (-h lists them)", fs.Arg(0))
+	}
+	return c, c.Validate()
+}
