@@ -45,6 +45,8 @@ type Common struct {
 	Phase string `yaml:"phase,omitempty" json:"phase,omitempty"`
 	// MinSamples is the fewest samples a verdict may pass on. 0: the kind's default.
 	MinSamples int64 `yaml:"min_samples,omitempty" json:"min_samples,omitempty"`
+	// Target limits a request-based verdict to one named load target. Empty: every request.
+	Target string `yaml:"target,omitempty" json:"target,omitempty"`
 }
 
 // Base returns c itself: kinds embed Common, so this gives every Spec its common fields.
@@ -108,6 +110,13 @@ var kinds = []KindInfo{
 	{"error_rate", "the share of 5xx and errors is at most max", func() Spec { return &ErrorRate{} }},
 	{"throughput", "the achieved request rate is at least min of the requested rate", func() Spec { return &Throughput{} }},
 	{"metric", "a scraped metric series meets a condition", func() Spec { return &Metric{} }},
+	{"degraded", "the share of answers marked degraded (X-Degraded: true) is within min and max", func() Spec { return &Degraded{} }},
+	{"breaker", "a circuit breaker opened within a time of a fault's start and closed within a time of its end, or never opened", func() Spec { return &Breaker{} }},
+	{"retries", "of the calls that needed a retry, at least min succeeded", func() Spec { return &Retries{} }},
+	{"slo", "availability (and a latency quantile) meet the objective, and the error budget spent stays under a level", func() Spec { return &SLO{} }},
+	{"recovery_time", "after the last fault ends, the rolling availability is back at the objective within max", func() Spec { return &RecoveryTime{} }},
+	{"readiness", "the readiness endpoint said 503 during the phase and 200 again by the end of the run", func() Spec { return &Readiness{} }},
+	{"durability", "every write the SUT acknowledged is in Postgres after the run", func() Spec { return &Durability{} }},
 }
 
 // Kinds lists the assertion kinds.

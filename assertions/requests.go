@@ -11,14 +11,40 @@ import (
 // minRequests is the default fewest requests a request-based verdict passes on.
 const minRequests = 50
 
-// phaseCounts returns the counts of the phase, or a verdict saying the phase is not in the record.
+// phaseCounts returns the counts of the phase (of the assertion's target, if it names one), or a
+// verdict saying the phase or the target is not in the record.
 func phaseCounts(rec *record.Record, c *Common, v *Verdict) (record.Counts, bool) {
+	if c.Target != "" {
+		ts := rec.Targets[c.Target]
+		if ts == nil {
+			v.Status = Insufficient
+			v.Explanation = fmt.Sprintf("%s: the record has no results of target %q (name it in load.targets)", c.Name, c.Target)
+			return record.Counts{}, false
+		}
+		counts, ok := ts.Counts[c.phase()]
+		if !ok {
+			v.Status = Insufficient
+			v.Explanation = fmt.Sprintf("%s: target %q has no results in the %q phase", c.Name, c.Target, c.phase())
+		}
+		return counts, ok
+	}
 	counts, ok := rec.PhaseCounts(c.phase())
 	if !ok {
 		v.Status = Insufficient
 		v.Explanation = fmt.Sprintf("%s: the record has no %q phase", c.Name, c.phase())
 	}
 	return counts, ok
+}
+
+// phaseLatency returns the latency histogram of the phase (and target), or nil.
+func phaseLatency(rec *record.Record, c *Common) *record.Histogram {
+	if c.Target != "" {
+		if ts := rec.Targets[c.Target]; ts != nil {
+			return ts.Latency[c.phase()]
+		}
+		return nil
+	}
+	return rec.Latency[c.phase()]
 }
 
 // judge fills the verdict's status and explanation from a comparison over n samples.
@@ -101,7 +127,7 @@ func (l *Latency) Validate() error {
 }
 func (l *Latency) Evaluate(rec *record.Record) Verdict {
 	v := l.verdict(l.Kind())
-	h := rec.Latency[l.phase()]
+	h := phaseLatency(rec, &l.Common)
 	q := h.Quantile(l.Quantile.F())
 	v.Value = q.Seconds()
 	v.Measured = fmt.Sprintf("p%s %s", l.Quantile.String()[:len(l.Quantile.String())-1], q.Round(time.Microsecond))

@@ -132,7 +132,11 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opt RunOptions) (*record.R
 	if err != nil {
 		return finish(fmt.Errorf("faults: %w", err))
 	}
-	return finish(runPhases(ctx, sc, base, sched, rec, opt))
+	err = runPhases(ctx, sc, base, sched, rec, opt)
+	if ctx.Err() == nil {
+		checkDurability(ctx, sc, env, rec)
+	}
+	return finish(err)
 }
 
 // runPhases drives one continuous load over the three phases, marks their boundaries, runs the
@@ -145,6 +149,7 @@ func runPhases(ctx context.Context, sc *scenarios.Scenario, base string, sched *
 	wg.Go(func() {
 		Scraper{URL: base + "/metrics", Tick: opt.ScrapeTick, Keep: []string{"resilience_", "httpfault_"}}.Run(ctx, rec)
 	})
+	wg.Go(func() { probeReady(ctx, base+readyPath(sc.SUT), opt.ScrapeTick, rec) })
 
 	ph := sc.Phases
 	rate := sc.Load.Rate.PerSecond()
@@ -195,7 +200,7 @@ func runPhases(ctx context.Context, sc *scenarios.Scenario, base string, sched *
 		for k, v := range t.Headers {
 			h.Set(k, v)
 		}
-		targets[i] = Target{Method: t.Method, URL: u, Header: h, Body: []byte(t.Body)}
+		targets[i] = Target{Name: t.Name, Method: t.Method, URL: u, Header: h, Body: []byte(t.Body)}
 	}
 	_, err := Attack(ctx, targets, pacer(sc), ph.Total(), LoadOptions{Timeout: loadTimeout(sc), Workers: uint64(sc.Load.Workers),
 		MaxWorkers: uint64(sc.Load.MaxWorkers), Connections: sc.Load.Connections}, rec)

@@ -5,10 +5,14 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"net"
 	"os/exec"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
+
+	"github.com/shakedown-dev/shakedown/internal/agentd"
 
 	"github.com/shakedown-dev/shakedown/scenarios"
 )
@@ -25,7 +29,7 @@ func startSUT(ctx context.Context, sut scenarios.SUT, env *Env) (string, func(),
 		if err != nil {
 			return "", nil, err
 		}
-		cmd := exec.Command(sut.Command[0], sut.Command[1:]...)
+		cmd := exec.Command(sut.Command[0], append(sut.Command[1:], sut.Args...)...)
 		cmd.Env = append(os.Environ(), "PORT="+strconv.Itoa(port))
 		for _, s := range env.Services() {
 			cmd.Env = append(cmd.Env, EnvVar(s.Name)+"="+s.URL)
@@ -48,8 +52,42 @@ func startSUT(ctx context.Context, sut scenarios.SUT, env *Env) (string, func(),
 			}
 		}
 		return fmt.Sprintf("http://127.0.0.1:%d", port), stop, nil
+	case sut.Builtin == "agentd":
+		return startAgentd(ctx, sut.Args, env)
 	}
-	return "", nil, fmt.Errorf("builtin %q: the builtin systems under test come with the reference service; use command or url", sut.Builtin)
+	return "", nil, fmt.Errorf("builtin %q: want agentd", sut.Builtin)
+}
+
+// startAgentd runs the reference service in-process with the proxied addresses and args as its
+// flags.
+func startAgentd(ctx context.Context, args []string, env *Env) (string, func(), error) {
+	vars := map[string]string{}
+	for _, s := range env.Services() {
+		vars[EnvVar(s.Name)] = s.URL
+	}
+	var msg strings.Builder
+	cfg, err := agentd.ParseFlags(args, func(k string) string { return vars[k] }, &msg)
+	if err != nil {
+		return "", nil, fmt.Errorf("builtin agentd: %w %s", err, strings.TrimSpace(msg.String()))
+	}
+	srv, err := agentd.New(ctx, cfg)
+	if err != nil {
+		return "", nil, fmt.Errorf("builtin agentd: %w", err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		srv.Shutdown(ctx)
+		return "", nil, err
+	}
+	done := make(chan struct{})
+	go func() { srv.Serve(ln); close(done) }()
+	stop := func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		srv.Shutdown(sctx)
+		<-done
+	}
+	return "http://" + ln.Addr().String(), stop, nil
 }
 
 // EnvVar names the variable that carries a service's URL to the system under test:

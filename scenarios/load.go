@@ -108,6 +108,16 @@ func (s *Scenario) check() []problem {
 	if s.SUT.Builtin != "" && s.SUT.Builtin != "agentd" {
 		add("sut.builtin", "%q; want agentd", s.SUT.Builtin)
 	}
+	if s.SUT.Builtin == "agentd" {
+		for _, need := range []string{"postgres", "redis", "ollama"} {
+			if !slices.Contains(services, need) {
+				add("environment.services", "agentd needs postgres, redis and ollama; %s is missing", need)
+			}
+		}
+	}
+	if len(s.SUT.Args) > 0 && s.SUT.Builtin == "" && len(s.SUT.Command) == 0 {
+		add("sut.args", "arguments need a builtin or a command to go to")
+	}
 	if s.Load.Rate.IsZero() {
 		add("load.rate", "missing; want a rate like 200/s")
 	}

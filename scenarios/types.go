@@ -47,6 +47,8 @@ type Images struct {
 type SUT struct {
 	// Builtin names a system the harness runs in-process: agentd.
 	Builtin string `yaml:"builtin,omitempty"`
+	// Args are the builtin's flags (agentd's, e.g. --no-breakers), or more arguments of Command.
+	Args []string `yaml:"args,omitempty"`
 	// Command is spawned with the proxied addresses in its environment.
 	Command []string `yaml:"command,omitempty"`
 	// URL is a service already running.
@@ -90,6 +92,9 @@ type PacerStep struct {
 
 // LoadTarget is one request.
 type LoadTarget struct {
+	// Name labels the target's results in the record, for assertions on one target. Named
+	// targets must differ in method or URL.
+	Name   string `yaml:"name,omitempty"`
 	Method string `yaml:"method,omitempty"`
 	// URL is relative to the SUT's base URL (/v1/agents) or absolute.
 	URL     string            `yaml:"url"`

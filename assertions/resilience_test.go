@@ -1,0 +1,129 @@
+package assertions
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shakedown-dev/shakedown/harness/record"
+	"github.com/shakedown-dev/shakedown/units"
+)
+
+// resilientRun is run() with what the resilience verdicts read: a fault "llm-down" applied at 11s
+// and removed at 16s (the breaker, open from 12s to 17s, opened 1s after it and closed 1s after);
+// 2 of 10 answers degraded each second of the fault phase; retries: 8 recovered and 2 exhausted in
+// the fault phase; readiness 0 from 12s to 15s; a durability check with one write missing; and a
+// named target "agents" with the warmup's results.
+func resilientRun() *record.Record {
+	r := run()
+	r.Faults = []record.FaultEvent{
+		{At: 11 * sec, Fault: "llm-down", Kind: "http", Target: "ollama", Action: record.FaultApplied},
+		{At: 16 * sec, Fault: "llm-down", Kind: "http", Target: "ollama", Action: record.FaultRemoved},
+	}
+	for i := range r.Seconds {
+		if s := &r.Seconds[i]; s.At >= 10*sec && s.At < 20*sec {
+			s.Degraded = 2
+		}
+	}
+	fp := &r.Phases[1]
+	fp.Counts.Degraded = 20
+	after := record.Series{Name: "resilience_retry_calls_total", Labels: map[string]string{"name": "ollama", "outcome": "success_after_retry"}}
+	exhausted := record.Series{Name: "resilience_retry_calls_total", Labels: map[string]string{"name": "ollama", "outcome": "exhausted"}}
+	ready := record.Series{Name: "shakedown_sut_ready"}
+	for s := record.Duration(0); s < 30*sec; s += sec {
+		a, e, rd := 0.0, 0.0, 1.0
+		if s >= 10*sec {
+			a, e = min(float64(s/sec-9), 8)+5, min(float64(s/sec-9), 2) // 5 before the phase: not counted
+		} else {
+			a = min(float64(s/sec), 5)
+		}
+		if s >= 12*sec && s < 15*sec {
+			rd = 0
+		}
+		after.Points = append(after.Points, record.Point{At: s, Value: a})
+		exhausted.Points = append(exhausted.Points, record.Point{At: s, Value: e})
+		ready.Points = append(ready.Points, record.Point{At: s, Value: rd})
+	}
+	r.Series = append(r.Series, after, exhausted, ready)
+	r.Durability = &record.Durability{Query: DefaultDurabilityQuery, Acknowledged: 120, Checked: 120, Missing: 1, MissingIDs: []string{"abc"}}
+	r.Targets = map[string]*record.TargetStats{"agents": {Counts: map[string]record.Counts{"warmup": r.Phases[0].Counts}, Latency: map[string]*record.Histogram{"warmup": r.Latency["warmup"]}}}
+	return r
+}
+
+func TestResilienceVerdicts(t *testing.T) {
+	t.Parallel()
+	rec := resilientRun()
+	c := func(phase string) Common { return Common{Name: "check", Phase: phase} }
+	p := func(f float64) *units.Probability { v := units.Probability(f); return &v }
+	d := func(d time.Duration) units.Duration { return units.Duration(d) }
+	tests := []struct {
+		spec   Spec
+		status Status
+		expl   string
+	}{
+		{&Degraded{Common: c("fault"), Max: p(0.25)}, Pass, "20% degraded (20 of 100)"},
+		{&Degraded{Common: c("fault"), Max: p(0.05)}, Fail, "measured 20% degraded (20 of 100) over 100 samples; want at most 5%"},
+		{&Degraded{Common: c("warmup"), Min: p(0.01)}, Fail, "want at least 1%"},
+		{&Breaker{Common: c(""), Breaker: "ollama", OpensWithin: d(2 * time.Second), ClosesWithin: d(2 * time.Second)}, Pass, "opened 1s after it and closed 1s after it"},
+		{&Breaker{Common: c(""), Breaker: "ollama", OpensWithin: d(500 * time.Millisecond)}, Fail, "want breaker ollama to open within 500ms of the fault's start at 11s"},
+		{&Breaker{Common: c(""), Breaker: "ollama", Fault: "other", OpensWithin: d(time.Second)}, Insufficient, `no fault "other" was applied`},
+		{&Breaker{Common: c("warmup"), Breaker: "ollama", NeverOpens: true}, Pass, "closed at every scrape"},
+		{&Breaker{Common: c("fault"), Breaker: "ollama", NeverOpens: true}, Fail, "it left closed (state 1) at 12s"},
+		{&Breaker{Common: c(""), Breaker: "redis", NeverOpens: true}, Insufficient, `no resilience_circuit_breaker_state{name="redis"} was scraped`},
+		{&Retries{Common: c("fault"), Retry: "ollama", Min: 0.75}, Pass, "80% of the calls that needed a retry succeeded (8 of 10; 2 gave up)"},
+		{&Retries{Common: c("fault"), Retry: "ollama", Min: 0.9}, Fail, "want at least 90%"},
+		{&Retries{Common: c("warmup"), Retry: "ollama", Min: 0.9}, Insufficient, "only 5 samples"},
+		{&SLO{Common: c("warmup"), Objective: 0.999, Latency: &LatencyObjective{Quantile: 0.95, Max: d(time.Second)}}, Pass, "100% available (100 of 100), 0% of the error budget spent (level ok)"},
+		{&SLO{Common: c("fault"), Objective: 0.999}, Fail, "measured 70% available (70 of 100), 3e+04% of the error budget spent (level freeze)"},
+		{&SLO{Common: c("all"), Objective: 0.5, AlertLevels: []units.Probability{0.5, 0.8}, MaxBudgetSpent: 0.5}, Pass, "90% available (270 of 300), 20% of the error budget spent (level ok)"},
+		{&SLO{Common: c("fault"), Objective: 0.5, Latency: &LatencyObjective{Quantile: 0.95, Max: d(time.Second)}}, Fail, "p95 2s"},
+		{&RecoveryTime{Common: c(""), Objective: 0.99, Max: d(5 * time.Second)}, Pass, "back at 100% (100% over 5s) 4s after the fault ended"},
+		{&RecoveryTime{Common: c(""), Objective: 0.99, Max: d(2 * time.Second)}, Fail, "want availability over 5s back at 99% within 2s of the fault's end at 16s"},
+		{&RecoveryTime{Common: c(""), Objective: 0.99, Window: d(time.Second), Max: d(5 * time.Second)}, Pass, "4s after the fault ended"},
+		{&Readiness{Common: c("fault")}, Pass, "not ready first at 12s, ready again by 29s"},
+		{&Readiness{Common: c("warmup")}, Fail, "ready at every probe of warmup: the outage was not reported"},
+		{&Durability{Common: c("")}, Fail, "acknowledged=120 missing=1 (first missing: [abc])"},
+		{&Availability{Common: Common{Name: "check", Phase: "warmup", Target: "agents"}, Min: 0.99}, Pass, "100% available (100 of 100"},
+		{&Availability{Common: Common{Name: "check", Phase: "fault", Target: "agents"}, Min: 0.99}, Insufficient, `target "agents" has no results in the "fault" phase`},
+		{&Latency{Common: Common{Name: "check", Phase: "warmup", Target: "nope"}, Quantile: 0.95, Max: d(time.Second)}, Insufficient, "only 0 samples"},
+	}
+	for i, tt := range tests {
+		t.Run(fmt.Sprintf("%d-%s", i, tt.spec.Kind()), func(t *testing.T) {
+			t.Parallel()
+			if err := tt.spec.Validate(); err != nil {
+				t.Fatalf("Validate() = %v", err)
+			}
+			v := tt.spec.Evaluate(rec)
+			if v.Status != tt.status || !strings.Contains(v.Explanation, tt.expl) {
+				t.Errorf("Evaluate = %s: %q; want %s containing %q", v.Status, v.Explanation, tt.status, tt.expl)
+			}
+		})
+	}
+	whole := resilientRun()
+	whole.Durability.Missing, whole.Durability.MissingIDs = 0, nil
+	if v := (&Durability{Common: c("")}).Evaluate(whole); v.Status != Pass || !strings.Contains(v.Explanation, "acknowledged=120 missing=0") {
+		t.Errorf("durability with nothing missing: %s %q", v.Status, v.Explanation)
+	}
+}
+
+func TestResilienceValidate(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		spec Spec
+		want string
+	}{
+		{&Degraded{Common: Common{Name: "d"}}, "min/max = unset; want min, max or both"},
+		{&Breaker{Common: Common{Name: "b"}, Breaker: "ollama"}, "never_opens = false; want either never_opens: true, or opens_within"},
+		{&Breaker{Common: Common{Name: "b"}, NeverOpens: true}, `breaker = ""`},
+		{&Retries{Common: Common{Name: "r"}, Retry: "x"}, "min = 0%"},
+		{&SLO{Common: Common{Name: "s"}, Objective: 1}, "objective = 100%; want a share in (0, 1)"},
+		{&SLO{Common: Common{Name: "s"}, Objective: 0.9, AlertLevels: []units.Probability{0.8, 0.5}}, "want two increasing shares below 100%"},
+		{&RecoveryTime{Common: Common{Name: "r"}, Objective: 0.99}, "max = 0s"},
+		{&Readiness{Common: Common{Name: "r"}}, "phase = all; want the phase of the outage"},
+	} {
+		if err := tt.spec.Validate(); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%T.Validate() = %v; want %q", tt.spec, err, tt.want)
+		}
+	}
+}

@@ -1,0 +1,132 @@
+package harness
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"path"
+	"strconv"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/shakedown-dev/shakedown/assertions"
+	"github.com/shakedown-dev/shakedown/harness/record"
+	"github.com/shakedown-dev/shakedown/scenarios"
+)
+
+// ReadySeries is the series of the SUT's readiness in the record: 1 when its readiness path
+// answered 200, 0 otherwise, at each tick.
+const ReadySeries = "shakedown_sut_ready"
+
+// probeReady asks the SUT's readiness path on each tick until ctx ends, into the ReadySeries, and
+// records an event of kind "readiness" whenever the answer changes ("200", "503", or the error).
+func probeReady(ctx context.Context, url string, tick time.Duration, rec *record.Recorder) {
+	if tick <= 0 {
+		tick = time.Second
+	}
+	client := &http.Client{Timeout: tick}
+	t := time.NewTicker(tick)
+	defer t.Stop()
+	last := ""
+	for {
+		at := rec.Now()
+		answer := "no answer"
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		if resp, err := client.Do(req); err == nil {
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			answer = strconv.Itoa(resp.StatusCode)
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		v := 0.0
+		if answer == "200" {
+			v = 1
+		}
+		rec.AddSample(at, ReadySeries, nil, v)
+		if answer != last {
+			rec.AddEvent(record.Event{At: at, Kind: "readiness", Subject: url, Value: answer})
+			last = answer
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// checkDurability looks, over a direct connection to Postgres, for every write the SUT
+// acknowledged (the last path segment of each 201's Location), with the query of the scenario's
+// durability assertion, and puts the outcome in the record. It does nothing when the scenario has
+// no durability assertion.
+func checkDurability(ctx context.Context, sc *scenarios.Scenario, env *Env, rec *record.Recorder) {
+	var spec *assertions.Durability
+	for _, a := range sc.Assertions {
+		if d, ok := a.(*assertions.Durability); ok {
+			spec = d
+		}
+	}
+	if spec == nil {
+		return
+	}
+	var acks []string
+	var total int64
+	rec.Update(func(r *record.Record) { acks, total = r.Acks, r.AcksTotal })
+	d := &record.Durability{Query: spec.QueryOrDefault(), Acknowledged: total}
+	defer rec.Update(func(r *record.Record) { r.Durability = d })
+	pg, ok := env.Service(Postgres)
+	if !ok {
+		d.Error = "the environment has no postgres service"
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+	defer cancel()
+	_, dsn := pg.direct()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		d.Error = fmt.Sprintf("connect to postgres directly: %v", err)
+		return
+	}
+	defer conn.Close(context.Background())
+	ids := make([]string, len(acks))
+	for i, a := range acks {
+		ids[i] = path.Base(a)
+	}
+	const batch = 10000
+	for i := 0; i < len(ids); i += batch {
+		part := ids[i:min(i+batch, len(ids))]
+		found := map[string]bool{}
+		rows, err := conn.Query(ctx, d.Query, part)
+		if err != nil {
+			d.Error = fmt.Sprintf("query %q: %v", d.Query, err)
+			return
+		}
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				d.Error = fmt.Sprintf("query %q: %v", d.Query, err)
+				return
+			}
+			found[id] = true
+		}
+		if err := rows.Err(); err != nil {
+			d.Error = fmt.Sprintf("query %q: %v", d.Query, err)
+			return
+		}
+		for _, id := range part {
+			d.Checked++
+			if !found[id] {
+				d.Missing++
+				if len(d.MissingIDs) < 20 {
+					d.MissingIDs = append(d.MissingIDs, id)
+				}
+			}
+		}
+	}
+	rec.AddEvent(record.Event{Kind: "durability", Subject: "postgres", Value: fmt.Sprintf("acknowledged=%d missing=%d", d.Acknowledged, d.Missing)})
+}
