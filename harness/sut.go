@@ -3,9 +3,9 @@ package harness
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/http"
 	"os"
-	"net"
 	"os/exec"
 	"strconv"
 	"strings"
