@@ -170,7 +170,7 @@ func (b *Breaker) Evaluate(rec *record.Record) Verdict {
 		}
 	}
 	if b.ClosesWithin > 0 {
-		want = append(want, fmt.Sprintf("closed within %s of the fault's end at %s", b.ClosesWithin, dur(end)))
+		want = append(want, fmt.Sprintf("close within %s of the fault's end at %s", b.ClosesWithin, dur(end)))
 		switch {
 		case opened == nil:
 			got, pass = append(got, "it never opened, so it never closed again"), false
@@ -361,6 +361,9 @@ type RecoveryTime struct {
 	// Window is the rolling window's length. 0: 5s.
 	Window units.Duration `yaml:"window,omitempty" json:"window,omitempty"`
 	Max    units.Duration `yaml:"max" json:"max"`
+	// DegradedIsBad counts degraded answers as failures: recovery is then the return of full
+	// answers, not only of answers.
+	DegradedIsBad bool `yaml:"degraded_is_bad,omitempty" json:"degraded_is_bad,omitempty"`
 }
 
 func (*RecoveryTime) Kind() string { return "recovery_time" }
@@ -381,7 +384,11 @@ func (r *RecoveryTime) Evaluate(rec *record.Record) Verdict {
 	if r.Window > 0 {
 		win = max(1, int(r.Window.D()/time.Second))
 	}
-	v.Expected = fmt.Sprintf("availability over %ds back at %s within %s of the fault's end at %s", win, r.Objective, r.Max, dur(end))
+	what := "availability"
+	if r.DegradedIsBad {
+		what = "availability of full (not degraded) answers"
+	}
+	v.Expected = fmt.Sprintf("%s over %ds back at %s within %s of the fault's end at %s", what, win, r.Objective, r.Max, dur(end))
 	first := int(end / record.Duration(time.Second))
 	var samples int64
 	for i := first; i+win <= len(rec.Seconds); i++ {
@@ -390,12 +397,16 @@ func (r *RecoveryTime) Evaluate(rec *record.Record) Verdict {
 			c.Add(s.Counts)
 		}
 		samples += rec.Seconds[i].Requests
-		if c.Requests > 0 && c.Availability() >= r.Objective.F() {
+		good := c.Availability()
+		if r.DegradedIsBad && c.Requests > 0 {
+			good = float64(c.Good()-c.Degraded) / float64(c.Requests)
+		}
+		if c.Requests > 0 && good >= r.Objective.F() {
 			// Recovered when this window began: the window's start, not its end, is the moment.
 			at := max(rec.Seconds[i].At, end)
 			d := at - end
 			v.At, v.Value = &at, d.Seconds()
-			v.Measured = fmt.Sprintf("back at %s (%s over %ds) %s after the fault ended", pct(c.Availability()), pct(c.Availability()), win, dur(d))
+			v.Measured = fmt.Sprintf("back at %s over %ds %s after the fault ended", pct(good), win, dur(d))
 			judge(&v, &r.Common, d <= record.Duration(r.Max), c.Requests, minRequests/5)
 			return v
 		}

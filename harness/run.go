@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -28,6 +29,10 @@ type RunOptions struct {
 	Seed uint64
 	// Backend overrides the scenario's backend.
 	Backend string
+	// Short runs the scenario's short form (its short phases), if it has one.
+	Short bool
+	// SUTArgs are added to the scenario's sut.args (agentd's flags, a command's arguments).
+	SUTArgs []string
 	// StateDir is the environment's state directory. Empty: StateDir().
 	StateDir string
 	// ScrapeTick is the metrics scraper's tick. 0: 1s.
@@ -71,6 +76,15 @@ func (o RunOptions) phase(rec *record.Recorder, name string, rate float64) {
 // record of what ran: when ctx ends early the record's status is aborted, and every fault was
 // removed before Run returns. The error says why the run could not start or did not complete.
 func Run(ctx context.Context, sc *scenarios.Scenario, opt RunOptions) (*record.Record, error) {
+	short := opt.Short && sc.Short != nil
+	if short {
+		sc = sc.Shortened()
+	}
+	if len(opt.SUTArgs) > 0 {
+		c := *sc
+		c.SUT.Args = append(slices.Clone(sc.SUT.Args), opt.SUTArgs...)
+		sc = &c
+	}
 	seed := opt.Seed
 	if seed == 0 {
 		seed = sc.Seed
@@ -83,6 +97,9 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opt RunOptions) (*record.R
 	rec := record.NewRecorder(time.Now(), record.ScenarioInfo{Name: sc.Name, Description: sc.Description, File: sc.File, Source: sc.Source}, seed)
 	rec.Update(func(r *record.Record) {
 		r.Command = fmt.Sprintf("shakedown run %s --seed %d", sc.File, seed)
+		if short {
+			r.Command += " --short"
+		}
 	})
 	finish := func(err error) (*record.Record, error) {
 		st := record.StatusCompleted

@@ -149,6 +149,9 @@ func (s *Scenario) check() []problem {
 	if s.Phases.Warmup+s.Phases.Fault+s.Phases.Recovery <= 0 {
 		add("phases", "the phases add up to nothing; want warmup, fault and recovery durations")
 	}
+	if sh := s.Short; sh != nil && (sh.Warmup+sh.Fault+sh.Recovery <= 0 || sh.Total() > s.Phases.Total()) {
+		add("short", "the short form's phases (%s) must add up to more than nothing and at most the phases (%s)", sh.Total(), s.Phases.Total())
+	}
 	if s.Phases.RecoveryBudget > s.Phases.Recovery {
 		add("phases.recovery_budget", "%s is longer than the recovery phase (%s)", s.Phases.RecoveryBudget, s.Phases.Recovery)
 	}
@@ -170,6 +173,11 @@ func (s *Scenario) check() []problem {
 		}
 		if end := c.Start.D() + c.Duration.D(); c.Start.D() >= s.Phases.Fault.D() || end > s.Phases.Fault.D() {
 			add(path+".start", "its window (%s + %s) does not lie inside the fault phase (%s)", c.Start, c.Duration, s.Phases.Fault)
+		}
+		if sh := s.Short; sh != nil {
+			if end := c.Start.D() + c.Duration.D(); c.Start.D() >= sh.Fault.D() || end > sh.Fault.D() {
+				add(path+".start", "its window (%s + %s) does not lie inside the short form's fault phase (%s)", c.Start, c.Duration, sh.Fault)
+			}
 		}
 	}
 	seen = map[string]bool{}

@@ -17,13 +17,27 @@ type Scenario struct {
 	SUT         SUT           `yaml:"sut"`
 	Load        LoadSpec      `yaml:"load"`
 	Phases      Phases        `yaml:"phases"`
-	Faults      []faults.Spec `yaml:"faults,omitempty"`
+	// Short are the phases of the scenario's short form, which make test runs: the same faults
+	// and verdicts in less time. Empty: the scenario has no short form.
+	Short  *Phases       `yaml:"short,omitempty"`
+	Faults []faults.Spec `yaml:"faults,omitempty"`
 	// Assertions are the verdicts the run is judged by.
 	Assertions []assertions.Spec `yaml:"assertions,omitempty"`
 
 	// File and Source are the file the scenario was read from and its text.
 	File   string `yaml:"-"`
 	Source string `yaml:"-"`
+}
+
+// Shortened returns the scenario's short form: a copy with the short phases (itself when it has
+// none).
+func (s *Scenario) Shortened() *Scenario {
+	if s.Short == nil {
+		return s
+	}
+	c := *s
+	c.Phases, c.Short = *s.Short, nil
+	return &c
 }
 
 // Environment says which dependencies to start and where.

@@ -34,7 +34,7 @@ type abortedError struct{ err error }
 func (e abortedError) Error() string { return e.err.Error() }
 func (e abortedError) Unwrap() error { return e.err }
 
-const runHelp = `usage: shakedown run FILE... [--seed N] [--backend auto|local|docker] [--out DIR] [--quiet]
+const runHelp = `usage: shakedown run FILE... [--seed N] [--backend auto|local|docker] [--out DIR] [--short] [--quiet]
 
 Runs each scenario: starts its environment and system under test, drives the load through the
 warmup, fault and recovery phases with the faults on their schedule, writes the record as JSON to
@@ -57,6 +57,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	backend := fs.String("backend", "", "override the scenario's backend: auto, local or docker")
 	out := fs.String("out", "out", "folder for the records")
 	quiet := fs.Bool("quiet", false, "no progress lines")
+	short := fs.Bool("short", false, "run each scenario's short form (its short phases), as make test does")
 	var files []string
 	for len(args) > 0 { // files and flags in any order
 		if err := fs.Parse(args); err != nil {
@@ -86,7 +87,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	for _, sc := range scs {
 		fmt.Fprintf(stderr, "running %s (%s)\n", sc.Name, sc.Phases.Total())
 		pr := newProgress(stderr, *quiet)
-		rec, err := harness.Run(ctx, sc, harness.RunOptions{Seed: *seed, Backend: *backend, OnPhase: pr.phase, OnProgress: pr.tick})
+		rec, err := harness.Run(ctx, sc, harness.RunOptions{Seed: *seed, Backend: *backend, Short: *short, OnPhase: pr.phase, OnProgress: pr.tick})
 		pr.done()
 		path, werr := writeRecord(*out, rec)
 		if werr != nil {
