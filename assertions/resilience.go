@@ -475,8 +475,9 @@ type Durability struct {
 	Query  string `yaml:"query,omitempty" json:"query,omitempty"`
 }
 
-// QueryOrDefault returns the query, or DefaultDurabilityQuery.
-func (d *Durability) QueryOrDefault() string {
+// DurabilityQuery returns the query, or DefaultDurabilityQuery. The harness looks for this method
+// on a scenario's assertions to know that it must run the check, and with which query.
+func (d *Durability) DurabilityQuery() string {
 	if d.Query == "" {
 		return DefaultDurabilityQuery
 	}

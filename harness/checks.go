@@ -11,7 +11,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/shakedown-dev/shakedown/assertions"
 	"github.com/shakedown-dev/shakedown/harness/record"
 	"github.com/shakedown-dev/shakedown/scenarios"
 )
@@ -64,19 +63,20 @@ func probeReady(ctx context.Context, url string, tick time.Duration, rec *record
 // durability assertion, and puts the outcome in the record. It does nothing when the scenario has
 // no durability assertion.
 func checkDurability(ctx context.Context, sc *scenarios.Scenario, env *Env, rec *record.Recorder) {
-	var spec *assertions.Durability
+	// The durability assertion says it wants the check (harness does not import assertions).
+	query := ""
 	for _, a := range sc.Assertions {
-		if d, ok := a.(*assertions.Durability); ok {
-			spec = d
+		if d, ok := a.(interface{ DurabilityQuery() string }); ok {
+			query = d.DurabilityQuery()
 		}
 	}
-	if spec == nil {
+	if query == "" {
 		return
 	}
 	var acks []string
 	var total int64
 	rec.Update(func(r *record.Record) { acks, total = r.Acks, r.AcksTotal })
-	d := &record.Durability{Query: spec.QueryOrDefault(), Acknowledged: total}
+	d := &record.Durability{Query: query, Acknowledged: total}
 	defer rec.Update(func(r *record.Record) { r.Durability = d })
 	pg, ok := env.Service(Postgres)
 	if !ok {

@@ -85,7 +85,11 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	failed := 0
 	for _, sc := range scs {
-		fmt.Fprintf(stderr, "running %s (%s)\n", sc.Name, sc.Phases.Total())
+		length := sc.Phases.Total()
+		if *short {
+			length = sc.Shortened().Phases.Total()
+		}
+		fmt.Fprintf(stderr, "running %s (%s)\n", sc.Name, length)
 		pr := newProgress(stderr, *quiet)
 		rec, err := harness.Run(ctx, sc, harness.RunOptions{Seed: *seed, Backend: *backend, Short: *short, OnPhase: pr.phase, OnProgress: pr.tick})
 		pr.done()

@@ -22,11 +22,17 @@ type Config struct {
 	// LLMTimeout bounds one attempt at the LLM; DBTimeout one database call; CacheTimeout one
 	// Redis call.
 	LLMTimeout, DBTimeout, CacheTimeout time.Duration
+	// DBConnLifetime recycles database connections this old (as a pooler's server lifetime
+	// does).
+	DBConnLifetime time.Duration
 	// LLMConcurrency and DBConcurrency size the bulkheads of LLM calls and of database-only
 	// endpoints; MaxInFlight is the server's worker pool, shared by every request.
 	LLMConcurrency, DBConcurrency, MaxInFlight int
 	// BreakerOpen is how long an open breaker waits before it lets a probe through.
 	BreakerOpen time.Duration
+	// BreakerThreshold is the failure rate over the last 10 s (at least 10 calls) that opens a
+	// breaker.
+	BreakerThreshold float64
 
 	// The switches below turn resilience off, to show that the verdicts catch its absence.
 	NoBreakers   bool // no circuit breakers: every call goes to the dependency
@@ -57,7 +63,11 @@ func (c Config) withDefaults() Config {
 	def(&c.LLMTimeout, 2*time.Second)
 	def(&c.DBTimeout, time.Second)
 	def(&c.CacheTimeout, 100*time.Millisecond)
+	def(&c.DBConnLifetime, 30*time.Minute)
 	def(&c.BreakerOpen, 5*time.Second)
+	if c.BreakerThreshold == 0 {
+		c.BreakerThreshold = 0.5
+	}
 	defInt(&c.LLMConcurrency, 16)
 	defInt(&c.DBConcurrency, 16)
 	defInt(&c.MaxInFlight, 64)
@@ -76,7 +86,7 @@ func (c Config) Validate() error {
 	for _, d := range []struct {
 		flag string
 		v    time.Duration
-	}{{"llm-timeout", c.LLMTimeout}, {"db-timeout", c.DBTimeout}, {"cache-timeout", c.CacheTimeout}, {"breaker-open", c.BreakerOpen}} {
+	}{{"llm-timeout", c.LLMTimeout}, {"db-timeout", c.DBTimeout}, {"cache-timeout", c.CacheTimeout}, {"breaker-open", c.BreakerOpen}, {"db-conn-lifetime", c.DBConnLifetime}} {
 		if d.v < 0 {
 			errs = append(errs, fmt.Errorf("agentd: --%s = %s; want a duration of 0 (the default) or more", d.flag, d.v))
 		}
@@ -88,6 +98,9 @@ func (c Config) Validate() error {
 		if n.v < 0 {
 			errs = append(errs, fmt.Errorf("agentd: --%s = %d; want 0 (the default) or more", n.flag, n.v))
 		}
+	}
+	if c.BreakerThreshold < 0 || c.BreakerThreshold > 1 {
+		errs = append(errs, fmt.Errorf("agentd: --breaker-threshold = %g; want a failure rate in (0, 1], or 0 for the default", c.BreakerThreshold))
 	}
 	return errors.Join(errs...)
 }
@@ -111,7 +124,9 @@ func ParseFlags(args []string, getenv func(string) string, out io.Writer) (Confi
 	fs.DurationVar(&c.LLMTimeout, "llm-timeout", 2*time.Second, "bound of one LLM attempt")
 	fs.DurationVar(&c.DBTimeout, "db-timeout", time.Second, "bound of one database call")
 	fs.DurationVar(&c.CacheTimeout, "cache-timeout", 100*time.Millisecond, "bound of one Redis call")
+	fs.DurationVar(&c.DBConnLifetime, "db-conn-lifetime", 30*time.Minute, "recycle database connections this old")
 	fs.DurationVar(&c.BreakerOpen, "breaker-open", 5*time.Second, "how long an open breaker waits before a probe")
+	fs.Float64Var(&c.BreakerThreshold, "breaker-threshold", 0.5, "failure rate over the last 10s (at least 10 calls) that opens a breaker")
 	fs.IntVar(&c.LLMConcurrency, "llm-concurrency", 16, "LLM calls at once (the LLM bulkhead)")
 	fs.IntVar(&c.DBConcurrency, "db-concurrency", 16, "database-only requests at once (their bulkhead)")
 	fs.IntVar(&c.MaxInFlight, "max-in-flight", 64, "requests the server works on at once (its worker pool)")

@@ -9,7 +9,8 @@
 //	GET  /health/live, /health/ready, /metrics
 //	POST /admin/breakers/{name}/reset   (Authorization: Bearer <token>)
 //
-// A run reads the agent's settings from Postgres, looks for the answer in a Redis cache, else asks
+// A run reads the agent's settings (from Postgres, kept in memory for 30 s and served from there
+// while Postgres is down), looks for the answer in a Redis cache, else asks
 // Ollama's chat API through a bulkhead, a timeout, retries with jittered backoff and a circuit
 // breaker, and writes the run to Postgres; it is acknowledged (201 with Location: /v1/runs/{id})
 // only once the write committed. When the LLM fails or its breaker is open, the answer is a

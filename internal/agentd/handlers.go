@@ -154,8 +154,38 @@ func (s *Server) createRun(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, out)
 }
 
-// agent reads an agent's settings.
+// agentTTL is how long agent settings are served from memory: they rarely change, and a run
+// should not need the database to start.
+const agentTTL = 30 * time.Second
+
+type cachedAgent struct {
+	a  Agent
+	at time.Time
+}
+
+// agent returns an agent's settings: from memory when read in the last agentTTL, else from
+// Postgres; when Postgres fails, settings read earlier (however old) still serve.
 func (s *Server) agent(ctx context.Context, id string) (Agent, error) {
+	s.agentsMu.Lock()
+	c, ok := s.agents[id]
+	s.agentsMu.Unlock()
+	if ok && time.Since(c.at) < agentTTL {
+		return c.a, nil
+	}
+	a, err := s.readAgent(ctx, id)
+	if err != nil {
+		if ok && !errors.Is(err, errNotFound) {
+			return c.a, nil
+		}
+		return a, err
+	}
+	s.agentsMu.Lock()
+	s.agents[id] = cachedAgent{a, time.Now()}
+	s.agentsMu.Unlock()
+	return a, nil
+}
+
+func (s *Server) readAgent(ctx context.Context, id string) (Agent, error) {
 	var a Agent
 	err := s.db(ctx, func(ctx context.Context) error {
 		err := s.pool.QueryRow(ctx, "SELECT id, name, model, system_prompt FROM agents WHERE id = $1", id).Scan(&a.ID, &a.Name, &a.Model, &a.SystemPrompt)
@@ -179,11 +209,22 @@ func (s *Server) save(ctx context.Context, r Run) error {
 	})
 }
 
-// cached reads the cache through its breaker and timeout; any failure is a miss.
+// errMiss is a cache miss: not a failure of Redis.
+var errMiss = errors.New("cache miss")
+
+// cached reads the cache through its breaker and timeout; a failure is a miss.
 func (s *Server) cached(ctx context.Context, key string) (string, error) {
-	res, err := s.cache.Execute(ctx, func(ctx context.Context) (string, error) { return s.rdb.Get(ctx, key).Result() })
-	if errors.Is(err, redis.Nil) {
-		return "", err
+	hit := false
+	res, err := s.cache.Execute(ctx, func(ctx context.Context) (string, error) {
+		v, err := s.rdb.Get(ctx, key).Result()
+		if errors.Is(err, redis.Nil) {
+			return "", nil // a miss is an answer: it must not count against the breaker
+		}
+		hit = err == nil
+		return v, err
+	})
+	if err == nil && !hit {
+		err = errMiss
 	}
 	return res.Value, err
 }

@@ -55,6 +55,9 @@ type Server struct {
 
 	http    *http.Server
 	pending sync.WaitGroup // writes after an unsafe acknowledgement
+
+	agentsMu sync.Mutex
+	agents   map[string]cachedAgent
 }
 
 // New connects to the dependencies (lazily: only the schema's creation needs Postgres now),
@@ -64,12 +67,14 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	cfg = cfg.withDefaults()
-	s := &Server{cfg: cfg, reg: prometheus.NewRegistry(), breakers: map[string]*circuitbreaker.Breaker{}, status: newStatus()}
+	s := &Server{cfg: cfg, reg: prometheus.NewRegistry(), breakers: map[string]*circuitbreaker.Breaker{}, status: newStatus(),
+		agents: map[string]cachedAgent{}}
 	pc, err := pgxpool.ParseConfig(cfg.PostgresDSN)
 	if err != nil {
 		return nil, fmt.Errorf("agentd: postgres DSN: %w", err)
 	}
 	pc.MaxConns = int32(cfg.MaxInFlight)
+	pc.MaxConnLifetime, pc.MaxConnLifetimeJitter = cfg.DBConnLifetime, cfg.DBConnLifetime/5
 	if s.pool, err = pgxpool.NewWithConfig(ctx, pc); err != nil {
 		return nil, fmt.Errorf("agentd: postgres: %w", err)
 	}
@@ -78,7 +83,8 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		s.pool.Close()
 		return nil, fmt.Errorf("agentd: redis URL: %w", err)
 	}
-	ro.MaxRetries = -1 // the resilience core decides
+	ro.MaxRetries = -1                                   // the resilience core decides
+	quietRedis.Do(func() { redis.SetLogger(discard{}) }) // its failures are in the metrics and /status
 	s.rdb = redis.NewClient(ro)
 	ou, err := url.Parse(cfg.OllamaURL)
 	if err != nil {
@@ -110,8 +116,8 @@ func (s *Server) policies() error {
 		if c.NoBreakers {
 			return nil, nil
 		}
-		b, err := circuitbreaker.New(circuitbreaker.Settings{Name: name, FailureRateThreshold: 0.5, WindowDuration: 10 * time.Second,
-			MinimumCalls: 10, ConsecutiveFailures: 5, OpenDuration: c.BreakerOpen, HalfOpenProbes: 2, IsFailure: isDependencyFailure, Observer: obs})
+		b, err := circuitbreaker.New(circuitbreaker.Settings{Name: name, FailureRateThreshold: c.BreakerThreshold, WindowDuration: 10 * time.Second,
+			MinimumCalls: 10, OpenDuration: c.BreakerOpen, HalfOpenProbes: 2, IsFailure: isDependencyFailure, Observer: obs})
 		if err != nil {
 			return nil, err
 		}
@@ -305,6 +311,13 @@ func (s *Server) close() {
 		s.rdb.Close()
 	}
 }
+
+var quietRedis sync.Once
+
+// discard drops go-redis's log lines (it logs every failed dial to stderr).
+type discard struct{}
+
+func (discard) Printf(context.Context, string, ...any) {}
 
 // Breaker returns the named dependency's breaker (nil with NoBreakers).
 func (s *Server) Breaker(name string) *circuitbreaker.Breaker { return s.breakers[name] }

@@ -1,0 +1,88 @@
+package catalog_test
+
+import (
+	"fmt"
+	"os"
+	"testing"
+
+	"github.com/shakedown-dev/shakedown/assertions"
+	"github.com/shakedown-dev/shakedown/harness"
+	"github.com/shakedown-dev/shakedown/harness/harnesstest"
+	"github.com/shakedown-dev/shakedown/scenarios/catalog"
+)
+
+// backends are where the short forms run: both, the docker backend where an engine answers and
+// the images are named (make test sets SHAKEDOWN_*_IMAGE to the images of make images).
+func backends(t *testing.T) []string {
+	out := []string{harness.BackendLocal}
+	if os.Getenv(harness.PostgresImageEnv) != "" && os.Getenv(harness.RedisImageEnv) != "" {
+		out = append(out, harness.BackendDocker)
+	} else {
+		t.Logf("docker backend skipped: SHAKEDOWN_*_IMAGE not set (no registry here; make test sets them)")
+	}
+	return out
+}
+
+// TestCatalogShort runs every catalog scenario's short form on each backend; every verdict must pass.
+func TestCatalogShort(t *testing.T) {
+	t.Parallel()
+	names := catalog.Names()
+	if len(names) < 9 {
+		t.Errorf("the catalog has %d scenarios: %v; want at least the nine of the README", len(names), names)
+	}
+	for _, name := range names {
+		for _, b := range backends(t) {
+			t.Run(name+"/"+b, func(t *testing.T) {
+				t.Parallel()
+				sc, err := catalog.Load(name)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if sc.Short == nil {
+					t.Fatalf("%s has no short form", name)
+				}
+				res := harnesstest.Run(t, sc, harness.RunOptions{Backend: b, Short: true})
+				assertions.AssertPass(t, res.Verdicts)
+			})
+		}
+	}
+}
+
+// TestVerdictsCatchMissingResilience runs scenarios with a piece of agentd's resilience switched
+// off (or, for the false-trip check, tuned badly): the verdict that checks it must not pass.
+func TestVerdictsCatchMissingResilience(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		scenario string
+		args     []string
+		verdicts []string
+	}{
+		{"llm-down", []string{"--no-breakers"}, []string{"breaker opens and closes"}},
+		{"llm-down", []string{"--no-fallback"}, []string{"no 5xx storm", "degraded answers instead"}},
+		{"transient-failures", []string{"--no-retries"}, []string{"retries recover", "few degraded"}},
+		{"slow-llm-bulkhead", []string{"--no-bulkheads"}, []string{"agents stay fast"}},
+		{"postgres-outage", []string{"--unsafe-ack"}, []string{"no acknowledged run lost"}},
+		{"postgres-outage", []string{"--shallow-ready"}, []string{"readiness reports the outage"}},
+		{"llm-latency", []string{"--llm-timeout", "500ms", "--breaker-threshold", "0.05"}, []string{"no false trip"}},
+		{"redis-outage", []string{"--no-breakers"}, []string{"cache breaker opens and closes"}},
+		{"db-connection-failures", []string{"--no-retries"}, []string{"retries recover"}},
+		{"slo", []string{"--no-retries", "--no-fallback"}, []string{"slo", "budget during the fault"}},
+	} {
+		t.Run(fmt.Sprintf("%s%v", tt.scenario, tt.args), func(t *testing.T) {
+			t.Parallel()
+			sc, err := catalog.Load(tt.scenario)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res := harnesstest.Run(t, sc, harness.RunOptions{Backend: harness.BackendLocal, Short: true, SUTArgs: tt.args})
+			assertions.AssertNotPass(t, res.Verdicts, tt.verdicts...)
+		})
+	}
+}
+
+func TestLoadUnknown(t *testing.T) {
+	t.Parallel()
+	if _, err := catalog.Load("nope"); err == nil {
+		t.Error("Load(nope) found a scenario")
+	}
+}
