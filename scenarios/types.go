@@ -12,11 +12,11 @@ type Scenario struct {
 	Description string `yaml:"description,omitempty"`
 	// Seed seeds every random decision. 0: the run picks one and prints it with the command that
 	// replays the run.
-	Seed        uint64        `yaml:"seed,omitempty"`
-	Environment Environment   `yaml:"environment,omitempty"`
-	SUT         SUT           `yaml:"sut"`
-	Load        LoadSpec      `yaml:"load"`
-	Phases      Phases        `yaml:"phases"`
+	Seed        uint64      `yaml:"seed,omitempty"`
+	Environment Environment `yaml:"environment,omitempty"`
+	SUT         SUT         `yaml:"sut"`
+	Load        LoadSpec    `yaml:"load"`
+	Phases      Phases      `yaml:"phases"`
 	// Short are the phases of the scenario's short form, which make test runs: the same faults
 	// and verdicts in less time. Empty: the scenario has no short form.
 	Short  *Phases       `yaml:"short,omitempty"`
