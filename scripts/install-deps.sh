@@ -2,9 +2,9 @@
 # Installs the Debian packages the tests and images need, only those missing.
 #   postgresql-15, redis-server: the local backend's servers
 #   debootstrap: the root filesystem of the local Postgres and Redis images (make images)
-# (chromium joins with the HTML report's browser test.)
+#   chromium: the HTML report's browser test (headless)
 set -euo pipefail
-pkgs=(postgresql-15 redis-server debootstrap ca-certificates)
+pkgs=(postgresql-15 redis-server debootstrap ca-certificates chromium)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

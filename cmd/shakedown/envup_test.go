@@ -5,11 +5,15 @@ import (
 	"context"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/shakedown-dev/shakedown/harness/record"
+	"github.com/shakedown-dev/shakedown/reports"
 )
 
 func TestEnvUpHoldsUntilCancelled(t *testing.T) {
@@ -70,11 +74,45 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"env"}, "want a subcommand", exitInvalid},
 		{[]string{"env", "up", "--services", "mysql"}, `services[0] = "mysql"; want postgres, redis or ollama`, exitInvalid},
 		{[]string{"env", "up", "--seed", "x"}, `invalid value "x" for flag -seed`, exitInvalid},
+		{[]string{"report"}, "no journal given", exitInvalid},
+		{[]string{"report", "nope.json"}, "nope.json", exitInvalid},
+		{[]string{"report", "--index", "d", "x.json"}, "--index takes a folder", exitInvalid},
+		{[]string{"list", "extra"}, `takes no arguments, got "extra"`, exitInvalid},
+		{[]string{"run", "--seed", "-1", "x.yaml"}, `invalid value "-1" for flag -seed`, exitInvalid},
+		{[]string{"run"}, "no scenario file given", exitInvalid},
 	} {
 		err := run(context.Background(), tt.args, io.Discard, io.Discard)
 		if err == nil || !strings.Contains(err.Error(), tt.want) || exitCode(err) != tt.code {
 			t.Errorf("run(%q) = %v (exit %d); want %q (exit %d)", tt.args, err, exitCode(err), tt.want, tt.code)
 		}
+	}
+}
+
+// TestListAndReport: list shows the catalog; report renders a journal again and indexes a folder.
+func TestListAndReport(t *testing.T) {
+	t.Parallel()
+	var out strings.Builder
+	if err := run(context.Background(), []string{"list"}, &out, io.Discard); err != nil || !strings.Contains(out.String(), "llm-down") ||
+		!strings.Contains(out.String(), "The LLM answers nothing but 503s for the whole fault phase.") {
+		t.Errorf("list = %v, %q", err, out.String())
+	}
+	dir := t.TempDir()
+	rec := &record.Record{Version: record.SchemaVersion, Scenario: record.ScenarioInfo{Name: "s"}, Status: record.StatusCompleted, Started: time.Unix(0, 0)}
+	run1 := filepath.Join(dir, "s-1")
+	if _, err := reports.WriteAll(run1, reports.NewJournal(rec, nil)); err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(filepath.Join(run1, "report.html"))
+	out.Reset()
+	if err := run(context.Background(), []string{"report", filepath.Join(run1, "journal.json")}, &out, io.Discard); err != nil {
+		t.Fatalf("report: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(run1, "report.html")); err != nil {
+		t.Errorf("report did not render report.html again: %v", err)
+	}
+	out.Reset()
+	if err := run(context.Background(), []string{"report", "--index", dir}, &out, io.Discard); err != nil || !strings.Contains(out.String(), "index.html: 1 runs") {
+		t.Errorf("report --index = %v, %q", err, out.String())
 	}
 }
 

@@ -41,11 +41,17 @@ const usage = `usage: shakedown <command> [arguments]
 commands:
   env up    start Postgres, Redis and a mock Ollama, each behind a Toxiproxy proxy, print their
             endpoints and hold them until Ctrl-C
-  run       run scenarios, write their records and print their verdicts
+  run       run scenarios: write their journals, HTML reports and JUnit XML, print their verdicts
   validate  check scenario files and print every problem as file:line:column
+  list      list the scenario catalog with what each scenario proves
+  report    render reports again from journals, or an index page over a folder of runs
   schema    print the JSON Schema of the scenario file, for editors
 
-Run "shakedown <command> --help" for a command's flags.
+Run "shakedown <command> --help" for a command's flags and an example.
+
+Exit codes: 0 success (every verdict passed); 1 a verdict failed or had too little data;
+2 invalid input (a flag, an argument, a scenario file); 3 the environment or the system under
+test failed; 4 interrupted (Ctrl-C): faults removed, the journal written and marked aborted.
 `
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -67,7 +73,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return validate(ctx, args[1:], stdout, stderr)
 	case args[0] == "schema":
 		return schema(ctx, args[1:], stdout, stderr)
+	case args[0] == "list":
+		return list(ctx, args[1:], stdout, stderr)
+	case args[0] == "report":
+		return report(ctx, args[1:], stdout, stderr)
 	default:
-		return usagef("unknown command %q; want one of: run, env up, validate, schema (see shakedown --help)", args[0])
+		return usagef("unknown command %q; want one of: run, env up, validate, list, report, schema (see shakedown --help)", args[0])
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/shakedown-dev/shakedown/assertions"
 	"github.com/shakedown-dev/shakedown/harness"
 	"github.com/shakedown-dev/shakedown/harness/record"
+	"github.com/shakedown-dev/shakedown/reports"
 	"github.com/shakedown-dev/shakedown/scenarios"
 )
 
@@ -37,8 +38,9 @@ func (e abortedError) Unwrap() error { return e.err }
 const runHelp = `usage: shakedown run FILE... [--seed N] [--backend auto|local|docker] [--out DIR] [--short] [--quiet]
 
 Runs each scenario: starts its environment and system under test, drives the load through the
-warmup, fault and recovery phases with the faults on their schedule, writes the record as JSON to
-DIR/<scenario>-<time>/record.json and prints the verdicts. While it runs, a progress line on stderr
+warmup, fault and recovery phases with the faults on their schedule, writes the journal (record
+and verdicts, JSON), the HTML report and JUnit XML to DIR/<scenario>-<time>/ (journal.json,
+report.html, junit.xml) and prints the verdicts. While it runs, a progress line on stderr
 (rewritten every second on a terminal, every 10 seconds otherwise) shows the phase, the time, the
 requests, the error and degraded shares, the last second's p95 and the faults applied.
 
@@ -93,18 +95,22 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		pr := newProgress(stderr, *quiet)
 		rec, err := harness.Run(ctx, sc, harness.RunOptions{Seed: *seed, Backend: *backend, Short: *short, OnPhase: pr.phase, OnProgress: pr.tick})
 		pr.done()
-		path, werr := writeRecord(*out, rec)
-		if werr != nil {
+		var verdicts []assertions.Verdict
+		if rec.Status == record.StatusCompleted {
+			verdicts = assertions.Evaluate(rec, sc.Assertions)
+		}
+		dir := runDir(*out, rec)
+		if _, werr := reports.WriteAll(dir, reports.NewJournal(rec, verdicts)); werr != nil {
 			return errors.Join(err, werr)
 		}
-		fmt.Fprintf(stdout, "%s: record %s (seed %d; replay: %s)\n", sc.Name, path, rec.Seed, rec.Command)
+		fmt.Fprintf(stdout, "%s: report %s (seed %d; replay: %s)\n", sc.Name, filepath.Join(dir, reports.HTML{}.File()), rec.Seed, rec.Command)
 		if rec.Status == record.StatusAborted {
 			return abortedError{fmt.Errorf("%s: %w", sc.Name, err)}
 		}
 		if err != nil {
 			return err
 		}
-		for _, v := range assertions.Evaluate(rec, sc.Assertions) {
+		for _, v := range verdicts {
 			fmt.Fprintf(stdout, "  %-17s %s\n", v.Status, v.Explanation)
 			if !v.Passed() {
 				failed++
@@ -174,22 +180,9 @@ func (p *progress) clear() {
 	}
 }
 
-// writeRecord writes the record to DIR/<name>-<time>/record.json.
-func writeRecord(out string, rec *record.Record) (string, error) {
-	dir := filepath.Join(out, fmt.Sprintf("%s-%s", safeName(rec.Scenario.Name), rec.Started.UTC().Format("20060102T150405Z")))
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", err
-	}
-	path := filepath.Join(dir, "record.json")
-	f, err := os.Create(path)
-	if err != nil {
-		return "", err
-	}
-	if err := rec.Write(f); err != nil {
-		f.Close()
-		return "", err
-	}
-	return path, f.Close()
+// runDir is DIR/<scenario>-<time>, the folder of a run's journal and reports.
+func runDir(out string, rec *record.Record) string {
+	return filepath.Join(out, fmt.Sprintf("%s-%s", safeName(rec.Scenario.Name), rec.Started.UTC().Format("20060102T150405Z")))
 }
 
 func safeName(s string) string {

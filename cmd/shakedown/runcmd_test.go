@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/shakedown-dev/shakedown/harness/record"
+	"github.com/shakedown-dev/shakedown/reports"
 )
 
 // TestMain runs the command itself when a test re-executes this binary as the CLI.
@@ -76,15 +77,19 @@ faults:
 	if !errors.As(err, &exit) || exit.ExitCode() != exitAborted {
 		t.Errorf("exit = %v; want status %d (aborted); stdout:\n%s", err, exitAborted, stdout.String())
 	}
-	paths, _ := filepath.Glob(filepath.Join(dir, "long-*", "record.json"))
+	paths, _ := filepath.Glob(filepath.Join(dir, "long-*", "journal.json"))
 	if len(paths) != 1 {
-		t.Fatalf("records written: %v; want one", paths)
+		t.Fatalf("journals written: %v; want one", paths)
 	}
-	f, _ := os.Open(paths[0])
-	defer f.Close()
-	rec, err := record.Read(f)
+	j, err := reports.ReadJournalFile(paths[0])
 	if err != nil {
 		t.Fatal(err)
+	}
+	rec := j.Record
+	for _, other := range []string{"report.html", "junit.xml"} {
+		if _, err := os.Stat(filepath.Join(filepath.Dir(paths[0]), other)); err != nil {
+			t.Errorf("the aborted run's %s: %v", other, err)
+		}
 	}
 	if rec.Status != record.StatusAborted || len(rec.FaultWindows()) != 1 || rec.Faults[len(rec.Faults)-1].Action != record.FaultRemoved {
 		t.Errorf("record: status %s, faults %+v; want aborted with the fault removed", rec.Status, rec.Faults)

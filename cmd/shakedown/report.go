@@ -1,0 +1,121 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/shakedown-dev/shakedown/reports"
+	"github.com/shakedown-dev/shakedown/scenarios/catalog"
+)
+
+const reportHelp = `usage: shakedown report JOURNAL... [--out DIR]
+       shakedown report --index DIR
+
+Renders reports again from journals (the journal.json that shakedown run writes beside each
+report): report.html and junit.xml next to each journal, or in DIR. With --index, writes
+DIR/index.html over every run found under DIR: each scenario's verdicts over time, and what
+changed since the previous run.
+
+examples:
+  shakedown report out/llm-down-20261122T030000Z/journal.json
+  shakedown report --index out/nightly
+`
+
+func report(_ context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("report", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, reportHelp); fs.PrintDefaults() }
+	out := fs.String("out", "", "write the reports here instead of next to each journal")
+	index := fs.String("index", "", "write DIR/index.html over the runs under DIR")
+	if err := fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			return nil
+		}
+		return usagef("report: %v", err)
+	}
+	if *index != "" {
+		if fs.NArg() > 0 {
+			return usagef("report: --index takes a folder, not journals too")
+		}
+		p, n, err := reports.WriteIndex(*index)
+		if err != nil {
+			return usagef("report: %v", err)
+		}
+		fmt.Fprintf(stdout, "%s: %d runs\n", p, n)
+		return nil
+	}
+	if fs.NArg() == 0 {
+		return usagef("report: no journal given; want shakedown report JOURNAL... or --index DIR")
+	}
+	for _, path := range fs.Args() {
+		j, err := reports.ReadJournalFile(path)
+		if err != nil {
+			return usagef("report: %v", err)
+		}
+		dir := filepath.Dir(path)
+		if *out != "" {
+			dir = *out
+		}
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return err
+		}
+		for _, r := range []reports.Renderer{reports.HTML{}, reports.JUnit{}} {
+			p := filepath.Join(dir, r.File())
+			f, err := os.Create(p)
+			if err != nil {
+				return err
+			}
+			err = r.Render(f, j)
+			if cerr := f.Close(); err == nil {
+				err = cerr
+			}
+			if err != nil {
+				return fmt.Errorf("%s: %w", p, err)
+			}
+			fmt.Fprintln(stdout, p)
+		}
+	}
+	return nil
+}
+
+const listHelp = `usage: shakedown list
+
+Lists the scenario catalog (scenarios/catalog), each with what it proves. Run one with
+  shakedown run scenarios/catalog/NAME.yaml
+`
+
+func list(_ context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("list", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, listHelp) }
+	if err := fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			return nil
+		}
+		return usagef("list: %v", err)
+	}
+	if fs.NArg() > 0 {
+		return usagef("list: takes no arguments, got %q", fs.Arg(0))
+	}
+	for _, name := range catalog.Names() {
+		sc, err := catalog.Load(name)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "%-24s %s\n", name, firstSentence(sc.Description))
+	}
+	return nil
+}
+
+func firstSentence(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if i := strings.Index(s, ". "); i >= 0 {
+		return s[:i+1]
+	}
+	return s
+}
