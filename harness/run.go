@@ -180,6 +180,9 @@ func runPhases(ctx context.Context, sc *scenarios.Scenario, base string, sched *
 		}
 	}(opt.OnPhase)
 	opt.phase(rec, "warmup", rate)
+	if len(sc.Halt) > 0 {
+		wg.Go(func() { watchHalt(ctx, sc.Halt, &phase, sched, rec) })
+	}
 	if opt.OnProgress != nil {
 		wg.Go(func() {
 			start := time.Now()
@@ -276,3 +279,45 @@ func roundDur(d time.Duration) time.Duration {
 	}
 	return d.Round(time.Microsecond)
 }
+
+// watchHalt checks the halt conditions once a second during the fault phase: when the availability
+// of every second for a condition's length stayed below its floor, it stops every fault at once
+// and says so in the record.
+func watchHalt(ctx context.Context, conds []scenarios.HaltCondition, phase *atomic.Value, sched *faults.Scheduler, rec *record.Recorder) {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	below := make([]int, len(conds)) // consecutive seconds below each floor
+	var last record.Duration = -1
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		s, ok := rec.LastSecond()
+		if !ok || s.At == last || phase.Load() != "fault" || s.Requests == 0 {
+			continue
+		}
+		last = s.At
+		for i, c := range conds {
+			if s.Availability() >= c.AvailabilityBelow.F() {
+				below[i] = 0
+				continue
+			}
+			below[i]++
+			need := c.For.D()
+			if need <= 0 {
+				need = 10 * time.Second
+			}
+			if time.Duration(below[i])*time.Second >= need {
+				why := fmt.Sprintf("availability below %s for %s (%s in the second at %s)", c.AvailabilityBelow, need, pctString(s.Availability()), s.At.D())
+				rec.Update(func(r *record.Record) { r.Halted = why })
+				rec.AddEvent(record.Event{Kind: "halt", Subject: "faults", Value: "stopped", Detail: why})
+				sched.Stop()
+				return
+			}
+		}
+	}
+}
+
+func pctString(f float64) string { return fmt.Sprintf("%.3g%%", f*100) }

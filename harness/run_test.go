@@ -278,3 +278,42 @@ func checkShortRun(t *testing.T, rec *record.Record) {
 		}
 	}
 }
+
+// TestHaltStopsTheFaults: Redis's proxy down takes the service's availability to nothing; the
+// halt condition (below 50% for 2 s) removes the fault at once, long before its window ends, and
+// the record says why.
+func TestHaltStopsTheFaults(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("-short: no servers")
+	}
+	sc := shortScenario(t, BackendLocal)
+	sc.Phases = scenarios.Phases{Warmup: units.Duration(2 * time.Second), Fault: units.Duration(20 * time.Second), Recovery: units.Duration(2 * time.Second)}
+	sc.Faults = []faults.Spec{&faults.ProxyDown{Common: faults.Common{Name: "redis-down", Type: "proxy_down", Target: Redis}}}
+	sc.Halt = []scenarios.HaltCondition{{AvailabilityBelow: 0.5, For: units.Duration(2 * time.Second)}}
+	if err := sc.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	rec, err := Run(context.Background(), sc, RunOptions{StateDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := rec.FaultWindows()
+	if len(w) != 1 || (w[0].End-w[0].Start).D() > 5*time.Second {
+		t.Fatalf("fault windows %+v; want one, stopped within about 3s", w)
+	}
+	if !strings.Contains(rec.Halted, "availability below 50% for 2s") {
+		t.Errorf("Halted = %q", rec.Halted)
+	}
+	found := false
+	for _, e := range rec.Events {
+		found = found || e.Kind == "halt"
+	}
+	if !found {
+		t.Error("no halt event in the record")
+	}
+	f, _ := rec.Phase("fault")
+	if r, _ := rec.Phase("recovery"); (r.Start - f.Start).D() > 6*time.Second {
+		t.Errorf("the recovery phase began %v into the fault phase; want it to begin when the halt removed the faults", (r.Start - f.Start).D())
+	}
+}

@@ -155,6 +155,14 @@ func (s *Scenario) check() []problem {
 	if s.Phases.RecoveryBudget > s.Phases.Recovery {
 		add("phases.recovery_budget", "%s is longer than the recovery phase (%s)", s.Phases.RecoveryBudget, s.Phases.Recovery)
 	}
+	for i, h := range s.Halt {
+		if h.AvailabilityBelow <= 0 || h.AvailabilityBelow > 1 {
+			add(fmt.Sprintf("halt[%d].availability_below", i), "%s; want a share in (0, 1], e.g. 50%%", h.AvailabilityBelow)
+		}
+		if h.For < 0 {
+			add(fmt.Sprintf("halt[%d].for", i), "%s; want a duration of 0 (10s) or more", h.For)
+		}
+	}
 	seen := map[string]bool{}
 	for i, f := range s.Faults {
 		path := fmt.Sprintf("faults[%d]", i)

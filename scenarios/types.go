@@ -23,6 +23,9 @@ type Scenario struct {
 	Faults []faults.Spec `yaml:"faults,omitempty"`
 	// Assertions are the verdicts the run is judged by.
 	Assertions []assertions.Spec `yaml:"assertions,omitempty"`
+	// Halt stops every fault at once when one of its conditions holds (the run goes on into
+	// recovery, and says why it halted).
+	Halt []HaltCondition `yaml:"halt,omitempty"`
 
 	// File and Source are the file the scenario was read from and its text.
 	File   string `yaml:"-"`
@@ -38,6 +41,14 @@ func (s *Scenario) Shortened() *Scenario {
 	c := *s
 	c.Phases, c.Short = *s.Short, nil
 	return &c
+}
+
+// HaltCondition is a safety stop: when the availability of every second for For stays below
+// AvailabilityBelow, the faults are removed at once.
+type HaltCondition struct {
+	AvailabilityBelow units.Probability `yaml:"availability_below"`
+	// For is how long it must hold. 0: 10s.
+	For units.Duration `yaml:"for,omitempty"`
 }
 
 // Environment says which dependencies to start and where.

@@ -55,6 +55,8 @@ type Record struct {
 	AcksTotal int64    `json:"acks_total,omitempty"`
 	// Durability is the check, after the load, that every acknowledged write is in the database.
 	Durability *Durability `json:"durability,omitempty"`
+	// Halted says why a halt condition stopped the faults, if one did.
+	Halted string `json:"halted,omitempty"`
 }
 
 // MaxAcks is how many acknowledged writes a record keeps for the durability check.

@@ -305,3 +305,15 @@ func (t *TargetStats) add(phase string, res Result) {
 	}
 	h.Record(res.Latency)
 }
+
+// LastSecond returns the newest complete second (the one before the newest that has results),
+// and false when there is none yet.
+func (r *Recorder) LastSecond() (Second, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := len(r.rec.Seconds)
+	if n < 2 {
+		return Second{}, false
+	}
+	return r.rec.Seconds[n-2], true
+}
