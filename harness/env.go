@@ -10,6 +10,8 @@ import (
 	toxiproxy "github.com/Shopify/toxiproxy/v2"
 	"github.com/testcontainers/testcontainers-go"
 
+	"github.com/shakedown-dev/shakedown/scenarios"
+
 	"github.com/shakedown-dev/shakedown/harness/ollama"
 )
 
@@ -25,6 +27,8 @@ const (
 	BackendAuto   = "auto"
 	BackendLocal  = "local"
 	BackendDocker = "docker"
+	// BackendExternal: services that already run (staging), given by address.
+	BackendExternal = "external"
 )
 
 // ErrBackendUnavailable is returned when the chosen backend cannot run here.
@@ -47,6 +51,8 @@ type EnvSpec struct {
 	Images Images
 	// StateDir holds the runs' folders. Empty: StateDir().
 	StateDir string
+	// External describes the services of the external backend.
+	External *scenarios.External
 }
 
 // Images names the docker backend's images.
@@ -68,8 +74,12 @@ func (s EnvSpec) Validate() error {
 	}
 	switch s.Backend {
 	case "", BackendAuto, BackendLocal, BackendDocker:
+	case BackendExternal:
+		if s.External == nil {
+			errs = append(errs, fmt.Errorf("env: the external backend needs External: the services' addresses"))
+		}
 	default:
-		errs = append(errs, fmt.Errorf("env: backend = %q; want auto, local or docker", s.Backend))
+		errs = append(errs, fmt.Errorf("env: backend = %q; want auto, local, docker or external", s.Backend))
 	}
 	return errors.Join(errs...)
 }
@@ -95,6 +105,7 @@ type Service struct {
 	ctr       testcontainers.Container // the same, as testcontainers sees it
 	port      string                   // the container's port, e.g. "6379/tcp"
 	ollama    *ollama.Server           // the in-process mock
+	remote    *remoteProxy             // an external service's proxy on a Toxiproxy server
 	run       *runDir                  // where a restarted server's pid is noted
 
 	mu sync.Mutex // guards Direct and DirectURL once the environment runs (a restart moves them)
@@ -172,6 +183,14 @@ func StartEnv(ctx context.Context, spec EnvSpec) (_ *Env, err error) {
 		}
 	}()
 	for _, name := range spec.Services {
+		if backend == BackendExternal {
+			s, err := e.startExternal(name, spec)
+			if err != nil {
+				return nil, err
+			}
+			e.services = append(e.services, s)
+			continue
+		}
 		start := e.startLocal
 		if backend == BackendDocker {
 			start = e.startDocker
@@ -180,7 +199,7 @@ func StartEnv(ctx context.Context, spec EnvSpec) (_ *Env, err error) {
 		if err != nil {
 			return nil, err
 		}
-		p, err := startProxy(e.toxi, name, s.Direct)
+		p, err := startProxy(e.toxi, name, "127.0.0.1:0", s.Direct)
 		if err != nil {
 			return nil, err
 		}
@@ -196,6 +215,8 @@ func StartEnv(ctx context.Context, spec EnvSpec) (_ *Env, err error) {
 // chooseBackend resolves auto and checks that the chosen backend can run here.
 func chooseBackend(ctx context.Context, spec EnvSpec) (string, error) {
 	switch spec.Backend {
+	case BackendExternal:
+		return BackendExternal, nil
 	case BackendDocker:
 		if err := dockerAvailable(ctx); err != nil {
 			return "", fmt.Errorf("env: docker backend: %w: %w", err, ErrBackendUnavailable)

@@ -32,9 +32,10 @@ func newToxiServer() *toxiproxy.ApiServer {
 	return toxiproxy.NewServer(toxiproxy.NewMetricsContainer(nil), zerolog.Nop())
 }
 
-// startProxy starts a proxy named name on 127.0.0.1 on a port the OS chooses, in front of upstream.
-func startProxy(srv *toxiproxy.ApiServer, name, upstream string) (*Proxy, error) {
-	p := toxiproxy.NewProxy(srv, name, "127.0.0.1:0", upstream)
+// startProxy starts a proxy named name listening on listen (127.0.0.1:0: a port the OS chooses), in
+// front of upstream.
+func startProxy(srv *toxiproxy.ApiServer, name, listen, upstream string) (*Proxy, error) {
+	p := toxiproxy.NewProxy(srv, name, listen, upstream)
 	if err := srv.Collection.Add(p, true); err != nil {
 		return nil, fmt.Errorf("proxy %s -> %s: %w", name, upstream, err)
 	}

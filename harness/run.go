@@ -33,6 +33,8 @@ type RunOptions struct {
 	Short bool
 	// SUTArgs are added to the scenario's sut.args (agentd's flags, a command's arguments).
 	SUTArgs []string
+	// AllowTargets are the hosts not on this machine that the run may touch (--allow-target).
+	AllowTargets []string
 	// StateDir is the environment's state directory. Empty: StateDir().
 	StateDir string
 	// ScrapeTick is the metrics scraper's tick. 0: 1s.
@@ -112,6 +114,9 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opt RunOptions) (*record.R
 		return rec.Finish(st, err), err
 	}
 
+	if err := CheckTargets(sc, opt.AllowTargets); err != nil {
+		return finish(err) // before anything is started or touched
+	}
 	backend := sc.Environment.Backend
 	if opt.Backend != "" {
 		backend = opt.Backend
@@ -123,7 +128,7 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opt RunOptions) (*record.R
 			Probability: d.Probability, Injected: d.Injected, Detail: d.Method + " " + d.Path})
 	}}
 	env, err := StartEnv(ctx, EnvSpec{Services: sc.Environment.Services, Backend: backend, StateDir: opt.StateDir,
-		Images: Images(sc.Environment.Images), Ollama: mock})
+		Images: Images(sc.Environment.Images), Ollama: mock, External: sc.Environment.External})
 	if err != nil {
 		return finish(fmt.Errorf("environment: %w", err))
 	}

@@ -35,6 +35,9 @@ func (t envTargets) Proxy(name string) (faults.Proxy, error) {
 	if err != nil {
 		return nil, err
 	}
+	if s.remote != nil {
+		return s.remote, nil
+	}
 	return s.Proxy, nil
 }
 
@@ -59,6 +62,9 @@ func (t envTargets) Process(name string) (faults.Process, error) {
 	}
 	if s.ollama != nil {
 		return nil, fmt.Errorf("the mock Ollama runs inside the harness on the local backend and cannot be paused or killed; use the docker backend, or a proxy_down or http fault")
+	}
+	if s.Backend == BackendExternal {
+		return nil, fmt.Errorf("%s runs elsewhere (the external backend): the harness does not pause or kill it; use a proxy_down fault", name)
 	}
 	return s, nil
 }

@@ -93,8 +93,31 @@ func (s *Scenario) check() []problem {
 	}
 	switch s.Environment.Backend {
 	case "", "auto", "local", "docker":
+		if s.Environment.External != nil {
+			add("environment.external", "is for the external backend; set environment.backend: external")
+		}
+	case "external":
+		ext := s.Environment.External
+		if ext == nil {
+			add("environment.external", "missing; the external backend needs the services' addresses")
+			break
+		}
+		for _, svc := range services {
+			es, ok := ext.Services[svc]
+			switch {
+			case !ok:
+				add("environment.external.services", "%s is a service of the scenario and has no entry", svc)
+			case es.Address == "":
+				add("environment.external.services."+svc+".address", "missing; want the service's host:port")
+			case ext.Toxiproxy == "" && es.Listen == "":
+				add("environment.external.services."+svc+".listen", "missing; without a toxiproxy server, the embedded proxy needs the address the SUT is configured with")
+			}
+		}
+		if s.SUT.URL == "" {
+			add("sut.url", "missing; with the external backend the system under test runs elsewhere: give its URL")
+		}
 	default:
-		add("environment.backend", "%q; want auto, local or docker", s.Environment.Backend)
+		add("environment.backend", "%q; want auto, local, docker or external", s.Environment.Backend)
 	}
 	n := 0
 	for _, set := range []bool{s.SUT.Builtin != "", len(s.SUT.Command) > 0, s.SUT.URL != ""} {

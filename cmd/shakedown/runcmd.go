@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -35,7 +36,7 @@ type abortedError struct{ err error }
 func (e abortedError) Error() string { return e.err.Error() }
 func (e abortedError) Unwrap() error { return e.err }
 
-const runHelp = `usage: shakedown run FILE... [--seed N] [--backend auto|local|docker] [--out DIR] [--short] [--quiet]
+const runHelp = `usage: shakedown run FILE... [--seed N] [--backend auto|local|docker] [--out DIR] [--short] [--quiet] [--allow-target HOST]...
 
 Runs each scenario: starts its environment and system under test, drives the load through the
 warmup, fault and recovery phases with the faults on their schedule, writes the journal (record
@@ -59,6 +60,8 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	backend := fs.String("backend", "", "override the scenario's backend: auto, local or docker")
 	out := fs.String("out", "out", "folder for the records")
 	quiet := fs.Bool("quiet", false, "no progress lines")
+	var allow stringList
+	fs.Var(&allow, "allow-target", "a host not on this machine that the run may touch (staging); repeat for each")
 	short := fs.Bool("short", false, "run each scenario's short form (its short phases), as make test does")
 	var files []string
 	for len(args) > 0 { // files and flags in any order
@@ -83,6 +86,9 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 			fmt.Fprintln(stdout, err)
 			return usagef("run: %s is invalid", f)
 		}
+		if err := harness.CheckTargets(sc, allow); err != nil {
+			return usagef("run: %s: %v", f, err)
+		}
 		scs = append(scs, sc)
 	}
 	failed := 0
@@ -93,7 +99,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		}
 		fmt.Fprintf(stderr, "running %s (%s)\n", sc.Name, length)
 		pr := newProgress(stderr, *quiet)
-		rec, err := harness.Run(ctx, sc, harness.RunOptions{Seed: *seed, Backend: *backend, Short: *short, OnPhase: pr.phase, OnProgress: pr.tick})
+		rec, err := harness.Run(ctx, sc, harness.RunOptions{Seed: *seed, Backend: *backend, Short: *short, AllowTargets: allow, OnPhase: pr.phase, OnProgress: pr.tick})
 		pr.done()
 		var verdicts []assertions.Verdict
 		if rec.Status == record.StatusCompleted {
@@ -179,6 +185,12 @@ func (p *progress) clear() {
 		p.open = false
 	}
 }
+
+// stringList is a repeatable string flag.
+type stringList []string
+
+func (l *stringList) String() string     { return strings.Join(*l, ",") }
+func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
 
 // runDir is DIR/<scenario>-<time>, the folder of a run's journal and reports.
 func runDir(out string, rec *record.Record) string {

@@ -1,0 +1,145 @@
+package harness
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	toxiclient "github.com/Shopify/toxiproxy/v2/client"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/shakedown-dev/shakedown/faults"
+	"github.com/shakedown-dev/shakedown/harness/record"
+	"github.com/shakedown-dev/shakedown/scenarios"
+	"github.com/shakedown-dev/shakedown/units"
+)
+
+// toxiproxyServer builds Toxiproxy's own server from the module and starts it on loopback as a
+// separate process, as staging would run it; the harness reaches it only through its HTTP API.
+func toxiproxyServer(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "toxiproxy-server")
+	if out, err := exec.Command("go", "build", "-o", bin, "github.com/Shopify/toxiproxy/v2/cmd/server").CombinedOutput(); err != nil {
+		t.Fatalf("build toxiproxy's server: %v\n%s", err, out)
+	}
+	port, err := freePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cmd := exec.CommandContext(ctx, bin, "-host", "127.0.0.1", "-port", strconv.Itoa(port))
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cancel(); cmd.Wait() })
+	api := "http://127.0.0.1:" + strconv.Itoa(port)
+	c := toxiclient.NewClient(api)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if _, err := c.Version(); err == nil {
+			return api
+		} else if time.Now().After(deadline) {
+			t.Fatalf("toxiproxy server at %s did not answer within 10s: %v", api, err)
+		}
+		time.Sleep(20 * time.Millisecond) // a process that logs nothing we could wait on; bounded
+	}
+}
+
+// TestExternalBackendThroughToxiproxyServer: the external backend against a Redis and a service
+// this test starts on loopback, with faults applied through a standalone Toxiproxy server's API
+// (the proxy created beforehand, as staging's configuration would): the latency shows in the
+// record, and afterwards the harness's toxics are gone while the server's own toxic stays.
+func TestExternalBackendThroughToxiproxyServer(t *testing.T) {
+	t.Parallel()
+	rs := mustService(t, startOn(t, EnvSpec{Backend: BackendLocal, Services: []string{Redis}}), Redis)
+	api := toxiproxyServer(t)
+	c := toxiclient.NewClient(api)
+	p, err := c.CreateProxy("redis", "127.0.0.1:0", rs.Direct)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.AddToxic("staging-own", "latency", "downstream", 0.01, toxiclient.Attributes{"latency": 1}); err != nil {
+		t.Fatal(err)
+	}
+	rdb := redis.NewClient(&redis.Options{Addr: p.Listen, MaxRetries: -1})
+	defer rdb.Close()
+	sut := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := rdb.Ping(r.Context()).Err(); err != nil {
+			http.Error(w, err.Error(), http.StatusServiceUnavailable)
+		}
+	}))
+	defer sut.Close()
+
+	sc := &scenarios.Scenario{
+		Name: "external", Seed: 3,
+		Environment: scenarios.Environment{Services: []string{Redis}, Backend: BackendExternal,
+			External: &scenarios.External{Toxiproxy: api, Services: map[string]scenarios.ExternalService{Redis: {Address: rs.Direct}}}},
+		SUT:    scenarios.SUT{URL: sut.URL, Ready: "/"},
+		Load:   scenarios.LoadSpec{Rate: units.Rate{Freq: 20, Per: time.Second}, Targets: []scenarios.LoadTarget{{URL: "/"}}},
+		Phases: scenarios.Phases{Warmup: units.Duration(2 * time.Second), Fault: units.Duration(3 * time.Second), Recovery: units.Duration(time.Second)},
+		Faults: []faults.Spec{&faults.Latency{Common: faults.Common{Name: "slow", Type: "latency", Target: Redis}, Latency: units.Duration(200 * time.Millisecond)}},
+	}
+	if err := sc.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	rec, err := Run(context.Background(), sc, RunOptions{StateDir: t.TempDir(), ScrapeTick: 500 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.Status != record.StatusCompleted || rec.Env.Backend != BackendExternal {
+		t.Fatalf("record: %s on %s", rec.Status, rec.Env.Backend)
+	}
+	if warm, faulty := rec.Latency["warmup"].Quantile(0.5), rec.Latency["fault"].Quantile(0.95); warm > 100*time.Millisecond || faulty < 150*time.Millisecond {
+		t.Errorf("p50 in warmup %v, p95 in fault %v; want the 200ms latency through the server to show in the fault phase only", warm, faulty)
+	}
+	p, _ = c.Proxy("redis")
+	toxics, _ := p.Toxics()
+	if len(toxics) != 1 || toxics[0].Name != "staging-own" || !p.Enabled {
+		t.Errorf("the server's proxy after the run: enabled %v, toxics %+v; want only its own toxic, enabled", p.Enabled, toxics)
+	}
+}
+
+// TestAllowTargetRefusesBeforeAnythingStarts: a scenario naming hosts off this machine is refused
+// before the environment starts, naming each target; allowed by name, it passes the check.
+func TestAllowTargetRefusesBeforeAnythingStarts(t *testing.T) {
+	t.Parallel()
+	sc := &scenarios.Scenario{Name: "staging", Environment: scenarios.Environment{Services: []string{Postgres}, Backend: BackendExternal,
+		External: &scenarios.External{Toxiproxy: "http://toxiproxy.staging.internal:8474",
+			Services: map[string]scenarios.ExternalService{Postgres: {Address: "db.staging.internal:5432"}}}},
+		SUT:    scenarios.SUT{URL: "https://agentd.staging.internal"},
+		Load:   scenarios.LoadSpec{Rate: units.Rate{Freq: 1, Per: time.Second}, Targets: []scenarios.LoadTarget{{URL: "/"}}},
+		Phases: scenarios.Phases{Fault: units.Duration(time.Second)}}
+	state := t.TempDir()
+	rec, err := Run(context.Background(), sc, RunOptions{StateDir: state, AllowTargets: []string{"agentd.staging.internal"}})
+	if !errors.Is(err, ErrTargetNotAllowed) || rec.Status != record.StatusFailed {
+		t.Fatalf("Run = %v (status %s); want ErrTargetNotAllowed", err, rec.Status)
+	}
+	for _, want := range []string{"environment.external.toxiproxy = http://toxiproxy.staging.internal:8474 (host toxiproxy.staging.internal)",
+		"environment.external.services.postgres.address = db.staging.internal:5432", "--allow-target HOST"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("the refusal lacks %q: %v", want, err)
+		}
+	}
+	if strings.Contains(err.Error(), "sut.url") {
+		t.Errorf("the allowed SUT is refused too: %v", err)
+	}
+	if entries, _ := filepath.Glob(filepath.Join(state, "*", "*")); len(entries) != 0 {
+		t.Errorf("the refused run left %v in the state directory", entries)
+	}
+	if err := CheckTargets(sc, []string{"agentd.staging.internal", "toxiproxy.staging.internal", "db.staging.internal"}); err != nil {
+		t.Errorf("every host allowed: %v", err)
+	}
+	sc.SUT.URL = "http://127.0.0.1:8080"
+	sc.Environment = scenarios.Environment{}
+	if err := CheckTargets(sc, nil); err != nil {
+		t.Errorf("loopback only: %v", err)
+	}
+}
+
