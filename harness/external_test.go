@@ -142,4 +142,3 @@ func TestAllowTargetRefusesBeforeAnythingStarts(t *testing.T) {
 		t.Errorf("loopback only: %v", err)
 	}
 }
-
