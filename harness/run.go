@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -48,19 +49,30 @@ type RunOptions struct {
 // Progress is a run's state for a progress line.
 type Progress struct {
 	Phase          string
-	Elapsed, Total time.Duration // since the load began, and the three phases' length
-	All            record.Counts // every result so far
-	Last           record.Second // the last complete second (its P95 is from its results so far)
-	Active         []string      // the faults applied now
+	Elapsed, Total time.Duration     // since the load began, and the three phases' length
+	All            record.Counts     // every result so far
+	Last           record.Second     // the last complete second (its P95 is from its results so far)
+	Active         []string          // the faults applied now
+	Breakers       map[string]string // each scraped breaker's state, by name
 }
 
-// String is the progress line: "fault 12s/40s  1203 req  37.0 req/s  err 2.1%  degraded 0.4%  p95 212ms  faults: slow-redis".
+// String is the progress line: "fault 12s/40s  1203 req  37 req/s  err 2.1%  degraded 0.4%  p95 212ms
+// faults: slow-redis  breakers: redis=open" (breakers that are not closed).
 func (p Progress) String() string {
 	s := fmt.Sprintf("%-8s %s/%s  %d req  %d req/s  err %.1f%%  degraded %.1f%%  p95 %s",
 		p.Phase, p.Elapsed.Round(time.Second), p.Total, p.All.Requests, p.Last.Requests,
 		100*(1-p.All.Availability()), 100*p.All.DegradedShare(), roundDur(p.Last.P95.D()))
 	if len(p.Active) > 0 {
 		s += "  faults: " + strings.Join(p.Active, ",")
+	}
+	var open []string
+	for _, name := range slices.Sorted(maps.Keys(p.Breakers)) {
+		if st := p.Breakers[name]; st != "closed" {
+			open = append(open, name+"="+st)
+		}
+	}
+	if len(open) > 0 {
+		s += "  breakers: " + strings.Join(open, ",")
 	}
 	return s
 }
@@ -199,7 +211,12 @@ func runPhases(ctx context.Context, sc *scenarios.Scenario, base string, sched *
 					return
 				case <-t.C:
 					all, last := rec.Totals()
-					opt.OnProgress(Progress{Phase: phase.Load().(string), Elapsed: time.Since(start), Total: ph.Total(), All: all, Last: last, Active: sched.Active()})
+					br := map[string]string{}
+					for name, v := range rec.Latest("resilience_circuit_breaker_state", "name") {
+						br[name] = map[float64]string{0: "closed", 1: "open", 2: "half-open"}[v]
+					}
+					opt.OnProgress(Progress{Phase: phase.Load().(string), Elapsed: time.Since(start), Total: ph.Total(), All: all, Last: last,
+						Active: sched.Active(), Breakers: br})
 				}
 			}
 		})

@@ -146,3 +146,36 @@ func TestSchemaCommand(t *testing.T) {
 		t.Errorf("schema x = %v; want exit 2", err)
 	}
 }
+
+// TestRunRefusesUnlistedTarget: a staging scenario whose hosts are not allowed exits 2 before
+// anything starts (no output folder), naming the target; bad log flags are invalid input too.
+func TestRunRefusesUnlistedTarget(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	file := filepath.Join(dir, "staging.yaml")
+	os.WriteFile(file, []byte(`name: staging
+environment:
+  services: [redis]
+  backend: external
+  external:
+    toxiproxy: http://toxiproxy.staging.internal:8474
+    services:
+      redis: {address: "redis.staging.internal:6379"}
+sut: {url: "http://127.0.0.1:9"}
+load: {rate: 1/s, targets: [{url: /}]}
+phases: {warmup: 1s, fault: 1s, recovery: 1s}
+`), 0o644)
+	out := filepath.Join(dir, "out")
+	err := run(context.Background(), []string{"run", file, "--out", out, "--allow-target", "toxiproxy.staging.internal"}, io.Discard, io.Discard)
+	if exitCode(err) != exitInvalid || !strings.Contains(err.Error(), "environment.external.services.redis.address = redis.staging.internal:6379") {
+		t.Errorf("run = %v (exit %d); want exit 2 naming the redis address", err, exitCode(err))
+	}
+	if _, serr := os.Stat(out); serr == nil {
+		t.Error("the refused run created its output folder")
+	}
+	for _, args := range [][]string{{"run", file, "--log-format", "xml"}, {"run", file, "--log-level", "loud"}} {
+		if err := run(context.Background(), args, io.Discard, io.Discard); exitCode(err) != exitInvalid {
+			t.Errorf("run %v = %v; want exit 2", args[2:], err)
+		}
+	}
+}

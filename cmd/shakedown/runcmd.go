@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -36,7 +37,8 @@ type abortedError struct{ err error }
 func (e abortedError) Error() string { return e.err.Error() }
 func (e abortedError) Unwrap() error { return e.err }
 
-const runHelp = `usage: shakedown run FILE... [--seed N] [--backend auto|local|docker] [--out DIR] [--short] [--quiet] [--allow-target HOST]...
+const runHelp = `usage: shakedown run FILE... [--seed N] [--backend auto|local|docker] [--out DIR] [--short] [--quiet]
+                     [--timeout D] [--push URL] [--allow-target HOST]... [--log-format text|json]
 
 Runs each scenario: starts its environment and system under test, drives the load through the
 warmup, fault and recovery phases with the faults on their schedule, writes the journal (record
@@ -48,8 +50,14 @@ requests, the error and degraded shares, the last second's p95 and the faults ap
 Exit codes: 0 every verdict passed; 1 a verdict failed; 2 invalid input; 3 the environment or the
 system under test failed; 4 interrupted (Ctrl-C): faults removed, record written, marked aborted.
 
-example:
-  shakedown run scenarios/testdata/good.yaml --seed 42 --out reports
+Against staging (the external backend), every host that is not on this machine must be allowed
+by name with --allow-target, checked before anything is touched; --timeout bounds the run and
+--push sends the results to a Prometheus Pushgateway.
+
+examples:
+  shakedown run scenarios/catalog/llm-down.yaml --seed 42 --out reports
+  shakedown run scenarios/catalog/*.yaml --short --backend local
+  shakedown run staging/redis-outage.yaml --allow-target redis.staging.internal --timeout 30m --push http://pushgateway:9091
 `
 
 func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -57,9 +65,13 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, runHelp); fs.PrintDefaults() }
 	seed := fs.Uint64("seed", 0, "seed of every random decision (0: the scenario's, else a random one)")
-	backend := fs.String("backend", "", "override the scenario's backend: auto, local or docker")
+	backend := fs.String("backend", "", "override the scenario's backend: auto, local, docker or external")
 	out := fs.String("out", "out", "folder for the records")
 	quiet := fs.Bool("quiet", false, "no progress lines")
+	push := fs.String("push", "", "push each run's results to this Prometheus Pushgateway (http://host:9091)")
+	timeout := fs.Duration("timeout", 0, "stop a run that takes longer (it is aborted: faults removed, journal written); 0: none")
+	logFormat := fs.String("log-format", "text", "log lines (on stderr) as text or json")
+	logLevel := fs.String("log-level", "warn", "log from this level: debug, info, warn or error (quiet by default)")
 	var allow stringList
 	fs.Var(&allow, "allow-target", "a host not on this machine that the run may touch (staging); repeat for each")
 	short := fs.Bool("short", false, "run each scenario's short form (its short phases), as make test does")
@@ -78,6 +90,10 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	if len(files) == 0 {
 		return usagef("run: no scenario file given; want shakedown run FILE...")
+	}
+	log, err := newLogger(stderr, *logFormat, *logLevel)
+	if err != nil {
+		return usagef("run: %v", err)
 	}
 	var scs []*scenarios.Scenario
 	for _, f := range files {
@@ -99,15 +115,33 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		}
 		fmt.Fprintf(stderr, "running %s (%s)\n", sc.Name, length)
 		pr := newProgress(stderr, *quiet)
-		rec, err := harness.Run(ctx, sc, harness.RunOptions{Seed: *seed, Backend: *backend, Short: *short, AllowTargets: allow, OnPhase: pr.phase, OnProgress: pr.tick})
+		runCtx, cancel := ctx, context.CancelFunc(func() {})
+		if *timeout > 0 {
+			runCtx, cancel = context.WithTimeoutCause(ctx, *timeout, fmt.Errorf("the run took longer than --timeout %s", *timeout))
+		}
+		log.Info("run starts", "scenario", sc.Name, "file", sc.File, "backend", *backend, "short", *short)
+		rec, err := harness.Run(runCtx, sc, harness.RunOptions{Seed: *seed, Backend: *backend, Short: *short, AllowTargets: allow,
+			OnPhase: func(name string) { log.Info("phase", "scenario", sc.Name, "phase", name); pr.phase(name) }, OnProgress: pr.tick})
+		cancel()
 		pr.done()
+		log.Info("run ends", "scenario", sc.Name, "status", rec.Status, "seed", rec.Seed, "error", rec.Error)
+		for _, e := range rec.Faults {
+			log.Debug("fault", "scenario", sc.Name, "at", e.At.D(), "fault", e.Fault, "action", e.Action, "detail", e.Detail, "error", e.Error)
+		}
 		var verdicts []assertions.Verdict
 		if rec.Status == record.StatusCompleted {
 			verdicts = assertions.Evaluate(rec, sc.Assertions)
 		}
 		dir := runDir(*out, rec)
-		if _, werr := reports.WriteAll(dir, reports.NewJournal(rec, verdicts)); werr != nil {
+		journal := reports.NewJournal(rec, verdicts)
+		if _, werr := reports.WriteAll(dir, journal); werr != nil {
 			return errors.Join(err, werr)
+		}
+		if *push != "" {
+			if perr := reports.Push(ctx, *push, journal); perr != nil {
+				log.Error("push", "scenario", sc.Name, "error", perr)
+				fmt.Fprintf(stderr, "shakedown: %v\n", perr)
+			}
 		}
 		fmt.Fprintf(stdout, "%s: report %s (seed %d; replay: %s)\n", sc.Name, filepath.Join(dir, reports.HTML{}.File()), rec.Seed, rec.Command)
 		if rec.Status == record.StatusAborted {
@@ -184,6 +218,22 @@ func (p *progress) clear() {
 		fmt.Fprint(p.w, "\r\033[K")
 		p.open = false
 	}
+}
+
+// newLogger returns the run's logger: slog on stderr, text or JSON, from level.
+func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level %q; want debug, info, warn or error", level)
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("--log-format %q; want text or json", format)
 }
 
 // stringList is a repeatable string flag.

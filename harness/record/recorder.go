@@ -317,3 +317,17 @@ func (r *Recorder) LastSecond() (Second, bool) {
 	}
 	return r.rec.Seconds[n-2], true
 }
+
+// Latest returns the newest value of every series of the named metric, keyed by the value of
+// label (the breaker states by name, for progress lines).
+func (r *Recorder) Latest(name, label string) map[string]float64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := map[string]float64{}
+	for _, s := range r.rec.Series {
+		if s.Name == name && len(s.Points) > 0 {
+			out[s.Labels[label]] = s.Points[len(s.Points)-1].Value
+		}
+	}
+	return out
+}
