@@ -48,5 +48,9 @@ demo: ## run one real scenario end to end and write its report
 chaos: ## the whole scenario catalog at full length, with reports
 	./scripts/chaos.sh
 
+nightly: ## the catalog against staging (STAGING=file, see docs/nightly.md), reports under out/nightly/<date>, index at out/nightly/index.html
+	@test -n "$(STAGING)" || { echo "make nightly: set STAGING to a staging description file (see docs/nightly.md and scenarios/testdata/staging.yaml)" >&2; exit 2; }
+	./scripts/nightly.sh "$(STAGING)"
+
 clean: ## remove build output and reports
 	rm -rf bin out reports

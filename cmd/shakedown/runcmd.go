@@ -38,7 +38,8 @@ func (e abortedError) Error() string { return e.err.Error() }
 func (e abortedError) Unwrap() error { return e.err }
 
 const runHelp = `usage: shakedown run FILE... [--seed N] [--backend auto|local|docker] [--out DIR] [--short] [--quiet]
-                     [--timeout D] [--push URL] [--allow-target HOST]... [--log-format text|json]
+                     [--timeout D] [--push URL] [--allow-target HOST]... [--staging FILE]
+                     [--log-format text|json] [--log-level L]
 
 Runs each scenario: starts its environment and system under test, drives the load through the
 warmup, fault and recovery phases with the faults on their schedule, writes the journal (record
@@ -52,12 +53,15 @@ system under test failed; 4 interrupted (Ctrl-C): faults removed, record written
 
 Against staging (the external backend), every host that is not on this machine must be allowed
 by name with --allow-target, checked before anything is touched; --timeout bounds the run and
---push sends the results to a Prometheus Pushgateway.
+--push sends the results to a Prometheus Pushgateway. --staging FILE moves every scenario there:
+the file gives the environment, the SUT's URL, the allowed hosts, the Pushgateway and a safety
+halt (see scenarios/testdata/staging.yaml); make nightly runs the catalog with it.
 
 examples:
   shakedown run scenarios/catalog/llm-down.yaml --seed 42 --out reports
   shakedown run scenarios/catalog/*.yaml --short --backend local
   shakedown run staging/redis-outage.yaml --allow-target redis.staging.internal --timeout 30m --push http://pushgateway:9091
+  shakedown run scenarios/catalog/*.yaml --staging staging.yaml --out out/nightly/2026-11-22
 `
 
 func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -72,6 +76,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	timeout := fs.Duration("timeout", 0, "stop a run that takes longer (it is aborted: faults removed, journal written); 0: none")
 	logFormat := fs.String("log-format", "text", "log lines (on stderr) as text or json")
 	logLevel := fs.String("log-level", "warn", "log from this level: debug, info, warn or error (quiet by default)")
+	staging := fs.String("staging", "", "run every scenario against the staging description in this file (its environment, SUT, allowed hosts, push, halt)")
 	var allow stringList
 	fs.Var(&allow, "allow-target", "a host not on this machine that the run may touch (staging); repeat for each")
 	short := fs.Bool("short", false, "run each scenario's short form (its short phases), as make test does")
@@ -95,12 +100,29 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return usagef("run: %v", err)
 	}
+	var st *scenarios.Staging
+	if *staging != "" {
+		if st, err = scenarios.LoadStaging(*staging); err != nil {
+			fmt.Fprintln(stdout, err)
+			return usagef("run: %s is invalid", *staging)
+		}
+		allow = append(allow, st.AllowTargets...)
+		if *push == "" {
+			*push = st.Push
+		}
+	}
 	var scs []*scenarios.Scenario
 	for _, f := range files {
 		sc, err := scenarios.Load(f)
 		if err != nil {
 			fmt.Fprintln(stdout, err)
 			return usagef("run: %s is invalid", f)
+		}
+		if st != nil {
+			if sc, err = sc.OnStaging(st); err != nil {
+				fmt.Fprintln(stdout, err)
+				return usagef("run: %s cannot run on %s", f, *staging)
+			}
 		}
 		if err := harness.CheckTargets(sc, allow); err != nil {
 			return usagef("run: %s: %v", f, err)
