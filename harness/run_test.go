@@ -255,9 +255,11 @@ func checkShortRun(t *testing.T, rec *record.Record) {
 	if d := (w.End - w.Start).D(); d < 1900*time.Millisecond || d > 2300*time.Millisecond {
 		t.Errorf("latency window lasted %v; want about 2s", d)
 	}
+	// Relative, not absolute: on a loaded machine (the whole suite at once on two cores) every
+	// latency grows, but the toxic still adds its 200ms to the fault phase only.
 	warm, faulty := rec.Latency["warmup"].Quantile(0.5), rec.Latency["fault"].Quantile(0.95)
-	if warm > 100*time.Millisecond || faulty < 150*time.Millisecond {
-		t.Errorf("p50 in warmup %v, p95 in fault %v; want the 200ms toxic to show only in the fault phase", warm, faulty)
+	if faulty < warm+150*time.Millisecond {
+		t.Errorf("p50 in warmup %v, p95 in fault %v; want the 200ms toxic to show in the fault phase only", warm, faulty)
 	}
 	wc, _ := rec.PhaseCounts("warmup")
 	fc, _ := rec.PhaseCounts("fault")
