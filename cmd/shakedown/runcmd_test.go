@@ -2,6 +2,8 @@ package main
 
 import (
 	"bufio"
+	"context"
+	"io"
 	"errors"
 	"fmt"
 	"net/http"
@@ -98,3 +100,53 @@ faults:
 		t.Errorf("%d run folders left in the state directory", len(runs))
 	}
 }
+
+// TestRunExitCodes: a verdict that fails is exit 1, an environment that cannot start exit 3, and a
+// run longer than --timeout is aborted (exit 4) with its journal written and marked so.
+func TestRunExitCodes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: no servers")
+	}
+	t.Setenv("SHAKEDOWN_STATE_DIR", t.TempDir())
+	sut := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	defer sut.Close()
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name+".yaml")
+		os.WriteFile(p, []byte(body), 0o644)
+		return p
+	}
+	base := fmt.Sprintf("environment: {services: [redis], backend: local}\nsut: {url: %s, ready: /}\nload: {rate: 20/s, targets: [{url: /}]}\n", sut.URL)
+	failing := write("failing", "name: failing\n"+base+`phases: {warmup: 1s, fault: 1s, recovery: 1s}
+assertions:
+  - {name: impossible throughput, type: throughput, min: 100%, min_samples: 1}
+  - {name: too many samples, type: availability, min: 99%, min_samples: 100000}
+`)
+	long := write("long", "name: long\n"+base+"phases: {warmup: 1s, fault: 60s, recovery: 1s}\n")
+	noImage := write("noimage", "name: noimage\n"+strings.Replace(base, "backend: local", "backend: docker, images: {redis: shakedown/absent:never}", 1)+"phases: {warmup: 1s, fault: 1s, recovery: 1s}\n")
+
+	var out strings.Builder
+	err := run(context.Background(), []string{"run", failing, "--out", dir, "--quiet"}, &out, io.Discard)
+	if exitCode(err) != exitVerdict || !strings.Contains(out.String(), "insufficient-data too many samples") {
+		t.Errorf("a failing verdict: %v (exit %d); want exit 1\n%s", err, exitCode(err), out.String())
+	}
+	err = run(context.Background(), []string{"run", long, "--out", dir, "--quiet", "--timeout", "3s"}, io.Discard, io.Discard)
+	if exitCode(err) != exitAborted || !strings.Contains(err.Error(), "--timeout 3s") {
+		t.Errorf("a run past its timeout: %v (exit %d); want exit 4 naming the timeout", err, exitCode(err))
+	}
+	paths, _ := filepath.Glob(filepath.Join(dir, "long-*", "journal.json"))
+	if len(paths) != 1 {
+		t.Fatalf("journals of the timed-out run: %v", paths)
+	}
+	if j, err := reports.ReadJournalFile(paths[0]); err != nil || j.Record.Status != record.StatusAborted {
+		t.Errorf("the timed-out run's journal: %v, %v; want it marked aborted", j.Record.Status, err)
+	}
+	if dockerAvailable() {
+		err = run(context.Background(), []string{"run", noImage, "--out", dir, "--quiet"}, io.Discard, io.Discard)
+		if exitCode(err) != exitEnv {
+			t.Errorf("an image that is not here: %v (exit %d); want exit 3", err, exitCode(err))
+		}
+	}
+}
+
+func dockerAvailable() bool { return exec.Command("docker", "info").Run() == nil }
