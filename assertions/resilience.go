@@ -220,8 +220,10 @@ func increase(pts []record.Point, from, to record.Duration) float64 {
 }
 
 // Retries: of the calls through the named retryer that needed a retry during the phase, at least
-// Min succeeded (resilience_retry_calls_total{outcome="success_after_retry"} against those that
-// needed a retry and ended: exhausted, aborted, budget_exhausted).
+// Min succeeded: resilience_retry_calls_total{outcome="success_after_retry"} against those and the
+// calls that retried in vain (exhausted) or were refused a retry by the budget
+// (budget_exhausted). Aborted calls are left out: mostly never retried (an error not worth a
+// retry, an open breaker's rejection), they did not need a retry the policy could give.
 type Retries struct {
 	Common `yaml:",inline"`
 	// Retry is the retryer's name label.
@@ -248,7 +250,7 @@ func (r *Retries) Evaluate(rec *record.Record) Verdict {
 		return n
 	}
 	recovered := count("success_after_retry")
-	failed := count("exhausted") + count("aborted") + count("budget_exhausted")
+	failed := count("exhausted") + count("budget_exhausted")
 	retried := recovered + failed
 	if retried > 0 {
 		v.Value = recovered / retried
