@@ -3,6 +3,7 @@ package harness
 import (
 	"context"
 	"errors"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os/exec"
@@ -140,5 +141,49 @@ func TestAllowTargetRefusesBeforeAnythingStarts(t *testing.T) {
 	sc.Environment = scenarios.Environment{}
 	if err := CheckTargets(sc, nil); err != nil {
 		t.Errorf("loopback only: %v", err)
+	}
+}
+
+// TestExternalBackendEmbeddedListen: without a Toxiproxy server, the embedded proxy listens where
+// the (staging) SUT is configured to connect, and faults act there.
+func TestExternalBackendEmbeddedListen(t *testing.T) {
+	t.Parallel()
+	rs := mustService(t, startOn(t, EnvSpec{Backend: BackendLocal, Services: []string{Redis}}), Redis)
+	port, err := freePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	listen := "127.0.0.1:" + strconv.Itoa(port)
+	rdb := redis.NewClient(&redis.Options{Addr: listen, MaxRetries: -1})
+	defer rdb.Close()
+	sut := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := rdb.Ping(r.Context()).Err(); err != nil {
+			http.Error(w, err.Error(), http.StatusServiceUnavailable)
+		}
+	}))
+	defer sut.Close()
+	sc := &scenarios.Scenario{
+		Name: "external-listen", Seed: 3,
+		Environment: scenarios.Environment{Services: []string{Redis}, Backend: BackendExternal,
+			External: &scenarios.External{Services: map[string]scenarios.ExternalService{Redis: {Address: rs.Direct, Listen: listen}}}},
+		SUT:    scenarios.SUT{URL: sut.URL, Ready: "/"},
+		Load:   scenarios.LoadSpec{Rate: units.Rate{Freq: 20, Per: time.Second}, Targets: []scenarios.LoadTarget{{URL: "/"}}},
+		Phases: scenarios.Phases{Warmup: units.Duration(2 * time.Second), Fault: units.Duration(2 * time.Second), Recovery: units.Duration(time.Second)},
+		Faults: []faults.Spec{&faults.ProxyDown{Common: faults.Common{Name: "down", Type: "proxy_down", Target: Redis}}},
+	}
+	if err := sc.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	rec, err := Run(context.Background(), sc, RunOptions{StateDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	warm, _ := rec.PhaseCounts("warmup")
+	fault, _ := rec.PhaseCounts("fault")
+	if warm.Availability() < 0.95 || fault.Availability() > 0.5 { // a request straddling the boundary may fail
+		t.Errorf("availability: warmup %v, fault %v; want the proxy on the listen address up, then down", warm.Availability(), fault.Availability())
+	}
+	if _, err := net.DialTimeout("tcp", listen, time.Second); err == nil {
+		t.Error("the embedded proxy still listens after the run")
 	}
 }
