@@ -53,6 +53,18 @@ func toxiproxyServer(t *testing.T) string {
 	}
 }
 
+// pingSUT is a service whose every answer is a PING to the Redis at addr: 503 when it fails.
+func pingSUT(t *testing.T, addr string) *httptest.Server {
+	rdb := redis.NewClient(&redis.Options{Addr: addr, MaxRetries: -1})
+	sut := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := rdb.Ping(r.Context()).Err(); err != nil {
+			http.Error(w, err.Error(), http.StatusServiceUnavailable)
+		}
+	}))
+	t.Cleanup(func() { sut.Close(); rdb.Close() })
+	return sut
+}
+
 // TestExternalBackendThroughToxiproxyServer: the external backend against a Redis and a service
 // this test starts on loopback, with faults applied through a standalone Toxiproxy server's API
 // (the proxy created beforehand, as staging's configuration would): the latency shows in the
@@ -69,14 +81,7 @@ func TestExternalBackendThroughToxiproxyServer(t *testing.T) {
 	if _, err := p.AddToxic("staging-own", "latency", "downstream", 0.01, toxiclient.Attributes{"latency": 1}); err != nil {
 		t.Fatal(err)
 	}
-	rdb := redis.NewClient(&redis.Options{Addr: p.Listen, MaxRetries: -1})
-	defer rdb.Close()
-	sut := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := rdb.Ping(r.Context()).Err(); err != nil {
-			http.Error(w, err.Error(), http.StatusServiceUnavailable)
-		}
-	}))
-	defer sut.Close()
+	sut := pingSUT(t, p.Listen)
 
 	sc := &scenarios.Scenario{
 		Name: "external", Seed: 3,
@@ -154,14 +159,7 @@ func TestExternalBackendEmbeddedListen(t *testing.T) {
 		t.Fatal(err)
 	}
 	listen := "127.0.0.1:" + strconv.Itoa(port)
-	rdb := redis.NewClient(&redis.Options{Addr: listen, MaxRetries: -1})
-	defer rdb.Close()
-	sut := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := rdb.Ping(r.Context()).Err(); err != nil {
-			http.Error(w, err.Error(), http.StatusServiceUnavailable)
-		}
-	}))
-	defer sut.Close()
+	sut := pingSUT(t, listen)
 	sc := &scenarios.Scenario{
 		Name: "external-listen", Seed: 3,
 		Environment: scenarios.Environment{Services: []string{Redis}, Backend: BackendExternal,

@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -61,22 +60,11 @@ func report(_ context.Context, args []string, stdout, stderr io.Writer) error {
 		if *out != "" {
 			dir = *out
 		}
-		if err := os.MkdirAll(dir, 0o755); err != nil {
+		paths, err := reports.Write(dir, j, reports.HTML{}, reports.JUnit{})
+		if err != nil {
 			return err
 		}
-		for _, r := range []reports.Renderer{reports.HTML{}, reports.JUnit{}} {
-			p := filepath.Join(dir, r.File())
-			f, err := os.Create(p)
-			if err != nil {
-				return err
-			}
-			err = r.Render(f, j)
-			if cerr := f.Close(); err == nil {
-				err = cerr
-			}
-			if err != nil {
-				return fmt.Errorf("%s: %w", p, err)
-			}
+		for _, p := range paths {
 			fmt.Fprintln(stdout, p)
 		}
 	}
