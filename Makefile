@@ -54,5 +54,5 @@ nightly: ## the catalog against staging (STAGING=file, see docs/nightly.md), rep
 	@test -n "$(STAGING)" || { echo "make nightly: set STAGING to a staging description file (see docs/nightly.md and scenarios/testdata/staging.yaml)" >&2; exit 2; }
 	./scripts/nightly.sh "$(STAGING)"
 
-clean: ## remove build output and reports
-	rm -rf bin out reports
+clean: ## remove build output and the runs' reports (out/)
+	rm -rf bin out

@@ -1,0 +1,240 @@
+package reports
+
+import (
+	"fmt"
+	"html"
+	"math"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/shakedown-dev/shakedown/harness/record"
+)
+
+// The charts are inline SVG drawn here: no script, no font, nothing fetched. Every chart shares
+// one time axis (the run's seconds) and shades every fault window.
+
+const (
+	chartW   = 960.0 // drawing width in SVG units
+	chartL   = 56.0  // left margin for the y labels
+	chartR   = 12.0
+	chartTop = 18.0 // room for the fault labels
+	chartBot = 22.0 // room for the x labels
+)
+
+var (
+	colOK       = "#2e7d32"
+	colDegraded = "#f9a825"
+	colClient   = "#6d4c41"
+	colServer   = "#c62828"
+	colError    = "#6a1b9a"
+	quantileCol = map[string]string{"p50": "#1565c0", "p95": "#ef6c00", "p99": "#c62828"}
+	stateCol    = map[float64]string{0: "#c8e6c9", 1: "#ef9a9a", 2: "#ffe082"}
+	stateName   = map[float64]string{0: "closed", 1: "open", 2: "half-open"}
+)
+
+type axis struct {
+	span   float64 // seconds
+	height float64
+	ymax   float64
+}
+
+func (a axis) x(sec float64) float64 {
+	return chartL + (chartW-chartL-chartR)*math.Max(0, math.Min(sec, a.span))/a.span
+}
+func (a axis) y(v float64) float64 {
+	return chartTop + (a.height-chartTop-chartBot)*(1-math.Max(0, math.Min(v, a.ymax))/a.ymax)
+}
+
+// svg starts a chart: the frame, the y label, the x ticks and the fault windows.
+func (a axis) svg(b *strings.Builder, title, ylabel string, ticks []float64, format func(float64) string, windows []record.Window, labels bool) {
+	fmt.Fprintf(b, `<svg class="chart" viewBox="0 0 %.0f %.0f" role="img" aria-label="%s"><title>%s</title>`, chartW, a.height, html.EscapeString(title), html.EscapeString(title))
+	labeled := map[string]bool{} // a repeating fault is labelled at its first window only
+	for _, w := range windows {
+		x0, x1 := a.x(w.Start.Seconds()), a.x(w.End.Seconds())
+		fmt.Fprintf(b, `<rect class="fault" x="%.1f" y="%.1f" width="%.1f" height="%.1f"><title>%s</title></rect>`, x0, chartTop, math.Max(x1-x0, 1), a.height-chartTop-chartBot,
+			html.EscapeString(fmt.Sprintf("fault %s (%s on %s) %s to %s", w.Fault, w.Kind, w.Target, fmtSec(w.Start.Seconds()), fmtSec(w.End.Seconds()))))
+		if labels && !labeled[w.Fault] {
+			labeled[w.Fault] = true
+			fmt.Fprintf(b, `<text class="fault-label" x="%.1f" y="12">%s</text>`, x0+2, html.EscapeString(w.Fault))
+		}
+	}
+	for _, v := range ticks {
+		y := a.y(v)
+		fmt.Fprintf(b, `<line class="grid" x1="%.1f" x2="%.1f" y1="%.1f" y2="%.1f"/><text class="ylab" x="%.1f" y="%.1f">%s</text>`, chartL, chartW-chartR, y, y, chartL-4, y+3, html.EscapeString(format(v)))
+	}
+	step := niceStep(a.span / 10)
+	for t := 0.0; t <= a.span+1e-9; t += step {
+		x := a.x(t)
+		fmt.Fprintf(b, `<line class="tick" x1="%.1f" x2="%.1f" y1="%.1f" y2="%.1f"/><text class="xlab" x="%.1f" y="%.1f">%s</text>`, x, x, a.height-chartBot, a.height-chartBot+4, x, a.height-6, fmtSec(t))
+	}
+	fmt.Fprintf(b, `<text class="axis-title" x="4" y="12">%s</text>`, html.EscapeString(ylabel))
+}
+
+func fmtSec(s float64) string {
+	return (time.Duration(s * float64(time.Second))).Round(time.Second).String()
+}
+
+// niceStep rounds a step up to 1, 2 or 5 times a power of ten.
+func niceStep(raw float64) float64 {
+	if raw <= 0 {
+		return 1
+	}
+	p := math.Pow(10, math.Floor(math.Log10(raw)))
+	for _, m := range []float64{1, 2, 5, 10} {
+		if m*p >= raw {
+			return m * p
+		}
+	}
+	return 10 * p
+}
+
+func yticks(max float64) (float64, []float64) {
+	if max <= 0 {
+		max = 1
+	}
+	step := niceStep(max / 4)
+	top := math.Ceil(max/step) * step
+	var out []float64
+	for v := 0.0; v <= top+1e-9; v += step {
+		out = append(out, v)
+	}
+	return top, out
+}
+
+func span(r *record.Record) float64 {
+	return math.Max(r.Duration.Seconds(), float64(len(r.Seconds)))
+}
+
+// requestsChart: requests per second by outcome, stacked: ok (of which degraded), 4xx, 5xx, errors.
+func requestsChart(r *record.Record, windows []record.Window) string {
+	var b strings.Builder
+	max := 0.0
+	for _, s := range r.Seconds {
+		max = math.Max(max, float64(s.Requests))
+	}
+	top, ticks := yticks(max)
+	a := axis{span: span(r), height: 200, ymax: top}
+	a.svg(&b, "requests per second by outcome", "req/s", ticks, func(v float64) string { return fmt.Sprintf("%g", v) }, windows, true)
+	bw := math.Max(a.x(1)-a.x(0)-1, 1)
+	for _, s := range r.Seconds {
+		x := a.x(s.At.Seconds())
+		base := 0.0
+		for _, part := range []struct {
+			n     int64
+			col   string
+			label string
+		}{{s.OK - s.Degraded, colOK, "ok"}, {s.Degraded, colDegraded, "degraded"}, {s.Client, colClient, "4xx"}, {s.Server, colServer, "5xx"}, {s.Errors, colError, "errors"}} {
+			if part.n <= 0 {
+				continue
+			}
+			y0, y1 := a.y(base), a.y(base+float64(part.n))
+			fmt.Fprintf(&b, `<rect class="bar" x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s"><title>%s: %d %s</title></rect>`, x, y1, bw, y0-y1, part.col, fmtSec(s.At.Seconds()), part.n, part.label)
+			base += float64(part.n)
+		}
+	}
+	b.WriteString(`</svg>`)
+	return b.String()
+}
+
+// latencyChart: p50, p95 and p99 of each second.
+func latencyChart(r *record.Record, windows []record.Window) string {
+	var b strings.Builder
+	max := 0.0
+	for _, s := range r.Seconds {
+		max = math.Max(max, s.P99.D().Seconds()*1000)
+	}
+	top, ticks := yticks(max)
+	a := axis{span: span(r), height: 200, ymax: top}
+	a.svg(&b, "latency quantiles per second (ms)", "ms", ticks, func(v float64) string { return fmt.Sprintf("%g", v) }, windows, false)
+	for _, q := range []string{"p50", "p95", "p99"} {
+		var pts []string
+		for _, s := range r.Seconds {
+			if s.Requests == 0 {
+				continue
+			}
+			v := map[string]record.Duration{"p50": s.P50, "p95": s.P95, "p99": s.P99}[q]
+			pts = append(pts, fmt.Sprintf("%.1f,%.1f", a.x(s.At.Seconds()+0.5), a.y(v.D().Seconds()*1000)))
+		}
+		fmt.Fprintf(&b, `<polyline class="line %s" fill="none" stroke="%s" points="%s"><title>%s</title></polyline>`, q, quantileCol[q], strings.Join(pts, " "), q)
+	}
+	b.WriteString(`</svg>`)
+	return b.String()
+}
+
+// breakersChart: each breaker's state over time as a band.
+func breakersChart(r *record.Record, windows []record.Window) string {
+	var series []record.Series
+	for _, s := range r.Series {
+		if s.Name == "resilience_circuit_breaker_state" {
+			series = append(series, s)
+		}
+	}
+	if len(series) == 0 {
+		return ""
+	}
+	slices.SortFunc(series, func(a, b record.Series) int { return strings.Compare(a.Labels["name"], b.Labels["name"]) })
+	row := 22.0
+	var b strings.Builder
+	a := axis{span: span(r), height: chartTop + chartBot + row*float64(len(series)), ymax: 1}
+	a.svg(&b, "circuit breaker states", "breakers", nil, nil, windows, false)
+	for i, s := range series {
+		y := chartTop + row*float64(i)
+		for k, p := range s.Points {
+			end := r.Duration.Seconds()
+			if k+1 < len(s.Points) {
+				end = s.Points[k+1].At.Seconds()
+			}
+			x0, x1 := a.x(p.At.Seconds()), a.x(end)
+			fmt.Fprintf(&b, `<rect class="state s%g" x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s"><title>%s %s from %s</title></rect>`,
+				p.Value, x0, y+2, math.Max(x1-x0, 0.5), row-4, stateCol[p.Value], html.EscapeString(s.Labels["name"]), stateName[p.Value], fmtSec(p.At.Seconds()))
+		}
+		fmt.Fprintf(&b, `<text class="band-label" x="%.1f" y="%.1f">%s</text>`, chartL-4, y+row/2+3, html.EscapeString(s.Labels["name"]))
+	}
+	b.WriteString(`</svg>`)
+	return b.String()
+}
+
+// retriesChart: retries per second (from resilience_retry_attempts_total, every retryer) and
+// degraded answers per second.
+func retriesChart(r *record.Record, windows []record.Window) string {
+	rate := map[float64]float64{} // second -> retries
+	for _, s := range r.Series {
+		if s.Name != "resilience_retry_attempts_total" {
+			continue
+		}
+		for k := 1; k < len(s.Points); k++ {
+			p, q := s.Points[k-1], s.Points[k]
+			if dt := (q.At - p.At).Seconds(); dt > 0 && q.Value >= p.Value {
+				rate[math.Floor(q.At.Seconds())] += (q.Value - p.Value) / dt
+			}
+		}
+	}
+	max := 0.0
+	for _, v := range rate {
+		max = math.Max(max, v)
+	}
+	for _, s := range r.Seconds {
+		max = math.Max(max, float64(s.Degraded))
+	}
+	top, ticks := yticks(max)
+	var b strings.Builder
+	a := axis{span: span(r), height: 160, ymax: top}
+	a.svg(&b, "retries and degraded answers per second", "per s", ticks, func(v float64) string { return fmt.Sprintf("%g", v) }, windows, false)
+	var deg, ret []string
+	for _, s := range r.Seconds {
+		deg = append(deg, fmt.Sprintf("%.1f,%.1f", a.x(s.At.Seconds()+0.5), a.y(float64(s.Degraded))))
+	}
+	secs := make([]float64, 0, len(rate))
+	for s := range rate {
+		secs = append(secs, s)
+	}
+	slices.Sort(secs)
+	for _, s := range secs {
+		ret = append(ret, fmt.Sprintf("%.1f,%.1f", a.x(s+0.5), a.y(rate[s])))
+	}
+	fmt.Fprintf(&b, `<polyline class="line degraded" fill="none" stroke="%s" points="%s"><title>degraded answers per second</title></polyline>`, colDegraded, strings.Join(deg, " "))
+	fmt.Fprintf(&b, `<polyline class="line retries" fill="none" stroke="#1565c0" stroke-dasharray="4 2" points="%s"><title>retries per second</title></polyline>`, strings.Join(ret, " "))
+	b.WriteString(`</svg>`)
+	return b.String()
+}
