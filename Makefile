@@ -11,7 +11,7 @@ export SHAKEDOWN_POSTGRES_IMAGE ?= shakedown/postgres:15-local
 export SHAKEDOWN_REDIS_IMAGE ?= shakedown/redis:7-local
 export SHAKEDOWN_OLLAMA_IMAGE ?= shakedown/mock-ollama:dev
 
-.PHONY: help test test-short lint bench soak images demo chaos nightly build clean tools
+.PHONY: help deps test test-short lint bench soak images demo chaos nightly build clean tools
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -21,7 +21,10 @@ build: ## build every command into ./bin
 
 # One package at a time (-p 1): the harness's and the catalog's runs measure latency, and on two
 # cores two packages of whole runs at once starve each other's services (p50 of a second).
-test: ## the whole test suite, with the race detector (builds the local images first when Docker answers)
+deps: ## the Debian packages the tests and images need (only those missing; quick when all are there)
+	./scripts/install-deps.sh
+
+test: deps ## the whole test suite, with the race detector (builds the local images first when Docker answers)
 	./scripts/images.sh --if-docker
 	$(GO) test -race -count=1 -p 1 -timeout 15m $(GOTESTFLAGS) $(PKGS)
 
@@ -44,10 +47,10 @@ soak: ## a whole run at 2,000 requests/s for 5 minutes (SHAKEDOWN_SOAK=10m for l
 images: ## build the local images (no registry needed): Postgres, Redis, mock Ollama
 	./scripts/images.sh
 
-demo: ## run one real scenario end to end and write its report
+demo: deps ## run one real scenario end to end and write its report
 	./scripts/demo.sh
 
-chaos: ## the whole scenario catalog at full length, with reports
+chaos: deps ## the whole scenario catalog at full length, with reports
 	./scripts/chaos.sh
 
 nightly: ## the catalog against staging (STAGING=file, see docs/nightly.md), reports under out/nightly/<date>, index at out/nightly/index.html
