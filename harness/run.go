@@ -114,6 +114,9 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opt RunOptions) (*record.R
 		if short {
 			r.Command += " --short"
 		}
+		if opt.Backend != "" {
+			r.Command += " --backend " + opt.Backend
+		}
 	})
 	finish := func(err error) (*record.Record, error) {
 		st := record.StatusCompleted
