@@ -6,7 +6,7 @@ import (
 	"regexp"
 	"slices"
 
-	"github.com/shakedown-dev/shakedown/harness/record"
+	"github.com/shakedown-dev/shakedown/record"
 )
 
 // Status is a verdict's outcome.

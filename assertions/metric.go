@@ -5,7 +5,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/shakedown-dev/shakedown/harness/record"
+	"github.com/shakedown-dev/shakedown/record"
 )
 
 // The conditions of a metric check.

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/shakedown-dev/shakedown/harness/record"
+	"github.com/shakedown-dev/shakedown/record"
 	"github.com/shakedown-dev/shakedown/resilience/slo"
 	"github.com/shakedown-dev/shakedown/units"
 )

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/shakedown-dev/shakedown/harness/record"
+	"github.com/shakedown-dev/shakedown/record"
 	"github.com/shakedown-dev/shakedown/units"
 )
 

@@ -10,7 +10,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/shakedown-dev/shakedown/harness/record"
+	"github.com/shakedown-dev/shakedown/record"
 )
 
 // undoTimeout bounds an Undo made after the run's context ended.

@@ -14,7 +14,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/shakedown-dev/shakedown/faults/httpfault"
-	"github.com/shakedown-dev/shakedown/harness/record"
+	"github.com/shakedown-dev/shakedown/record"
 	"github.com/shakedown-dev/shakedown/units"
 )
 

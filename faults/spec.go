@@ -8,7 +8,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/shakedown-dev/shakedown/harness/record"
+	"github.com/shakedown-dev/shakedown/record"
 	"github.com/shakedown-dev/shakedown/units"
 )
 

@@ -12,7 +12,7 @@ import (
 
 	"github.com/shakedown-dev/shakedown/scenarios"
 
-	"github.com/shakedown-dev/shakedown/harness/ollama"
+	"github.com/shakedown-dev/shakedown/mock/ollama"
 )
 
 // The services an environment can start.

@@ -11,7 +11,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/shakedown-dev/shakedown/harness/ollama"
+	"github.com/shakedown-dev/shakedown/mock/ollama"
 )
 
 // startLocal starts one service on the local backend and registers its clean-up.

@@ -13,7 +13,7 @@ import (
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
-	"github.com/shakedown-dev/shakedown/harness/record"
+	"github.com/shakedown-dev/shakedown/record"
 )
 
 // Target is one request the load generator sends. "{{seq}}" in its URL or body is replaced by

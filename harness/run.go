@@ -18,8 +18,8 @@ import (
 
 	"github.com/shakedown-dev/shakedown/faults"
 	"github.com/shakedown-dev/shakedown/faults/httpfault"
-	"github.com/shakedown-dev/shakedown/harness/ollama"
-	"github.com/shakedown-dev/shakedown/harness/record"
+	"github.com/shakedown-dev/shakedown/mock/ollama"
+	"github.com/shakedown-dev/shakedown/record"
 	"github.com/shakedown-dev/shakedown/scenarios"
 )
 

@@ -19,7 +19,7 @@ import (
 
 	"github.com/shakedown-dev/shakedown/faults"
 	"github.com/shakedown-dev/shakedown/faults/httpfault"
-	"github.com/shakedown-dev/shakedown/harness/record"
+	"github.com/shakedown-dev/shakedown/record"
 	"github.com/shakedown-dev/shakedown/resilience/circuitbreaker"
 	"github.com/shakedown-dev/shakedown/resilience/prom"
 	"github.com/shakedown-dev/shakedown/resilience/retry"

@@ -9,7 +9,7 @@ import (
 
 	"github.com/shakedown-dev/shakedown/faults"
 	"github.com/shakedown-dev/shakedown/faults/httpfault"
-	"github.com/shakedown-dev/shakedown/harness/ollama"
+	"github.com/shakedown-dev/shakedown/mock/ollama"
 )
 
 // FaultTargets returns the environment as the targets faults act on: each service's proxy, and

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/shakedown-dev/shakedown/harness/record"
+	"github.com/shakedown-dev/shakedown/record"
 )
 
 // The charts are inline SVG drawn here: no script, no font, nothing fetched. Every chart shares

@@ -9,7 +9,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/shakedown-dev/shakedown/harness/record"
+	"github.com/shakedown-dev/shakedown/record"
 )
 
 //go:embed report.html.tmpl

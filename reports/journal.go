@@ -12,7 +12,7 @@ import (
 	"path/filepath"
 
 	"github.com/shakedown-dev/shakedown/assertions"
-	"github.com/shakedown-dev/shakedown/harness/record"
+	"github.com/shakedown-dev/shakedown/record"
 )
 
 // JournalVersion is the version of the journal's JSON form.

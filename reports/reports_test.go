@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/shakedown-dev/shakedown/assertions"
-	"github.com/shakedown-dev/shakedown/harness/record"
+	"github.com/shakedown-dev/shakedown/record"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")

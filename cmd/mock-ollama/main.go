@@ -1,4 +1,4 @@
-// Command mock-ollama serves the mock Ollama API (package harness/ollama) on an address until
+// Command mock-ollama serves the mock Ollama API (package mock/ollama) on an address until
 // SIGINT or SIGTERM, then shuts down gracefully. Prometheus metrics are at /metrics and the fault
 // admin endpoint at /__shakedown/faults.
 //

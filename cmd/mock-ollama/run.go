@@ -16,7 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/shakedown-dev/shakedown/faults/httpfault"
-	"github.com/shakedown-dev/shakedown/harness/ollama"
+	"github.com/shakedown-dev/shakedown/mock/ollama"
 )
 
 // errUsage marks a command line that could not be used; main exits 2 for it.

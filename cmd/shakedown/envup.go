@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/shakedown-dev/shakedown/harness"
-	"github.com/shakedown-dev/shakedown/harness/ollama"
+	"github.com/shakedown-dev/shakedown/mock/ollama"
 )
 
 const envUpHelp = `usage: shakedown env up [--services postgres,redis,ollama] [--backend local] [--seed N]

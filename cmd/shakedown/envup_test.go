@@ -12,7 +12,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/shakedown-dev/shakedown/harness/record"
+	"github.com/shakedown-dev/shakedown/record"
 	"github.com/shakedown-dev/shakedown/reports"
 )
 

@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/shakedown-dev/shakedown/harness/record"
+	"github.com/shakedown-dev/shakedown/record"
 	"github.com/shakedown-dev/shakedown/reports"
 )
 

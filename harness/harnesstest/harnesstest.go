@@ -14,7 +14,7 @@ import (
 
 	"github.com/shakedown-dev/shakedown/assertions"
 	"github.com/shakedown-dev/shakedown/harness"
-	"github.com/shakedown-dev/shakedown/harness/record"
+	"github.com/shakedown-dev/shakedown/record"
 	"github.com/shakedown-dev/shakedown/scenarios"
 )
 

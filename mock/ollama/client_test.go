@@ -11,7 +11,7 @@ import (
 	"github.com/ollama/ollama/api"
 	"go.uber.org/goleak"
 
-	"github.com/shakedown-dev/shakedown/harness/ollama"
+	"github.com/shakedown-dev/shakedown/mock/ollama"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/shakedown-dev/shakedown/faults/httpfault"
-	"github.com/shakedown-dev/shakedown/harness/ollama"
+	"github.com/shakedown-dev/shakedown/mock/ollama"
 )
 
 // transcript sends the same requests to a fresh server and returns every response body and the

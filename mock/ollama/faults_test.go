@@ -13,7 +13,7 @@ import (
 	"github.com/ollama/ollama/api"
 
 	"github.com/shakedown-dev/shakedown/faults/httpfault"
-	"github.com/shakedown-dev/shakedown/harness/ollama"
+	"github.com/shakedown-dev/shakedown/mock/ollama"
 	"github.com/shakedown-dev/shakedown/units"
 )
 

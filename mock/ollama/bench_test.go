@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/shakedown-dev/shakedown/faults/httpfault"
-	"github.com/shakedown-dev/shakedown/harness/ollama"
+	"github.com/shakedown-dev/shakedown/mock/ollama"
 )
 
 // benchPost sends body to path on a fresh mock from parallel keep-alive clients in the same
