@@ -66,7 +66,7 @@ func (c *Common) validate(more ...error) error {
 	if !nameRE.MatchString(c.Name) {
 		errs = append(errs, fmt.Errorf("assertion %q: name = %q; want 1-80 letters, digits, spaces, '.', '_' or '-'", c.Name, c.Name))
 	}
-	if !slices.Contains([]string{"", "warmup", "fault", "recovery", "all"}, c.Phase) {
+	if c.Phase != "" && !slices.Contains(record.Phases, c.Phase) {
 		errs = append(errs, fmt.Errorf("assertion %q: phase = %q; want warmup, fault, recovery or all", c.Name, c.Phase))
 	}
 	if c.MinSamples < 0 {

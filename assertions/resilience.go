@@ -9,14 +9,6 @@ import (
 	"github.com/shakedown-dev/shakedown/units"
 )
 
-// The series the resilience verdicts read: the resilience core's metric contract (resilience/prom)
-// and the harness's readiness probe.
-const (
-	breakerSeries = "resilience_circuit_breaker_state" // 0 closed, 1 open, 2 half-open
-	retrySeries   = "resilience_retry_calls_total"     // outcome = success_first, success_after_retry, ...
-	readySeries   = "shakedown_sut_ready"              // 1 when the readiness path answered 200
-)
-
 // phaseSpan returns the phase's [from, to), or a verdict saying it is not in the record.
 func phaseSpan(rec *record.Record, c *Common, v *Verdict) (from, to record.Duration, ok bool) {
 	if c.phase() == record.PhaseAll {
@@ -108,10 +100,10 @@ func (b *Breaker) Validate() error {
 }
 func (b *Breaker) Evaluate(rec *record.Record) Verdict {
 	v := b.verdict(b.Kind())
-	series := rec.FindSeries(breakerSeries, map[string]string{"name": b.Breaker})
+	series := rec.FindSeries(record.BreakerSeries, map[string]string{"name": b.Breaker})
 	if len(series) == 0 {
 		v.Status = Insufficient
-		v.Explanation = fmt.Sprintf("%s: no %s{name=%q} was scraped: does the SUT export the resilience core's metrics at /metrics?", b.Name, breakerSeries, b.Breaker)
+		v.Explanation = fmt.Sprintf("%s: no %s{name=%q} was scraped: does the SUT export the resilience core's metrics at /metrics?", b.Name, record.BreakerSeries, b.Breaker)
 		return v
 	}
 	pts := series[0].Points
@@ -127,7 +119,7 @@ func (b *Breaker) Evaluate(rec *record.Record) Verdict {
 				continue
 			}
 			n++
-			if p.Value != 0 && v.At == nil {
+			if p.Value != record.BreakerClosed && v.At == nil {
 				at := p.At
 				v.At, v.Value = &at, p.Value
 			}
@@ -149,10 +141,10 @@ func (b *Breaker) Evaluate(rec *record.Record) Verdict {
 	var opened, closed *record.Duration
 	for i := range pts {
 		p := pts[i]
-		if opened == nil && p.At >= start && p.Value == 1 {
+		if opened == nil && p.At >= start && p.Value == record.BreakerOpen {
 			opened = &pts[i].At
 		}
-		if opened != nil && closed == nil && p.At >= max(end, *opened) && p.Value == 0 {
+		if opened != nil && closed == nil && p.At >= max(end, *opened) && p.Value == record.BreakerClosed {
 			closed = &pts[i].At
 		}
 	}
@@ -244,13 +236,13 @@ func (r *Retries) Evaluate(rec *record.Record) Verdict {
 	}
 	count := func(outcome string) float64 {
 		var n float64
-		for _, s := range rec.FindSeries(retrySeries, map[string]string{"name": r.Retry, "outcome": outcome}) {
+		for _, s := range rec.FindSeries(record.RetrySeries, map[string]string{"name": r.Retry, "outcome": outcome}) {
 			n += increase(s.Points, from, to)
 		}
 		return n
 	}
-	recovered := count("success_after_retry")
-	failed := count("exhausted") + count("budget_exhausted")
+	recovered := count(record.RetrySuccessAfterRetry)
+	failed := count(record.RetryExhausted) + count(record.RetryBudgetExhausted)
 	retried := recovered + failed
 	if retried > 0 {
 		v.Value = recovered / retried
@@ -376,7 +368,7 @@ func (r *RecoveryTime) Validate() error {
 }
 func (r *RecoveryTime) Evaluate(rec *record.Record) Verdict {
 	v := r.verdict(r.Kind())
-	v.Phase = "recovery"
+	v.Phase = record.PhaseRecovery
 	_, end, ok := faultWindow(rec, r.Fault)
 	if !ok {
 		v.Status, v.Explanation = Insufficient, fmt.Sprintf("%s: no fault %q was applied, so there is no recovery to time", r.Name, r.Fault)
@@ -434,7 +426,7 @@ func (r *Readiness) Evaluate(rec *record.Record) Verdict {
 	if !ok {
 		return v
 	}
-	series := rec.FindSeries(readySeries, nil)
+	series := rec.FindSeries(record.ReadySeries, nil)
 	if len(series) == 0 {
 		v.Status, v.Explanation = Insufficient, fmt.Sprintf("%s: the readiness probe recorded nothing", r.Name)
 		return v

@@ -15,11 +15,7 @@ import (
 	"github.com/shakedown-dev/shakedown/scenarios"
 )
 
-// ReadySeries is the series of the SUT's readiness in the record: 1 when its readiness path
-// answered 200, 0 otherwise, at each tick.
-const ReadySeries = "shakedown_sut_ready"
-
-// probeReady asks the SUT's readiness path on each tick until ctx ends, into the ReadySeries, and
+// probeReady asks the SUT's readiness path on each tick until ctx ends, into record.ReadySeries, and
 // records an event of kind "readiness" whenever the answer changes ("200", "503", or the error).
 func probeReady(ctx context.Context, url string, tick time.Duration, rec *record.Recorder) {
 	if tick <= 0 {
@@ -45,9 +41,9 @@ func probeReady(ctx context.Context, url string, tick time.Duration, rec *record
 		if answer == "200" {
 			v = 1
 		}
-		rec.AddSample(at, ReadySeries, nil, v)
+		rec.AddSample(at, record.ReadySeries, nil, v)
 		if answer != last {
-			rec.AddEvent(record.Event{At: at, Kind: "readiness", Subject: url, Value: answer})
+			rec.AddEvent(record.Event{At: at, Kind: record.EventReadiness, Subject: url, Value: answer})
 			last = answer
 		}
 		select {

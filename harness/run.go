@@ -67,7 +67,7 @@ func (p Progress) String() string {
 	}
 	var open []string
 	for _, name := range slices.Sorted(maps.Keys(p.Breakers)) {
-		if st := p.Breakers[name]; st != "closed" {
+		if st := p.Breakers[name]; st != record.BreakerState(record.BreakerClosed) {
 			open = append(open, name+"="+st)
 		}
 	}
@@ -199,7 +199,7 @@ func runPhases(ctx context.Context, sc *scenarios.Scenario, base string, sched *
 			}
 		}
 	}(opt.OnPhase)
-	opt.phase(rec, "warmup", rate)
+	opt.phase(rec, record.PhaseWarmup, rate)
 	if len(sc.Halt) > 0 {
 		wg.Go(func() { watchHalt(ctx, sc.Halt, &phase, sched, rec) })
 	}
@@ -215,8 +215,8 @@ func runPhases(ctx context.Context, sc *scenarios.Scenario, base string, sched *
 				case <-t.C:
 					all, last := rec.Totals()
 					br := map[string]string{}
-					for name, v := range rec.Latest("resilience_circuit_breaker_state", "name") {
-						br[name] = map[float64]string{0: "closed", 1: "open", 2: "half-open"}[v]
+					for name, v := range rec.Latest(record.BreakerSeries, "name") {
+						br[name] = record.BreakerState(v)
 					}
 					opt.OnProgress(Progress{Phase: phase.Load().(string), Elapsed: time.Since(start), Total: ph.Total(), All: all, Last: last,
 						Active: sched.Active(), Breakers: br})
@@ -229,10 +229,10 @@ func runPhases(ctx context.Context, sc *scenarios.Scenario, base string, sched *
 		if !waitFor(ctx, ph.Warmup.D()) {
 			return
 		}
-		opt.phase(rec, "fault", rate)
+		opt.phase(rec, record.PhaseFault, rate)
 		faultErr = sched.Run(ctx, ph.Fault.D())
 		if ctx.Err() == nil {
-			opt.phase(rec, "recovery", rate)
+			opt.phase(rec, record.PhaseRecovery, rate)
 		}
 	})
 	targets := make([]Target, len(sc.Load.Targets))
@@ -320,7 +320,7 @@ func watchHalt(ctx context.Context, conds []scenarios.HaltCondition, phase *atom
 		case <-t.C:
 		}
 		s, ok := rec.LastSecond()
-		if !ok || s.At == last || phase.Load() != "fault" || s.Requests == 0 {
+		if !ok || s.At == last || phase.Load() != record.PhaseFault || s.Requests == 0 {
 			continue
 		}
 		last = s.At
@@ -337,7 +337,7 @@ func watchHalt(ctx context.Context, conds []scenarios.HaltCondition, phase *atom
 			if time.Duration(below[i])*time.Second >= need {
 				why := fmt.Sprintf("availability below %s for %s (%s in the second at %s)", c.AvailabilityBelow, need, pctString(s.Availability()), s.At.D())
 				rec.Update(func(r *record.Record) { r.Halted = why })
-				rec.AddEvent(record.Event{Kind: "halt", Subject: "faults", Value: "stopped", Detail: why})
+				rec.AddEvent(record.Event{Kind: record.EventHalt, Subject: "faults", Value: "stopped", Detail: why})
 				sched.Stop()
 				return
 			}

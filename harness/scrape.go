@@ -47,7 +47,7 @@ func (s Scraper) Run(ctx context.Context, rec *record.Recorder) {
 			if ctx.Err() != nil {
 				return
 			}
-			rec.AddEvent(record.Event{At: at, Kind: "scrape", Subject: s.URL, Value: "failed", Detail: err.Error()})
+			rec.AddEvent(record.Event{At: at, Kind: record.EventScrape, Subject: s.URL, Value: "failed", Detail: err.Error()})
 		} else {
 			s.store(rec, at, fams, last)
 		}
@@ -89,9 +89,6 @@ func (s Scraper) keep(name string) bool {
 	return false
 }
 
-// breakerStates names resilience_circuit_breaker_state's values.
-var breakerStates = map[float64]string{0: "closed", 1: "open", 2: "half-open"}
-
 // store adds one point per sample (counters, gauges and untyped values; histograms and summaries
 // as their _count and _sum) and turns changes of a breaker's state into events.
 func (s Scraper) store(rec *record.Recorder, at record.Duration, fams map[string]*dto.MetricFamily, last map[string]float64) {
@@ -118,10 +115,10 @@ func (s Scraper) store(rec *record.Recorder, at record.Duration, fams map[string
 				rec.AddSample(at, name+"_count", labels, float64(m.Summary.GetSampleCount()))
 				rec.AddSample(at, name+"_sum", labels, m.Summary.GetSampleSum())
 			}
-			if name == "resilience_circuit_breaker_state" && m.Gauge != nil {
+			if name == record.BreakerSeries && m.Gauge != nil {
 				key, v := labels["name"], m.Gauge.GetValue()
 				if prev, seen := last[key]; !seen || prev != v {
-					rec.AddEvent(record.Event{At: at, Kind: "breaker", Subject: key, Value: breakerStates[v]})
+					rec.AddEvent(record.Event{At: at, Kind: record.EventBreaker, Subject: key, Value: record.BreakerState(v)})
 					last[key] = v
 				}
 			}

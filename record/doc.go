@@ -2,7 +2,7 @@
 // that assertions and reports read. It is the one data model between them; nothing downstream reads
 // harness internals.
 //
-// Everything is timed against one monotonic start, as an Offset from it, so charts, fault windows,
+// Everything is timed against one monotonic start, as a Duration since it, so charts, fault windows,
 // breaker states and verdicts line up to the millisecond.
 //
 // Memory stays bounded on long runs. A Record keeps:

@@ -7,9 +7,6 @@ import (
 	"time"
 )
 
-// PhaseAll names the whole run where a phase name is expected.
-const PhaseAll = "all"
-
 // lateWindow is how long a second stays open for results that arrive late (a request's result
 // arrives when it completes, but counts in the second it started). Results older than that still
 // count in their second but not in its latency quantiles.

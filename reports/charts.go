@@ -29,8 +29,7 @@ var (
 	colServer   = "#c62828"
 	colError    = "#6a1b9a"
 	quantileCol = map[string]string{"p50": "#1565c0", "p95": "#ef6c00", "p99": "#c62828"}
-	stateCol    = map[float64]string{0: "#c8e6c9", 1: "#ef9a9a", 2: "#ffe082"}
-	stateName   = map[float64]string{0: "closed", 1: "open", 2: "half-open"}
+	stateCol    = map[float64]string{record.BreakerClosed: "#c8e6c9", record.BreakerOpen: "#ef9a9a", record.BreakerHalfOpen: "#ffe082"}
 )
 
 type axis struct {
@@ -166,7 +165,7 @@ func latencyChart(r *record.Record, windows []record.Window) string {
 func breakersChart(r *record.Record, windows []record.Window) string {
 	var series []record.Series
 	for _, s := range r.Series {
-		if s.Name == "resilience_circuit_breaker_state" {
+		if s.Name == record.BreakerSeries {
 			series = append(series, s)
 		}
 	}
@@ -187,7 +186,7 @@ func breakersChart(r *record.Record, windows []record.Window) string {
 			}
 			x0, x1 := a.x(p.At.Seconds()), a.x(end)
 			fmt.Fprintf(&b, `<rect class="state s%g" x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s"><title>%s %s from %s</title></rect>`,
-				p.Value, x0, y+2, math.Max(x1-x0, 0.5), row-4, stateCol[p.Value], html.EscapeString(s.Labels["name"]), stateName[p.Value], fmtSec(p.At.Seconds()))
+				p.Value, x0, y+2, math.Max(x1-x0, 0.5), row-4, stateCol[p.Value], html.EscapeString(s.Labels["name"]), record.BreakerState(p.Value), fmtSec(p.At.Seconds()))
 		}
 		fmt.Fprintf(&b, `<text class="band-label" x="%.1f" y="%.1f">%s</text>`, chartL-4, y+row/2+3, html.EscapeString(s.Labels["name"]))
 	}
