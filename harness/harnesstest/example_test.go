@@ -3,7 +3,6 @@ package harnesstest_test
 import (
 	"testing"
 
-	"github.com/shakedown-dev/shakedown/assertions"
 	"github.com/shakedown-dev/shakedown/harness"
 	"github.com/shakedown-dev/shakedown/harness/harnesstest"
 	"github.com/shakedown-dev/shakedown/scenarios/catalog"
@@ -18,12 +17,12 @@ func ExampleRun() {
 		t.Fatal(err)
 	}
 	res := harnesstest.Run(t, sc, harness.RunOptions{Short: true})
-	assertions.RequirePass(t, res.Verdicts)
+	harnesstest.RequirePass(t, res.Verdicts)
 }
 
 // A scenario file of your own, with one verdict checked by name.
 func ExampleRunFile() {
 	var t *testing.T // the test's own t
 	res := harnesstest.RunFile(t, "testdata/my-service-redis-outage.yaml", harness.RunOptions{Seed: 42})
-	assertions.AssertPass(t, res.Verdicts, "cache breaker opens and closes")
+	harnesstest.AssertPass(t, res.Verdicts, "cache breaker opens and closes")
 }

@@ -2,7 +2,7 @@
 //
 //	func TestLLMDown(t *testing.T) {
 //		res := harnesstest.RunFile(t, "scenarios/catalog/llm-down.yaml", harness.RunOptions{Short: true})
-//		assertions.RequirePass(t, res.Verdicts)
+//		harnesstest.RequirePass(t, res.Verdicts)
 //	}
 package harnesstest
 
@@ -48,7 +48,7 @@ type Result struct {
 // Run runs a scenario for the test and judges it. The run is bounded by the test's deadline (and
 // ends with the test); an environment that cannot start fails the test, or skips it when its
 // backend cannot run here (no Docker engine, say). Judge the verdicts with
-// assertions.RequirePass or AssertPass.
+// harnesstest.RequirePass or AssertPass.
 func Run(t testing.TB, sc *scenarios.Scenario, opt harness.RunOptions) *Result {
 	t.Helper()
 	if testing.Short() {

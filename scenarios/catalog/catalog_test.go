@@ -5,7 +5,6 @@ import (
 	"os"
 	"testing"
 
-	"github.com/shakedown-dev/shakedown/assertions"
 	"github.com/shakedown-dev/shakedown/harness"
 	"github.com/shakedown-dev/shakedown/harness/harnesstest"
 	"github.com/shakedown-dev/shakedown/scenarios/catalog"
@@ -42,7 +41,7 @@ func TestCatalogShort(t *testing.T) {
 					t.Fatalf("%s has no short form", name)
 				}
 				res := harnesstest.Run(t, sc, harness.RunOptions{Backend: b, Short: true})
-				assertions.AssertPass(t, res.Verdicts)
+				harnesstest.AssertPass(t, res.Verdicts)
 			})
 		}
 	}
@@ -75,7 +74,7 @@ func TestVerdictsCatchMissingResilience(t *testing.T) {
 				t.Fatal(err)
 			}
 			res := harnesstest.Run(t, sc, harness.RunOptions{Backend: harness.BackendLocal, Short: true, SUTArgs: tt.args})
-			assertions.AssertNotPass(t, res.Verdicts, tt.verdicts...)
+			harnesstest.AssertNotPass(t, res.Verdicts, tt.verdicts...)
 		})
 	}
 }

@@ -1,4 +1,4 @@
-package assertions
+package harnesstest
 
 import (
 	"fmt"
@@ -6,22 +6,24 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/shakedown-dev/shakedown/assertions"
 )
 
 // Find returns the verdict with the given name.
-func Find(verdicts []Verdict, name string) (Verdict, bool) {
+func Find(verdicts []assertions.Verdict, name string) (assertions.Verdict, bool) {
 	for _, v := range verdicts {
 		if v.Name == name {
 			return v, true
 		}
 	}
-	return Verdict{}, false
+	return assertions.Verdict{}, false
 }
 
 // AssertPass reports through t (testify-style: *testing.T, or anything with Errorf) every named
 // verdict that did not pass, with its explanation; with no names, every verdict. It returns
 // whether they all passed.
-func AssertPass(t assert.TestingT, verdicts []Verdict, names ...string) bool {
+func AssertPass(t assert.TestingT, verdicts []assertions.Verdict, names ...string) bool {
 	if h, ok := t.(interface{ Helper() }); ok {
 		h.Helper()
 	}
@@ -38,7 +40,7 @@ func AssertPass(t assert.TestingT, verdicts []Verdict, names ...string) bool {
 }
 
 // RequirePass is AssertPass that stops the test (t.FailNow) when a verdict did not pass.
-func RequirePass(t require.TestingT, verdicts []Verdict, names ...string) {
+func RequirePass(t require.TestingT, verdicts []assertions.Verdict, names ...string) {
 	if h, ok := t.(interface{ Helper() }); ok {
 		h.Helper()
 	}
@@ -50,7 +52,7 @@ func RequirePass(t require.TestingT, verdicts []Verdict, names ...string) {
 // AssertNotPass reports every named verdict that passed: for tests that show a verdict catches
 // what it checks (the resilience switched off, the verdict must fail). It returns whether none
 // passed.
-func AssertNotPass(t assert.TestingT, verdicts []Verdict, names ...string) bool {
+func AssertNotPass(t assert.TestingT, verdicts []assertions.Verdict, names ...string) bool {
 	if h, ok := t.(interface{ Helper() }); ok {
 		h.Helper()
 	}
@@ -67,11 +69,11 @@ func AssertNotPass(t assert.TestingT, verdicts []Verdict, names ...string) bool 
 }
 
 // pick returns the named verdicts (every verdict with no names), reporting names not found.
-func pick(t assert.TestingT, verdicts []Verdict, names []string) []Verdict {
+func pick(t assert.TestingT, verdicts []assertions.Verdict, names []string) []assertions.Verdict {
 	if len(names) == 0 {
 		return verdicts
 	}
-	var out []Verdict
+	var out []assertions.Verdict
 	for _, n := range names {
 		v, ok := Find(verdicts, n)
 		if !ok {
