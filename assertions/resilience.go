@@ -458,24 +458,14 @@ func (r *Readiness) Evaluate(rec *record.Record) Verdict {
 	return v
 }
 
-// DefaultDurabilityQuery finds agentd's runs: the ids found among $1.
-const DefaultDurabilityQuery = "SELECT id FROM runs WHERE id = ANY($1)"
-
 // Durability: every write the SUT acknowledged (each 201's Location) is found after the run by
 // Query ($1 is the text[] of the Locations' last segments; it returns the ids it found), over a
-// direct connection to Postgres. The harness runs the check when the scenario has this assertion.
+// direct connection to Postgres. The harness runs the check when the scenario has this assertion
+// (harness.NewPlan resolves the query: this one, else the builtin service's own).
 type Durability struct {
 	Common `yaml:",inline"`
-	Query  string `yaml:"query,omitempty" json:"query,omitempty"`
-}
-
-// DurabilityQuery returns the query, or DefaultDurabilityQuery. The harness looks for this method
-// on a scenario's assertions to know that it must run the check, and with which query.
-func (d *Durability) DurabilityQuery() string {
-	if d.Query == "" {
-		return DefaultDurabilityQuery
-	}
-	return d.Query
+	// Query finds the acknowledged ids among $1. Empty: the builtin service's query.
+	Query string `yaml:"query,omitempty" json:"query,omitempty"`
 }
 
 func (*Durability) Kind() string      { return "durability" }

@@ -46,7 +46,7 @@ func resilientRun() *record.Record {
 		ready.Points = append(ready.Points, record.Point{At: s, Value: rd})
 	}
 	r.Series = append(r.Series, after, exhausted, ready)
-	r.Durability = &record.Durability{Query: DefaultDurabilityQuery, Acknowledged: 120, Checked: 120, Missing: 1, MissingIDs: []string{"abc"}}
+	r.Durability = &record.Durability{Query: "SELECT id FROM runs WHERE id = ANY($1)", Acknowledged: 120, Checked: 120, Missing: 1, MissingIDs: []string{"abc"}}
 	r.Targets = map[string]*record.TargetStats{"agents": {Counts: map[string]record.Counts{"warmup": r.Phases[0].Counts}, Latency: map[string]*record.Histogram{"warmup": r.Latency["warmup"]}}}
 	return r
 }

@@ -39,11 +39,13 @@ type tickSpec struct {
 	p *fakeProxy
 }
 
-func (*tickSpec) Kind() string                   { return "test_tick" }
-func (*tickSpec) Unit() Unit                     { return PerTick }
-func (s *tickSpec) Validate() error              { return joinErrs(&s.Common) }
-func (*tickSpec) tick() time.Duration            { return time.Second }
-func (s *tickSpec) Build(Targets) (Fault, error) { return &proxyDown{proxy: s.p}, nil }
+func (*tickSpec) Kind() string        { return "test_tick" }
+func (*tickSpec) Unit() Unit          { return PerTick }
+func (s *tickSpec) Validate() error   { return joinErrs(&s.Common) }
+func (*tickSpec) tick() time.Duration { return time.Second }
+func (s *tickSpec) Build(Targets) (Fault, error) {
+	return &toggle{on: s.p.Disable, off: s.p.Enable}, nil
+}
 
 // TestPerTickDraws: a per-tick fault draws once a tick and acts for that tick only.
 func TestPerTickDraws(t *testing.T) {

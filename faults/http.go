@@ -38,51 +38,28 @@ func (s *HTTP) Build(t Targets) (Fault, error) {
 	if err != nil {
 		return nil, fmt.Errorf("fault %q: target %q: %w", s.Name, s.Target, err)
 	}
-	return &httpFault{in: in, f: s.spec()}, nil
+	return newHTTPFault(in, s.spec()), nil
 }
 
 type httpFault struct {
-	in  HTTPInjector
-	f   httpfault.Fault
-	mu  sync.Mutex
-	set bool
-
+	toggle
+	mu                sync.Mutex
 	counted           bool
 	decided, injected uint64 // the fault's counts when it was last removed
 }
 
-// snapshotter is an injector that can report its faults' decision counts (*httpfault.Injector in
-// the harness's process, the mock's admin endpoint in a container).
-type snapshotter interface {
-	Snapshot() httpfault.Snapshot
-}
-
-func (h *httpFault) Apply(context.Context) error {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if err := h.in.Set(h.f); err != nil {
-		return err
-	}
-	h.set = true
-	return nil
-}
-
-func (h *httpFault) Undo(context.Context) error {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if !h.set {
-		return nil
-	}
-	if sn, ok := h.in.(snapshotter); ok {
-		for _, st := range sn.Snapshot().Faults {
-			if st.Fault.Name == h.f.Name {
-				h.counted, h.decided, h.injected = true, st.Decisions, st.Injected
-			}
-		}
-	}
-	h.in.Remove(h.f.Name)
-	h.set = false
-	return nil
+func newHTTPFault(in HTTPInjector, f httpfault.Fault) *httpFault {
+	h := &httpFault{}
+	h.toggle = toggle{
+		on: func(ctx context.Context) error { return in.Set(ctx, f) },
+		off: func(ctx context.Context) error {
+			decided, injected, ok := in.Counts(ctx, f.Name)
+			h.mu.Lock()
+			h.counted, h.decided, h.injected = ok, decided, injected
+			h.mu.Unlock()
+			return in.Remove(ctx, f.Name)
+		}}
+	return h
 }
 
 // Report gives the fault's decision counts (over the run so far), for the removal event: the

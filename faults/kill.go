@@ -26,45 +26,35 @@ func (s *Kill) Build(t Targets) (Fault, error) {
 	if err != nil {
 		return nil, fmt.Errorf("fault %q: target %q: %w", s.Name, s.Target, err)
 	}
-	return &kill{p: p, graceful: s.Graceful}, nil
+	return newKill(p, s.Graceful), nil
 }
 
 type kill struct {
-	p        Process
-	graceful bool
-
+	toggle
 	mu      sync.Mutex
-	killed  bool
 	restart time.Duration // how long the last restart took
 }
 
-func (f *kill) Apply(ctx context.Context) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.killed {
-		return nil
-	}
-	f.killed = true // a kill that fails half-way may still have stopped the server: Undo restarts it
-	return f.p.Kill(ctx, f.graceful)
-}
-
-func (f *kill) Undo(ctx context.Context) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if !f.killed {
-		return nil
-	}
-	start := time.Now()
-	if err := f.p.Restart(ctx); err != nil {
-		return err
-	}
-	f.killed, f.restart = false, time.Since(start)
-	return nil
+func newKill(p Process, graceful bool) *kill {
+	k := &kill{}
+	k.toggle = toggle{undoFailedApply: true,
+		on: func(ctx context.Context) error { return p.Kill(ctx, graceful) },
+		off: func(ctx context.Context) error {
+			start := time.Now()
+			if err := p.Restart(ctx); err != nil {
+				return err
+			}
+			k.mu.Lock()
+			k.restart = time.Since(start)
+			k.mu.Unlock()
+			return nil
+		}}
+	return k
 }
 
 // Report says how long the restart took, for the removal event.
-func (f *kill) Report() string {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return fmt.Sprintf("restarted; answering %v after the restart began", f.restart.Round(time.Millisecond))
+func (k *kill) Report() string {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return fmt.Sprintf("restarted; answering %v after the restart began", k.restart.Round(time.Millisecond))
 }

@@ -15,10 +15,11 @@ import (
 	"github.com/ollama/ollama/api"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/shakedown-dev/shakedown/env"
 	"github.com/shakedown-dev/shakedown/faults"
 	"github.com/shakedown-dev/shakedown/faults/httpfault"
-	"github.com/shakedown-dev/shakedown/harness"
 	"github.com/shakedown-dev/shakedown/harness/harnesstest"
+	"github.com/shakedown-dev/shakedown/service"
 	"github.com/shakedown-dev/shakedown/units"
 )
 
@@ -36,14 +37,14 @@ func get(ctx context.Context, addr, key string) (string, time.Duration, error) {
 // TestNetworkKindsThroughToxiproxy applies every network kind to a real Redis through the
 // embedded Toxiproxy, sees its effect with the real client, undoes it and sees Redis recover.
 func TestNetworkKindsThroughToxiproxy(t *testing.T) {
-	e := harnesstest.StartEnv(t, harness.EnvSpec{Backend: harness.BackendLocal, Services: []string{harness.Redis}, StateDir: t.TempDir()})
-	rs, _ := e.Service(harness.Redis)
+	e := harnesstest.StartEnv(t, env.Spec{Backend: service.BackendLocal, Services: []string{service.Redis}, StateDir: t.TempDir()})
+	rs, _ := e.Service(service.Redis)
 	ctx := context.Background()
 	big := strings.Repeat("x", 50_000)
-	if err := redis.NewClient(&redis.Options{Addr: rs.Direct}).Set(ctx, "big", big, 0).Err(); err != nil {
+	if err := redis.NewClient(&redis.Options{Addr: rs.Direct()}).Set(ctx, "big", big, 0).Err(); err != nil {
 		t.Fatal(err)
 	}
-	c := func(kind string) faults.Common { return faults.Common{Name: kind, Type: kind, Target: harness.Redis} }
+	c := func(kind string) faults.Common { return faults.Common{Name: kind, Type: kind, Target: service.Redis} }
 	tests := []struct {
 		spec  faults.Spec
 		check func(v string, took time.Duration, err error) bool
@@ -109,9 +110,9 @@ func isEOF(err error) bool {
 // TestHTTPKindOnTheMock: the http kind sets its fault on the mock Ollama; the official client
 // sees the 503, then, once undone, an answer.
 func TestHTTPKindOnTheMock(t *testing.T) {
-	e := harnesstest.StartEnv(t, harness.EnvSpec{Backend: harness.BackendLocal, Services: []string{harness.Ollama}, StateDir: t.TempDir()})
-	ol, _ := e.Service(harness.Ollama)
-	spec := &faults.HTTP{Common: faults.Common{Name: "llm-down", Type: "http", Target: harness.Ollama}, Fault: httpfault.KindError, Status: 503, PathPrefix: "/api/chat"}
+	e := harnesstest.StartEnv(t, env.Spec{Backend: service.BackendLocal, Services: []string{service.Ollama}, StateDir: t.TempDir()})
+	ol, _ := e.Service(service.Ollama)
+	spec := &faults.HTTP{Common: faults.Common{Name: "llm-down", Type: "http", Target: service.Ollama}, Fault: httpfault.KindError, Status: 503, PathPrefix: "/api/chat"}
 	f, err := spec.Build(e.FaultTargets())
 	if err != nil {
 		t.Fatal(err)
@@ -137,9 +138,9 @@ func TestHTTPKindOnTheMock(t *testing.T) {
 
 // TestPauseKind: the pause kind freezes the target's server through the environment's targets.
 func TestPauseKind(t *testing.T) {
-	e := harnesstest.StartEnv(t, harness.EnvSpec{Backend: harness.BackendLocal, Services: []string{harness.Redis}, StateDir: t.TempDir()})
-	rs, _ := e.Service(harness.Redis)
-	spec := &faults.Pause{Common: faults.Common{Name: "freeze", Type: "pause", Target: harness.Redis}}
+	e := harnesstest.StartEnv(t, env.Spec{Backend: service.BackendLocal, Services: []string{service.Redis}, StateDir: t.TempDir()})
+	rs, _ := e.Service(service.Redis)
+	spec := &faults.Pause{Common: faults.Common{Name: "freeze", Type: "pause", Target: service.Redis}}
 	f, err := spec.Build(e.FaultTargets())
 	if err != nil {
 		t.Fatal(err)
@@ -164,9 +165,9 @@ func TestPauseKind(t *testing.T) {
 // TestKillKind: the kill kind crashes the target's server for its window and restarts it at the
 // window's end; the removal event says how long the restart took.
 func TestKillKind(t *testing.T) {
-	e := harnesstest.StartEnv(t, harness.EnvSpec{Backend: harness.BackendLocal, Services: []string{harness.Redis}, StateDir: t.TempDir()})
-	rs, _ := e.Service(harness.Redis)
-	spec := &faults.Kill{Common: faults.Common{Name: "crash", Type: "kill", Target: harness.Redis}}
+	e := harnesstest.StartEnv(t, env.Spec{Backend: service.BackendLocal, Services: []string{service.Redis}, StateDir: t.TempDir()})
+	rs, _ := e.Service(service.Redis)
+	spec := &faults.Kill{Common: faults.Common{Name: "crash", Type: "kill", Target: service.Redis}}
 	f, err := spec.Build(e.FaultTargets())
 	if err != nil {
 		t.Fatal(err)

@@ -3,7 +3,6 @@ package faults
 import (
 	"context"
 	"fmt"
-	"sync"
 )
 
 // Process is what process faults act on: a dependency's server (*harness.Service is one).
@@ -31,37 +30,5 @@ func (s *Pause) Build(t Targets) (Fault, error) {
 	if err != nil {
 		return nil, fmt.Errorf("fault %q: target %q: %w", s.Name, s.Target, err)
 	}
-	return &pause{p: p}, nil
-}
-
-type pause struct {
-	p      Process
-	mu     sync.Mutex
-	paused bool
-}
-
-func (f *pause) Apply(ctx context.Context) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.paused {
-		return nil
-	}
-	if err := f.p.Pause(ctx); err != nil {
-		return err
-	}
-	f.paused = true
-	return nil
-}
-
-func (f *pause) Undo(ctx context.Context) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if !f.paused {
-		return nil
-	}
-	if err := f.p.Resume(ctx); err != nil {
-		return err
-	}
-	f.paused = false
-	return nil
+	return &toggle{on: p.Pause, off: p.Resume}, nil
 }

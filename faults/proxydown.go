@@ -1,10 +1,6 @@
 package faults
 
-import (
-	"context"
-	"fmt"
-	"sync"
-)
+import "fmt"
 
 // ProxyDown takes the target's proxy down for each window it is drawn for: new connections are
 // refused and open ones closed, as when the dependency's host goes away.
@@ -20,37 +16,5 @@ func (s *ProxyDown) Build(t Targets) (Fault, error) {
 	if err != nil {
 		return nil, fmt.Errorf("fault %q: target %q: %w", s.Name, s.Target, err)
 	}
-	return &proxyDown{proxy: p}, nil
-}
-
-type proxyDown struct {
-	proxy Proxy
-	mu    sync.Mutex
-	down  bool
-}
-
-func (f *proxyDown) Apply(ctx context.Context) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.down {
-		return nil
-	}
-	if err := f.proxy.Disable(ctx); err != nil {
-		return err
-	}
-	f.down = true
-	return nil
-}
-
-func (f *proxyDown) Undo(ctx context.Context) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if !f.down {
-		return nil
-	}
-	if err := f.proxy.Enable(ctx); err != nil {
-		return err
-	}
-	f.down = false
-	return nil
+	return &toggle{on: p.Disable, off: p.Enable}, nil
 }

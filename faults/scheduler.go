@@ -1,15 +1,17 @@
 package faults
 
 import (
+	"github.com/shakedown-dev/shakedown/internal/clock"
+
 	"context"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"math/rand/v2"
 	"slices"
 	"sync"
 	"time"
 
+	"github.com/shakedown-dev/shakedown/faults/seeded"
 	"github.com/shakedown-dev/shakedown/record"
 )
 
@@ -31,14 +33,6 @@ type scheduled struct {
 	fault Fault
 	rng   *rand.Rand
 	seq   uint64
-}
-
-// stream returns the fault's random source: seeded by the run's seed and the fault's name, so a
-// fault's draws do not depend on the other faults.
-func stream(seed uint64, name string) *rand.Rand {
-	h := fnv.New64a()
-	h.Write([]byte(name))
-	return rand.New(rand.NewPCG(seed, h.Sum64()))
 }
 
 // NewScheduler validates every spec and builds every fault before anything is applied, reporting
@@ -66,7 +60,7 @@ func NewScheduler(seed uint64, specs []Spec, targets Targets, sink Sink) (*Sched
 			errs = append(errs, err)
 			continue
 		}
-		s.faults = append(s.faults, &scheduled{spec: sp, fault: f, rng: stream(seed, sp.Base().Name)})
+		s.faults = append(s.faults, &scheduled{spec: sp, fault: f, rng: seeded.Stream(seed, sp.Base().Name)})
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
@@ -90,7 +84,7 @@ func (s *Scheduler) Run(ctx context.Context, phase time.Duration) error {
 		wg.Go(func() { errs[i] = s.runFault(ctx, f, start, phase) })
 	}
 	wg.Wait()
-	waitUntil(ctx, start.Add(phase)) // the phase lasts its length, whenever the last fault ends
+	clock.SleepUntil(ctx, start.Add(phase)) // the phase lasts its length, whenever the last fault ends
 	return errors.Join(errs...)
 }
 
@@ -123,18 +117,6 @@ func (s *Scheduler) setActive(name string, on bool) {
 	s.active[name] = on
 }
 
-// waitUntil sleeps until t or until ctx ends, reporting whether t was reached.
-func waitUntil(ctx context.Context, t time.Time) bool {
-	timer := time.NewTimer(time.Until(t))
-	defer timer.Stop()
-	select {
-	case <-timer.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
-}
-
 func (s *Scheduler) event(f *scheduled, action record.FaultAction, detail string, err error) {
 	c := f.spec.Base()
 	e := record.FaultEvent{Fault: c.Name, Kind: c.Type, Target: c.Target, Action: action, Detail: detail}
@@ -163,7 +145,7 @@ func (s *Scheduler) runFault(ctx context.Context, f *scheduled, start time.Time,
 		windows = ticks(windows, tk.tick())
 	}
 	for i, w := range windows {
-		if !waitUntil(ctx, start.Add(w[0])) {
+		if !clock.SleepUntil(ctx, start.Add(w[0])) {
 			return nil
 		}
 		if u := f.spec.Unit(); u == PerWindow || u == PerTick {
@@ -183,7 +165,7 @@ func (s *Scheduler) runFault(ctx context.Context, f *scheduled, start time.Time,
 		}
 		s.setActive(c.Name, true)
 		s.event(f, record.FaultApplied, fmt.Sprintf("window %d: %s, probability %g per %s", i, w, c.P(), f.spec.Unit()), nil)
-		ended := waitUntil(ctx, start.Add(w[1]))
+		ended := clock.SleepUntil(ctx, start.Add(w[1]))
 		applied = false
 		if uerr := s.undo(f); uerr != nil || !ended {
 			return uerr

@@ -265,7 +265,7 @@ func TestLookupAndKinds(t *testing.T) {
 	if _, ok := Lookup("meteor"); ok {
 		t.Error("Lookup(meteor) found a kind")
 	}
-	var _ HTTPInjector = (*httpfault.Injector)(nil)
+	var _ = InProcess((*httpfault.Injector)(nil))
 }
 
 func TestWindows(t *testing.T) {

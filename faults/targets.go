@@ -17,7 +17,7 @@ type Toxic struct {
 	Attributes map[string]any `json:"attributes"`
 }
 
-// Proxy is what network faults act on: a service's Toxiproxy proxy (*harness.Proxy is one).
+// Proxy is what network faults act on: a service's Toxiproxy proxy (*env.Proxy is one).
 type Proxy interface {
 	AddToxic(ctx context.Context, t Toxic) error
 	RemoveToxic(ctx context.Context, name string) error
@@ -25,10 +25,30 @@ type Proxy interface {
 	Enable(ctx context.Context) error
 }
 
-// HTTPInjector is what HTTP faults act on (*httpfault.Injector is one).
+// HTTPInjector is what HTTP faults act on: an injector in this process (InProcess) or a mock's
+// admin endpoint in a container. Each call is bounded by its context.
 type HTTPInjector interface {
-	Set(f httpfault.Fault) error
-	Remove(name string) bool
+	// Set adds the fault, or replaces the one of the same name.
+	Set(ctx context.Context, f httpfault.Fault) error
+	// Remove removes the named fault; removing one that is not set is no error.
+	Remove(ctx context.Context, name string) error
+	// Counts returns the named fault's decisions and injections so far; ok is false when it
+	// cannot tell.
+	Counts(ctx context.Context, name string) (decided, injected uint64, ok bool)
+}
+
+// InProcess is the HTTPInjector of an injector in this process (the mock Ollama's, say).
+func InProcess(in *httpfault.Injector) HTTPInjector { return inProcess{in} }
+
+type inProcess struct{ in *httpfault.Injector }
+
+func (p inProcess) Set(_ context.Context, f httpfault.Fault) error { return p.in.Set(f) }
+func (p inProcess) Remove(_ context.Context, name string) error {
+	p.in.Remove(name)
+	return nil
+}
+func (p inProcess) Counts(_ context.Context, name string) (uint64, uint64, bool) {
+	return p.in.Snapshot().Counts(name)
 }
 
 // Targets resolves a fault's target by service name. The run engine implements it over its

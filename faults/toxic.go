@@ -3,7 +3,6 @@ package faults
 import (
 	"context"
 	"fmt"
-	"sync"
 
 	"github.com/shakedown-dev/shakedown/units"
 )
@@ -153,45 +152,19 @@ func (s *LimitData) Build(t Targets) (Fault, error) {
 	return newToxicFault(t, &s.Common, s.Stream, map[string]any{"bytes": s.Bytes})
 }
 
-// toxicFault adds one toxic to the target's proxy and removes it.
-type toxicFault struct {
-	proxy Proxy
-	toxic Toxic
+// ToxicPrefix starts the name of every toxic a fault adds ("shakedown-" and the fault's name), so
+// that what the harness added can be told from what a shared Toxiproxy server holds besides.
+const ToxicPrefix = "shakedown-"
 
-	mu      sync.Mutex
-	applied bool
-}
-
+// newToxicFault is a fault that adds one toxic to the target's proxy and removes it.
 func newToxicFault(t Targets, c *Common, s Stream, attrs map[string]any) (Fault, error) {
 	p, err := t.Proxy(c.Target)
 	if err != nil {
 		return nil, fmt.Errorf("fault %q: target %q: %w", c.Name, c.Target, err)
 	}
-	return &toxicFault{proxy: p, toxic: Toxic{Name: "shakedown-" + c.Name, Type: c.Type, Stream: s.name(), Toxicity: float32(c.P()), Attributes: attrs}}, nil
-}
-
-func (f *toxicFault) Apply(ctx context.Context) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.applied {
-		return nil
-	}
-	if err := f.proxy.AddToxic(ctx, f.toxic); err != nil {
-		return err
-	}
-	f.applied = true
-	return nil
-}
-
-func (f *toxicFault) Undo(ctx context.Context) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if !f.applied {
-		return nil
-	}
-	if err := f.proxy.RemoveToxic(ctx, f.toxic.Name); err != nil {
-		return err
-	}
-	f.applied = false
-	return nil
+	tx := Toxic{Name: ToxicPrefix + c.Name, Type: c.Type, Stream: s.name(), Toxicity: float32(c.P()), Attributes: attrs}
+	return &toggle{
+		on:  func(ctx context.Context) error { return p.AddToxic(ctx, tx) },
+		off: func(ctx context.Context) error { return p.RemoveToxic(ctx, tx.Name) },
+	}, nil
 }

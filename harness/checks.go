@@ -11,16 +11,14 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/shakedown-dev/shakedown/env"
 	"github.com/shakedown-dev/shakedown/record"
-	"github.com/shakedown-dev/shakedown/scenarios"
+	"github.com/shakedown-dev/shakedown/service"
 )
 
 // probeReady asks the SUT's readiness path on each tick until ctx ends, into record.ReadySeries, and
 // records an event of kind "readiness" whenever the answer changes ("200", "503", or the error).
 func probeReady(ctx context.Context, url string, tick time.Duration, rec *record.Recorder) {
-	if tick <= 0 {
-		tick = time.Second
-	}
 	client := &http.Client{Timeout: tick}
 	t := time.NewTicker(tick)
 	defer t.Stop()
@@ -55,34 +53,22 @@ func probeReady(ctx context.Context, url string, tick time.Duration, rec *record
 }
 
 // checkDurability looks, over a direct connection to Postgres, for every write the SUT
-// acknowledged (the last path segment of each 201's Location), with the query of the scenario's
-// durability assertion, and puts the outcome in the record. It does nothing when the scenario has
-// no durability assertion.
-func checkDurability(ctx context.Context, sc *scenarios.Scenario, env *Env, rec *record.Recorder) {
-	// The durability assertion says it wants the check (harness does not import assertions).
-	query := ""
-	for _, a := range sc.Assertions {
-		if d, ok := a.(interface{ DurabilityQuery() string }); ok {
-			query = d.DurabilityQuery()
-		}
-	}
-	if query == "" {
-		return
-	}
+// acknowledged (the last path segment of each 201's Location) with query, and puts the outcome
+// in the record.
+func checkDurability(ctx context.Context, query string, e *env.Env, rec *record.Recorder) {
 	var acks []string
 	var total int64
 	rec.Update(func(r *record.Record) { acks, total = r.Acks, r.AcksTotal })
 	d := &record.Durability{Query: query, Acknowledged: total}
 	defer rec.Update(func(r *record.Record) { r.Durability = d })
-	pg, ok := env.Service(Postgres)
+	pg, ok := e.Service(service.Postgres)
 	if !ok {
 		d.Error = "the environment has no postgres service"
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
 	defer cancel()
-	_, dsn := pg.direct()
-	conn, err := pgx.Connect(ctx, dsn)
+	conn, err := pgx.Connect(ctx, pg.DirectURL())
 	if err != nil {
 		d.Error = fmt.Sprintf("connect to postgres directly: %v", err)
 		return
@@ -124,5 +110,5 @@ func checkDurability(ctx context.Context, sc *scenarios.Scenario, env *Env, rec 
 			}
 		}
 	}
-	rec.AddEvent(record.Event{Kind: "durability", Subject: "postgres", Value: fmt.Sprintf("acknowledged=%d missing=%d", d.Acknowledged, d.Missing)})
+	rec.AddEvent(record.Event{Kind: "durability", Subject: service.Postgres, Value: fmt.Sprintf("acknowledged=%d missing=%d", d.Acknowledged, d.Missing)})
 }

@@ -16,9 +16,11 @@ import (
 	toxiclient "github.com/Shopify/toxiproxy/v2/client"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/shakedown-dev/shakedown/env"
 	"github.com/shakedown-dev/shakedown/faults"
 	"github.com/shakedown-dev/shakedown/record"
 	"github.com/shakedown-dev/shakedown/scenarios"
+	"github.com/shakedown-dev/shakedown/service"
 	"github.com/shakedown-dev/shakedown/units"
 )
 
@@ -30,7 +32,7 @@ func toxiproxyServer(t *testing.T) string {
 	if out, err := exec.Command("go", "build", "-o", bin, "github.com/Shopify/toxiproxy/v2/cmd/server").CombinedOutput(); err != nil {
 		t.Fatalf("build toxiproxy's server: %v\n%s", err, out)
 	}
-	port, err := freePort()
+	port, err := env.FreePort()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,10 +73,10 @@ func pingSUT(t *testing.T, addr string) *httptest.Server {
 // record, and afterwards the harness's toxics are gone while the server's own toxic stays.
 func TestExternalBackendThroughToxiproxyServer(t *testing.T) {
 	t.Parallel()
-	rs := mustService(t, startOn(t, EnvSpec{Backend: BackendLocal, Services: []string{Redis}}), Redis)
+	rs := mustService(t, startOn(t, env.Spec{Backend: service.BackendLocal, Services: []string{service.Redis}}), service.Redis)
 	api := toxiproxyServer(t)
 	c := toxiclient.NewClient(api)
-	p, err := c.CreateProxy("redis", "127.0.0.1:0", rs.Direct)
+	p, err := c.CreateProxy("redis", "127.0.0.1:0", rs.Direct())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,21 +87,21 @@ func TestExternalBackendThroughToxiproxyServer(t *testing.T) {
 
 	sc := &scenarios.Scenario{
 		Name: "external", Seed: 3,
-		Environment: scenarios.Environment{Services: []string{Redis}, Backend: BackendExternal,
-			External: &scenarios.External{Toxiproxy: api, Services: map[string]scenarios.ExternalService{Redis: {Address: rs.Direct}}}},
+		Environment: scenarios.Environment{Services: []string{service.Redis}, Backend: service.BackendExternal,
+			External: &service.External{Toxiproxy: api, Services: map[string]service.ExternalService{service.Redis: {Address: rs.Direct()}}}},
 		SUT:    scenarios.SUT{URL: sut.URL, Ready: "/"},
 		Load:   scenarios.LoadSpec{Rate: units.Rate{Freq: 20, Per: time.Second}, Targets: []scenarios.LoadTarget{{URL: "/"}}},
 		Phases: scenarios.Phases{Warmup: units.Duration(2 * time.Second), Fault: units.Duration(3 * time.Second), Recovery: units.Duration(time.Second)},
-		Faults: []faults.Spec{&faults.Latency{Common: faults.Common{Name: "slow", Type: "latency", Target: Redis}, Latency: units.Duration(200 * time.Millisecond)}},
+		Faults: []faults.Spec{&faults.Latency{Common: faults.Common{Name: "slow", Type: "latency", Target: service.Redis}, Latency: units.Duration(200 * time.Millisecond)}},
 	}
 	if err := sc.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	rec, err := Run(context.Background(), sc, RunOptions{StateDir: t.TempDir(), ScrapeTick: 500 * time.Millisecond})
+	rec, err := run(context.Background(), sc, RunOptions{StateDir: t.TempDir(), ScrapeTick: 500 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rec.Status != record.StatusCompleted || rec.Env.Backend != BackendExternal {
+	if rec.Status != record.StatusCompleted || rec.Env.Backend != service.BackendExternal {
 		t.Fatalf("record: %s on %s", rec.Status, rec.Env.Backend)
 	}
 	if warm, faulty := rec.Latency["warmup"].Quantile(0.5), rec.Latency["fault"].Quantile(0.95); warm > 100*time.Millisecond || faulty < 150*time.Millisecond {
@@ -116,16 +118,16 @@ func TestExternalBackendThroughToxiproxyServer(t *testing.T) {
 // before the environment starts, naming each target; allowed by name, it passes the check.
 func TestAllowTargetRefusesBeforeAnythingStarts(t *testing.T) {
 	t.Parallel()
-	sc := &scenarios.Scenario{Name: "staging", Environment: scenarios.Environment{Services: []string{Postgres}, Backend: BackendExternal,
-		External: &scenarios.External{Toxiproxy: "http://toxiproxy.staging.internal:8474",
-			Services: map[string]scenarios.ExternalService{Postgres: {Address: "db.staging.internal:5432"}}}},
+	sc := &scenarios.Scenario{Name: "staging", Environment: scenarios.Environment{Services: []string{service.Postgres}, Backend: service.BackendExternal,
+		External: &service.External{Toxiproxy: "http://toxiproxy.staging.internal:8474",
+			Services: map[string]service.ExternalService{service.Postgres: {Address: "db.staging.internal:5432"}}}},
 		SUT:    scenarios.SUT{URL: "https://agentd.staging.internal"},
 		Load:   scenarios.LoadSpec{Rate: units.Rate{Freq: 1, Per: time.Second}, Targets: []scenarios.LoadTarget{{URL: "/"}}},
 		Phases: scenarios.Phases{Fault: units.Duration(time.Second)}}
 	state := t.TempDir()
-	rec, err := Run(context.Background(), sc, RunOptions{StateDir: state, AllowTargets: []string{"agentd.staging.internal"}})
-	if !errors.Is(err, ErrTargetNotAllowed) || rec.Status != record.StatusFailed {
-		t.Fatalf("Run = %v (status %s); want ErrTargetNotAllowed", err, rec.Status)
+	_, err := NewPlan(sc, RunOptions{StateDir: state, AllowTargets: []string{"agentd.staging.internal"}})
+	if !errors.Is(err, ErrTargetNotAllowed) {
+		t.Fatalf("NewPlan = %v; want ErrTargetNotAllowed", err)
 	}
 	for _, want := range []string{"environment.external.toxiproxy = http://toxiproxy.staging.internal:8474 (host toxiproxy.staging.internal)",
 		"environment.external.services.postgres.address = db.staging.internal:5432", "--allow-target HOST"} {
@@ -153,8 +155,8 @@ func TestAllowTargetRefusesBeforeAnythingStarts(t *testing.T) {
 // the (staging) SUT is configured to connect, and faults act there.
 func TestExternalBackendEmbeddedListen(t *testing.T) {
 	t.Parallel()
-	rs := mustService(t, startOn(t, EnvSpec{Backend: BackendLocal, Services: []string{Redis}}), Redis)
-	port, err := freePort()
+	rs := mustService(t, startOn(t, env.Spec{Backend: service.BackendLocal, Services: []string{service.Redis}}), service.Redis)
+	port, err := env.FreePort()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -162,17 +164,17 @@ func TestExternalBackendEmbeddedListen(t *testing.T) {
 	sut := pingSUT(t, listen)
 	sc := &scenarios.Scenario{
 		Name: "external-listen", Seed: 3,
-		Environment: scenarios.Environment{Services: []string{Redis}, Backend: BackendExternal,
-			External: &scenarios.External{Services: map[string]scenarios.ExternalService{Redis: {Address: rs.Direct, Listen: listen}}}},
+		Environment: scenarios.Environment{Services: []string{service.Redis}, Backend: service.BackendExternal,
+			External: &service.External{Services: map[string]service.ExternalService{service.Redis: {Address: rs.Direct(), Listen: listen}}}},
 		SUT:    scenarios.SUT{URL: sut.URL, Ready: "/"},
 		Load:   scenarios.LoadSpec{Rate: units.Rate{Freq: 20, Per: time.Second}, Targets: []scenarios.LoadTarget{{URL: "/"}}},
 		Phases: scenarios.Phases{Warmup: units.Duration(2 * time.Second), Fault: units.Duration(2 * time.Second), Recovery: units.Duration(time.Second)},
-		Faults: []faults.Spec{&faults.ProxyDown{Common: faults.Common{Name: "down", Type: "proxy_down", Target: Redis}}},
+		Faults: []faults.Spec{&faults.ProxyDown{Common: faults.Common{Name: "down", Type: "proxy_down", Target: service.Redis}}},
 	}
 	if err := sc.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	rec, err := Run(context.Background(), sc, RunOptions{StateDir: t.TempDir()})
+	rec, err := run(context.Background(), sc, RunOptions{StateDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -86,20 +86,14 @@ type LoadOptions struct {
 	Connections int           // idle connections per host; 0: 10000
 }
 
-// LoadStats sums what an attack did.
-type LoadStats struct {
-	Requests int64
-	Elapsed  time.Duration
-}
-
 // Attack sends targets round-robin (see Target for "{{seq}}"), paced by pacer, for duration (0: until the pacer stops or
 // ctx ends), and puts every result into rec as it arrives: time, latency, status, bytes, error,
 // timeout, and whether the response said it was degraded (header X-Degraded: true). The results
 // are consumed on their own goroutine and AddResult is cheap, so the load never waits on the
 // record. Cancelling ctx stops the attack; Attack returns once every request in flight ended.
-func Attack(ctx context.Context, targets []Target, pacer vegeta.Pacer, duration time.Duration, opt LoadOptions, rec *record.Recorder) (LoadStats, error) {
+func Attack(ctx context.Context, targets []Target, pacer vegeta.Pacer, duration time.Duration, opt LoadOptions, rec *record.Recorder) error {
 	if len(targets) == 0 {
-		return LoadStats{}, fmt.Errorf("load: no targets")
+		return fmt.Errorf("load: no targets")
 	}
 	opts := []func(*vegeta.Attacker){vegeta.KeepAlive(true)}
 	if opt.Timeout > 0 {
@@ -115,7 +109,6 @@ func Attack(ctx context.Context, targets []Target, pacer vegeta.Pacer, duration 
 		opts = append(opts, vegeta.Connections(opt.Connections))
 	}
 	atk := vegeta.NewAttacker(opts...)
-	start := time.Now()
 	results := atk.Attack(targeter(targets), pacer, duration, "shakedown")
 	name := namer(targets)
 	done := make(chan struct{})
@@ -127,15 +120,12 @@ func Attack(ctx context.Context, targets []Target, pacer vegeta.Pacer, duration 
 		case <-done:
 		}
 	}()
-	var stats LoadStats
 	for r := range results {
 		res := toResult(r)
 		res.Target = name(r.Method, r.URL)
 		rec.AddResult(res)
-		stats.Requests++
 	}
-	stats.Elapsed = time.Since(start)
-	return stats, nil
+	return nil
 }
 
 func toResult(r *vegeta.Result) record.Result {

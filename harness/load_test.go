@@ -18,6 +18,7 @@ import (
 
 	"github.com/shakedown-dev/shakedown/record"
 	"github.com/shakedown-dev/shakedown/scenarios"
+	"github.com/shakedown-dev/shakedown/service"
 	"github.com/shakedown-dev/shakedown/units"
 )
 
@@ -65,15 +66,15 @@ func TestAttackRecordsResults(t *testing.T) {
 	}))
 	defer srv.Close()
 	rec := record.NewRecorder(time.Now(), record.ScenarioInfo{}, 1)
-	stats, err := Attack(context.Background(), []Target{{URL: srv.URL}}, vegeta.Rate{Freq: 200, Per: time.Second}, time.Second,
+	err := Attack(context.Background(), []Target{{URL: srv.URL}}, vegeta.Rate{Freq: 200, Per: time.Second}, time.Second,
 		LoadOptions{Timeout: 100 * time.Millisecond}, rec)
 	if err != nil {
 		t.Fatal(err)
 	}
 	r := rec.Finish(record.StatusCompleted, nil)
 	c := r.CountsBetween(0, r.Duration+record.Duration(time.Second))
-	if c.Requests != stats.Requests || c.Requests < 150 || c.Server == 0 || c.Degraded == 0 || c.Timeouts == 0 || c.OK == 0 {
-		t.Errorf("counts %+v after %d requests; want all four outcomes", c, stats.Requests)
+	if all, _ := rec.Totals(); c.Requests != all.Requests || c.Requests < 150 || c.Server == 0 || c.Degraded == 0 || c.Timeouts == 0 || c.OK == 0 {
+		t.Errorf("counts %+v after %d requests; want all four outcomes", c, all.Requests)
 	}
 }
 
@@ -84,9 +85,10 @@ func TestAttackStopsWithContext(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
 	rec := record.NewRecorder(time.Now(), record.ScenarioInfo{}, 1)
-	stats, _ := Attack(ctx, []Target{{URL: srv.URL}}, vegeta.Rate{Freq: 100, Per: time.Second}, time.Hour, LoadOptions{}, rec)
-	if stats.Elapsed > 5*time.Second || stats.Requests == 0 {
-		t.Errorf("attack of an hour cancelled at 300ms ran %v with %d requests", stats.Elapsed, stats.Requests)
+	start := time.Now()
+	Attack(ctx, []Target{{URL: srv.URL}}, vegeta.Rate{Freq: 100, Per: time.Second}, time.Hour, LoadOptions{}, rec)
+	if all, _ := rec.Totals(); time.Since(start) > 5*time.Second || all.Requests == 0 {
+		t.Errorf("attack of an hour cancelled at 300ms ran %v with %d requests", time.Since(start), all.Requests)
 	}
 }
 
@@ -115,16 +117,17 @@ func BenchmarkLoadVsPlainVegeta(b *testing.B) {
 	b.Run("harness-attack", func(b *testing.B) {
 		for b.Loop() {
 			rec := record.NewRecorder(time.Now(), record.ScenarioInfo{}, 1)
-			stats, err := Attack(context.Background(), []Target{{URL: srv.URL}}, rate, du, LoadOptions{}, rec)
-			if err != nil {
+			start := time.Now()
+			if err := Attack(context.Background(), []Target{{URL: srv.URL}}, rate, du, LoadOptions{}, rec); err != nil {
 				b.Fatal(err)
 			}
-			b.ReportMetric(float64(stats.Requests)/stats.Elapsed.Seconds(), "req/s")
+			all, _ := rec.Totals()
+			b.ReportMetric(float64(all.Requests)/time.Since(start).Seconds(), "req/s")
 		}
 	})
 	b.Run("harness-run", func(b *testing.B) {
 		for b.Loop() {
-			rec, err := Run(context.Background(), trivialScenario(srv.URL, rate, du), RunOptions{StateDir: b.TempDir()})
+			rec, err := run(context.Background(), trivialScenario(srv.URL, rate, du), RunOptions{StateDir: b.TempDir()})
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -139,7 +142,7 @@ func BenchmarkLoadVsPlainVegeta(b *testing.B) {
 func trivialScenario(url string, rate vegeta.Rate, du time.Duration) *scenarios.Scenario {
 	third := units.Duration(du / 3)
 	return &scenarios.Scenario{Name: "trivial", Seed: 1,
-		Environment: scenarios.Environment{Services: []string{Redis}, Backend: BackendLocal},
+		Environment: scenarios.Environment{Services: []string{service.Redis}, Backend: service.BackendLocal},
 		SUT:         scenarios.SUT{URL: url},
 		Load:        scenarios.LoadSpec{Rate: units.Rate{Freq: rate.Freq, Per: rate.Per}, Targets: []scenarios.LoadTarget{{URL: "/"}}},
 		Phases:      scenarios.Phases{Warmup: third, Fault: third, Recovery: third},
@@ -169,7 +172,7 @@ func BenchmarkRunSoak(b *testing.B) {
 	for b.Loop() {
 		var first, last float64
 		var mu sync.Mutex
-		rec, err := Run(context.Background(), trivialScenario(srv.URL, vegeta.Rate{Freq: 2000, Per: time.Second}, du), RunOptions{StateDir: b.TempDir(),
+		rec, err := run(context.Background(), trivialScenario(srv.URL, vegeta.Rate{Freq: 2000, Per: time.Second}, du), RunOptions{StateDir: b.TempDir(),
 			OnProgress: func(p Progress) {
 				if s := p.Elapsed.Round(time.Second); s%(10*time.Second) == 0 {
 					h := heap()

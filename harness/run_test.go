@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/shakedown-dev/shakedown/env"
 	"github.com/shakedown-dev/shakedown/faults"
 	"github.com/shakedown-dev/shakedown/faults/httpfault"
 	"github.com/shakedown-dev/shakedown/record"
@@ -24,6 +25,7 @@ import (
 	"github.com/shakedown-dev/shakedown/resilience/prom"
 	"github.com/shakedown-dev/shakedown/resilience/retry"
 	"github.com/shakedown-dev/shakedown/scenarios"
+	"github.com/shakedown-dev/shakedown/service"
 	"github.com/shakedown-dev/shakedown/units"
 )
 
@@ -36,16 +38,16 @@ const sutEnv = "SHAKEDOWN_TEST_SUT"
 // /metrics serves the core's metrics.
 func sutMain() {
 	ctx := context.Background()
-	opt, err := redis.ParseURL(os.Getenv(EnvVar(Redis)))
+	opt, err := redis.ParseURL(os.Getenv(service.URLVar(service.Redis)))
 	if err != nil {
 		panic(err)
 	}
 	rdb := redis.NewClient(opt)
-	pg, err := pgxpool.New(ctx, os.Getenv(EnvVar(Postgres)))
+	pg, err := pgxpool.New(ctx, os.Getenv(service.URLVar(service.Postgres)))
 	if err != nil {
 		panic(err)
 	}
-	ou, err := url.Parse(os.Getenv(EnvVar(Ollama)))
+	ou, err := url.Parse(os.Getenv(service.URLVar(service.Ollama)))
 	if err != nil {
 		panic(err)
 	}
@@ -57,7 +59,7 @@ func sutMain() {
 		m.WatchBreaker(b)
 		return b
 	}
-	rb, pb, ob := breaker(Redis), breaker(Postgres), breaker(Ollama)
+	rb, pb, ob := breaker(service.Redis), breaker(service.Postgres), breaker(service.Ollama)
 	r, _ := retry.New(retry.Config{Name: "deps", MaxAttempts: 2, BaseDelay: 10 * time.Millisecond, Observer: m.Retry()})
 	call := func(ctx context.Context, b *circuitbreaker.Breaker, fn func(context.Context) error) error {
 		_, err := retry.Do(ctx, r, func(ctx context.Context) (struct{}, error) {
@@ -116,11 +118,11 @@ func shortScenario(t *testing.T, backend string) *scenarios.Scenario {
 		Load:   scenarios.LoadSpec{Rate: units.Rate{Freq: 40, Per: time.Second}, Targets: []scenarios.LoadTarget{{URL: "/work"}}, Timeout: units.Duration(2 * time.Second)},
 		Phases: scenarios.Phases{Warmup: units.Duration(2 * time.Second), Fault: units.Duration(3 * time.Second), Recovery: units.Duration(2 * time.Second)},
 		Faults: []faults.Spec{
-			&faults.Latency{Common: faults.Common{Name: "slow-redis", Type: "latency", Target: Redis, Start: units.Duration(500 * time.Millisecond),
+			&faults.Latency{Common: faults.Common{Name: "slow-redis", Type: "latency", Target: service.Redis, Start: units.Duration(500 * time.Millisecond),
 				Duration: units.Duration(2 * time.Second)}, Latency: units.Duration(200 * time.Millisecond)},
-			&faults.ProxyDown{Common: faults.Common{Name: "pg-flap", Type: "proxy_down", Target: Postgres, Duration: units.Duration(200 * time.Millisecond),
+			&faults.ProxyDown{Common: faults.Common{Name: "pg-flap", Type: "proxy_down", Target: service.Postgres, Duration: units.Duration(200 * time.Millisecond),
 				Every: units.Duration(600 * time.Millisecond), Probability: p(0.5)}},
-			&faults.HTTP{Common: faults.Common{Name: "ollama-503", Type: "http", Target: Ollama, Probability: p(0.3)}, Fault: httpfault.KindError, Status: 503},
+			&faults.HTTP{Common: faults.Common{Name: "ollama-503", Type: "http", Target: service.Ollama, Probability: p(0.3)}, Fault: httpfault.KindError, Status: 503},
 		},
 	}
 	if err := sc.Validate(); err != nil {
@@ -144,17 +146,17 @@ func TestRunShortScenario(t *testing.T) {
 	)
 	t.Run("runs", func(t *testing.T) {
 		for _, name := range []string{"local", "local-again", "docker"} {
-			backend := BackendLocal
+			backend := service.BackendLocal
 			if name == "docker" {
-				backend = BackendDocker
+				backend = service.BackendDocker
 			}
 			t.Run(name, func(t *testing.T) {
 				t.Parallel()
-				if backend == BackendDocker {
-					startOn(t, EnvSpec{Backend: backend, Services: []string{}}).Close(context.Background()) // skips where docker cannot run
+				if backend == service.BackendDocker {
+					startOn(t, env.Spec{Backend: backend, Services: []string{}}).Close(context.Background()) // skips where docker cannot run
 				}
 				var ticks []Progress
-				rec, err := Run(context.Background(), shortScenario(t, backend), RunOptions{StateDir: t.TempDir(), ScrapeTick: 250 * time.Millisecond,
+				rec, err := run(context.Background(), shortScenario(t, backend), RunOptions{StateDir: t.TempDir(), ScrapeTick: 250 * time.Millisecond,
 					OnProgress: func(p Progress) { ticks = append(ticks, p) }})
 				if err != nil {
 					t.Fatalf("Run: %v", err)
@@ -269,7 +271,7 @@ func checkShortRun(t *testing.T, rec *record.Record) {
 	if fc.Degraded == 0 {
 		t.Errorf("fault phase: no degraded answer; want the mock's 503s served as fallbacks")
 	}
-	for _, dep := range []string{Redis, Postgres, Ollama} {
+	for _, dep := range []string{service.Redis, service.Postgres, service.Ollama} {
 		if len(rec.FindSeries("resilience_circuit_breaker_state", map[string]string{"name": dep})) != 1 {
 			t.Errorf("the SUT's %s breaker state was not scraped", dep)
 		}
@@ -289,14 +291,14 @@ func TestHaltStopsTheFaults(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: no servers")
 	}
-	sc := shortScenario(t, BackendLocal)
+	sc := shortScenario(t, service.BackendLocal)
 	sc.Phases = scenarios.Phases{Warmup: units.Duration(2 * time.Second), Fault: units.Duration(20 * time.Second), Recovery: units.Duration(2 * time.Second)}
-	sc.Faults = []faults.Spec{&faults.ProxyDown{Common: faults.Common{Name: "redis-down", Type: "proxy_down", Target: Redis}}}
+	sc.Faults = []faults.Spec{&faults.ProxyDown{Common: faults.Common{Name: "redis-down", Type: "proxy_down", Target: service.Redis}}}
 	sc.Halt = []scenarios.HaltCondition{{AvailabilityBelow: 0.5, For: units.Duration(2 * time.Second)}}
 	if err := sc.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	rec, err := Run(context.Background(), sc, RunOptions{StateDir: t.TempDir()})
+	rec, err := run(context.Background(), sc, RunOptions{StateDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/shakedown-dev/shakedown/service"
 )
 
 // Load reads and checks the scenario file at path.
@@ -82,42 +84,15 @@ func (s *Scenario) check() []problem {
 	if strings.TrimSpace(s.Name) == "" {
 		add("name", "missing; want a short name for the scenario")
 	}
+	for _, p := range service.Check(s.Environment.Services, s.Environment.Backend, s.Environment.External) {
+		add("environment."+p.Field, "%s", p.Msg)
+	}
 	services := s.Environment.Services
 	if len(services) == 0 {
-		services = []string{"postgres", "redis", "ollama"}
+		services = service.Names()
 	}
-	for i, svc := range s.Environment.Services {
-		if !slices.Contains([]string{"postgres", "redis", "ollama"}, svc) {
-			add(fmt.Sprintf("environment.services[%d]", i), "%q is not a service; want postgres, redis or ollama", svc)
-		}
-	}
-	switch s.Environment.Backend {
-	case "", "auto", "local", "docker":
-		if s.Environment.External != nil {
-			add("environment.external", "is for the external backend; set environment.backend: external")
-		}
-	case "external":
-		ext := s.Environment.External
-		if ext == nil {
-			add("environment.external", "missing; the external backend needs the services' addresses")
-			break
-		}
-		for _, svc := range services {
-			es, ok := ext.Services[svc]
-			switch {
-			case !ok:
-				add("environment.external.services", "%s is a service of the scenario and has no entry", svc)
-			case es.Address == "":
-				add("environment.external.services."+svc+".address", "missing; want the service's host:port")
-			case ext.Toxiproxy == "" && es.Listen == "":
-				add("environment.external.services."+svc+".listen", "missing; without a toxiproxy server, the embedded proxy needs the address the SUT is configured with")
-			}
-		}
-		if s.SUT.URL == "" {
-			add("sut.url", "missing; with the external backend the system under test runs elsewhere: give its URL")
-		}
-	default:
-		add("environment.backend", "%q; want auto, local, docker or external", s.Environment.Backend)
+	if s.Environment.Backend == service.BackendExternal && s.SUT.URL == "" {
+		add("sut.url", "missing; with the external backend the system under test runs elsewhere: give its URL")
 	}
 	n := 0
 	for _, set := range []bool{s.SUT.Builtin != "", len(s.SUT.Command) > 0, s.SUT.URL != ""} {
@@ -127,16 +102,6 @@ func (s *Scenario) check() []problem {
 	}
 	if n != 1 {
 		add("sut", "want exactly one of builtin, command and url")
-	}
-	if s.SUT.Builtin != "" && s.SUT.Builtin != "agentd" {
-		add("sut.builtin", "%q; want agentd", s.SUT.Builtin)
-	}
-	if s.SUT.Builtin == "agentd" {
-		for _, need := range []string{"postgres", "redis", "ollama"} {
-			if !slices.Contains(services, need) {
-				add("environment.services", "agentd needs postgres, redis and ollama; %s is missing", need)
-			}
-		}
 	}
 	if len(s.SUT.Args) > 0 && s.SUT.Builtin == "" && len(s.SUT.Command) == 0 {
 		add("sut.args", "arguments need a builtin or a command to go to")

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/shakedown-dev/shakedown/service"
 )
 
 func TestStaging(t *testing.T) {
@@ -37,7 +39,7 @@ func TestStaging(t *testing.T) {
 		t.Errorf("LoadStaging(bad) = %v; want the unknown field with its place", err)
 	}
 	redisOnly := &Staging{File: "s.yaml", Environment: Environment{Backend: "external", Services: []string{"redis"},
-		External: &External{Toxiproxy: "http://t:8474", Services: map[string]ExternalService{"redis": {Address: "r:6379"}}}}, SUT: SUT{URL: "http://x"}}
+		External: &service.External{Toxiproxy: "http://t:8474", Services: map[string]service.ExternalService{"redis": {Address: "r:6379"}}}}, SUT: SUT{URL: "http://x"}}
 	if _, err := sc.OnStaging(redisOnly); err == nil || !strings.Contains(err.Error(), "testdata/good.yaml on s.yaml") {
 		t.Errorf("a scenario whose faults need services staging lacks: %v", err)
 	}

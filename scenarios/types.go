@@ -3,6 +3,7 @@ package scenarios
 import (
 	"github.com/shakedown-dev/shakedown/assertions"
 	"github.com/shakedown-dev/shakedown/faults"
+	"github.com/shakedown-dev/shakedown/service"
 	"github.com/shakedown-dev/shakedown/units"
 )
 
@@ -51,31 +52,6 @@ type HaltCondition struct {
 	For units.Duration `yaml:"for,omitempty"`
 }
 
-// External is the external backend's description: services that already run, and how faults
-// reach them.
-type External struct {
-	// Toxiproxy is the HTTP API of a Toxiproxy server that the system under test already reaches
-	// the services through (http://host:8474); faults go through its API. Empty: an embedded
-	// Toxiproxy listens on each service's listen address.
-	Toxiproxy string `yaml:"toxiproxy,omitempty"`
-	// Services are keyed by name: postgres, redis, ollama.
-	Services map[string]ExternalService `yaml:"services"`
-}
-
-// ExternalService is one service that already runs.
-type ExternalService struct {
-	// Address is the service's own host:port (the proxy's upstream).
-	Address string `yaml:"address"`
-	// Proxy names its proxy on the Toxiproxy server. Empty: the service's name.
-	Proxy string `yaml:"proxy,omitempty"`
-	// Listen is where the embedded proxy listens, the address the SUT is configured with (when
-	// there is no Toxiproxy server).
-	Listen string `yaml:"listen,omitempty"`
-	// URL reaches the service directly for the harness's checks (a Postgres DSN with its
-	// credentials for the durability check). Empty: built from Address.
-	URL string `yaml:"url,omitempty"`
-}
-
 // Environment says which dependencies to start and where.
 type Environment struct {
 	// Services: any of postgres, redis, ollama. Empty: all three.
@@ -83,21 +59,15 @@ type Environment struct {
 	// Backend: auto, local, docker or external. Empty: auto.
 	Backend string `yaml:"backend,omitempty"`
 	// External describes services that already run (staging), for the external backend.
-	External *External `yaml:"external,omitempty"`
+	External *service.External `yaml:"external,omitempty"`
 	// Images override the docker backend's images.
-	Images Images `yaml:"images,omitempty"`
-}
-
-// Images names the docker backend's images.
-type Images struct {
-	Postgres string `yaml:"postgres,omitempty"`
-	Redis    string `yaml:"redis,omitempty"`
-	Ollama   string `yaml:"ollama,omitempty"`
+	Images service.Images `yaml:"images,omitempty"`
 }
 
 // SUT is the system under test: exactly one of Builtin, Command and URL.
 type SUT struct {
-	// Builtin names a system the harness runs in-process: agentd.
+	// Builtin names a system the harness runs in its own process, from the builtins the run is
+	// handed (the shakedown command and harnesstest hand in agentd, the reference service).
 	Builtin string `yaml:"builtin,omitempty"`
 	// Args are the builtin's flags (agentd's, e.g. --no-breakers), or more arguments of Command.
 	Args []string `yaml:"args,omitempty"`

@@ -147,3 +147,24 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestFormatPercent(t *testing.T) {
+	t.Parallel()
+	for f, want := range map[float64]string{0.9995: "99.95%", 0.999: "99.9%", 1: "100%", 0.002: "0.2%", 0: "0%", 0.123456: "12.35%"} {
+		if got := FormatPercent(f); got != want {
+			t.Errorf("FormatPercent(%g) = %q; want %q", f, got, want)
+		}
+	}
+}
+
+func TestRoundDuration(t *testing.T) {
+	t.Parallel()
+	for d, want := range map[time.Duration]string{
+		212345 * time.Microsecond: "212ms", 1234567 * time.Microsecond: "1.23s", 12345 * time.Millisecond: "12.3s",
+		123456 * time.Millisecond: "2m3s", 412345 * time.Nanosecond: "412µs", 1234567 * time.Nanosecond: "1.23ms",
+	} {
+		if got := RoundDuration(d).String(); got != want {
+			t.Errorf("RoundDuration(%v) = %s; want %s", d, got, want)
+		}
+	}
+}

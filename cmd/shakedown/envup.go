@@ -8,8 +8,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/shakedown-dev/shakedown/harness"
+	"github.com/shakedown-dev/shakedown/env"
 	"github.com/shakedown-dev/shakedown/mock/ollama"
+	"github.com/shakedown-dev/shakedown/service"
 )
 
 const envUpHelp = `usage: shakedown env up [--services postgres,redis,ollama] [--backend local] [--seed N]
@@ -37,7 +38,7 @@ func envUp(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if fs.NArg() > 0 {
 		return usagef("env up: unexpected argument %q; it takes flags only", fs.Arg(0))
 	}
-	spec := harness.EnvSpec{Backend: *backend, Ollama: ollama.Config{Seed: *seed}}
+	spec := env.Spec{Backend: *backend, Ollama: ollama.Config{Seed: *seed}}
 	for _, s := range strings.Split(*services, ",") {
 		spec.Services = append(spec.Services, strings.TrimSpace(s))
 	}
@@ -45,16 +46,16 @@ func envUp(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return usagef("%v", err)
 	}
 	start := time.Now()
-	e, err := harness.StartEnv(ctx, spec)
+	e, err := env.Start(ctx, spec)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "# %s backend, ready in %s\n", e.Backend, time.Since(start).Round(time.Millisecond))
 	for _, s := range e.Services() {
-		fmt.Fprintf(stdout, "# %-8s %-28s proxy %s -> %s\n", s.Name, s.Version, s.Proxied, s.Direct)
+		fmt.Fprintf(stdout, "# %-8s %-28s proxy %s -> %s\n", s.Name, s.Version, s.Proxied, s.Direct())
 	}
 	for _, s := range e.Services() {
-		fmt.Fprintf(stdout, "export %s=%q\n", harness.EnvVar(s.Name), s.URL)
+		fmt.Fprintf(stdout, "export %s=%q\n", service.URLVar(s.Name), s.URL)
 	}
 	fmt.Fprintln(stdout, "# Ctrl-C stops everything")
 	<-ctx.Done()

@@ -72,7 +72,7 @@ func TestUsageErrors(t *testing.T) {
 		{nil, "no command given", exitInvalid},
 		{[]string{"explode"}, `unknown command "explode"`, exitInvalid},
 		{[]string{"env"}, "want a subcommand", exitInvalid},
-		{[]string{"env", "up", "--services", "mysql"}, `services[0] = "mysql"; want postgres, redis or ollama`, exitInvalid},
+		{[]string{"env", "up", "--services", "mysql"}, `services[0]: "mysql" is not a service; want postgres, redis or ollama`, exitInvalid},
 		{[]string{"env", "up", "--seed", "x"}, `invalid value "x" for flag -seed`, exitInvalid},
 		{[]string{"report"}, "no journal given", exitInvalid},
 		{[]string{"report", "nope.json"}, "nope.json", exitInvalid},

@@ -1,5 +1,4 @@
-// Command shakedown is Shakedown's command line: run, validate, schema and env up; list and report
-// come with the catalog and the reports.
+// Command shakedown is Shakedown's command line: run, validate, list, report, schema and env up.
 package main
 
 import (
@@ -8,9 +7,12 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/shakedown-dev/shakedown/env"
 )
 
 func main() {
+	env.SetProcessDefaults() // the process is the command's: testcontainers-go's settings for the docker backend
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {

@@ -9,12 +9,14 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/shakedown-dev/shakedown/assertions"
 	"github.com/shakedown-dev/shakedown/harness"
+	"github.com/shakedown-dev/shakedown/internal/builtins"
 	"github.com/shakedown-dev/shakedown/record"
 	"github.com/shakedown-dev/shakedown/reports"
 	"github.com/shakedown-dev/shakedown/scenarios"
@@ -111,7 +113,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 			*push = st.Push
 		}
 	}
-	var scs []*scenarios.Scenario
+	var plans []*harness.Plan
 	for _, f := range files {
 		sc, err := scenarios.Load(f)
 		if err != nil {
@@ -124,26 +126,26 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 				return usagef("run: %s cannot run on %s", f, *staging)
 			}
 		}
-		if err := harness.CheckTargets(sc, allow); err != nil {
+		p, err := harness.NewPlan(sc, harness.RunOptions{Seed: *seed, Backend: *backend, Short: *short, AllowTargets: allow,
+			Builtins: builtins.Reference(), Replay: replayLine(fs, f)})
+		if err != nil {
 			return usagef("run: %s: %v", f, err)
 		}
-		scs = append(scs, sc)
+		plans = append(plans, p)
 	}
 	failed := 0
-	for _, sc := range scs {
-		length := sc.Phases.Total()
-		if *short {
-			length = sc.Shortened().Phases.Total()
-		}
-		fmt.Fprintf(stderr, "running %s (%s)\n", sc.Name, length)
+	for _, p := range plans {
+		sc := p.Scenario
+		fmt.Fprintf(stderr, "running %s (%s)\n", sc.Name, p.Total())
 		pr := newProgress(stderr, *quiet)
 		runCtx, cancel := ctx, context.CancelFunc(func() {})
 		if *timeout > 0 {
 			runCtx, cancel = context.WithTimeoutCause(ctx, *timeout, fmt.Errorf("the run took longer than --timeout %s", *timeout))
 		}
 		log.Info("run starts", "scenario", sc.Name, "file", sc.File, "backend", *backend, "short", *short)
-		rec, err := harness.Run(runCtx, sc, harness.RunOptions{Seed: *seed, Backend: *backend, Short: *short, AllowTargets: allow,
-			OnPhase: func(name string) { log.Info("phase", "scenario", sc.Name, "phase", name); pr.phase(name) }, OnProgress: pr.tick})
+		p.OnPhase = func(name string) { log.Info("phase", "scenario", sc.Name, "phase", name); pr.phase(name) }
+		p.OnProgress = pr.tick
+		rec, err := harness.Run(runCtx, p)
 		cancel()
 		pr.done()
 		log.Info("run ends", "scenario", sc.Name, "status", rec.Status, "seed", rec.Seed, "error", rec.Error)
@@ -256,6 +258,35 @@ func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
 		return slog.New(slog.NewJSONHandler(w, opts)), nil
 	}
 	return nil, fmt.Errorf("--log-format %q; want text or json", format)
+}
+
+// replayLine formats the command that replays a run of file: shakedown run with the seed the run
+// drew and every flag given that changes what runs (--backend, --short, --staging, each
+// --allow-target), not those that only change where output goes.
+func replayLine(fs *flag.FlagSet, file string) func(seed uint64) string {
+	changes := map[string]bool{"backend": true, "short": true, "staging": true, "allow-target": true}
+	return func(seed uint64) string {
+		args := []string{"shakedown", "run", file, "--seed", strconv.FormatUint(seed, 10)}
+		fs.Visit(func(f *flag.Flag) {
+			if !changes[f.Name] {
+				return
+			}
+			if b, ok := f.Value.(interface{ IsBoolFlag() bool }); ok && b.IsBoolFlag() {
+				if f.Value.String() == "true" {
+					args = append(args, "--"+f.Name)
+				}
+				return
+			}
+			if l, ok := f.Value.(*stringList); ok {
+				for _, v := range *l {
+					args = append(args, "--"+f.Name, v)
+				}
+				return
+			}
+			args = append(args, "--"+f.Name, f.Value.String())
+		})
+		return strings.Join(args, " ")
+	}
 }
 
 // stringList is a repeatable string flag.

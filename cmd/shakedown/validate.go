@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/shakedown-dev/shakedown/internal/builtins"
 	"github.com/shakedown-dev/shakedown/scenarios"
 )
 
@@ -37,6 +38,11 @@ func validate(_ context.Context, args []string, stdout, stderr io.Writer) error 
 		if err != nil {
 			bad++
 			fmt.Fprintln(stdout, err)
+			continue
+		}
+		if err := builtins.Reference().Check(s); err != nil {
+			bad++
+			fmt.Fprintf(stdout, "%s: %v\n", path, err)
 			continue
 		}
 		fmt.Fprintf(stdout, "%s: ok (%q: %d faults, %s)\n", path, s.Name, len(s.Faults), s.Phases.Total())

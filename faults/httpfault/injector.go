@@ -3,12 +3,13 @@ package httpfault
 import (
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"math/rand/v2"
 	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/shakedown-dev/shakedown/faults/seeded"
 )
 
 // Decision is one per-request decision of one fault: the record of a draw.
@@ -101,9 +102,7 @@ func (in *Injector) SetAll(fs []Fault) error {
 			in.faults = append(in.faults, f)
 		}
 		if in.streams[f.Name] == nil {
-			h := fnv.New64a()
-			h.Write([]byte(f.Name))
-			in.streams[f.Name] = &stream{rng: rand.New(rand.NewPCG(in.seed, h.Sum64()))}
+			in.streams[f.Name] = &stream{rng: seeded.Stream(in.seed, f.Name)}
 		}
 		in.metrics.touch(f)
 	}
@@ -148,6 +147,16 @@ type FaultState struct {
 	Fault     Fault  `json:"fault"`
 	Decisions uint64 `json:"decisions"` // draws made: requests the fault matched
 	Injected  uint64 `json:"injected"`  // of which faulted
+}
+
+// Counts returns the named fault's decisions and injections; ok is false when it is not set.
+func (s Snapshot) Counts(name string) (decided, injected uint64, ok bool) {
+	for _, st := range s.Faults {
+		if st.Fault.Name == name {
+			return st.Decisions, st.Injected, true
+		}
+	}
+	return 0, 0, false
 }
 
 // Snapshot returns the faults set, in order, with their decision counts.

@@ -1,7 +1,8 @@
 package httpfault
 
 import (
-	"context"
+	"github.com/shakedown-dev/shakedown/internal/clock"
+
 	"net/http"
 	"net/http/httputil"
 	"net/url"
@@ -26,7 +27,7 @@ func (in *Injector) Middleware(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		if p.latency != nil && !sleep(r.Context(), p.latency.Delay.D()) {
+		if p.latency != nil && !clock.Sleep(r.Context(), p.latency.Delay.D()) {
 			return
 		}
 		if f := p.err; f != nil {
@@ -52,16 +53,4 @@ func NewReverseProxy(target *url.URL, in *Injector) http.Handler {
 	rp := httputil.NewSingleHostReverseProxy(target)
 	rp.FlushInterval = -1
 	return in.Middleware(rp)
-}
-
-// sleep waits d or until ctx ends, reporting whether it waited the whole d.
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
 }

@@ -1,6 +1,8 @@
 package httpfault
 
 import (
+	"github.com/shakedown-dev/shakedown/internal/clock"
+
 	"bufio"
 	"bytes"
 	"context"
@@ -82,13 +84,13 @@ func (w *faultWriter) Write(b []byte) (int, error) {
 func (w *faultWriter) beginChunk() error {
 	k := w.chunks
 	w.chunks++
-	if k == 0 && w.p.firstChunk != nil && !sleep(w.ctx, w.p.firstChunk.Delay.D()) {
+	if k == 0 && w.p.firstChunk != nil && !clock.Sleep(w.ctx, w.p.firstChunk.Delay.D()) {
 		w.err = w.ctx.Err()
 		return w.err
 	}
 	if f := w.p.stall; f != nil && k == f.AfterChunks {
 		w.Flush() // what came before the stall reaches the client; at 0, the headers
-		if !sleep(w.ctx, f.Delay.D()) {
+		if !clock.Sleep(w.ctx, f.Delay.D()) {
 			w.err = w.ctx.Err()
 			return w.err
 		}

@@ -1,4 +1,5 @@
-// Package harnesstest holds the go test API: run a scenario in a test and judge its verdicts.
+// Package harnesstest holds the go test API: run a scenario in a test and judge its verdicts
+// with testify-style helpers.
 //
 //	func TestLLMDown(t *testing.T) {
 //		res := harnesstest.RunFile(t, "scenarios/catalog/llm-down.yaml", harness.RunOptions{Short: true})
@@ -9,27 +10,31 @@ package harnesstest
 import (
 	"context"
 	"errors"
+	"fmt"
+	"maps"
 	"testing"
 	"time"
 
 	"github.com/shakedown-dev/shakedown/assertions"
+	"github.com/shakedown-dev/shakedown/env"
 	"github.com/shakedown-dev/shakedown/harness"
+	"github.com/shakedown-dev/shakedown/internal/builtins"
 	"github.com/shakedown-dev/shakedown/record"
 	"github.com/shakedown-dev/shakedown/scenarios"
 )
 
 // StartEnv starts an environment for the test and closes it when the test ends. It fails the test
 // if the environment cannot start within a minute, and skips it under -short.
-func StartEnv(t testing.TB, spec harness.EnvSpec) *harness.Env {
+func StartEnv(t testing.TB, spec env.Spec) *env.Env {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("-short: no servers")
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	e, err := harness.StartEnv(ctx, spec)
+	e, err := env.Start(ctx, spec)
 	if err != nil {
-		t.Fatalf("harness.StartEnv: %v", err)
+		t.Fatalf("env.Start: %v", err)
 	}
 	t.Cleanup(func() {
 		if err := e.Close(context.Background()); err != nil {
@@ -45,10 +50,11 @@ type Result struct {
 	Verdicts []assertions.Verdict
 }
 
-// Run runs a scenario for the test and judges it. The run is bounded by the test's deadline (and
-// ends with the test); an environment that cannot start fails the test, or skips it when its
-// backend cannot run here (no Docker engine, say). Judge the verdicts with
-// harnesstest.RequirePass or AssertPass.
+// Run runs a scenario for the test and judges it. The run ends with the test (its context); an
+// environment that cannot start fails the test, or skips it when its backend cannot run here (no
+// Docker engine, say). The reference service is handed in as the builtin agentd unless
+// opt.Builtins names its own agentd; the record's replay line names the test and the seed. Judge
+// the verdicts with RequirePass or AssertPass.
 func Run(t testing.TB, sc *scenarios.Scenario, opt harness.RunOptions) *Result {
 	t.Helper()
 	if testing.Short() {
@@ -57,9 +63,20 @@ func Run(t testing.TB, sc *scenarios.Scenario, opt harness.RunOptions) *Result {
 	if opt.StateDir == "" {
 		opt.StateDir = t.TempDir()
 	}
-	ctx := t.Context()
-	rec, err := harness.Run(ctx, sc, opt)
-	if errors.Is(err, harness.ErrBackendUnavailable) {
+	all := builtins.Reference()
+	maps.Copy(all, opt.Builtins)
+	opt.Builtins = all
+	if opt.Replay == nil {
+		opt.Replay = func(seed uint64) string {
+			return fmt.Sprintf("go test -run '^%s$' with harness.RunOptions{Seed: %d}", t.Name(), seed)
+		}
+	}
+	p, err := harness.NewPlan(sc, opt)
+	if err != nil {
+		t.Fatalf("%s: %v", sc.Name, err)
+	}
+	rec, err := harness.Run(t.Context(), p)
+	if errors.Is(err, env.ErrBackendUnavailable) {
 		t.Skipf("%s: %v", sc.Name, err)
 	}
 	if err != nil {

@@ -6,15 +6,16 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/shakedown-dev/shakedown/harness"
+	"github.com/shakedown-dev/shakedown/env"
 	"github.com/shakedown-dev/shakedown/harness/harnesstest"
+	"github.com/shakedown-dev/shakedown/service"
 )
 
 func TestStartEnv(t *testing.T) {
 	var addr string
 	t.Run("inner", func(t *testing.T) {
-		e := harnesstest.StartEnv(t, harness.EnvSpec{Backend: harness.BackendLocal, Services: []string{harness.Redis}, StateDir: t.TempDir()})
-		s, _ := e.Service(harness.Redis)
+		e := harnesstest.StartEnv(t, env.Spec{Backend: service.BackendLocal, Services: []string{service.Redis}, StateDir: t.TempDir()})
+		s, _ := e.Service(service.Redis)
 		addr = s.Proxied
 		if err := redis.NewClient(&redis.Options{Addr: addr}).Ping(context.Background()).Err(); err != nil {
 			t.Fatal(err)

@@ -14,10 +14,11 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"github.com/shakedown-dev/shakedown/env"
 	"github.com/shakedown-dev/shakedown/faults/httpfault"
-	"github.com/shakedown-dev/shakedown/harness"
 	"github.com/shakedown-dev/shakedown/harness/harnesstest"
 	"github.com/shakedown-dev/shakedown/internal/agentd"
+	"github.com/shakedown-dev/shakedown/service"
 )
 
 func TestMain(m *testing.M) {
@@ -26,12 +27,12 @@ func TestMain(m *testing.M) {
 
 // start runs agentd with the given flags against a local environment and returns its base URL
 // and the environment.
-func start(t *testing.T, args ...string) (string, *harness.Env) {
+func start(t *testing.T, args ...string) (string, *env.Env) {
 	t.Helper()
-	env := harnesstest.StartEnv(t, harness.EnvSpec{Backend: harness.BackendLocal, StateDir: t.TempDir()})
+	e := harnesstest.StartEnv(t, env.Spec{Backend: service.BackendLocal, StateDir: t.TempDir()})
 	vars := map[string]string{}
-	for _, s := range env.Services() {
-		vars[harness.EnvVar(s.Name)] = s.URL
+	for _, s := range e.Services() {
+		vars[service.URLVar(s.Name)] = s.URL
 	}
 	cfg, err := agentd.ParseFlags(args, func(k string) string { return vars[k] }, io.Discard)
 	require.NoError(t, err)
@@ -45,7 +46,7 @@ func start(t *testing.T, args ...string) (string, *harness.Env) {
 		srv.Shutdown(context.Background())
 		<-done
 	})
-	return "http://" + ln.Addr().String(), env
+	return "http://" + ln.Addr().String(), e
 }
 
 func post(t *testing.T, url, token, body string) *http.Response {
@@ -74,7 +75,7 @@ func decode[T any](t *testing.T, r io.Reader) T {
 // with the LLM failing, the answer is degraded (header and body) and still saved.
 func TestRunsAcknowledgedAfterCommitAndDegradedWhenTheLLMFails(t *testing.T) {
 	t.Parallel()
-	base, env := start(t)
+	base, e := start(t)
 	resp := post(t, base+"/v1/agents/support/runs", "", `{"prompt": "Where is my order?"}`)
 	require.Equal(t, http.StatusCreated, resp.StatusCode)
 	run := decode[agentd.RunResponse](t, resp.Body)
@@ -95,9 +96,9 @@ func TestRunsAcknowledgedAfterCommitAndDegradedWhenTheLLMFails(t *testing.T) {
 	assert.Equal(t, "cache", again.Source)
 	assert.Equal(t, run.Answer, again.Answer)
 
-	inj, err := env.FaultTargets().HTTP(harness.Ollama)
+	inj, err := e.FaultTargets().HTTP(service.Ollama)
 	require.NoError(t, err)
-	require.NoError(t, inj.Set(httpfault.Fault{Name: "down", Kind: httpfault.KindError, Status: 503, Probability: 1}))
+	require.NoError(t, inj.Set(t.Context(), httpfault.Fault{Name: "down", Kind: httpfault.KindError, Status: 503, Probability: 1}))
 	resp = post(t, base+"/v1/agents/support/runs", "", `{"prompt": "Something new"}`)
 	require.Equal(t, http.StatusCreated, resp.StatusCode)
 	assert.Equal(t, "true", resp.Header.Get("X-Degraded"))
@@ -116,9 +117,9 @@ func TestRunsAcknowledgedAfterCommitAndDegradedWhenTheLLMFails(t *testing.T) {
 // nothing degraded until a breaker opens.
 func TestNoAcknowledgementWithoutCommit(t *testing.T) {
 	t.Parallel()
-	base, env := start(t)
+	base, e := start(t)
 	require.Equal(t, http.StatusCreated, post(t, base+"/v1/agents/support/runs", "", `{"prompt": "warm the settings"}`).StatusCode)
-	pg, _ := env.Service(harness.Postgres)
+	pg, _ := e.Service(service.Postgres)
 	require.NoError(t, pg.Proxy.Disable(context.Background()))
 	resp := post(t, base+"/v1/agents/support/runs", "", `{"prompt": "while the database is away"}`)
 	assert.Equal(t, http.StatusServiceUnavailable, resp.StatusCode)
@@ -135,7 +136,7 @@ func TestNoAcknowledgementWithoutCommit(t *testing.T) {
 // closed.
 func TestAdminResetNeedsTheToken(t *testing.T) {
 	t.Parallel()
-	base, env := start(t, "--admin-token", "s3cret", "--breaker-open", "1h")
+	base, e := start(t, "--admin-token", "s3cret", "--breaker-open", "1h")
 	reset := base + "/admin/breakers/ollama/reset"
 	resp := post(t, reset, "", "")
 	assert.Equal(t, http.StatusUnauthorized, resp.StatusCode)
@@ -143,8 +144,8 @@ func TestAdminResetNeedsTheToken(t *testing.T) {
 	assert.Equal(t, http.StatusForbidden, post(t, reset, "wrong", "").StatusCode)
 	assert.Equal(t, http.StatusNotFound, post(t, base+"/admin/breakers/nope/reset", "s3cret", "").StatusCode)
 
-	inj, _ := env.FaultTargets().HTTP(harness.Ollama)
-	require.NoError(t, inj.Set(httpfault.Fault{Name: "down", Kind: httpfault.KindError, Status: 500, Probability: 1}))
+	inj, _ := e.FaultTargets().HTTP(service.Ollama)
+	require.NoError(t, inj.Set(t.Context(), httpfault.Fault{Name: "down", Kind: httpfault.KindError, Status: 500, Probability: 1}))
 	for i := range 12 { // enough failures to open the breaker (10 calls at least, half failing)
 		post(t, base+"/v1/agents/support/runs", "", `{"prompt": "q`+string(rune('a'+i))+`"}`)
 	}
@@ -171,8 +172,8 @@ func status(t *testing.T, base string) agentd.StatusResponse {
 
 func TestParseFlags(t *testing.T) {
 	t.Parallel()
-	env := map[string]string{"SHAKEDOWN_POSTGRES_DSN": "postgres://x", "SHAKEDOWN_REDIS_URL": "redis://x", "SHAKEDOWN_OLLAMA_URL": "http://x", "PORT": "9000"}
-	cfg, err := agentd.ParseFlags(nil, func(k string) string { return env[k] }, io.Discard)
+	vars := map[string]string{"SHAKEDOWN_POSTGRES_DSN": "postgres://x", "SHAKEDOWN_REDIS_URL": "redis://x", "SHAKEDOWN_OLLAMA_URL": "http://x", "PORT": "9000"}
+	cfg, err := agentd.ParseFlags(nil, func(k string) string { return vars[k] }, io.Discard)
 	require.NoError(t, err)
 	assert.Equal(t, "127.0.0.1:9000", cfg.Addr)
 	assert.Equal(t, "postgres://x", cfg.PostgresDSN)
@@ -183,6 +184,6 @@ func TestParseFlags(t *testing.T) {
 	for _, want := range []string{"the Postgres DSN (--postgres, SHAKEDOWN_POSTGRES_DSN) is required", "--llm-timeout = -1s", "--breaker-threshold = 2"} {
 		assert.Contains(t, err.Error(), want)
 	}
-	_, err = agentd.ParseFlags([]string{"stray"}, func(k string) string { return env[k] }, io.Discard)
+	_, err = agentd.ParseFlags([]string{"stray"}, func(k string) string { return vars[k] }, io.Discard)
 	assert.ErrorContains(t, err, `unexpected argument "stray"`)
 }

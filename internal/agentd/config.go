@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"time"
+
+	"github.com/shakedown-dev/shakedown/service"
 )
 
 // Config configures the service. Every zero value stands for the default in the flag's help.
@@ -43,42 +45,45 @@ type Config struct {
 	ShallowReady bool // /health/ready says 200 without checking the dependencies
 }
 
+// DefaultConfig returns the defaults: what each zero field of a Config stands for, and each
+// flag's default.
+func DefaultConfig() Config {
+	return Config{Addr: "127.0.0.1:8080", Model: "llama3.2", LLMTimeout: 2 * time.Second, DBTimeout: time.Second,
+		CacheTimeout: 100 * time.Millisecond, DBConnLifetime: 30 * time.Minute, BreakerOpen: 5 * time.Second, BreakerThreshold: 0.5,
+		LLMConcurrency: 16, DBConcurrency: 16, MaxInFlight: 64}
+}
+
+// withDefaults fills each zero field from DefaultConfig.
 func (c Config) withDefaults() Config {
-	def := func(d *time.Duration, v time.Duration) {
-		if *d == 0 {
-			*d = v
+	d := DefaultConfig()
+	for _, f := range []struct{ v, def *time.Duration }{{&c.LLMTimeout, &d.LLMTimeout}, {&c.DBTimeout, &d.DBTimeout},
+		{&c.CacheTimeout, &d.CacheTimeout}, {&c.DBConnLifetime, &d.DBConnLifetime}, {&c.BreakerOpen, &d.BreakerOpen}} {
+		if *f.v == 0 {
+			*f.v = *f.def
 		}
 	}
-	defInt := func(d *int, v int) {
-		if *d == 0 {
-			*d = v
+	for _, f := range []struct{ v, def *int }{{&c.LLMConcurrency, &d.LLMConcurrency}, {&c.DBConcurrency, &d.DBConcurrency}, {&c.MaxInFlight, &d.MaxInFlight}} {
+		if *f.v == 0 {
+			*f.v = *f.def
 		}
 	}
 	if c.Addr == "" {
-		c.Addr = "127.0.0.1:8080"
+		c.Addr = d.Addr
 	}
 	if c.Model == "" {
-		c.Model = "llama3.2"
+		c.Model = d.Model
 	}
-	def(&c.LLMTimeout, 2*time.Second)
-	def(&c.DBTimeout, time.Second)
-	def(&c.CacheTimeout, 100*time.Millisecond)
-	def(&c.DBConnLifetime, 30*time.Minute)
-	def(&c.BreakerOpen, 5*time.Second)
 	if c.BreakerThreshold == 0 {
-		c.BreakerThreshold = 0.5
+		c.BreakerThreshold = d.BreakerThreshold
 	}
-	defInt(&c.LLMConcurrency, 16)
-	defInt(&c.DBConcurrency, 16)
-	defInt(&c.MaxInFlight, 64)
 	return c
 }
 
 // Validate reports every problem with c.
 func (c Config) Validate() error {
 	var errs []error
-	for _, u := range []struct{ what, v string }{{"Postgres DSN (--postgres, SHAKEDOWN_POSTGRES_DSN)", c.PostgresDSN},
-		{"Redis URL (--redis, SHAKEDOWN_REDIS_URL)", c.RedisURL}, {"Ollama URL (--ollama, SHAKEDOWN_OLLAMA_URL)", c.OllamaURL}} {
+	for _, u := range []struct{ what, v string }{{"Postgres DSN (--postgres, " + service.URLVar(service.Postgres) + ")", c.PostgresDSN},
+		{"Redis URL (--redis, " + service.URLVar(service.Redis) + ")", c.RedisURL}, {"Ollama URL (--ollama, " + service.URLVar(service.Ollama) + ")", c.OllamaURL}} {
 		if u.v == "" {
 			errs = append(errs, fmt.Errorf("agentd: the %s is required", u.what))
 		}
@@ -109,27 +114,31 @@ func (c Config) Validate() error {
 // of the dependency URLs, the port and the admin token. Errors and -h go to out.
 func ParseFlags(args []string, getenv func(string) string, out io.Writer) (Config, error) {
 	var c Config
+	d := DefaultConfig()
 	fs := flag.NewFlagSet("agentd", flag.ContinueOnError)
 	fs.SetOutput(out)
-	addr := "127.0.0.1:8080"
+	addr := d.Addr
 	if p := getenv("PORT"); p != "" {
 		addr = "127.0.0.1:" + p
 	}
+	urlFlag := func(v *string, name, what, svc string) {
+		fs.StringVar(v, name, getenv(service.URLVar(svc)), what+" (default $"+service.URLVar(svc)+")")
+	}
 	fs.StringVar(&c.Addr, "addr", addr, "listen address (default from PORT)")
-	fs.StringVar(&c.PostgresDSN, "postgres", getenv("SHAKEDOWN_POSTGRES_DSN"), "Postgres DSN (default $SHAKEDOWN_POSTGRES_DSN)")
-	fs.StringVar(&c.RedisURL, "redis", getenv("SHAKEDOWN_REDIS_URL"), "Redis URL (default $SHAKEDOWN_REDIS_URL)")
-	fs.StringVar(&c.OllamaURL, "ollama", getenv("SHAKEDOWN_OLLAMA_URL"), "Ollama base URL (default $SHAKEDOWN_OLLAMA_URL)")
-	fs.StringVar(&c.Model, "model", "llama3.2", "the model agents use")
+	urlFlag(&c.PostgresDSN, "postgres", "Postgres DSN", service.Postgres)
+	urlFlag(&c.RedisURL, "redis", "Redis URL", service.Redis)
+	urlFlag(&c.OllamaURL, "ollama", "Ollama base URL", service.Ollama)
+	fs.StringVar(&c.Model, "model", d.Model, "the model agents use")
 	fs.StringVar(&c.AdminToken, "admin-token", getenv("AGENTD_ADMIN_TOKEN"), "bearer token of /admin (default $AGENTD_ADMIN_TOKEN; empty refuses every admin call)")
-	fs.DurationVar(&c.LLMTimeout, "llm-timeout", 2*time.Second, "bound of one LLM attempt")
-	fs.DurationVar(&c.DBTimeout, "db-timeout", time.Second, "bound of one database call")
-	fs.DurationVar(&c.CacheTimeout, "cache-timeout", 100*time.Millisecond, "bound of one Redis call")
-	fs.DurationVar(&c.DBConnLifetime, "db-conn-lifetime", 30*time.Minute, "recycle database connections this old")
-	fs.DurationVar(&c.BreakerOpen, "breaker-open", 5*time.Second, "how long an open breaker waits before a probe")
-	fs.Float64Var(&c.BreakerThreshold, "breaker-threshold", 0.5, "failure rate over the last 10s (at least 10 calls) that opens a breaker")
-	fs.IntVar(&c.LLMConcurrency, "llm-concurrency", 16, "LLM calls at once (the LLM bulkhead)")
-	fs.IntVar(&c.DBConcurrency, "db-concurrency", 16, "database-only requests at once (their bulkhead)")
-	fs.IntVar(&c.MaxInFlight, "max-in-flight", 64, "requests the server works on at once (its worker pool)")
+	fs.DurationVar(&c.LLMTimeout, "llm-timeout", d.LLMTimeout, "bound of one LLM attempt")
+	fs.DurationVar(&c.DBTimeout, "db-timeout", d.DBTimeout, "bound of one database call")
+	fs.DurationVar(&c.CacheTimeout, "cache-timeout", d.CacheTimeout, "bound of one Redis call")
+	fs.DurationVar(&c.DBConnLifetime, "db-conn-lifetime", d.DBConnLifetime, "recycle database connections this old")
+	fs.DurationVar(&c.BreakerOpen, "breaker-open", d.BreakerOpen, "how long an open breaker waits before a probe")
+	fs.Float64Var(&c.BreakerThreshold, "breaker-threshold", d.BreakerThreshold, "failure rate over the last 10s (at least 10 calls) that opens a breaker")
+	fs.IntVar(&c.LLMConcurrency, "llm-concurrency", d.LLMConcurrency, "LLM calls at once (the LLM bulkhead)")
+	fs.IntVar(&c.DBConcurrency, "db-concurrency", d.DBConcurrency, "database-only requests at once (their bulkhead)")
+	fs.IntVar(&c.MaxInFlight, "max-in-flight", d.MaxInFlight, "requests the server works on at once (its worker pool)")
 	fs.BoolVar(&c.NoBreakers, "no-breakers", false, "turn the circuit breakers off (to see a verdict catch it)")
 	fs.BoolVar(&c.NoRetries, "no-retries", false, "turn retries off")
 	fs.BoolVar(&c.NoFallback, "no-fallback", false, "answer 503 instead of a degraded answer")

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strings"
 	"sync"
 	"time"
 
@@ -321,3 +322,36 @@ func (discard) Printf(context.Context, string, ...any) {}
 
 // Breaker returns the named dependency's breaker (nil with NoBreakers).
 func (s *Server) Breaker(name string) *circuitbreaker.Breaker { return s.breakers[name] }
+
+// DurabilityQuery finds the service's acknowledged runs: the ids among $1 (a text array) that the
+// runs table holds.
+const DurabilityQuery = "SELECT id FROM runs WHERE id = ANY($1)"
+
+// StartInProcess runs the service in this process on a port of 127.0.0.1 that the OS picks,
+// configured by args (its flags) and getenv (its environment), and returns its base URL and
+// stop, which shuts it down and returns once it has.
+func StartInProcess(ctx context.Context, args []string, getenv func(string) string) (string, func(), error) {
+	var msg strings.Builder
+	cfg, err := ParseFlags(args, getenv, &msg)
+	if err != nil {
+		return "", nil, fmt.Errorf("%w %s", err, strings.TrimSpace(msg.String()))
+	}
+	srv, err := New(ctx, cfg)
+	if err != nil {
+		return "", nil, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		srv.Shutdown(ctx)
+		return "", nil, err
+	}
+	done := make(chan struct{})
+	go func() { srv.Serve(ln); close(done) }()
+	stop := func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		srv.Shutdown(sctx)
+		<-done
+	}
+	return "http://" + ln.Addr().String(), stop, nil
+}

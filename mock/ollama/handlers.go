@@ -1,6 +1,8 @@
 package ollama
 
 import (
+	"github.com/shakedown-dev/shakedown/internal/clock"
+
 	"cmp"
 	"encoding/json"
 	"errors"
@@ -249,17 +251,7 @@ func (s *Server) handlePull(w http.ResponseWriter, r *http.Request) {
 
 // wait sleeps d unless the request ends first, reporting whether it waited the whole d.
 func (s *Server) wait(r *http.Request, d time.Duration) bool {
-	if d <= 0 {
-		return true
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-r.Context().Done():
-		return false
-	}
+	return d <= 0 || clock.Sleep(r.Context(), d)
 }
 
 // streamer writes NDJSON, one flushed line per value.

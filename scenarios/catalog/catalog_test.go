@@ -8,14 +8,15 @@ import (
 	"github.com/shakedown-dev/shakedown/harness"
 	"github.com/shakedown-dev/shakedown/harness/harnesstest"
 	"github.com/shakedown-dev/shakedown/scenarios/catalog"
+	"github.com/shakedown-dev/shakedown/service"
 )
 
 // backends are where the short forms run: both, the docker backend where an engine answers and
 // the images are named (make test sets SHAKEDOWN_*_IMAGE to the images of make images).
 func backends(t *testing.T) []string {
-	out := []string{harness.BackendLocal}
-	if os.Getenv(harness.PostgresImageEnv) != "" && os.Getenv(harness.RedisImageEnv) != "" {
-		out = append(out, harness.BackendDocker)
+	out := []string{service.BackendLocal}
+	if os.Getenv(service.ImageVar(service.Postgres)) != "" && os.Getenv(service.ImageVar(service.Redis)) != "" {
+		out = append(out, service.BackendDocker)
 	} else {
 		t.Logf("docker backend skipped: SHAKEDOWN_*_IMAGE not set (no registry here; make test sets them)")
 	}
@@ -73,7 +74,7 @@ func TestVerdictsCatchMissingResilience(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			res := harnesstest.Run(t, sc, harness.RunOptions{Backend: harness.BackendLocal, Short: true, SUTArgs: tt.args})
+			res := harnesstest.Run(t, sc, harness.RunOptions{Backend: service.BackendLocal, Short: true, SUTArgs: tt.args})
 			harnesstest.AssertNotPass(t, res.Verdicts, tt.verdicts...)
 		})
 	}

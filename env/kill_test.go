@@ -1,4 +1,4 @@
-package harness
+package env
 
 import (
 	"context"
@@ -16,6 +16,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/shakedown-dev/shakedown/faults/httpfault"
+	"github.com/shakedown-dev/shakedown/service"
 )
 
 // TestKillRestart: a killed server stops answering through its proxy; restarted, it answers again
@@ -27,13 +28,13 @@ func TestKillRestart(t *testing.T) {
 	for _, b := range backends {
 		t.Run(b, func(t *testing.T) {
 			t.Parallel()
-			services := []string{Postgres, Redis}
-			if b == BackendDocker {
-				services = append(services, Ollama)
+			services := []string{service.Postgres, service.Redis}
+			if b == service.BackendDocker {
+				services = append(services, service.Ollama)
 			}
-			e := startOn(t, EnvSpec{Backend: b, Services: services})
+			e := startOn(t, Spec{Backend: b, Services: services})
 			ctx := context.Background()
-			ps, rs := mustService(t, e, Postgres), mustService(t, e, Redis)
+			ps, rs := mustService(t, e, service.Postgres), mustService(t, e, service.Redis)
 			targets := e.FaultTargets()
 
 			pg := func() *pgx.Conn {
@@ -48,7 +49,7 @@ func TestKillRestart(t *testing.T) {
 			if _, err := c.Exec(ctx, "CREATE TABLE kept (v int); INSERT INTO kept VALUES (42)"); err != nil {
 				t.Fatal(err)
 			}
-			p, err := targets.Process(Postgres)
+			p, err := targets.Process(service.Postgres)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -65,17 +66,17 @@ func TestKillRestart(t *testing.T) {
 			if err := pg().QueryRow(ctx, "SELECT v FROM kept").Scan(&v); err != nil || v != 42 {
 				t.Errorf("the committed row after the restart: %d, %v; want 42", v, err)
 			}
-			if ps.proc != nil {
+			if localPid(ps) != 0 {
 				noted, _ := os.ReadFile(filepath.Join(e.run.path, "child-postgres"))
-				if string(noted) != strconv.Itoa(ps.proc.pid()) {
-					t.Errorf("the run folder notes pid %s; the restarted server is %d", noted, ps.proc.pid())
+				if string(noted) != strconv.Itoa(localPid(ps)) {
+					t.Errorf("the run folder notes pid %s; the restarted server is %d", noted, localPid(ps))
 				}
 			}
 
 			// Redis, gracefully: SIGTERM, and it exits by itself.
 			rdb := redis.NewClient(&redis.Options{Addr: rs.Proxied, MaxRetries: -1, DialTimeout: time.Second})
 			defer rdb.Close()
-			p, _ = targets.Process(Redis)
+			p, _ = targets.Process(service.Redis)
 			if err := p.Kill(ctx, true); err != nil {
 				t.Fatal(err)
 			}
@@ -92,22 +93,22 @@ func TestKillRestart(t *testing.T) {
 				t.Errorf("restarting a running server: %v; want nothing done", err)
 			}
 
-			if b != BackendDocker {
+			if b != service.BackendDocker {
 				return
 			}
-			ol := mustService(t, e, Ollama)
-			p, _ = targets.Process(Ollama)
+			ol := mustService(t, e, service.Ollama)
+			p, _ = targets.Process(service.Ollama)
 			if err := p.Kill(ctx, false); err != nil {
 				t.Fatal(err)
 			}
 			if err := p.Restart(ctx); err != nil {
 				t.Fatal(err)
 			}
-			inj, err := targets.HTTP(Ollama)
+			inj, err := targets.HTTP(service.Ollama)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := inj.Set(httpfault.Fault{Name: "down", Kind: httpfault.KindError, Status: 503, Probability: 1}); err != nil {
+			if err := inj.Set(t.Context(), httpfault.Fault{Name: "down", Kind: httpfault.KindError, Status: 503, Probability: 1}); err != nil {
 				t.Fatalf("set a fault on the restarted mock: %v", err)
 			}
 			u, _ := url.Parse(ol.URL)

@@ -1,4 +1,4 @@
-package harness
+package env
 
 import (
 	"io"
@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/shakedown-dev/shakedown/faults/httpfault"
+	"github.com/shakedown-dev/shakedown/service"
 )
 
 // TestFaultTargetsHTTP: HTTP faults reach the mock Ollama in-process (local) and over its admin
@@ -15,9 +16,9 @@ func TestFaultTargetsHTTP(t *testing.T) {
 	for _, b := range backends {
 		t.Run(b, func(t *testing.T) {
 			t.Parallel()
-			e := startOn(t, EnvSpec{Backend: b, Services: []string{Ollama}})
-			ol := mustService(t, e, Ollama)
-			in, err := e.FaultTargets().HTTP(Ollama)
+			e := startOn(t, Spec{Backend: b, Services: []string{service.Ollama}})
+			ol := mustService(t, e, service.Ollama)
+			in, err := e.FaultTargets().HTTP(service.Ollama)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -30,19 +31,22 @@ func TestFaultTargetsHTTP(t *testing.T) {
 				resp.Body.Close()
 				return resp.StatusCode
 			}
-			if err := in.Set(httpfault.Fault{Name: "down", Kind: httpfault.KindError, Status: 503, Probability: 1}); err != nil {
+			if err := in.Set(t.Context(), httpfault.Fault{Name: "down", Kind: httpfault.KindError, Status: 503, Probability: 1}); err != nil {
 				t.Fatal(err)
 			}
 			if got := status(); got != 503 {
 				t.Errorf("under the fault: %d; want 503", got)
 			}
-			if !in.Remove("down") {
-				t.Error("Remove(down) = false")
+			if decided, injected, ok := in.Counts(t.Context(), "down"); !ok || decided != 1 || injected != 1 {
+				t.Errorf("Counts(down) = %d, %d, %v; want 1, 1, true", decided, injected, ok)
+			}
+			if err := in.Remove(t.Context(), "down"); err != nil {
+				t.Errorf("Remove(down) = %v", err)
 			}
 			if got := status(); got != 200 {
 				t.Errorf("after Remove: %d; want 200", got)
 			}
-			if err := in.Set(httpfault.Fault{Name: "bad", Kind: "explode"}); err == nil {
+			if err := in.Set(t.Context(), httpfault.Fault{Name: "bad", Kind: "explode"}); err == nil {
 				t.Error("Set of an invalid fault succeeded")
 			}
 			if _, err := e.FaultTargets().Proxy("mysql"); err == nil {

@@ -1,4 +1,4 @@
-package harness
+package env
 
 import (
 	"context"
@@ -11,6 +11,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/redis/go-redis/v9"
+
+	"github.com/shakedown-dev/shakedown/service"
 )
 
 // BenchmarkStartLocal: from nothing to Postgres, Redis and Ollama answering through their proxies
@@ -18,7 +20,7 @@ import (
 func BenchmarkStartLocal(b *testing.B) {
 	state := b.TempDir()
 	for b.Loop() {
-		e, err := StartEnv(context.Background(), EnvSpec{Backend: BackendLocal, StateDir: state})
+		e, err := Start(context.Background(), Spec{Backend: service.BackendLocal, StateDir: state})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -46,16 +48,16 @@ func median(b *testing.B, op func() error) {
 // with no toxic, side by side in the same run: the difference of the p50s is what the proxy adds.
 func BenchmarkProxyOverhead(b *testing.B) {
 	ctx := context.Background()
-	e, err := StartEnv(ctx, EnvSpec{Backend: BackendLocal, StateDir: b.TempDir()})
+	e, err := Start(ctx, Spec{Backend: service.BackendLocal, StateDir: b.TempDir()})
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer e.Close(ctx)
-	pg, _ := e.Service(Postgres)
-	rs, _ := e.Service(Redis)
-	ol, _ := e.Service(Ollama)
+	pg, _ := e.Service(service.Postgres)
+	rs, _ := e.Service(service.Redis)
+	ol, _ := e.Service(service.Ollama)
 	for _, path := range []struct{ name, pg, redis, ollama string }{
-		{"direct", pg.DirectURL, rs.Direct, ol.DirectURL},
+		{"direct", pg.DirectURL(), rs.Direct(), ol.DirectURL()},
 		{"proxied", pg.URL, rs.Proxied, ol.URL},
 	} {
 		b.Run("redis-ping/"+path.name, func(b *testing.B) {
@@ -91,12 +93,12 @@ func BenchmarkProxyOverhead(b *testing.B) {
 // BenchmarkStartDocker: the same on the docker backend (the images of make images, named by the
 // SHAKEDOWN_*_IMAGE variables as make sets them).
 func BenchmarkStartDocker(b *testing.B) {
-	if dockerAvailable(context.Background()) != nil || os.Getenv(PostgresImageEnv) == "" {
+	if DockerAvailable(context.Background()) != nil || os.Getenv(service.ImageVar(service.Postgres)) == "" {
 		b.Skip("needs a Docker engine and SHAKEDOWN_*_IMAGE set (make sets them)")
 	}
 	state := b.TempDir()
 	for b.Loop() {
-		e, err := StartEnv(context.Background(), EnvSpec{Backend: BackendDocker, StateDir: state})
+		e, err := Start(context.Background(), Spec{Backend: service.BackendDocker, StateDir: state})
 		if err != nil {
 			b.Fatal(err)
 		}

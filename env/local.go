@@ -1,4 +1,4 @@
-package harness
+package env
 
 import (
 	"context"
@@ -10,26 +10,78 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
+	"time"
 
+	"github.com/shakedown-dev/shakedown/faults"
 	"github.com/shakedown-dev/shakedown/mock/ollama"
+	"github.com/shakedown-dev/shakedown/service"
 )
 
 // startLocal starts one service on the local backend and registers its clean-up.
-func (e *Env) startLocal(ctx context.Context, name string, spec EnvSpec) (*Service, error) {
+func (e *Env) startLocal(ctx context.Context, name string, spec Spec) (*Service, error) {
 	switch name {
-	case Postgres:
-		return e.startPostgres(ctx, spec.Postgres.withDefaults())
-	case Redis:
+	case service.Postgres:
+		return e.startPostgres(ctx, spec.Postgres)
+	case service.Redis:
 		return e.startRedis(ctx)
-	default:
-		s, err := ollama.New(spec.Ollama)
-		if err != nil {
-			return nil, err
-		}
-		s.Start()
-		e.cleanups = append(e.cleanups, func(context.Context) error { s.Close(); return nil })
-		return &Service{Name: Ollama, Direct: s.Addr(), Backend: BackendLocal, Version: "mock " + ollama.Version, ollama: s}, nil
 	}
+	m, err := ollama.New(spec.Ollama)
+	if err != nil {
+		return nil, err
+	}
+	m.Start()
+	e.cleanups = append(e.cleanups, func(context.Context) error { m.Close(); return nil })
+	return &Service{Name: service.Ollama, direct: m.Addr(), Backend: service.BackendLocal, Version: "mock " + ollama.Version, http: faults.InProcess(m.Faults()),
+		untouched: "the mock Ollama runs inside the harness on the local backend; use the docker backend, or a proxy_down or http fault"}, nil
+}
+
+// localServer is a server the local backend started: a child process in its own process group.
+type localServer struct {
+	name string
+	proc *process
+	run  *runDir // where a restarted server's pid is noted
+}
+
+// pause sends SIGSTOP to the server's process group, and resume SIGCONT; each returns once the
+// server's state shows it: signals are delivered asynchronously, and a fault's window must start
+// when the server is really frozen.
+func (l *localServer) pause(context.Context) error  { return l.signal(syscall.SIGSTOP) }
+func (l *localServer) resume(context.Context) error { return l.signal(syscall.SIGCONT) }
+
+func (l *localServer) signal(sig syscall.Signal) error {
+	pid := l.proc.pid()
+	if err := syscall.Kill(-pid, sig); err != nil {
+		return fmt.Errorf("%s: %v to process group %d: %w", l.name, sig, pid, err)
+	}
+	deadline := time.Now().Add(time.Second)
+	for (procState(pid) == 'T') != (sig == syscall.SIGSTOP) {
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%s: process %d did not take %v within 1s (state %q)", l.name, pid, sig, procState(pid))
+		}
+		time.Sleep(time.Millisecond) // the kernel offers no event for it; the wait is bounded
+	}
+	return nil
+}
+
+func (l *localServer) kill(ctx context.Context, graceful bool) error {
+	if graceful {
+		return l.proc.terminate(ctx, syscall.SIGTERM, killGrace)
+	}
+	return l.proc.terminate(ctx, syscall.SIGKILL, 0)
+}
+
+// restart starts the same command again, on the same port, once the process has exited.
+func (l *localServer) restart(ctx context.Context) (string, error) {
+	select {
+	case <-l.proc.exited():
+	default:
+		return l.proc.addr, nil
+	}
+	if err := l.proc.start(ctx); err != nil {
+		return "", err
+	}
+	return l.proc.addr, l.run.noteChild(l.name, l.proc.pid())
 }
 
 // missingLocal lists the server binaries the local backend would need for services and lacks.
@@ -37,13 +89,13 @@ func missingLocal(services []string) []string {
 	var missing []string
 	for _, s := range services {
 		switch s {
-		case Postgres:
+		case service.Postgres:
 			for _, b := range []string{"initdb", "postgres"} {
 				if _, ok := findBinary(b, pgBinGlob); !ok {
 					missing = append(missing, b)
 				}
 			}
-		case Redis:
+		case service.Redis:
 			if _, ok := findBinary("redis-server"); !ok {
 				missing = append(missing, "redis-server")
 			}
@@ -77,9 +129,9 @@ func isExec(p string) bool {
 	return err == nil && !st.IsDir() && st.Mode()&0o111 != 0
 }
 
-// freePort asks the OS for a free port on 127.0.0.1. Another process could take it before the
+// FreePort asks the OS for a free port on 127.0.0.1. Another process could take it before the
 // server binds it; the server then fails to start and says so.
-func freePort() (int, error) {
+func FreePort() (int, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return 0, err
@@ -127,7 +179,7 @@ func (e *Env) startPostgres(ctx context.Context, pg PostgresSpec) (*Service, err
 	if err != nil {
 		return nil, fmt.Errorf("local backend: initdb: %w\n%s", err, out)
 	}
-	port, err := freePort()
+	port, err := FreePort()
 	if err != nil {
 		return nil, err
 	}
@@ -140,8 +192,9 @@ func (e *Env) startPostgres(ctx context.Context, pg PostgresSpec) (*Service, err
 	if err != nil {
 		return nil, fmt.Errorf("local backend: %w", err)
 	}
+	p.addr = fmt.Sprintf("127.0.0.1:%d", port)
 	e.cleanups = append(e.cleanups, p.stop)
-	e.run.noteChild("postgres", p.pid())
+	e.run.noteChild(service.Postgres, p.pid())
 	// initdb makes only the "postgres" database; make ours.
 	if pg.Database != "postgres" {
 		psql, _ := findBinary("psql", pgBin)
@@ -154,8 +207,9 @@ func (e *Env) startPostgres(ctx context.Context, pg PostgresSpec) (*Service, err
 		}
 	}
 	version, _ := runAs(ctx, nil, dir, postgres, "--version")
-	return &Service{Name: Postgres, Direct: fmt.Sprintf("127.0.0.1:%d", port), Backend: BackendLocal,
-		Version: "PostgreSQL " + strings.TrimSpace(strings.TrimPrefix(string(version), "postgres (PostgreSQL) ")), proc: p, dataDir: data}, nil
+	return &Service{Name: service.Postgres, direct: p.addr, Backend: service.BackendLocal,
+		Version: "PostgreSQL " + strings.TrimSpace(strings.TrimPrefix(string(version), "postgres (PostgreSQL) ")),
+		srv:     &localServer{name: service.Postgres, proc: p, run: e.run}, dataDir: data}, nil
 }
 
 func (e *Env) startRedis(ctx context.Context) (*Service, error) {
@@ -167,7 +221,7 @@ func (e *Env) startRedis(ctx context.Context) (*Service, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
-	port, err := freePort()
+	port, err := FreePort()
 	if err != nil {
 		return nil, err
 	}
@@ -177,14 +231,16 @@ func (e *Env) startRedis(ctx context.Context) (*Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("local backend: %w", err)
 	}
+	p.addr = fmt.Sprintf("127.0.0.1:%d", port)
 	e.cleanups = append(e.cleanups, p.stop)
-	e.run.noteChild("redis", p.pid())
+	e.run.noteChild(service.Redis, p.pid())
 	version, _ := exec.CommandContext(ctx, bin, "--version").Output()
 	v := string(version)
 	if i := strings.Index(v, "v="); i >= 0 {
 		v = "Redis " + strings.Fields(v[i+2:])[0]
 	}
-	return &Service{Name: Redis, Direct: fmt.Sprintf("127.0.0.1:%d", port), Backend: BackendLocal, Version: v, proc: p}, nil
+	return &Service{Name: service.Redis, direct: p.addr, Backend: service.BackendLocal, Version: v,
+		srv: &localServer{name: service.Redis, proc: p, run: e.run}}, nil
 }
 
 // runAs runs a short command, as cred's user when given, and returns its combined output.

@@ -1,4 +1,4 @@
-package harness
+package env
 
 import (
 	"context"
@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/shakedown-dev/shakedown/service"
 )
 
 // TestPauseResume: a paused server keeps its connections but answers nothing; resumed, it answers
@@ -16,9 +18,9 @@ func TestPauseResume(t *testing.T) {
 	for _, b := range backends {
 		t.Run(b, func(t *testing.T) {
 			t.Parallel()
-			e := startOn(t, EnvSpec{Backend: b, Services: []string{Redis, Ollama}})
-			rs := mustService(t, e, Redis)
-			p, err := e.FaultTargets().Process(Redis)
+			e := startOn(t, Spec{Backend: b, Services: []string{service.Redis, service.Ollama}})
+			rs := mustService(t, e, service.Redis)
+			p, err := e.FaultTargets().Process(service.Redis)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -31,8 +33,8 @@ func TestPauseResume(t *testing.T) {
 			if err := p.Pause(ctx); err != nil {
 				t.Fatal(err)
 			}
-			if rs.proc != nil {
-				if st := procState(rs.proc.pid()); st != "T" {
+			if localPid(rs) != 0 {
+				if st := procState(localPid(rs)); st != 'T' {
 					t.Errorf("paused server's state = %q; want T (stopped)", st)
 				}
 			}
@@ -45,7 +47,7 @@ func TestPauseResume(t *testing.T) {
 			if err := rdb.Ping(ctx).Err(); err != nil {
 				t.Errorf("PING after Resume = %v", err)
 			}
-			if _, err := e.FaultTargets().Process(Ollama); b == BackendLocal && err == nil {
+			if _, err := e.FaultTargets().Process(service.Ollama); b == service.BackendLocal && err == nil {
 				t.Error("the in-process mock Ollama offered itself for pausing")
 			}
 		})

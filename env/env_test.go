@@ -1,4 +1,4 @@
-package harness
+package env
 
 import (
 	"context"
@@ -18,7 +18,9 @@ import (
 	"github.com/redis/go-redis/v9"
 	"go.uber.org/goleak"
 
+	"github.com/shakedown-dev/shakedown/faults"
 	"github.com/shakedown-dev/shakedown/mock/ollama"
+	"github.com/shakedown-dev/shakedown/service"
 )
 
 func TestMain(m *testing.M) {
@@ -26,38 +28,35 @@ func TestMain(m *testing.M) {
 		helperHarness() // the child harness of the SIGKILL tests
 		return
 	}
-	if os.Getenv(sutEnv) != "" {
-		sutMain() // the service under test of TestRunShortScenario
-		return
-	}
+	SetProcessDefaults() // the test binary's own process: testcontainers-go's settings
 	// go-redis, after a refused dial, keeps a reconnect goroutine asleep for up to a second, even
 	// once its client is closed: it ends by itself, so it is the one goroutine not counted.
 	goleak.VerifyTestMain(m, goleak.IgnoreAnyFunction("github.com/redis/go-redis/v9/internal/pool.(*ConnPool).tryDial"))
 }
 
 // startLocal starts a local environment for one test and closes it with the test.
-func startLocal(t *testing.T, spec EnvSpec) *Env {
+func startLocal(t *testing.T, spec Spec) *Env {
 	t.Helper()
-	spec.Backend = BackendLocal
+	spec.Backend = service.BackendLocal
 	return startOn(t, spec)
 }
 
 // backends are the backends the tests run on: local always, docker where an engine answers.
-var backends = []string{BackendLocal, BackendDocker}
+var backends = []string{service.BackendLocal, service.BackendDocker}
 
 // startOn starts an environment on spec.Backend for one test and closes it with the test. The
 // docker backend is skipped where no engine answers, and where the images are the official ones
 // (no SHAKEDOWN_*_IMAGE set, as make test sets them) and are not present here.
-func startOn(t *testing.T, spec EnvSpec) *Env {
+func startOn(t *testing.T, spec Spec) *Env {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("-short: no servers")
 	}
-	if spec.Backend == BackendDocker {
-		if err := dockerAvailable(context.Background()); err != nil {
+	if spec.Backend == service.BackendDocker {
+		if err := DockerAvailable(context.Background()); err != nil {
 			t.Skipf("docker backend: %v", err)
 		}
-		for _, v := range []string{PostgresImageEnv, RedisImageEnv} {
+		for _, v := range []string{service.ImageVar(service.Postgres), service.ImageVar(service.Redis)} {
 			if os.Getenv(v) == "" {
 				t.Skipf("docker backend: %s is not set and no registry is reachable here; make test sets it to the images of make images", v)
 			}
@@ -68,9 +67,9 @@ func startOn(t *testing.T, spec EnvSpec) *Env {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	e, err := StartEnv(ctx, spec)
+	e, err := Start(ctx, spec)
 	if err != nil {
-		t.Fatalf("StartEnv: %v", err)
+		t.Fatalf("Start: %v", err)
 	}
 	t.Cleanup(func() {
 		if err := e.Close(context.Background()); err != nil {
@@ -78,6 +77,14 @@ func startOn(t *testing.T, spec EnvSpec) *Env {
 		}
 	})
 	return e
+}
+
+// localPid returns the pid of a local server's process group, or 0 when s is no local server.
+func localPid(s *Service) int {
+	if l, ok := s.srv.(*localServer); ok {
+		return l.proc.pid()
+	}
+	return 0
 }
 
 func mustService(t *testing.T, e *Env, name string) *Service {
@@ -96,7 +103,7 @@ func TestServicesThroughProxies(t *testing.T) {
 	for _, b := range backends {
 		t.Run(b, func(t *testing.T) {
 			t.Parallel()
-			servicesThroughProxies(t, startOn(t, EnvSpec{Backend: b}))
+			servicesThroughProxies(t, startOn(t, Spec{Backend: b}))
 		})
 	}
 }
@@ -104,7 +111,7 @@ func TestServicesThroughProxies(t *testing.T) {
 func servicesThroughProxies(t *testing.T, e *Env) {
 	ctx := context.Background()
 
-	pg := mustService(t, e, Postgres)
+	pg := mustService(t, e, service.Postgres)
 	conn, err := pgx.Connect(ctx, pg.URL)
 	if err != nil {
 		t.Fatalf("pgx.Connect(%s): %v", pg.URL, err)
@@ -119,7 +126,7 @@ func servicesThroughProxies(t *testing.T, e *Env) {
 		t.Errorf("postgres Version = %q", pg.Version)
 	}
 
-	rs := mustService(t, e, Redis)
+	rs := mustService(t, e, service.Redis)
 	opt, _ := redis.ParseURL(rs.URL)
 	rdb := redis.NewClient(opt)
 	defer rdb.Close()
@@ -130,7 +137,7 @@ func servicesThroughProxies(t *testing.T, e *Env) {
 		t.Errorf("GET = %q, %v", v, err)
 	}
 
-	ol := mustService(t, e, Ollama)
+	ol := mustService(t, e, service.Ollama)
 	u, _ := url.Parse(ol.URL)
 	hc := &http.Client{Transport: &http.Transport{}}
 	defer hc.CloseIdleConnections()
@@ -156,20 +163,20 @@ func TestToxicsAndProxyControl(t *testing.T) {
 	for _, b := range backends {
 		t.Run(b, func(t *testing.T) {
 			t.Parallel()
-			toxicsAndProxyControl(t, startOn(t, EnvSpec{Backend: b, Services: []string{Redis}}))
+			toxicsAndProxyControl(t, startOn(t, Spec{Backend: b, Services: []string{service.Redis}}))
 		})
 	}
 }
 
 func toxicsAndProxyControl(t *testing.T, e *Env) {
-	rs := mustService(t, e, Redis)
+	rs := mustService(t, e, service.Redis)
 	ctx := context.Background()
 
 	base, err := ping(ctx, rs.Proxied)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := rs.Proxy.AddToxic(ctx, Toxic{Name: "slow", Type: "latency", Attributes: map[string]any{"latency": 150}}); err != nil {
+	if err := rs.Proxy.AddToxic(ctx, faults.Toxic{Name: "slow", Type: "latency", Attributes: map[string]any{"latency": 150}}); err != nil {
 		t.Fatal(err)
 	}
 	slow, err := ping(ctx, rs.Proxied)
@@ -196,7 +203,7 @@ func toxicsAndProxyControl(t *testing.T, e *Env) {
 
 	// Toxicity is decided per connection: 40 fresh connections, half of them slowed. The latency
 	// is long (1s) so that a loaded machine cannot blur slowed and unslowed connections.
-	if err := rs.Proxy.AddToxic(ctx, Toxic{Name: "some", Type: "latency", Toxicity: 0.5, Attributes: map[string]any{"latency": 1000}}); err != nil {
+	if err := rs.Proxy.AddToxic(ctx, faults.Toxic{Name: "some", Type: "latency", Toxicity: 0.5, Attributes: map[string]any{"latency": 1000}}); err != nil {
 		t.Fatal(err)
 	}
 	var mu sync.Mutex
@@ -231,12 +238,12 @@ func TestNothingLeftBehind(t *testing.T) {
 		t.Skip("-short: no servers")
 	}
 	state := t.TempDir()
-	e, err := StartEnv(context.Background(), EnvSpec{Backend: BackendLocal, StateDir: state, Services: []string{Postgres, Redis}})
+	e, err := Start(context.Background(), Spec{Backend: service.BackendLocal, StateDir: state, Services: []string{service.Postgres, service.Redis}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	pids := []int{mustService(t, e, Postgres).proc.pid(), mustService(t, e, Redis).proc.pid()}
-	pgDir := filepath.Dir(mustService(t, e, Postgres).procDataDir())
+	pids := []int{localPid(mustService(t, e, service.Postgres)), localPid(mustService(t, e, service.Redis))}
+	pgDir := filepath.Dir(mustService(t, e, service.Postgres).dataDir)
 	if err := e.Close(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -246,7 +253,7 @@ func TestNothingLeftBehind(t *testing.T) {
 	assertGone(t, state, pids, pgDir)
 
 	// Ollama's config is invalid: Postgres and Redis start, then the start-up fails.
-	_, err = StartEnv(context.Background(), EnvSpec{Backend: BackendLocal, StateDir: state, Services: []string{Redis, Postgres, Ollama},
+	_, err = Start(context.Background(), Spec{Backend: service.BackendLocal, StateDir: state, Services: []string{service.Redis, service.Postgres, service.Ollama},
 		Ollama: ollama.Config{TokenInterval: -1}})
 	if err == nil || !strings.Contains(err.Error(), "TokenInterval") {
 		t.Fatalf("StartEnv with a bad Ollama config = %v; want its error", err)

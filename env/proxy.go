@@ -1,11 +1,10 @@
-package harness
+package env
 
 import (
 	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"sync"
 
 	toxiproxy "github.com/Shopify/toxiproxy/v2"
 	"github.com/rs/zerolog"
@@ -13,22 +12,18 @@ import (
 	"github.com/shakedown-dev/shakedown/faults"
 )
 
-// Toxic is one Toxiproxy toxic (see faults.Toxic): a type (latency, bandwidth, slow_close,
-// timeout, reset_peer, slicer, limit_data), a stream, a toxicity and the type's attributes.
-type Toxic = faults.Toxic
-
 // Proxy is the handle on one service's embedded Toxiproxy proxy.
 type Proxy struct {
 	p *toxiproxy.Proxy
 }
 
-var quietOnce sync.Once
+var _ faults.Proxy = (*Proxy)(nil)
 
 // newToxiServer returns an embedded Toxiproxy server. It gets a real metrics container (a nil one
-// crashes the process on the first connection) and silent logs (the bandwidth toxic logs through
-// zerolog's global logger, so its level is set too).
+// crashes the process on the first connection) and a silent logger. (The bandwidth toxic also
+// logs through zerolog's global logger, at trace level, which zerolog's default global level
+// already drops; the harness leaves that process-wide setting to the program.)
 func newToxiServer() *toxiproxy.ApiServer {
-	quietOnce.Do(func() { zerolog.SetGlobalLevel(zerolog.Disabled) })
 	return toxiproxy.NewServer(toxiproxy.NewMetricsContainer(nil), zerolog.Nop())
 }
 
@@ -52,11 +47,8 @@ func (p *Proxy) Listen() string {
 	return p.p.Listen
 }
 
-// Upstream returns the address the proxy forwards to.
-func (p *Proxy) Upstream() string { return p.p.Upstream }
-
 // AddToxic adds a toxic. A zero Toxicity means 1 and an empty Stream downstream, as in Toxiproxy.
-func (p *Proxy) AddToxic(_ context.Context, t Toxic) error {
+func (p *Proxy) AddToxic(_ context.Context, t faults.Toxic) error {
 	if t.Toxicity == 0 {
 		t.Toxicity = 1
 	}
@@ -73,18 +65,6 @@ func (p *Proxy) AddToxic(_ context.Context, t Toxic) error {
 	return nil
 }
 
-// UpdateToxic changes a toxic's toxicity and attributes.
-func (p *Proxy) UpdateToxic(_ context.Context, t Toxic) error {
-	b, err := json.Marshal(map[string]any{"toxicity": t.Toxicity, "attributes": t.Attributes})
-	if err != nil {
-		return err
-	}
-	if _, err := p.p.Toxics.UpdateToxicJson(t.Name, bytes.NewReader(b)); err != nil {
-		return fmt.Errorf("proxy %s: update toxic %q: %w", p.Name(), t.Name, err)
-	}
-	return nil
-}
-
 // RemoveToxic removes a toxic by name.
 func (p *Proxy) RemoveToxic(ctx context.Context, name string) error {
 	if err := p.p.Toxics.RemoveToxic(ctx, name); err != nil {
@@ -94,23 +74,20 @@ func (p *Proxy) RemoveToxic(ctx context.Context, name string) error {
 }
 
 // Toxics returns the toxics in place.
-func (p *Proxy) Toxics() []Toxic {
-	var out []Toxic
+func (p *Proxy) Toxics() []faults.Toxic {
+	var out []faults.Toxic
 	for _, t := range p.p.Toxics.GetToxicArray() {
 		b, err := json.Marshal(t)
 		if err != nil {
 			continue
 		}
-		var x Toxic
+		var x faults.Toxic
 		if json.Unmarshal(b, &x) == nil {
 			out = append(out, x)
 		}
 	}
 	return out
 }
-
-// ResetToxics removes every toxic.
-func (p *Proxy) ResetToxics(ctx context.Context) { p.p.Toxics.ResetToxics(ctx) }
 
 // Disable stops the proxy: new connections are refused and open ones end (with EOF).
 func (p *Proxy) Disable(context.Context) error {
@@ -124,13 +101,6 @@ func (p *Proxy) Enable(context.Context) error {
 		return fmt.Errorf("proxy %s: enable on %s: %w", p.Name(), p.Listen(), err)
 	}
 	return nil
-}
-
-// Enabled reports whether the proxy accepts connections.
-func (p *Proxy) Enabled() bool {
-	p.p.Lock()
-	defer p.p.Unlock()
-	return p.p.Enabled
 }
 
 // SetUpstream points the proxy at another address (a restarted container's new port). Open

@@ -1,4 +1,4 @@
-package harness
+package env
 
 import (
 	"bufio"
@@ -24,6 +24,7 @@ type process struct {
 	cred            *credential
 	dir, ready, bin string
 	args            []string
+	addr            string // where it listens, once known
 
 	mu   sync.Mutex
 	cmd  *exec.Cmd

@@ -1,6 +1,7 @@
-package harness
+package env
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -125,16 +126,19 @@ func readPid(path string) (int, error) {
 
 // alive reports whether a process with that pid exists (and is not a zombie).
 func alive(pid int) bool {
-	if pid <= 0 || syscall.Kill(pid, 0) != nil {
-		return false
-	}
+	return pid > 0 && syscall.Kill(pid, 0) == nil && procState(pid) != 'Z'
+}
+
+// procState returns the state letter of /proc/<pid>/stat ('R', 'S', 'T', 'Z', ...), or 0 when it
+// cannot be read. The state follows the command name in parentheses: "pid (comm) S ...", and the
+// name may itself hold parentheses and spaces.
+func procState(pid int) byte {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
-		return true
+		return 0
 	}
-	// The state follows the command name in parentheses: "pid (comm) S ...".
-	if i := strings.LastIndexByte(string(b), ')'); i >= 0 && i+2 < len(b) {
-		return b[i+2] != 'Z'
+	if i := bytes.LastIndexByte(b, ')'); i >= 0 && i+2 < len(b) {
+		return b[i+2]
 	}
-	return true
+	return 0
 }

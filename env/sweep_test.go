@@ -1,4 +1,4 @@
-package harness
+package env
 
 import (
 	"bufio"
@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/shakedown-dev/shakedown/service"
 )
 
 const helperEnv = "SHAKEDOWN_TEST_HELPER_HARNESS"
@@ -20,17 +22,17 @@ const helperEnv = "SHAKEDOWN_TEST_HELPER_HARNESS"
 // by SHAKEDOWN_TEST_HELPER_BACKEND, says what it started, and waits to be killed.
 func helperHarness() {
 	backend := os.Getenv("SHAKEDOWN_TEST_HELPER_BACKEND")
-	e, err := StartEnv(context.Background(), EnvSpec{Backend: backend, StateDir: os.Getenv(helperEnv), Services: []string{Postgres, Redis}})
+	e, err := Start(context.Background(), Spec{Backend: backend, StateDir: os.Getenv(helperEnv), Services: []string{service.Postgres, service.Redis}})
 	if err != nil {
 		fmt.Println("ERROR", err)
 		os.Exit(1)
 	}
-	if backend == BackendDocker {
+	if backend == service.BackendDocker {
 		fmt.Println("READY 0 0 -")
 	} else {
-		pg, _ := e.Service(Postgres)
-		rs, _ := e.Service(Redis)
-		fmt.Printf("READY %d %d %s\n", pg.proc.pid(), rs.proc.pid(), filepath.Dir(pg.dataDir))
+		pg, _ := e.Service(service.Postgres)
+		rs, _ := e.Service(service.Redis)
+		fmt.Printf("READY %d %d %s\n", localPid(pg), localPid(rs), filepath.Dir(pg.dataDir))
 	}
 	select {}
 }
@@ -62,14 +64,14 @@ func killedHelper(t *testing.T, state, backend string) []string {
 // but their labels); the next start on docker removes them. Not parallel: it counts every
 // labelled container, so it runs before the parallel tests start theirs.
 func TestSweepContainersAfterSIGKILL(t *testing.T) {
-	e0 := startOn(t, EnvSpec{Backend: BackendDocker, Services: []string{Redis}}) // skips where docker cannot run
+	e0 := startOn(t, Spec{Backend: service.BackendDocker, Services: []string{service.Redis}}) // skips where docker cannot run
 	e0.Close(context.Background())
 	state := t.TempDir()
-	killedHelper(t, state, BackendDocker)
+	killedHelper(t, state, service.BackendDocker)
 	if n := labelled(t); n != 2 {
 		t.Fatalf("after SIGKILL: %d labelled containers; want the dead run's 2", n)
 	}
-	startOn(t, EnvSpec{Backend: BackendDocker, Services: []string{Redis}, StateDir: state})
+	startOn(t, Spec{Backend: service.BackendDocker, Services: []string{service.Redis}, StateDir: state})
 	if n := labelled(t); n != 1 {
 		t.Errorf("after the next start: %d labelled containers; want only its own 1", n)
 	}
@@ -93,7 +95,7 @@ func TestSweepAfterSIGKILL(t *testing.T) {
 		t.Skip("-short: no servers")
 	}
 	state := t.TempDir()
-	f := killedHelper(t, state, BackendLocal)
+	f := killedHelper(t, state, service.BackendLocal)
 	pgPid, _ := strconv.Atoi(f[1])
 	redisPid, _ := strconv.Atoi(f[2])
 	pgDir := f[3]
@@ -119,7 +121,7 @@ func TestSweepAfterSIGKILL(t *testing.T) {
 	assertGone(t, state, nil, pgDir)
 
 	// Starting again finds nothing stale.
-	e := startLocal(t, EnvSpec{Services: []string{Redis}, StateDir: state})
+	e := startLocal(t, Spec{Services: []string{service.Redis}, StateDir: state})
 	if again, err := Sweep(state); err != nil || len(again) != 0 {
 		t.Errorf("Sweep with a live run = %+v, %v; want nothing", again, err)
 	}
@@ -129,12 +131,12 @@ func TestSweepAfterSIGKILL(t *testing.T) {
 // TestNothingLeftBehindDocker: a start-up that fails half-way on docker (the third container
 // never gets ready) removes the containers it had started.
 func TestNothingLeftBehindDocker(t *testing.T) {
-	startOn(t, EnvSpec{Backend: BackendDocker, Services: []string{Redis}}).Close(context.Background()) // skips where docker cannot run
+	startOn(t, Spec{Backend: service.BackendDocker, Services: []string{service.Redis}}).Close(context.Background()) // skips where docker cannot run
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	// Redis's image where Ollama's should be: it never answers GET /api/version.
-	_, err := StartEnv(ctx, EnvSpec{Backend: BackendDocker, StateDir: t.TempDir(),
-		Images: Images{Ollama: os.Getenv(RedisImageEnv)}})
+	_, err := Start(ctx, Spec{Backend: service.BackendDocker, StateDir: t.TempDir(),
+		Images: service.Images{Ollama: os.Getenv(service.ImageVar(service.Redis))}})
 	if err == nil || !strings.Contains(err.Error(), "ollama from image") {
 		t.Fatalf("StartEnv with a wrong Ollama image = %v; want its failure", err)
 	}

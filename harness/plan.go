@@ -1,0 +1,255 @@
+package harness
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"maps"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"github.com/shakedown-dev/shakedown/assertions"
+	"github.com/shakedown-dev/shakedown/scenarios"
+	"github.com/shakedown-dev/shakedown/service"
+)
+
+// RunOptions tunes a run. Every zero value stands for the documented default.
+type RunOptions struct {
+	// Seed overrides the scenario's seed. 0: the scenario's, else a random one (printed in the
+	// record with the command that replays the run).
+	Seed uint64
+	// Backend overrides the scenario's backend.
+	Backend string
+	// Short runs the scenario's short form (its short phases), if it has one.
+	Short bool
+	// SUTArgs are added to the scenario's sut.args (a builtin's flags, a command's arguments).
+	SUTArgs []string
+	// Builtins are the systems under test that can run inside the harness's process, by the
+	// name a scenario's sut.builtin gives. The shakedown command and harnesstest hand in the
+	// reference service as agentd; a go test hands in its own service the same way.
+	Builtins Builtins
+	// AllowTargets are the hosts not on this machine that the run may touch (--allow-target).
+	AllowTargets []string
+	// StateDir is the environment's state directory. Empty: env.StateDir().
+	StateDir string
+	// ScrapeTick is the metrics scraper's and the readiness probe's tick. 0: 1s.
+	ScrapeTick time.Duration
+	// Replay formats the command that replays the run with the seed it drew, for the record and
+	// the report. nil: "seed N" alone (the shakedown command formats its own command line).
+	Replay func(seed uint64) string
+	// OnPhase, if set, is called as each phase begins.
+	OnPhase func(name string)
+	// OnProgress, if set, is called once a second while the load runs, on a goroutine of its own.
+	OnProgress func(Progress)
+}
+
+// Builtins are systems under test that run in the harness's process, by name.
+type Builtins map[string]Builtin
+
+// Builtin is a system under test that runs in the harness's process.
+type Builtin struct {
+	// Needs lists the services it cannot run without.
+	Needs []string
+	// DurabilityQuery finds the ids of its acknowledged writes among $1 (a text array): the
+	// durability check's query when the scenario's durability assertion gives none.
+	DurabilityQuery string
+	// Start starts it with args as its flags and getenv as its environment (each service's URL
+	// under service.URLVar) and returns its base URL, and stop, which returns once it stopped.
+	Start func(ctx context.Context, args []string, getenv func(string) string) (url string, stop func(), err error)
+}
+
+// Plan is a run resolved once, before anything starts: every default filled in, every choice
+// made, and every check that needs no server done. Run consumes it; nothing deeper in the engine
+// derives a default again.
+type Plan struct {
+	// Scenario is the form that runs: the short form when asked for, with the extra SUT args.
+	Scenario *scenarios.Scenario
+	// Seed seeds every decision; Replay is the command (or the words) that replays the run.
+	Seed   uint64
+	Replay string
+	// Backend is the backend asked for (auto is resolved when the environment starts).
+	Backend string
+	// Builtin is the system under test when the scenario names a builtin.
+	Builtin *Builtin
+	// Warmup, Fault and Recovery are the phases' lengths.
+	Warmup, Fault, Recovery time.Duration
+	// Targets are the load's requests; a URL starting with "/" is relative to the SUT's base.
+	Targets []Target
+	// Pacer shapes the load's rate; Load tunes its attacker.
+	Pacer vegeta.Pacer
+	Load  LoadOptions
+	// ReadyPath is the SUT's readiness path (probed throughout); ReadyTimeout bounds the wait for
+	// it before the warmup.
+	ReadyPath    string
+	ReadyTimeout time.Duration
+	// ScrapeTick is the tick of the metrics scraper and the readiness probe.
+	ScrapeTick time.Duration
+	// Halt are the safety stops: each floor of availability and how long it must be broken.
+	Halt []Halt
+	// DurabilityQuery, when not empty, is checked after the load over a direct Postgres
+	// connection: the ids of the acknowledged writes it finds among $1.
+	DurabilityQuery string
+	// StateDir is the environment's state directory.
+	StateDir   string
+	OnPhase    func(name string)
+	OnProgress func(Progress)
+}
+
+// Halt is one resolved halt condition: availability below Floor in every second for For.
+type Halt struct {
+	Floor float64
+	For   time.Duration
+}
+
+// Total returns the length of the three phases.
+func (p *Plan) Total() time.Duration { return p.Warmup + p.Fault + p.Recovery }
+
+// NewPlan resolves a run of sc with opt, or says every reason it cannot run: a target that is
+// not allowed, a builtin that was not handed in or lacks a service, a durability verdict without
+// a query. It starts and touches nothing.
+func NewPlan(sc *scenarios.Scenario, opt RunOptions) (*Plan, error) {
+	short := opt.Short && sc.Short != nil
+	if short {
+		sc = sc.Shortened()
+	}
+	if len(opt.SUTArgs) > 0 {
+		c := *sc
+		c.SUT.Args = append(slices.Clone(sc.SUT.Args), opt.SUTArgs...)
+		sc = &c
+	}
+	p := &Plan{Scenario: sc, Seed: opt.Seed, Backend: sc.Environment.Backend, Warmup: sc.Phases.Warmup.D(), Fault: sc.Phases.Fault.D(),
+		Recovery: sc.Phases.Recovery.D(), Pacer: pacer(sc), StateDir: opt.StateDir, OnPhase: opt.OnPhase, OnProgress: opt.OnProgress,
+		ReadyPath: sc.SUT.Ready, ReadyTimeout: sc.SUT.ReadyTimeout.D(), ScrapeTick: opt.ScrapeTick,
+		Load: LoadOptions{Timeout: sc.Load.Timeout.D(), Workers: uint64(sc.Load.Workers), MaxWorkers: uint64(sc.Load.MaxWorkers), Connections: sc.Load.Connections}}
+	if opt.Backend != "" {
+		p.Backend = opt.Backend
+	}
+	if p.Seed == 0 {
+		p.Seed = sc.Seed
+	}
+	if p.Seed == 0 {
+		var b [8]byte
+		rand.Read(b[:])
+		p.Seed = binary.LittleEndian.Uint64(b[:]) >> 1
+	}
+	p.Replay = fmt.Sprintf("seed %d", p.Seed)
+	if opt.Replay != nil {
+		p.Replay = opt.Replay(p.Seed)
+	}
+	if p.ReadyPath == "" {
+		p.ReadyPath = "/health/ready"
+	}
+	if p.ReadyTimeout <= 0 {
+		p.ReadyTimeout = 30 * time.Second
+	}
+	if p.ScrapeTick <= 0 {
+		p.ScrapeTick = time.Second
+	}
+	if p.Load.Timeout <= 0 {
+		p.Load.Timeout = 10 * time.Second
+	}
+	for _, h := range sc.Halt {
+		d := h.For.D()
+		if d <= 0 {
+			d = 10 * time.Second
+		}
+		p.Halt = append(p.Halt, Halt{Floor: h.AvailabilityBelow.F(), For: d})
+	}
+	for _, t := range sc.Load.Targets {
+		h := http.Header{}
+		for k, v := range t.Headers {
+			h.Set(k, v)
+		}
+		p.Targets = append(p.Targets, Target{Name: t.Name, Method: t.Method, URL: t.URL, Header: h, Body: []byte(t.Body)})
+	}
+
+	var errs []error
+	if err := CheckTargets(sc, opt.AllowTargets); err != nil {
+		errs = append(errs, err) // before anything is started or touched
+	}
+	if name := sc.SUT.Builtin; name != "" {
+		if err := opt.Builtins.Check(sc); err != nil {
+			errs = append(errs, err)
+		} else {
+			b := opt.Builtins[name]
+			p.Builtin = &b
+		}
+	}
+	for _, a := range sc.Assertions {
+		d, ok := a.(*assertions.Durability)
+		if !ok {
+			continue
+		}
+		p.DurabilityQuery = d.Query
+		if p.DurabilityQuery == "" && p.Builtin != nil {
+			p.DurabilityQuery = p.Builtin.DurabilityQuery
+		}
+		if p.DurabilityQuery == "" {
+			errs = append(errs, fmt.Errorf("assertion %q: query is missing; give the query that finds the acknowledged ids among $1 (a text array), e.g. SELECT id FROM orders WHERE id = ANY($1)", d.Name))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, fmt.Errorf("%s: %w", sc.Name, err)
+	}
+	return p, nil
+}
+
+// Check says whether the builtin sc names, if any, is one of b, and whether sc's environment has
+// every service it needs.
+func (b Builtins) Check(sc *scenarios.Scenario) error {
+	name := sc.SUT.Builtin
+	if name == "" {
+		return nil
+	}
+	bi, ok := b[name]
+	if !ok {
+		return fmt.Errorf("sut.builtin %q: %w; this run was handed %s", name, ErrNoBuiltin, builtinNames(b))
+	}
+	services := sc.Environment.Services
+	if len(services) == 0 {
+		services = service.Names()
+	}
+	var errs []error
+	for _, need := range bi.Needs {
+		if !slices.Contains(services, need) {
+			errs = append(errs, fmt.Errorf("sut.builtin %q needs %s, which environment.services lacks", name, need))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// ErrNoBuiltin is returned when a scenario names a builtin the run was not handed.
+var ErrNoBuiltin = errors.New("no such builtin")
+
+func builtinNames(b Builtins) string {
+	if len(b) == 0 {
+		return "no builtin"
+	}
+	return strings.Join(slices.Sorted(maps.Keys(b)), ", ")
+}
+
+// pacer builds the scenario's pacer.
+func pacer(sc *scenarios.Scenario) vegeta.Pacer {
+	r := vegeta.Rate{Freq: sc.Load.Rate.Freq, Per: sc.Load.Rate.Per}
+	p := sc.Load.Pacer
+	switch p.Type {
+	case "linear":
+		slope := (p.To.PerSecond() - sc.Load.Rate.PerSecond()) / sc.Phases.Total().Seconds()
+		return vegeta.LinearPacer{StartAt: r, Slope: slope}
+	case "steps":
+		var steps []Step
+		for _, s := range p.Steps {
+			steps = append(steps, Step{Rate: vegeta.Rate{Freq: s.Rate.Freq, Per: s.Rate.Per}, Duration: s.Duration.D()})
+		}
+		return StepPacer{Steps: steps}
+	case "sine":
+		return vegeta.SinePacer{Period: p.Period.D(), Mean: r, Amp: vegeta.Rate{Freq: p.Amplitude.Freq, Per: p.Amplitude.Per}}
+	}
+	return r
+}
