@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"slices"
 
+	"github.com/shakedown-dev/shakedown/internal/kinds"
 	"github.com/shakedown-dev/shakedown/record"
 )
 
@@ -64,15 +65,19 @@ var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._ -]{0,79}$`)
 func (c *Common) validate(more ...error) error {
 	errs := []error{}
 	if !nameRE.MatchString(c.Name) {
-		errs = append(errs, fmt.Errorf("assertion %q: name = %q; want 1-80 letters, digits, spaces, '.', '_' or '-'", c.Name, c.Name))
+		errs = append(errs, c.fieldErr("name", fmt.Sprintf("%q", c.Name), "1-80 letters, digits, spaces, '.', '_' or '-'"))
 	}
 	if c.Phase != "" && !slices.Contains(record.Phases, c.Phase) {
-		errs = append(errs, fmt.Errorf("assertion %q: phase = %q; want warmup, fault, recovery or all", c.Name, c.Phase))
+		errs = append(errs, c.fieldErr("phase", fmt.Sprintf("%q", c.Phase), "warmup, fault, recovery or all"))
 	}
 	if c.MinSamples < 0 {
-		errs = append(errs, fmt.Errorf("assertion %q: min_samples = %d; want 0 (the kind's default) or more", c.Name, c.MinSamples))
+		errs = append(errs, c.fieldErr("min_samples", c.MinSamples, "0 (the kind's default) or more"))
 	}
 	return errors.Join(append(errs, more...)...)
+}
+
+func (c *Common) fieldErr(field string, v any, want string) error {
+	return &kinds.FieldError{Family: "assertion", Spec: c.Name, Field: field, Value: v, Want: want}
 }
 
 // verdict starts a verdict for c.
@@ -101,46 +106,43 @@ type Spec interface {
 type KindInfo struct {
 	Name        string
 	Description string
-	new         func() Spec
 }
 
-var kinds = []KindInfo{
-	{"availability", "the share of requests answered without a 5xx or an error is at least min", func() Spec { return &Availability{} }},
-	{"latency", "the quantile of request latency is at most max", func() Spec { return &Latency{} }},
-	{"error_rate", "the share of 5xx and errors is at most max", func() Spec { return &ErrorRate{} }},
-	{"throughput", "the achieved request rate is at least min of the requested rate", func() Spec { return &Throughput{} }},
-	{"metric", "a scraped metric series meets a condition", func() Spec { return &Metric{} }},
-	{"degraded", "the share of answers marked degraded (X-Degraded: true) is within min and max", func() Spec { return &Degraded{} }},
-	{"breaker", "a circuit breaker opened within a time of a fault's start and closed within a time of its end, or never opened", func() Spec { return &Breaker{} }},
-	{"retries", "of the calls that needed a retry, at least min succeeded", func() Spec { return &Retries{} }},
-	{"slo", "availability (and a latency quantile) meet the objective, and the error budget spent stays under a level", func() Spec { return &SLO{} }},
-	{"recovery_time", "after the last fault ends, the rolling availability is back at the objective within max", func() Spec { return &RecoveryTime{} }},
-	{"readiness", "the readiness endpoint said 503 during the phase and 200 again by the end of the run", func() Spec { return &Readiness{} }},
-	{"durability", "every write the SUT acknowledged is in Postgres after the run", func() Spec { return &Durability{} }},
+// table is the table of kinds: explicit, not filled by init().
+var table = kinds.Table[Spec]{
+	{Name: "availability", Description: "the share of requests answered without a 5xx or an error is at least min", New: func() Spec { return &Availability{} }},
+	{Name: "latency", Description: "the quantile of request latency is at most max", New: func() Spec { return &Latency{} }},
+	{Name: "error_rate", Description: "the share of 5xx and errors is at most max", New: func() Spec { return &ErrorRate{} }},
+	{Name: "throughput", Description: "the achieved request rate is at least min of the requested rate", New: func() Spec { return &Throughput{} }},
+	{Name: "metric", Description: "a scraped metric series meets a condition", New: func() Spec { return &Metric{} }},
+	{Name: "degraded", Description: "the share of answers marked degraded (X-Degraded: true) is within min and max", New: func() Spec { return &Degraded{} }},
+	{Name: "breaker", Description: "a circuit breaker opened within a time of a fault's start and closed within a time of its end, or never opened", New: func() Spec { return &Breaker{} }},
+	{Name: "retries", Description: "of the calls that needed a retry, at least min succeeded", New: func() Spec { return &Retries{} }},
+	{Name: "slo", Description: "availability (and a latency quantile) meet the objective, and the error budget spent stays under a level", New: func() Spec { return &SLO{} }},
+	{Name: "recovery_time", Description: "after the last fault ends, the rolling availability is back at the objective within max", New: func() Spec { return &RecoveryTime{} }},
+	{Name: "readiness", Description: "the readiness endpoint said 503 during the phase and 200 again by the end of the run", New: func() Spec { return &Readiness{} }},
+	{Name: "durability", Description: "every write the SUT acknowledged is in Postgres after the run", New: func() Spec { return &Durability{} }},
 }
 
 // Kinds lists the assertion kinds.
-func Kinds() []KindInfo { return slices.Clone(kinds) }
-
-// KindNames lists the kinds' names, for messages.
-func KindNames() []string {
-	out := make([]string, len(kinds))
-	for i, k := range kinds {
-		out[i] = k.Name
+func Kinds() []KindInfo {
+	out := make([]KindInfo, len(table))
+	for i, k := range table {
+		out[i] = KindInfo{Name: k.Name, Description: k.Description}
 	}
 	return out
 }
 
+// KindNames lists the kinds' names, for messages.
+func KindNames() []string { return table.Names() }
+
 // Lookup returns a fresh zero spec of the named kind, ready to decode into.
 func Lookup(kind string) (Spec, bool) {
-	for _, k := range kinds {
-		if k.Name == kind {
-			s := k.new()
-			s.Base().Type = kind
-			return s, true
-		}
+	s, ok := table.Lookup(kind)
+	if ok {
+		s.Base().Type = kind
 	}
-	return nil, false
+	return s, ok
 }
 
 // Evaluate judges rec against every spec, in order.

@@ -64,8 +64,6 @@ func judge(v *Verdict, c *Common, ok bool, n, def int64) {
 	}
 }
 
-func pct(f float64) string { return fmt.Sprintf("%.3g%%", f*100) }
-
 // Availability: the share of requests answered without a 5xx or an error is at least Min.
 type Availability struct {
 	Common `yaml:",inline"`
@@ -83,7 +81,7 @@ func (a *Availability) Evaluate(rec *record.Record) Verdict {
 		return v
 	}
 	v.Value = c.Availability()
-	v.Measured = fmt.Sprintf("%s available (%d of %d; %d 5xx, %d errors)", pct(v.Value), c.Good(), c.Requests, c.Server, c.Errors)
+	v.Measured = fmt.Sprintf("%s available (%d of %d; %d 5xx, %d errors)", units.FormatPercent(v.Value), c.Good(), c.Requests, c.Server, c.Errors)
 	v.Expected = "at least " + a.Min.String()
 	judge(&v, &a.Common, v.Value >= a.Min.F(), c.Requests, minRequests)
 	return v
@@ -106,7 +104,7 @@ func (e *ErrorRate) Evaluate(rec *record.Record) Verdict {
 		return v
 	}
 	v.Value = c.ErrorRate()
-	v.Measured = fmt.Sprintf("%s errors (%d 5xx and %d errors of %d)", pct(v.Value), c.Server, c.Errors, c.Requests)
+	v.Measured = fmt.Sprintf("%s errors (%d 5xx and %d errors of %d)", units.FormatPercent(v.Value), c.Server, c.Errors, c.Requests)
 	v.Expected = "at most " + e.Max.String()
 	judge(&v, &e.Common, v.Value <= e.Max.F(), c.Requests, minRequests)
 	return v
@@ -172,7 +170,7 @@ func (t *Throughput) Evaluate(rec *record.Record) Verdict {
 	if requested > 0 {
 		v.Value = achieved / requested
 	}
-	v.Measured = fmt.Sprintf("%.1f requests/s of %.1f requested (%s)", achieved, requested, pct(v.Value))
+	v.Measured = fmt.Sprintf("%.1f requests/s of %.1f requested (%s)", achieved, requested, units.FormatPercent(v.Value))
 	v.Expected = "at least " + t.Min.String() + " of the requested rate"
 	judge(&v, &t.Common, requested > 0 && v.Value >= t.Min.F(), c.Requests, minRequests)
 	return v
@@ -182,5 +180,5 @@ func rangeErr(c *Common, field string, ok bool, v any, want string) error {
 	if ok {
 		return nil
 	}
-	return fmt.Errorf("assertion %q: %s = %v; want %s", c.Name, field, v, want)
+	return c.fieldErr(field, v, want)
 }

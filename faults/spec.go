@@ -5,9 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
-	"slices"
 	"time"
 
+	"github.com/shakedown-dev/shakedown/internal/kinds"
 	"github.com/shakedown-dev/shakedown/record"
 	"github.com/shakedown-dev/shakedown/units"
 )
@@ -60,7 +60,7 @@ var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
 func (c *Common) validate() []error {
 	var errs []error
 	bad := func(field string, v any, want string) {
-		errs = append(errs, fmt.Errorf("fault %q: %s = %v; want %s", c.Name, field, v, want))
+		errs = append(errs, &kinds.FieldError{Family: "fault", Spec: c.Name, Field: field, Value: v, Want: want})
 	}
 	if !nameRE.MatchString(c.Name) {
 		bad("name", fmt.Sprintf("%q", c.Name), "1-64 letters, digits, '.', '_' or '-', starting with a letter or digit")
@@ -141,47 +141,43 @@ type KindInfo struct {
 	Name        string
 	Unit        Unit
 	Description string
-	new         func() Spec
 }
 
-// kinds is the table of kinds: explicit, not filled by init().
-var kinds = []KindInfo{
-	{"latency", PerConnection, "delay data through the target's proxy by latency ± jitter", func() Spec { return &Latency{} }},
-	{"bandwidth", PerConnection, "limit the proxy's throughput to rate KB/s", func() Spec { return &Bandwidth{} }},
-	{"slow_close", PerConnection, "delay closing connections by delay", func() Spec { return &SlowClose{} }},
-	{"timeout", PerConnection, "stop all data and close after timeout (0: never close)", func() Spec { return &Timeout{} }},
-	{"reset_peer", PerConnection, "reset connections (TCP RST) after timeout", func() Spec { return &ResetPeer{} }},
-	{"slicer", PerConnection, "slice data into small pieces with a delay between them", func() Spec { return &Slicer{} }},
-	{"limit_data", PerConnection, "close connections after bytes bytes", func() Spec { return &LimitData{} }},
-	{"proxy_down", PerWindow, "take the target's proxy down: new connections refused, open ones closed", func() Spec { return &ProxyDown{} }},
-	{"pause", PerWindow, "freeze the target's server (SIGSTOP, docker pause): connections stay open, nothing answers", func() Spec { return &Pause{} }},
-	{"kill", PerWindow, "kill the target's server (SIGKILL, or SIGTERM with graceful) for the window, then restart it and wait until it answers", func() Spec { return &Kill{} }},
-	{"cpu", PerTick, "burn load of cores CPU in the harness process, drawn each tick", func() Spec { return &CPUSpike{} }},
-	{"http", PerRequest, "HTTP faults on the target's requests (error status, latency, stalls, drops, malformed chunks)", func() Spec { return &HTTP{} }},
+// table is the table of kinds: explicit, not filled by init().
+var table = kinds.Table[Spec]{
+	{Name: "latency", Description: "delay data through the target's proxy by latency ± jitter", New: func() Spec { return &Latency{} }},
+	{Name: "bandwidth", Description: "limit the proxy's throughput to rate KB/s", New: func() Spec { return &Bandwidth{} }},
+	{Name: "slow_close", Description: "delay closing connections by delay", New: func() Spec { return &SlowClose{} }},
+	{Name: "timeout", Description: "stop all data and close after timeout (0: never close)", New: func() Spec { return &Timeout{} }},
+	{Name: "reset_peer", Description: "reset connections (TCP RST) after timeout", New: func() Spec { return &ResetPeer{} }},
+	{Name: "slicer", Description: "slice data into small pieces with a delay between them", New: func() Spec { return &Slicer{} }},
+	{Name: "limit_data", Description: "close connections after bytes bytes", New: func() Spec { return &LimitData{} }},
+	{Name: "proxy_down", Description: "take the target's proxy down: new connections refused, open ones closed", New: func() Spec { return &ProxyDown{} }},
+	{Name: "pause", Description: "freeze the target's server (SIGSTOP, docker pause): connections stay open, nothing answers", New: func() Spec { return &Pause{} }},
+	{Name: "kill", Description: "kill the target's server (SIGKILL, or SIGTERM with graceful) for the window, then restart it and wait until it answers", New: func() Spec { return &Kill{} }},
+	{Name: "cpu", Description: "burn load of cores CPU in the harness process, drawn each tick", New: func() Spec { return &CPUSpike{} }},
+	{Name: "http", Description: "HTTP faults on the target's requests (error status, latency, stalls, drops, malformed chunks)", New: func() Spec { return &HTTP{} }},
 }
 
 // Kinds lists the fault kinds.
-func Kinds() []KindInfo { return slices.Clone(kinds) }
-
-// Lookup returns a fresh zero spec of the named kind, ready to decode into.
-func Lookup(kind string) (Spec, bool) {
-	for _, k := range kinds {
-		if k.Name == kind {
-			s := k.new()
-			s.Base().Type = kind
-			return s, true
-		}
-	}
-	return nil, false
-}
-
-// KindNames lists the kinds' names, for messages.
-func KindNames() []string {
-	out := make([]string, len(kinds))
-	for i, k := range kinds {
-		out[i] = k.Name
+func Kinds() []KindInfo {
+	out := make([]KindInfo, len(table))
+	for i, k := range table {
+		out[i] = KindInfo{Name: k.Name, Unit: k.New().Unit(), Description: k.Description}
 	}
 	return out
 }
+
+// Lookup returns a fresh zero spec of the named kind, ready to decode into.
+func Lookup(kind string) (Spec, bool) {
+	s, ok := table.Lookup(kind)
+	if ok {
+		s.Base().Type = kind
+	}
+	return s, ok
+}
+
+// KindNames lists the kinds' names, for messages.
+func KindNames() []string { return table.Names() }
 
 func joinErrs(c *Common, more ...error) error { return errors.Join(append(c.validate(), more...)...) }

@@ -1,6 +1,9 @@
 package harness
 
 import (
+	"runtime"
+	"runtime/debug"
+
 	"github.com/shakedown-dev/shakedown/env"
 	"github.com/shakedown-dev/shakedown/internal/clock"
 	"github.com/shakedown-dev/shakedown/units"
@@ -60,7 +63,7 @@ func (p Progress) String() string {
 func Run(ctx context.Context, p *Plan) (*record.Record, error) {
 	sc := p.Scenario
 	rec := record.NewRecorder(time.Now(), record.ScenarioInfo{Name: sc.Name, Description: sc.Description, File: sc.File, Source: sc.Source}, p.Seed)
-	rec.Update(func(r *record.Record) { r.Command = p.Replay })
+	rec.Update(func(r *record.Record) { r.Command, r.Env.Versions = p.Replay, versions() })
 	finish := func(err error) (*record.Record, error) {
 		st := record.StatusCompleted
 		switch {
@@ -110,6 +113,24 @@ func Run(ctx context.Context, p *Plan) (*record.Record, error) {
 		checkDurability(ctx, p.DurabilityQuery, e, rec)
 	}
 	return finish(err)
+}
+
+// versions names what the harness is built of, for the record: Go, and the modules whose
+// behaviour a run depends on, as this binary's build information gives them.
+func versions() map[string]string {
+	v := map[string]string{"go": runtime.Version()}
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return v
+	}
+	names := map[string]string{"github.com/shakedown-dev/shakedown": "shakedown", "github.com/Shopify/toxiproxy/v2": "toxiproxy",
+		"github.com/testcontainers/testcontainers-go": "testcontainers-go", "github.com/tsenart/vegeta/v12": "vegeta"}
+	for _, m := range append([]*debug.Module{&bi.Main}, bi.Deps...) {
+		if name, ok := names[m.Path]; ok && m.Version != "" {
+			v[name] = m.Version
+		}
+	}
+	return v
 }
 
 // runPhases drives one continuous load over the three phases, marks their boundaries, runs the

@@ -58,11 +58,3 @@ func (s *DecisionSummary) add(d Decision) {
 	s.digest += decisionHash(d)
 	s.Digest = fmt.Sprintf("%016x", s.digest)
 }
-
-// InjectedShare is Injected over Total, or 0.
-func (s DecisionSummary) InjectedShare() float64 {
-	if s.Total == 0 {
-		return 0
-	}
-	return float64(s.Injected) / float64(s.Total)
-}

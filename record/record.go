@@ -1,9 +1,7 @@
 package record
 
 import (
-	"encoding/json"
 	"fmt"
-	"io"
 	"slices"
 	"strings"
 	"time"
@@ -25,7 +23,6 @@ const (
 // Record is the timeline of one run.
 type Record struct {
 	Version  int          `json:"version"`
-	ID       string       `json:"id"`
 	Scenario ScenarioInfo `json:"scenario"`
 	Seed     uint64       `json:"seed"`
 	// Command replays this run: the same scenario with the same seed.
@@ -91,15 +88,14 @@ type ScenarioInfo struct {
 type EnvInfo struct {
 	Backend  string            `json:"backend"`
 	Services []ServiceInfo     `json:"services,omitempty"`
-	SUT      string            `json:"sut,omitempty"`      // builtin name, command or URL (no secrets)
-	Versions map[string]string `json:"versions,omitempty"` // go, shakedown, toxiproxy, ...
-	Touched  []string          `json:"touched,omitempty"`  // every address a fault acted on
+	SUT      string            `json:"sut,omitempty"`      // the system under test's base URL
+	Versions map[string]string `json:"versions,omitempty"` // of the harness: go, shakedown, toxiproxy, testcontainers-go, vegeta
+	Touched  []string          `json:"touched,omitempty"`  // every service a fault acted on
 }
 
 // ServiceInfo describes one dependency of the system under test.
 type ServiceInfo struct {
 	Name    string `json:"name"`
-	Image   string `json:"image,omitempty"`
 	Version string `json:"version,omitempty"`
 	Proxied string `json:"proxied,omitempty"` // the address the SUT used
 }
@@ -199,33 +195,4 @@ func SeriesKey(name string, labels map[string]string) string {
 type Point struct {
 	At    Duration `json:"at"`
 	Value float64  `json:"v"`
-}
-
-// Write writes r as indented JSON.
-func (r *Record) Write(w io.Writer) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", " ")
-	return enc.Encode(r)
-}
-
-// Read reads a record written by Write, refusing other schema versions.
-func Read(rd io.Reader) (*Record, error) {
-	var probe struct {
-		Version int `json:"version"`
-	}
-	b, err := io.ReadAll(rd)
-	if err != nil {
-		return nil, err
-	}
-	if err := json.Unmarshal(b, &probe); err != nil {
-		return nil, fmt.Errorf("record: not a run record: %w", err)
-	}
-	if probe.Version != SchemaVersion {
-		return nil, fmt.Errorf("record: schema version %d; this build reads version %d", probe.Version, SchemaVersion)
-	}
-	var r Record
-	if err := json.Unmarshal(b, &r); err != nil {
-		return nil, fmt.Errorf("record: %w", err)
-	}
-	return &r, nil
 }

@@ -50,7 +50,8 @@ func (r *Recorder) Now() Duration { return r.Since(time.Now()) }
 // Start returns the instant offsets count from.
 func (r *Recorder) Start() time.Time { return r.start }
 
-// Update lets the caller set fields of the record under the recorder's lock (ID, command, env).
+// Update lets the caller set fields of the record under the recorder's lock (the command, the
+// environment, the durability check).
 func (r *Recorder) Update(f func(*Record)) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -64,14 +65,6 @@ func (r *Recorder) BeginPhase(name string, rate float64) {
 	defer r.mu.Unlock()
 	r.endPhase(now)
 	r.rec.Phases = append(r.rec.Phases, Phase{Name: name, Start: now, End: -1, Rate: rate})
-}
-
-// EndPhase ends the current phase now.
-func (r *Recorder) EndPhase() {
-	now := r.Now()
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.endPhase(now)
 }
 
 func (r *Recorder) endPhase(at Duration) {

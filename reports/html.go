@@ -6,10 +6,10 @@ import (
 	"io"
 	"maps"
 	"slices"
-	"strconv"
 	"time"
 
 	"github.com/shakedown-dev/shakedown/record"
+	"github.com/shakedown-dev/shakedown/units"
 )
 
 //go:embed report.html.tmpl
@@ -19,17 +19,17 @@ var reportTmpl string
 var style string
 
 var funcs = template.FuncMap{
-	"dur": func(d record.Duration) string { return roundDur(d.D()).String() },
+	"dur": func(d record.Duration) string { return units.RoundDuration(d.D()).String() },
 	"durp": func(d *record.Duration) string {
 		if d == nil {
 			return ""
 		}
-		return roundDur(d.D()).String()
+		return units.RoundDuration(d.D()).String()
 	},
 	"utc":    func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") },
 	"css":    func() template.CSS { return template.CSS(style) },
 	"sorted": func(m map[string]string) []string { return slices.Sorted(maps.Keys(m)) },
-	"pct":    func(f float64) string { return pct(f) },
+	"pct":    units.FormatPercent,
 }
 
 var page = template.Must(template.New("report").Funcs(funcs).Parse(reportTmpl))
@@ -58,17 +58,3 @@ func (HTML) Render(w io.Writer, j *Journal) error {
 	}
 	return page.Execute(w, d)
 }
-
-func roundDur(d time.Duration) time.Duration {
-	switch {
-	case d >= 10*time.Second:
-		return d.Round(100 * time.Millisecond)
-	case d >= time.Second:
-		return d.Round(10 * time.Millisecond)
-	case d >= time.Millisecond:
-		return d.Round(10 * time.Microsecond)
-	}
-	return d.Round(time.Microsecond)
-}
-
-func pct(f float64) string { return strconv.FormatFloat(f*100, 'g', 4, 64) + "%" }

@@ -76,6 +76,9 @@ func ReadJournal(r io.Reader) (*Journal, error) {
 	if j.Record == nil {
 		return nil, fmt.Errorf("journal: no record in it (shakedown run writes a journal.json beside each report)")
 	}
+	if j.Record.Version != record.SchemaVersion {
+		return nil, fmt.Errorf("journal: its record has schema version %d; this shakedown reads version %d", j.Record.Version, record.SchemaVersion)
+	}
 	return &j, nil
 }
 

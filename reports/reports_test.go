@@ -3,6 +3,7 @@ package reports
 import (
 	"bytes"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -22,7 +23,7 @@ const sec = record.Duration(time.Second)
 // and a scenario whose name and source carry markup and secrets.
 func sample() *Journal {
 	started := time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC)
-	r := &record.Record{Version: record.SchemaVersion, ID: "run-1", Seed: 42, Started: started, Duration: 30 * sec, Status: record.StatusCompleted,
+	r := &record.Record{Version: record.SchemaVersion, Seed: 42, Started: started, Duration: 30 * sec, Status: record.StatusCompleted,
 		Scenario: record.ScenarioInfo{Name: "<script>alert(1)</script>", Description: "LLM down & <b>degraded</b>", File: "x.yaml",
 			Source: "sut: {url: \"postgres://app:hunter2@db:5432/x\"}\nheaders: {Authorization: Bearer abc.def}\n"},
 		Command: "shakedown run x.yaml --seed 42",
@@ -158,6 +159,10 @@ func TestJournalRoundTrip(t *testing.T) {
 	}
 	if _, err := ReadJournal(strings.NewReader(`{"version": 99, "record": {}}`)); err == nil || !strings.Contains(err.Error(), "version 99") {
 		t.Errorf("another version: %v", err)
+	}
+	in := fmt.Sprintf(`{"version": %d, "record": {"version": 99}}`, JournalVersion)
+	if _, err := ReadJournal(strings.NewReader(in)); err == nil || !strings.Contains(err.Error(), "record has schema version 99") {
+		t.Errorf("a record of another version in a journal of this one: %v", err)
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/shakedown-dev/shakedown/internal/kinds"
 	"github.com/shakedown-dev/shakedown/service"
 )
 
@@ -81,6 +82,14 @@ func (s *Scenario) Validate() error {
 func (s *Scenario) check() []problem {
 	var ps []problem
 	add := func(path, format string, a ...any) { ps = append(ps, problem{path, fmt.Sprintf(format, a...)}) }
+	// addSpecErr places a fault's or an assertion's problem at its field (faults[2].latency).
+	addSpecErr := func(path string, err error) {
+		if fe, ok := errors.AsType[*kinds.FieldError](err); ok {
+			add(path+"."+fe.Field, "%s", fe.Problem())
+			return
+		}
+		add(path, "%s", err)
+	}
 	if strings.TrimSpace(s.Name) == "" {
 		add("name", "missing; want a short name for the scenario")
 	}
@@ -155,10 +164,8 @@ func (s *Scenario) check() []problem {
 	for i, f := range s.Faults {
 		path := fmt.Sprintf("faults[%d]", i)
 		c := f.Base()
-		if err := f.Validate(); err != nil {
-			for _, line := range strings.Split(err.Error(), "\n") {
-				add(path, "%s", strings.TrimPrefix(line, fmt.Sprintf("fault %q: ", c.Name)))
-			}
+		for _, e := range flatten(f.Validate()) {
+			addSpecErr(path, e)
 		}
 		if seen[c.Name] {
 			add(path+".name", "%q is used twice; fault names must be unique", c.Name)
@@ -180,10 +187,8 @@ func (s *Scenario) check() []problem {
 	for i, a := range s.Assertions {
 		path := fmt.Sprintf("assertions[%d]", i)
 		c := a.Base()
-		if err := a.Validate(); err != nil {
-			for _, line := range strings.Split(err.Error(), "\n") {
-				add(path, "%s", strings.TrimPrefix(line, fmt.Sprintf("assertion %q: ", c.Name)))
-			}
+		for _, e := range flatten(a.Validate()) {
+			addSpecErr(path, e)
 		}
 		if seen[c.Name] {
 			add(path+".name", "%q is used twice; assertion names must be unique", c.Name)
@@ -191,6 +196,22 @@ func (s *Scenario) check() []problem {
 		seen[c.Name] = true
 	}
 	return ps
+}
+
+// flatten returns the errors err joins (errors.Join, once or nested), or err itself.
+func flatten(err error) []error {
+	if err == nil {
+		return nil
+	}
+	j, ok := err.(interface{ Unwrap() []error })
+	if !ok {
+		return []error{err}
+	}
+	var out []error
+	for _, e := range j.Unwrap() {
+		out = append(out, flatten(e)...)
+	}
+	return out
 }
 
 // Total returns the length of the three phases.

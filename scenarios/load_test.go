@@ -90,8 +90,8 @@ faults:
   - {name: a, type: availability, min: 0}
   - {name: a, type: latency, quantile: 95%, max: 1s, phase: later}
 `, []string{
-			`f.yaml:6:5: assertions[0]: min = 0%; want a share in (0, 1], e.g. 99.9%`,
-			`f.yaml:7:5: assertions[1]: phase = "later"; want warmup, fault, recovery or all`,
+			`f.yaml:6:40: assertions[0].min: 0%; want a share in (0, 1], e.g. 99.9%`,
+			`f.yaml:7:61: assertions[1].phase: "later"; want warmup, fault, recovery or all`,
 			`assertions[1].name: "a" is used twice`,
 		}},
 		{"missing sections", "name: x\n", []string{

@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/shakedown-dev/shakedown/internal/kinds"
 	"github.com/shakedown-dev/shakedown/units"
 )
 
@@ -118,7 +119,7 @@ var nameRE = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
 func (f Fault) Validate() error {
 	var errs []error
 	bad := func(field string, v any, want string) {
-		errs = append(errs, fmt.Errorf("http fault %q: %s = %v; want %s", f.Name, field, v, want))
+		errs = append(errs, &kinds.FieldError{Family: "http fault", Spec: f.Name, Field: field, Value: v, Want: want})
 	}
 	if !nameRE.MatchString(f.Name) {
 		bad("name", fmt.Sprintf("%q", f.Name), "1-64 letters, digits, '.', '_' or '-'")

@@ -1,0 +1,113 @@
+package assertions
+
+import (
+	"fmt"
+
+	"github.com/shakedown-dev/shakedown/record"
+	"github.com/shakedown-dev/shakedown/units"
+)
+
+// phaseSpan returns the phase's [from, to), or a verdict saying it is not in the record.
+// Breaker checks a circuit breaker's state series (resilience_circuit_breaker_state{name}): that
+// it opened within OpensWithin of the fault's first window and closed within ClosesWithin of its
+// last window's end, or, with NeverOpens, that it never left closed during the phase. The times
+// are as precise as the scrape tick.
+type Breaker struct {
+	Common `yaml:",inline"`
+	// Breaker is the breaker's name label.
+	Breaker string `yaml:"breaker" json:"breaker"`
+	// Fault names the fault the times count from. Empty: the first fault applied.
+	Fault        string         `yaml:"fault,omitempty" json:"fault,omitempty"`
+	OpensWithin  units.Duration `yaml:"opens_within,omitempty" json:"opens_within,omitempty"`
+	ClosesWithin units.Duration `yaml:"closes_within,omitempty" json:"closes_within,omitempty"`
+	NeverOpens   bool           `yaml:"never_opens,omitempty" json:"never_opens,omitempty"`
+}
+
+func (*Breaker) Kind() string { return "breaker" }
+func (b *Breaker) Validate() error {
+	set := b.OpensWithin > 0 || b.ClosesWithin > 0
+	return b.validate(rangeErr(&b.Common, "breaker", b.Breaker != "", `""`, "the breaker's name, e.g. ollama"),
+		rangeErr(&b.Common, "never_opens", set != b.NeverOpens, b.NeverOpens, "either never_opens: true, or opens_within and/or closes_within"))
+}
+func (b *Breaker) Evaluate(rec *record.Record) Verdict {
+	v := b.verdict(b.Kind())
+	series := rec.FindSeries(record.BreakerSeries, map[string]string{"name": b.Breaker})
+	if len(series) == 0 {
+		v.Status = Insufficient
+		v.Explanation = fmt.Sprintf("%s: no %s{name=%q} was scraped: does the SUT export the resilience core's metrics at /metrics?", b.Name, record.BreakerSeries, b.Breaker)
+		return v
+	}
+	pts := series[0].Points
+	if b.NeverOpens {
+		from, to, ok := phaseSpan(rec, &b.Common, &v)
+		if !ok {
+			return v
+		}
+		v.Expected = fmt.Sprintf("breaker %s stays closed", b.Breaker)
+		var n int64
+		for _, p := range pts {
+			if p.At < from || p.At >= to {
+				continue
+			}
+			n++
+			if p.Value != record.BreakerClosed && v.At == nil {
+				at := p.At
+				v.At, v.Value = &at, p.Value
+			}
+		}
+		if v.At != nil {
+			v.Measured = fmt.Sprintf("it left closed (state %g) at %s", v.Value, dur(*v.At))
+		} else {
+			v.Measured = "closed at every scrape"
+		}
+		judge(&v, &b.Common, v.At == nil, n, minPoints)
+		return v
+	}
+	start, end, ok := faultWindow(rec, b.Fault)
+	if !ok {
+		v.Status = Insufficient
+		v.Explanation = fmt.Sprintf("%s: no fault %q was applied, so there is nothing to time the breaker from", b.Name, b.Fault)
+		return v
+	}
+	var opened, closed *record.Duration
+	for i := range pts {
+		p := pts[i]
+		if opened == nil && p.At >= start && p.Value == record.BreakerOpen {
+			opened = &pts[i].At
+		}
+		if opened != nil && closed == nil && p.At >= max(end, *opened) && p.Value == record.BreakerClosed {
+			closed = &pts[i].At
+		}
+	}
+	pass := true
+	var want, got []string
+	if b.OpensWithin > 0 {
+		want = append(want, fmt.Sprintf("open within %s of the fault's start at %s", b.OpensWithin, dur(start)))
+		if opened == nil {
+			got, pass = append(got, "it never opened"), false
+		} else {
+			d := *opened - start
+			got = append(got, fmt.Sprintf("opened %s after it", dur(d)))
+			pass = pass && d <= record.Duration(b.OpensWithin)
+			v.At, v.Value = opened, d.Seconds()
+		}
+	}
+	if b.ClosesWithin > 0 {
+		want = append(want, fmt.Sprintf("close within %s of the fault's end at %s", b.ClosesWithin, dur(end)))
+		switch {
+		case opened == nil:
+			got, pass = append(got, "it never opened, so it never closed again"), false
+		case closed == nil:
+			got, pass = append(got, "it was still not closed at the end of the run"), false
+		default:
+			d := *closed - end
+			got = append(got, fmt.Sprintf("closed %s after it", dur(d)))
+			pass = pass && d <= record.Duration(b.ClosesWithin)
+			v.At, v.Value = closed, d.Seconds()
+		}
+	}
+	v.Expected = fmt.Sprintf("breaker %s to %s", b.Breaker, joinAnd(want))
+	v.Measured = joinAnd(got)
+	judge(&v, &b.Common, pass, int64(len(pts)), minPoints)
+	return v
+}
