@@ -1,6 +1,7 @@
-// Package harness gives a chaos run its world: the dependencies of the system under test
-// (Postgres, Redis, a mock Ollama), each behind its own embedded Toxiproxy proxy that faults act
-// on, started on a backend (local child processes or docker containers; external comes with the
-// staging runs), and cleaned up whatever happens: on Close, on a failure half-way through
-// start-up, and, after the harness itself was killed, by the next start's sweep.
+// Package harness is the engine of a chaos run: NewPlan resolves a scenario and its options once
+// (seed, backend, phases, load, timeouts, halt conditions, the builtin system under test, the
+// replay command), and Run starts the environment (package env) and the system under test, drives
+// the load with Vegeta through the warmup, fault and recovery phases while the faults follow
+// their seeded schedule, scrapes the SUT's metrics and probes its readiness into the record, runs
+// the checks that need the servers (durability, halt), and always removes every fault.
 package harness
