@@ -49,9 +49,12 @@ var processDefaults = map[string]string{
 
 // SetProcessDefaults sets, for this process, each of testcontainers-go's settings that the docker
 // backend needs and the user has not set: Ryuk off (TESTCONTAINERS_RYUK_DISABLED=true) and
-// published ports on 127.0.0.1 (TESTCONTAINERS_HOST_OVERRIDE). Call it from main or TestMain,
-// before the first environment starts; the shakedown command does.
+// published ports on 127.0.0.1 (TESTCONTAINERS_HOST_OVERRIDE); and it silences testcontainers-go's
+// default logger, which prints the engine's details once per process (each container the
+// backend starts gets a silent logger of its own anyway). Call it from main or TestMain, before
+// the first environment starts; the shakedown command does.
 func SetProcessDefaults() {
+	tclog.SetDefault(tclog.NewNoopLogger())
 	for k, v := range processDefaults {
 		if _, set := os.LookupEnv(k); !set {
 			os.Setenv(k, v)

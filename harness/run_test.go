@@ -2,6 +2,7 @@ package harness
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"os"
@@ -157,7 +158,7 @@ func TestRunShortScenario(t *testing.T) {
 				}
 				var ticks []Progress
 				rec, err := run(context.Background(), shortScenario(t, backend), RunOptions{StateDir: t.TempDir(), ScrapeTick: 250 * time.Millisecond,
-					OnProgress: func(p Progress) { ticks = append(ticks, p) }})
+					OnProgress: func(p Progress) { ticks = append(ticks, p) }, Replay: func(seed uint64) string { return fmt.Sprintf("replay short.yaml --seed %d", seed) }})
 				if err != nil {
 					t.Fatalf("Run: %v", err)
 				}
@@ -236,7 +237,7 @@ func checkProgress(t *testing.T, ticks []Progress) {
 
 func checkShortRun(t *testing.T, rec *record.Record) {
 	t.Helper()
-	if rec.Status != record.StatusCompleted || rec.Seed != 9 || rec.Command != "shakedown run short.yaml --seed 9" || len(rec.Phases) != 3 {
+	if rec.Status != record.StatusCompleted || rec.Seed != 9 || rec.Command != "replay short.yaml --seed 9" || len(rec.Phases) != 3 {
 		t.Fatalf("record: status %s, seed %d, command %q, %d phases", rec.Status, rec.Seed, rec.Command, len(rec.Phases))
 	}
 	fault, _ := rec.Phase("fault")
