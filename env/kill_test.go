@@ -108,7 +108,7 @@ func TestKillRestart(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := inj.Set(t.Context(), httpfault.Fault{Name: "down", Kind: httpfault.KindError, Status: 503, Probability: 1}); err != nil {
+			if err := inj.Set(t.Context(), httpfault.Fault{Name: "down", Probability: 1, Action: httpfault.Action{Kind: httpfault.KindError, Status: 503}}); err != nil {
 				t.Fatalf("set a fault on the restarted mock: %v", err)
 			}
 			u, _ := url.Parse(ol.URL)

@@ -31,7 +31,7 @@ func TestFaultTargetsHTTP(t *testing.T) {
 				resp.Body.Close()
 				return resp.StatusCode
 			}
-			if err := in.Set(t.Context(), httpfault.Fault{Name: "down", Kind: httpfault.KindError, Status: 503, Probability: 1}); err != nil {
+			if err := in.Set(t.Context(), httpfault.Fault{Name: "down", Probability: 1, Action: httpfault.Action{Kind: httpfault.KindError, Status: 503}}); err != nil {
 				t.Fatal(err)
 			}
 			if got := status(); got != 503 {
@@ -46,7 +46,7 @@ func TestFaultTargetsHTTP(t *testing.T) {
 			if got := status(); got != 200 {
 				t.Errorf("after Remove: %d; want 200", got)
 			}
-			if err := in.Set(t.Context(), httpfault.Fault{Name: "bad", Kind: "explode"}); err == nil {
+			if err := in.Set(t.Context(), httpfault.Fault{Name: "bad", Action: httpfault.Action{Kind: "explode"}}); err == nil {
 				t.Error("Set of an invalid fault succeeded")
 			}
 			if _, err := e.FaultTargets().Proxy("mysql"); err == nil {

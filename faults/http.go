@@ -13,22 +13,17 @@ import (
 // decided per request from the fault's seeded stream.
 type HTTP struct {
 	Common `yaml:",inline"`
-	// Kind of HTTP fault: error, latency, first-chunk, stall, drop or malformed.
-	Fault       httpfault.Kind `yaml:"fault" json:"fault"`
-	Method      string         `yaml:"method,omitempty" json:"method,omitempty"`
-	PathPrefix  string         `yaml:"path_prefix,omitempty" json:"path_prefix,omitempty"`
-	Status      int            `yaml:"status,omitempty" json:"status,omitempty"`
-	RetryAfter  units.Duration `yaml:"retry_after,omitempty" json:"retry_after,omitempty"`
-	Delay       units.Duration `yaml:"delay,omitempty" json:"delay,omitempty"`
-	AfterChunks int            `yaml:"after_chunks,omitempty" json:"after_chunks,omitempty"`
+	// Action is the HTTP fault's kind (the fault field: error, latency, first-chunk, stall, drop
+	// or malformed) and its fields, as httpfault declares them; its name and probability are
+	// Common's.
+	httpfault.Action `yaml:",inline"`
 }
 
 func (*HTTP) Kind() string { return "http" }
 func (*HTTP) Unit() Unit   { return PerRequest }
 
 func (s *HTTP) spec() httpfault.Fault {
-	return httpfault.Fault{Name: s.Name, Kind: s.Fault, Probability: units.Probability(s.P()), Method: s.Method, PathPrefix: s.PathPrefix,
-		Status: s.Status, RetryAfter: s.RetryAfter, Delay: s.Delay, AfterChunks: s.AfterChunks}
+	return httpfault.Fault{Name: s.Name, Probability: units.Probability(s.P()), Action: s.Action}
 }
 
 func (s *HTTP) Validate() error { return joinErrs(&s.Common, s.spec().Validate()) }

@@ -112,7 +112,7 @@ func isEOF(err error) bool {
 func TestHTTPKindOnTheMock(t *testing.T) {
 	e := harnesstest.StartEnv(t, env.Spec{Backend: service.BackendLocal, Services: []string{service.Ollama}, StateDir: t.TempDir()})
 	ol, _ := e.Service(service.Ollama)
-	spec := &faults.HTTP{Common: faults.Common{Name: "llm-down", Type: "http", Target: service.Ollama}, Fault: httpfault.KindError, Status: 503, PathPrefix: "/api/chat"}
+	spec := &faults.HTTP{Common: faults.Common{Name: "llm-down", Type: "http", Target: service.Ollama}, Action: httpfault.Action{Kind: httpfault.KindError, Status: 503, PathPrefix: "/api/chat"}}
 	f, err := spec.Build(e.FaultTargets())
 	if err != nil {
 		t.Fatal(err)

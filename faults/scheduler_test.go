@@ -240,7 +240,7 @@ func TestValidationNamesEveryProblem(t *testing.T) {
 	specs := []Spec{
 		&Latency{Common: Common{Name: "x", Type: "latency", Target: "redis", Times: 2, Probability: prob(2)}, Stream: Stream{Stream: "sideways"}},
 		&Latency{Common: Common{Name: "x", Type: "latency", Target: "redis"}, Latency: dur(time.Second)},
-		&HTTP{Common: Common{Name: "h", Type: "http", Target: "ollama"}, Fault: "explode"},
+		&HTTP{Common: Common{Name: "h", Type: "http", Target: "ollama"}, Action: httpfault.Action{Kind: "explode"}},
 	}
 	_, err := NewScheduler(1, specs, fakeTargets{&fakeProxy{}}, &sink{})
 	for _, want := range []string{`fault "x": times = 2; want a count only with every set`, `probability = 200%`, `stream = "sideways"`,

@@ -123,7 +123,7 @@ func shortScenario(t *testing.T, backend string) *scenarios.Scenario {
 				Duration: units.Duration(2 * time.Second)}, Latency: units.Duration(200 * time.Millisecond)},
 			&faults.ProxyDown{Common: faults.Common{Name: "pg-flap", Type: "proxy_down", Target: service.Postgres, Duration: units.Duration(200 * time.Millisecond),
 				Every: units.Duration(600 * time.Millisecond), Probability: p(0.5)}},
-			&faults.HTTP{Common: faults.Common{Name: "ollama-503", Type: "http", Target: service.Ollama, Probability: p(0.3)}, Fault: httpfault.KindError, Status: 503},
+			&faults.HTTP{Common: faults.Common{Name: "ollama-503", Type: "http", Target: service.Ollama, Probability: p(0.3)}, Action: httpfault.Action{Kind: httpfault.KindError, Status: 503}},
 		},
 	}
 	if err := sc.Validate(); err != nil {

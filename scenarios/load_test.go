@@ -28,7 +28,7 @@ func TestLoadGood(t *testing.T) {
 		t.Errorf("assertions = %#v", s.Assertions)
 	}
 	h, ok := s.Faults[1].(*faults.HTTP)
-	if !ok || h.Fault != httpfault.KindError || h.Status != 503 || h.P() != 0.1 {
+	if !ok || h.Action.Kind != httpfault.KindError || h.Status != 503 || h.P() != 0.1 {
 		t.Errorf("faults[1] = %#v", s.Faults[1])
 	}
 }

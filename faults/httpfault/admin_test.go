@@ -19,12 +19,12 @@ func TestParseFaults(t *testing.T) {
 		wantErr string
 	}{
 		{`{"name":"a","kind":"error","probability":0.3,"status":429,"retry_after":"2s"}`,
-			[]Fault{{Name: "a", Kind: KindError, Probability: 0.3, Status: 429, RetryAfter: units.Duration(2 * time.Second)}}, ""},
-		{`{"name":"a","kind":"error","probability":"30%"}`, []Fault{{Name: "a", Kind: KindError, Probability: 0.3}}, ""},
-		{`{"name":"a","kind":"error","probability":"0.25"}`, []Fault{{Name: "a", Kind: KindError, Probability: 0.25}}, ""},
-		{`{"name":"a","kind":"error"}`, []Fault{{Name: "a", Kind: KindError}}, ""},
+			[]Fault{{Name: "a", Probability: 0.3, Action: Action{Kind: KindError, Status: 429, RetryAfter: units.Duration(2 * time.Second)}}}, ""},
+		{`{"name":"a","kind":"error","probability":"30%"}`, []Fault{{Name: "a", Probability: 0.3, Action: Action{Kind: KindError}}}, ""},
+		{`{"name":"a","kind":"error","probability":"0.25"}`, []Fault{{Name: "a", Probability: 0.25, Action: Action{Kind: KindError}}}, ""},
+		{`{"name":"a","kind":"error"}`, []Fault{{Name: "a", Action: Action{Kind: KindError}}}, ""},
 		{` [{"name":"a","kind":"drop","probability":1,"after_chunks":2},{"name":"b","kind":"stall","delay":"1m","probability":null}]`,
-			[]Fault{{Name: "a", Kind: KindDrop, Probability: 1, AfterChunks: 2}, {Name: "b", Kind: KindStall, Delay: units.Duration(time.Minute)}}, ""},
+			[]Fault{{Name: "a", Probability: 1, Action: Action{Kind: KindDrop, AfterChunks: 2}}, {Name: "b", Action: Action{Kind: KindStall, Delay: units.Duration(time.Minute)}}}, ""},
 		{`[]`, []Fault{}, ""},
 		{`{"name":"a","kind":"error","probabilty":0.3}`, nil, `unknown field "probabilty"`},
 		{`{"name":"a","probability":1.5}`, nil, `probability "1.5" is outside 0..1`},
@@ -54,7 +54,7 @@ func TestParseFaults(t *testing.T) {
 // TestFaultJSONRoundTrip: what the injector serves (and a remote client marshals) decodes back.
 func TestFaultJSONRoundTrip(t *testing.T) {
 	t.Parallel()
-	f := Fault{Name: "x", Kind: KindStall, Probability: 0.125, Method: "POST", PathPrefix: "/api/chat", Delay: units.Duration(1500 * time.Millisecond), AfterChunks: 3}
+	f := Fault{Name: "x", Probability: 0.125, Action: Action{Kind: KindStall, Method: "POST", PathPrefix: "/api/chat", Delay: units.Duration(1500 * time.Millisecond), AfterChunks: 3}}
 	b, err := json.Marshal(f)
 	if err != nil {
 		t.Fatal(err)
@@ -80,8 +80,8 @@ func TestAdminHandler(t *testing.T) {
 		wantBody           string // a substring
 	}{
 		{"GET", "", "", 200, `{"seed":11,"faults":[]}`},
-		{"PUT", "", `{"name":"busy","kind":"error","status":429,"probability":0.5}`, 200, `"fault":{"name":"busy","kind":"error","probability":"0.5","status":429},"decisions":0`},
-		{"PUT", "/", `[{"name":"slow","kind":"latency","delay":"1s","probability":"10%"},{"name":"busy","kind":"error","probability":1}]`, 200, `{"name":"busy","kind":"error","probability":"1"}`},
+		{"PUT", "", `{"name":"busy","kind":"error","status":429,"probability":0.5}`, 200, `"fault":{"name":"busy","probability":"0.5","kind":"error","status":429},"decisions":0`},
+		{"PUT", "/", `[{"name":"slow","kind":"latency","delay":"1s","probability":"10%"},{"name":"busy","kind":"error","probability":1}]`, 200, `{"name":"busy","probability":"1","kind":"error"}`},
 		{"GET", "/", "", 200, `"slow"`},
 		{"PUT", "", `{"name":"bad","kind":"latency","probability":1}`, 400, `delay = 0s; want more than 0 for a latency fault`},
 		{"PUT", "", `{"name":"x","kind":"error","colour":"red"}`, 400, `unknown field \"colour\"`},
@@ -103,7 +103,7 @@ func TestAdminHandler(t *testing.T) {
 		t.Errorf("faults after DELETE: %d; want 0", n)
 	}
 	// The invalid array set nothing: "ok" never appeared.
-	in.Set(Fault{Name: "z", Kind: KindDrop})
+	in.Set(Fault{Name: "z", Action: Action{Kind: KindDrop}})
 	var snap Snapshot
 	_, body := do("GET", "", "")
 	if err := json.Unmarshal([]byte(body), &snap); err != nil || len(snap.Faults) != 1 || snap.Faults[0].Fault.Name != "z" {

@@ -19,8 +19,8 @@ func BenchmarkMiddleware(b *testing.B) {
 	}{
 		{"bare-handler", nil},
 		{"no-fault", nil},
-		{"one-fault-drawn", []Fault{{Name: "f", Kind: KindError, Probability: 0}}},
-		{"one-fault-other-path", []Fault{{Name: "f", Kind: KindError, Probability: 1, PathPrefix: "/api/chat"}}},
+		{"one-fault-drawn", []Fault{{Name: "f", Probability: 0, Action: Action{Kind: KindError}}}},
+		{"one-fault-other-path", []Fault{{Name: "f", Probability: 1, Action: Action{Kind: KindError, PathPrefix: "/api/chat"}}}},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			in, _ := New(Config{Faults: bc.faults})
@@ -39,7 +39,7 @@ func BenchmarkMiddleware(b *testing.B) {
 
 // BenchmarkMiddlewareParallel is the one-fault case from every core at once: the lock's contention.
 func BenchmarkMiddlewareParallel(b *testing.B) {
-	in, _ := New(Config{Faults: []Fault{{Name: "f", Kind: KindError, Probability: 0}}})
+	in, _ := New(Config{Faults: []Fault{{Name: "f", Probability: 0, Action: Action{Kind: KindError}}}})
 	h := in.Middleware(noop)
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {

@@ -50,7 +50,7 @@ func injectedOf(ds []Decision, fault string) string {
 
 func TestSameSeedSameDecisions(t *testing.T) {
 	t.Parallel()
-	f := Fault{Name: "flaky", Kind: KindError, Probability: 0.3}
+	f := Fault{Name: "flaky", Probability: 0.3, Action: Action{Kind: KindError}}
 	a := decisions(t, 42, []Fault{f}, 200, "/api/chat")
 	b := decisions(t, 42, []Fault{f}, 200, "/api/chat")
 	c := decisions(t, 43, []Fault{f}, 200, "/api/chat")
@@ -66,7 +66,7 @@ func TestSameSeedSameDecisions(t *testing.T) {
 		}
 	}
 	// Another fault draws from its own stream: adding it changes nothing for "flaky".
-	d := decisions(t, 42, []Fault{{Name: "slow", Kind: KindLatency, Probability: 0.5, Delay: 1}, f}, 200, "/api/chat")
+	d := decisions(t, 42, []Fault{{Name: "slow", Probability: 0.5, Action: Action{Kind: KindLatency, Delay: 1}}, f}, 200, "/api/chat")
 	if injectedOf(a, "flaky") != injectedOf(d, "flaky") {
 		t.Error("adding a fault changed another fault's decisions")
 	}
@@ -81,7 +81,7 @@ func TestInjectedShareWithinBound(t *testing.T) {
 	for _, p := range []float64{0.01, 0.1, 0.3, 0.5, 0.9} {
 		for seed := range uint64(3) {
 			got := 0
-			for _, d := range decisions(t, seed, []Fault{{Name: "f", Kind: KindMalformed, Probability: units.Probability(p)}}, n, "/") {
+			for _, d := range decisions(t, seed, []Fault{{Name: "f", Probability: units.Probability(p), Action: Action{Kind: KindMalformed}}}, n, "/") {
 				if d.Injected {
 					got++
 				}
@@ -97,7 +97,7 @@ func TestInjectedShareWithinBound(t *testing.T) {
 func TestProbabilityEdges(t *testing.T) {
 	t.Parallel()
 	for _, p := range []units.Probability{0, 1} {
-		for _, d := range decisions(t, 9, []Fault{{Name: "f", Kind: KindError, Probability: p}}, 1000, "/") {
+		for _, d := range decisions(t, 9, []Fault{{Name: "f", Probability: p, Action: Action{Kind: KindError}}}, 1000, "/") {
 			if d.Injected != (p == 1) {
 				t.Fatalf("p=%v: decision %+v; want injected=%v every time", p, d, p == 1)
 			}
@@ -122,13 +122,13 @@ func TestMatching(t *testing.T) {
 		{"GET", "", "HEAD", "/", false},
 	}
 	for _, tt := range tests {
-		f := Fault{Method: tt.method, PathPrefix: tt.prefix}
+		f := Fault{Action: Action{Method: tt.method, PathPrefix: tt.prefix}}
 		if got := f.matches(httptest.NewRequest(tt.reqMethod, tt.path, nil)); got != tt.want {
 			t.Errorf("Fault{Method: %q, PathPrefix: %q}.matches(%s %s) = %v; want %v", tt.method, tt.prefix, tt.reqMethod, tt.path, got, tt.want)
 		}
 	}
 	// Unmatched requests take no draw.
-	ds := decisions(t, 1, []Fault{{Name: "chat", Kind: KindError, Probability: 1, PathPrefix: "/api/chat"}}, 5, "/api/tags")
+	ds := decisions(t, 1, []Fault{{Name: "chat", Probability: 1, Action: Action{Kind: KindError, PathPrefix: "/api/chat"}}}, 5, "/api/tags")
 	if len(ds) != 0 {
 		t.Errorf("requests to /api/tags under a /api/chat fault made %d decisions; want 0", len(ds))
 	}
@@ -136,7 +136,7 @@ func TestMatching(t *testing.T) {
 
 func TestValidate(t *testing.T) {
 	t.Parallel()
-	err := Fault{Name: "bad name!", Kind: "explode", Probability: 2, Status: 200, AfterChunks: -1, Method: "FETCH", Delay: -1}.Validate()
+	err := Fault{Name: "bad name!", Probability: 2, Action: Action{Kind: "explode", Status: 200, AfterChunks: -1, Method: "FETCH", Delay: -1}}.Validate()
 	for _, want := range []string{`name = "bad name!"; want 1-64 letters`, `kind = "explode"; want one of [error latency first-chunk stall drop malformed]`,
 		"probability = 200%; want a value from 0 to 1", "status = 200; want an HTTP error status from 400 to 599",
 		"after_chunks = -1; want 0 or more", `method = "FETCH"; want GET, POST`, "delay = -1ns; want 0 or more"} {
@@ -145,14 +145,14 @@ func TestValidate(t *testing.T) {
 		}
 	}
 	for _, k := range []Kind{KindLatency, KindFirstChunk, KindStall} {
-		if err := (Fault{Name: "x", Kind: k, Probability: 1}).Validate(); err == nil || !strings.Contains(err.Error(), "more than 0 for a "+string(k)+" fault") {
+		if err := (Fault{Name: "x", Probability: 1, Action: Action{Kind: k}}).Validate(); err == nil || !strings.Contains(err.Error(), "more than 0 for a "+string(k)+" fault") {
 			t.Errorf("%s fault without delay: Validate() = %v; want the delay named", k, err)
 		}
 	}
 	for _, f := range []Fault{
-		{Name: "ok", Kind: KindError, Probability: 0.5, Status: 429, RetryAfter: units.Duration(2e9)},
-		{Name: "ok.2_x-y", Kind: KindDrop, Probability: 1},
-		{Name: "s", Kind: KindStall, Probability: 1, Delay: 1, AfterChunks: 3, Method: "POST", PathPrefix: "/api/chat"},
+		{Name: "ok", Probability: 0.5, Action: Action{Kind: KindError, Status: 429, RetryAfter: units.Duration(2e9)}},
+		{Name: "ok.2_x-y", Probability: 1, Action: Action{Kind: KindDrop}},
+		{Name: "s", Probability: 1, Action: Action{Kind: KindStall, Delay: 1, AfterChunks: 3, Method: "POST", PathPrefix: "/api/chat"}},
 	} {
 		if err := f.Validate(); err != nil {
 			t.Errorf("%+v.Validate() = %v; want nil", f, err)
@@ -162,12 +162,12 @@ func TestValidate(t *testing.T) {
 
 func TestSetAllIsAllOrNone(t *testing.T) {
 	t.Parallel()
-	in, _ := New(Config{Faults: []Fault{{Name: "a", Kind: KindError, Probability: 1}}})
-	err := in.SetAll([]Fault{{Name: "b", Kind: KindDrop, Probability: 1}, {Name: "c", Kind: "nope"}})
+	in, _ := New(Config{Faults: []Fault{{Name: "a", Probability: 1, Action: Action{Kind: KindError}}}})
+	err := in.SetAll([]Fault{{Name: "b", Probability: 1, Action: Action{Kind: KindDrop}}, {Name: "c", Action: Action{Kind: "nope"}}})
 	if err == nil || len(in.Faults()) != 1 {
 		t.Errorf("SetAll with one bad fault = %v, faults now %v; want an error and only \"a\" set", err, in.Faults())
 	}
-	err = in.SetAll([]Fault{{Name: "d", Kind: KindDrop}, {Name: "d", Kind: KindDrop}})
+	err = in.SetAll([]Fault{{Name: "d", Action: Action{Kind: KindDrop}}, {Name: "d", Action: Action{Kind: KindDrop}}})
 	if err == nil || !strings.Contains(err.Error(), "comes twice") {
 		t.Errorf("SetAll with a name twice = %v; want it refused", err)
 	}
@@ -191,14 +191,14 @@ func TestSwitchingWhileServing(t *testing.T) {
 		})
 	}
 	for i := range 200 {
-		in.Set(Fault{Name: "f", Kind: KindError, Probability: units.Probability(float64(i%10) / 10)})
+		in.Set(Fault{Name: "f", Probability: units.Probability(float64(i%10) / 10), Action: Action{Kind: KindError}})
 		if i%7 == 0 {
 			in.Remove("f")
 		}
 		in.Snapshot()
 	}
 	wg.Wait()
-	in.Set(Fault{Name: "f", Kind: KindError, Probability: 1})
+	in.Set(Fault{Name: "f", Probability: 1, Action: Action{Kind: KindError}})
 	before := in.Snapshot().Faults[0].Decisions
 	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/", nil))
 	after := in.Snapshot().Faults[0]

@@ -15,8 +15,9 @@ import (
 
 func ExampleInjector_Middleware() {
 	in, err := httpfault.New(httpfault.Config{Seed: 7, Faults: []httpfault.Fault{{
-		Name: "busy", Kind: httpfault.KindError, Status: 429, RetryAfter: units.Duration(2 * time.Second),
-		Probability: 1, Method: "POST", PathPrefix: "/api/chat",
+		Name:        "busy",
+		Probability: 1, Action: httpfault.Action{Kind: httpfault.KindError, Status: 429, RetryAfter: units.Duration(2 * time.Second),
+			Method: "POST", PathPrefix: "/api/chat"},
 	}}})
 	if err != nil {
 		panic(err)
@@ -38,7 +39,7 @@ func ExampleNewReverseProxy() {
 	}))
 	defer backend.Close()
 	target, _ := url.Parse(backend.URL)
-	in, _ := httpfault.New(httpfault.Config{Faults: []httpfault.Fault{{Name: "garbled", Kind: httpfault.KindMalformed, Probability: 1, AfterChunks: 1}}})
+	in, _ := httpfault.New(httpfault.Config{Faults: []httpfault.Fault{{Name: "garbled", Probability: 1, Action: httpfault.Action{Kind: httpfault.KindMalformed, AfterChunks: 1}}}})
 	proxy := httptest.NewServer(httpfault.NewReverseProxy(target, in))
 	defer proxy.Close()
 
@@ -56,7 +57,7 @@ func ExampleNewReverseProxy() {
 }
 
 func ExampleFault_Validate() {
-	f := httpfault.Fault{Name: "slow", Kind: httpfault.KindStall, Probability: 0.2, AfterChunks: 3}
+	f := httpfault.Fault{Name: "slow", Probability: 0.2, Action: httpfault.Action{Kind: httpfault.KindStall, AfterChunks: 3}}
 	fmt.Println(f.Validate())
 	// Output:
 	// http fault "slow": delay = 0s; want more than 0 for a stall fault
@@ -80,5 +81,5 @@ func ExampleInjector_AdminHandler() {
 	admin.ServeHTTP(w, put)
 	fmt.Print(w.Code, " ", w.Body)
 	// Output:
-	// 200 {"seed":1,"faults":[{"fault":{"name":"down","kind":"error","probability":"0.5","status":503},"decisions":0,"injected":0}]}
+	// 200 {"seed":1,"faults":[{"fault":{"name":"down","probability":"0.5","kind":"error","status":503},"decisions":0,"injected":0}]}
 }

@@ -31,16 +31,26 @@ var Kinds = []Kind{KindError, KindLatency, KindFirstChunk, KindStall, KindDrop, 
 
 // Fault is one fault. A request it matches is faulted with Probability, decided per request.
 //
-// It is a plain struct for scenario files: in YAML and JSON, durations are strings such as "250ms"
-// and the probability is a fraction (0.3, or "0.3") or a percentage ("30%"). Decoding JSON into a
-// Fault is strict: an unknown field is an error.
+// It is a plain struct for files: in YAML and JSON, durations are strings such as "250ms" and the
+// probability is a fraction (0.3, or "0.3") or a percentage ("30%"). Decoding JSON into a Fault
+// is strict: an unknown field is an error.
 type Fault struct {
 	// Name identifies the fault; setting a fault of the same name replaces it. Letters, digits,
 	// '.', '_' and '-'.
 	Name string `json:"name" yaml:"name"`
-	Kind Kind   `json:"kind" yaml:"kind"`
 	// Probability is the chance that a matching request is faulted, in [0, 1].
 	Probability units.Probability `json:"probability" yaml:"probability"`
+	// Action is what the fault does, and to which requests.
+	Action `yaml:",inline"`
+}
+
+// Action is what a fault does to the requests it matches, and which requests those are: a
+// Fault less its name and probability. A scenario's http fault embeds it beside the fields every
+// fault has, so the fields are declared here once.
+type Action struct {
+	// Kind is the fault's kind. JSON (the admin endpoint) spells it kind; a scenario file, whose
+	// type field says http, spells it fault.
+	Kind Kind `json:"kind" yaml:"fault"`
 	// Method and PathPrefix limit the requests the fault matches; empty matches all.
 	Method     string `json:"method,omitempty" yaml:"method,omitempty"`
 	PathPrefix string `json:"path_prefix,omitempty" yaml:"path_prefix,omitempty"`

@@ -44,7 +44,7 @@ func get(t *testing.T, url string) (int, string, error) {
 func TestDropCutsTheConnection(t *testing.T) {
 	t.Parallel()
 	for _, after := range []int{0, 2} {
-		in, _ := New(Config{Faults: []Fault{{Name: "drop", Kind: KindDrop, Probability: 1, AfterChunks: after}}})
+		in, _ := New(Config{Faults: []Fault{{Name: "drop", Probability: 1, Action: Action{Kind: KindDrop, AfterChunks: after}}}})
 		srv := httptest.NewServer(in.Middleware(lines(5)))
 		code, body, err := get(t, srv.URL)
 		srv.Close()
@@ -64,9 +64,9 @@ func TestReverseProxy(t *testing.T) {
 	defer backend.Close()
 	u, _ := url.Parse(backend.URL)
 	in, _ := New(Config{Faults: []Fault{
-		{Name: "bad", Kind: KindMalformed, Probability: 1, PathPrefix: "/x"},
-		{Name: "cut", Kind: KindDrop, Probability: 1, PathPrefix: "/cut", AfterChunks: 1},
-		{Name: "down", Kind: KindError, Probability: 1, PathPrefix: "/down", Status: 502},
+		{Name: "bad", Probability: 1, Action: Action{Kind: KindMalformed, PathPrefix: "/x"}},
+		{Name: "cut", Probability: 1, Action: Action{Kind: KindDrop, PathPrefix: "/cut", AfterChunks: 1}},
+		{Name: "down", Probability: 1, Action: Action{Kind: KindError, PathPrefix: "/down", Status: 502}},
 	}})
 	proxy := httptest.NewServer(NewReverseProxy(u, in))
 	defer proxy.Close()
@@ -89,8 +89,8 @@ func TestReverseProxy(t *testing.T) {
 func TestMetrics(t *testing.T) {
 	t.Parallel()
 	in, _ := New(Config{Seed: 5, Faults: []Fault{
-		{Name: "always", Kind: KindError, Probability: 1, PathPrefix: "/a"},
-		{Name: "never", Kind: KindLatency, Probability: 0, Delay: 1},
+		{Name: "always", Probability: 1, Action: Action{Kind: KindError, PathPrefix: "/a"}},
+		{Name: "never", Probability: 0, Action: Action{Kind: KindLatency, Delay: 1}},
 	}})
 	reg := prometheus.NewRegistry()
 	if err := reg.Register(in.Collector()); err != nil {

@@ -67,14 +67,14 @@ func TestTimingFaults(t *testing.T) {
 		wantHeaders time.Duration
 		wantWrites  string
 	}{
-		{"none", Fault{Kind: KindMalformed, Probability: 0}, 0, 0, "0s c0|10ms c1|20ms c2"},
-		{"latency before the headers", Fault{Kind: KindLatency, Delay: ms(500)}, 0, 500 * time.Millisecond, "500ms c0|510ms c1|520ms c2"},
-		{"latency beyond the client's deadline", Fault{Kind: KindLatency, Delay: ms(500)}, 200 * time.Millisecond, -1, ""},
-		{"first chunk", Fault{Kind: KindFirstChunk, Delay: ms(300)}, 0, 300 * time.Millisecond, "300ms c0|310ms c1|320ms c2"},
-		{"stall after 2 chunks", Fault{Kind: KindStall, Delay: ms(1000), AfterChunks: 2}, 0, 0, "0s c0|10ms c1|1.02s c2"},
-		{"stall at 0 sends the headers first", Fault{Kind: KindStall, Delay: ms(1000)}, 0, 0, "1s c0|1.01s c1|1.02s c2"},
-		{"stall cut by the client's deadline", Fault{Kind: KindStall, Delay: ms(1000), AfterChunks: 1}, 250 * time.Millisecond, 0, "0s c0"},
-		{"malformed second chunk", Fault{Kind: KindMalformed, AfterChunks: 1}, 0, 0, `0s c0|10ms {"injected": "malformed chunk", "trunc|20ms c2`},
+		{"none", Fault{Probability: 0, Action: Action{Kind: KindMalformed}}, 0, 0, "0s c0|10ms c1|20ms c2"},
+		{"latency before the headers", Fault{Action: Action{Kind: KindLatency, Delay: ms(500)}}, 0, 500 * time.Millisecond, "500ms c0|510ms c1|520ms c2"},
+		{"latency beyond the client's deadline", Fault{Action: Action{Kind: KindLatency, Delay: ms(500)}}, 200 * time.Millisecond, -1, ""},
+		{"first chunk", Fault{Action: Action{Kind: KindFirstChunk, Delay: ms(300)}}, 0, 300 * time.Millisecond, "300ms c0|310ms c1|320ms c2"},
+		{"stall after 2 chunks", Fault{Action: Action{Kind: KindStall, Delay: ms(1000), AfterChunks: 2}}, 0, 0, "0s c0|10ms c1|1.02s c2"},
+		{"stall at 0 sends the headers first", Fault{Action: Action{Kind: KindStall, Delay: ms(1000)}}, 0, 0, "1s c0|1.01s c1|1.02s c2"},
+		{"stall cut by the client's deadline", Fault{Action: Action{Kind: KindStall, Delay: ms(1000), AfterChunks: 1}}, 250 * time.Millisecond, 0, "0s c0"},
+		{"malformed second chunk", Fault{Action: Action{Kind: KindMalformed, AfterChunks: 1}}, 0, 0, `0s c0|10ms {"injected": "malformed chunk", "trunc|20ms c2`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -113,11 +113,11 @@ func TestErrorFault(t *testing.T) {
 		wantCode       int
 		wantRetryAfter string
 	}{
-		{Fault{Kind: KindError}, 503, ""},
-		{Fault{Kind: KindError, Status: 500}, 500, ""},
-		{Fault{Kind: KindError, Status: 429, RetryAfter: units.Duration(2 * time.Second)}, 429, "2"},
-		{Fault{Kind: KindError, Status: 429, RetryAfter: units.Duration(1500 * time.Millisecond)}, 429, "2"}, // rounded up
-		{Fault{Kind: KindError, Status: 503, RetryAfter: units.Duration(time.Millisecond)}, 503, "1"},
+		{Fault{Action: Action{Kind: KindError}}, 503, ""},
+		{Fault{Action: Action{Kind: KindError, Status: 500}}, 500, ""},
+		{Fault{Action: Action{Kind: KindError, Status: 429, RetryAfter: units.Duration(2 * time.Second)}}, 429, "2"},
+		{Fault{Action: Action{Kind: KindError, Status: 429, RetryAfter: units.Duration(1500 * time.Millisecond)}}, 429, "2"}, // rounded up
+		{Fault{Action: Action{Kind: KindError, Status: 503, RetryAfter: units.Duration(time.Millisecond)}}, 503, "1"},
 	}
 	for _, tt := range tests {
 		tt.fault.Name, tt.fault.Probability = "e", 1
@@ -144,12 +144,12 @@ func TestChunksAreLines(t *testing.T) {
 		want   string
 		panics bool
 	}{
-		{"malformed in a merged write", Fault{Kind: KindMalformed, AfterChunks: 1}, []string{"c0\nc1\nc2\n"}, "c0\n" + malformedChunk + "c2\n", false},
-		{"malformed across split writes", Fault{Kind: KindMalformed, AfterChunks: 1}, []string{"c0\nc", "1 and more", "\nc2", "\n"}, "c0\n" + malformedChunk + "c2\n", false},
-		{"malformed last line without newline", Fault{Kind: KindMalformed, AfterChunks: 2}, []string{"c0\nc1\n", "{\"done\":true}"}, "c0\nc1\n" + malformedChunk, false},
-		{"a body without newlines is one chunk", Fault{Kind: KindMalformed}, []string{"{\"a\":", "1}"}, malformedChunk, false},
-		{"drop in a merged write", Fault{Kind: KindDrop, AfterChunks: 2}, []string{"c0\nc1\nc2\nc3\n"}, "c0\nc1\n", true},
-		{"drop beyond the body", Fault{Kind: KindDrop, AfterChunks: 9}, []string{"c0\nc1\n"}, "c0\nc1\n", false},
+		{"malformed in a merged write", Fault{Action: Action{Kind: KindMalformed, AfterChunks: 1}}, []string{"c0\nc1\nc2\n"}, "c0\n" + malformedChunk + "c2\n", false},
+		{"malformed across split writes", Fault{Action: Action{Kind: KindMalformed, AfterChunks: 1}}, []string{"c0\nc", "1 and more", "\nc2", "\n"}, "c0\n" + malformedChunk + "c2\n", false},
+		{"malformed last line without newline", Fault{Action: Action{Kind: KindMalformed, AfterChunks: 2}}, []string{"c0\nc1\n", "{\"done\":true}"}, "c0\nc1\n" + malformedChunk, false},
+		{"a body without newlines is one chunk", Fault{Action: Action{Kind: KindMalformed}}, []string{"{\"a\":", "1}"}, malformedChunk, false},
+		{"drop in a merged write", Fault{Action: Action{Kind: KindDrop, AfterChunks: 2}}, []string{"c0\nc1\nc2\nc3\n"}, "c0\nc1\n", true},
+		{"drop beyond the body", Fault{Action: Action{Kind: KindDrop, AfterChunks: 9}}, []string{"c0\nc1\n"}, "c0\nc1\n", false},
 	}
 	for _, tt := range tests {
 		tt.fault.Name, tt.fault.Probability = "f", 1

@@ -98,7 +98,7 @@ func TestRunsAcknowledgedAfterCommitAndDegradedWhenTheLLMFails(t *testing.T) {
 
 	inj, err := e.FaultTargets().HTTP(service.Ollama)
 	require.NoError(t, err)
-	require.NoError(t, inj.Set(t.Context(), httpfault.Fault{Name: "down", Kind: httpfault.KindError, Status: 503, Probability: 1}))
+	require.NoError(t, inj.Set(t.Context(), httpfault.Fault{Name: "down", Probability: 1, Action: httpfault.Action{Kind: httpfault.KindError, Status: 503}}))
 	resp = post(t, base+"/v1/agents/support/runs", "", `{"prompt": "Something new"}`)
 	require.Equal(t, http.StatusCreated, resp.StatusCode)
 	assert.Equal(t, "true", resp.Header.Get("X-Degraded"))
@@ -145,7 +145,7 @@ func TestAdminResetNeedsTheToken(t *testing.T) {
 	assert.Equal(t, http.StatusNotFound, post(t, base+"/admin/breakers/nope/reset", "s3cret", "").StatusCode)
 
 	inj, _ := e.FaultTargets().HTTP(service.Ollama)
-	require.NoError(t, inj.Set(t.Context(), httpfault.Fault{Name: "down", Kind: httpfault.KindError, Status: 500, Probability: 1}))
+	require.NoError(t, inj.Set(t.Context(), httpfault.Fault{Name: "down", Probability: 1, Action: httpfault.Action{Kind: httpfault.KindError, Status: 500}}))
 	for i := range 12 { // enough failures to open the breaker (10 calls at least, half failing)
 		post(t, base+"/v1/agents/support/runs", "", `{"prompt": "q`+string(rune('a'+i))+`"}`)
 	}

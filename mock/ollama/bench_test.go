@@ -50,7 +50,7 @@ func BenchmarkGenerateNonStreaming(b *testing.B) {
 		benchPost(b, ollama.Config{Seed: 1, Tokens: 16}, "/api/generate", body)
 	})
 	b.Run("one-fault-drawn", func(b *testing.B) {
-		benchPost(b, ollama.Config{Seed: 1, Tokens: 16, Faults: []httpfault.Fault{{Name: "f", Kind: httpfault.KindError, Probability: 0}}}, "/api/generate", body)
+		benchPost(b, ollama.Config{Seed: 1, Tokens: 16, Faults: []httpfault.Fault{{Name: "f", Probability: 0, Action: httpfault.Action{Kind: httpfault.KindError}}}}, "/api/generate", body)
 	})
 }
 

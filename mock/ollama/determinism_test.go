@@ -21,7 +21,7 @@ func transcript(t *testing.T, seed uint64) (string, string) {
 	s := ollama.NewServer(ollama.Config{
 		Seed:   seed,
 		Now:    func() time.Time { return time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC) },
-		Faults: []httpfault.Fault{{Name: "flaky", Kind: httpfault.KindError, Probability: 0.3, PathPrefix: "/api/chat"}},
+		Faults: []httpfault.Fault{{Name: "flaky", Probability: 0.3, Action: httpfault.Action{Kind: httpfault.KindError, PathPrefix: "/api/chat"}}},
 		OnDecision: func(d httpfault.Decision) {
 			fmt.Fprintf(&decisions, "%s#%d=%v ", d.Fault, d.Seq, d.Injected)
 		},

@@ -49,8 +49,9 @@ func ExampleServer_Faults() {
 	}
 
 	// Every chat is refused with a 429 until the fault is removed; other routes are untouched.
-	s.Faults().Set(httpfault.Fault{Name: "busy", Kind: httpfault.KindError, Status: 429, RetryAfter: units.Duration(2 * time.Second),
-		Probability: 1, PathPrefix: "/api/chat"})
+	s.Faults().Set(httpfault.Fault{Name: "busy",
+		Probability: 1, Action: httpfault.Action{Kind: httpfault.KindError, Status: 429, RetryAfter: units.Duration(2 * time.Second),
+			PathPrefix: "/api/chat"}})
 	var se api.StatusError
 	err := chat()
 	fmt.Println(errors.As(err, &se), se.StatusCode, se.ErrorMessage)

@@ -43,35 +43,35 @@ func TestFaultsThroughOfficialClient(t *testing.T) {
 		ctxFor time.Duration
 		check  func(t *testing.T, chunks int, err error, done bool, took time.Duration)
 	}{
-		{"503", httpfault.Fault{Kind: httpfault.KindError, Status: 503}, true, 0, func(t *testing.T, _ int, err error, _ bool, _ time.Duration) {
+		{"503", httpfault.Fault{Action: httpfault.Action{Kind: httpfault.KindError, Status: 503}}, true, 0, func(t *testing.T, _ int, err error, _ bool, _ time.Duration) {
 			var se api.StatusError
 			if !errors.As(err, &se) || se.StatusCode != 503 || !strings.Contains(se.ErrorMessage, "injected fault") {
 				t.Errorf("err = %#v; want a 503 StatusError", err)
 			}
 		}},
-		{"500 non-streamed", httpfault.Fault{Kind: httpfault.KindError, Status: 500}, false, 0, func(t *testing.T, _ int, err error, _ bool, _ time.Duration) {
+		{"500 non-streamed", httpfault.Fault{Action: httpfault.Action{Kind: httpfault.KindError, Status: 500}}, false, 0, func(t *testing.T, _ int, err error, _ bool, _ time.Duration) {
 			var se api.StatusError
 			if !errors.As(err, &se) || se.StatusCode != 500 {
 				t.Errorf("err = %#v; want a 500 StatusError", err)
 			}
 		}},
-		{"429 with Retry-After", httpfault.Fault{Kind: httpfault.KindError, Status: 429, RetryAfter: units.Duration(3 * time.Second)}, true, 0, func(t *testing.T, _ int, err error, _ bool, _ time.Duration) {
+		{"429 with Retry-After", httpfault.Fault{Action: httpfault.Action{Kind: httpfault.KindError, Status: 429, RetryAfter: units.Duration(3 * time.Second)}}, true, 0, func(t *testing.T, _ int, err error, _ bool, _ time.Duration) {
 			var se api.StatusError
 			if !errors.As(err, &se) || se.StatusCode != 429 || se.ErrorMessage != "injected fault f: 429 Too Many Requests" {
 				t.Errorf("err = %#v; want a 429 StatusError", err)
 			}
 		}},
-		{"latency", httpfault.Fault{Kind: httpfault.KindLatency, Delay: units.Duration(80 * time.Millisecond)}, false, 0, func(t *testing.T, _ int, err error, _ bool, took time.Duration) {
+		{"latency", httpfault.Fault{Action: httpfault.Action{Kind: httpfault.KindLatency, Delay: units.Duration(80 * time.Millisecond)}}, false, 0, func(t *testing.T, _ int, err error, _ bool, took time.Duration) {
 			if err != nil || took < 80*time.Millisecond {
 				t.Errorf("err %v after %v; want success after at least 80ms", err, took)
 			}
 		}},
-		{"latency beyond the client's deadline", httpfault.Fault{Kind: httpfault.KindLatency, Delay: units.Duration(time.Hour)}, false, 100 * time.Millisecond, func(t *testing.T, chunks int, err error, _ bool, _ time.Duration) {
+		{"latency beyond the client's deadline", httpfault.Fault{Action: httpfault.Action{Kind: httpfault.KindLatency, Delay: units.Duration(time.Hour)}}, false, 100 * time.Millisecond, func(t *testing.T, chunks int, err error, _ bool, _ time.Duration) {
 			if !errors.Is(err, context.DeadlineExceeded) || chunks != 0 {
 				t.Errorf("%d chunks, err %v; want none and the deadline", chunks, err)
 			}
 		}},
-		{"first chunk delay beyond the client's deadline", httpfault.Fault{Kind: httpfault.KindFirstChunk, Delay: units.Duration(time.Hour)}, true, 100 * time.Millisecond, func(t *testing.T, chunks int, err error, _ bool, _ time.Duration) {
+		{"first chunk delay beyond the client's deadline", httpfault.Fault{Action: httpfault.Action{Kind: httpfault.KindFirstChunk, Delay: units.Duration(time.Hour)}}, true, 100 * time.Millisecond, func(t *testing.T, chunks int, err error, _ bool, _ time.Duration) {
 			if !errors.Is(err, context.DeadlineExceeded) || chunks != 0 {
 				t.Errorf("%d chunks, err %v; want none and the deadline", chunks, err)
 			}
@@ -79,17 +79,17 @@ func TestFaultsThroughOfficialClient(t *testing.T) {
 		// The official client (v0.17.4) does not check its scanner's error: a stream cut mid-way
 		// by the caller's deadline or a dropped connection ends with a nil error and no done chunk.
 		// A caller must check Done; these two cases pin that behaviour.
-		{"stall mid-stream", httpfault.Fault{Kind: httpfault.KindStall, Delay: units.Duration(time.Hour), AfterChunks: 3}, true, 300 * time.Millisecond, func(t *testing.T, chunks int, err error, done bool, took time.Duration) {
+		{"stall mid-stream", httpfault.Fault{Action: httpfault.Action{Kind: httpfault.KindStall, Delay: units.Duration(time.Hour), AfterChunks: 3}}, true, 300 * time.Millisecond, func(t *testing.T, chunks int, err error, done bool, took time.Duration) {
 			if chunks != 3 || done || took < 300*time.Millisecond {
 				t.Errorf("%d chunks (done %v), err %v after %v; want 3, not done, cut at the 300ms deadline", chunks, done, err, took)
 			}
 		}},
-		{"connection dropped after 2 chunks", httpfault.Fault{Kind: httpfault.KindDrop, AfterChunks: 2}, true, 0, func(t *testing.T, chunks int, err error, done bool, _ time.Duration) {
+		{"connection dropped after 2 chunks", httpfault.Fault{Action: httpfault.Action{Kind: httpfault.KindDrop, AfterChunks: 2}}, true, 0, func(t *testing.T, chunks int, err error, done bool, _ time.Duration) {
 			if chunks != 2 || done {
 				t.Errorf("%d chunks (done %v), err %v; want 2 and no done chunk", chunks, done, err)
 			}
 		}},
-		{"malformed chunk", httpfault.Fault{Kind: httpfault.KindMalformed, AfterChunks: 1}, true, 0, func(t *testing.T, chunks int, err error, _ bool, _ time.Duration) {
+		{"malformed chunk", httpfault.Fault{Action: httpfault.Action{Kind: httpfault.KindMalformed, AfterChunks: 1}}, true, 0, func(t *testing.T, chunks int, err error, _ bool, _ time.Duration) {
 			// The client cannot decode the chunk and returns its text as the error.
 			if err == nil || !strings.Contains(err.Error(), "malformed chunk") || chunks != 1 {
 				t.Errorf("%d chunks, err %v; want 1 then the undecodable chunk as the error", chunks, err)
@@ -161,7 +161,7 @@ func TestRetryAfterAndRuntimeSwitching(t *testing.T) {
 // connection is an unexpected EOF in the middle of the NDJSON stream, after the chunks before it.
 func TestDroppedStreamIsUnexpectedEOF(t *testing.T) {
 	t.Parallel()
-	s, _ := start(t, ollama.Config{Tokens: 6, Faults: []httpfault.Fault{{Name: "cut", Kind: httpfault.KindDrop, Probability: 1, AfterChunks: 3, PathPrefix: "/api/chat"}}})
+	s, _ := start(t, ollama.Config{Tokens: 6, Faults: []httpfault.Fault{{Name: "cut", Probability: 1, Action: httpfault.Action{Kind: httpfault.KindDrop, AfterChunks: 3, PathPrefix: "/api/chat"}}}})
 	tr := &http.Transport{}
 	defer tr.CloseIdleConnections()
 	resp, err := (&http.Client{Transport: tr}).Post(s.URL+"/api/chat", "application/json", strings.NewReader(`{"model":"llama3.2","messages":[{"role":"user","content":"hi"}]}`))
@@ -181,7 +181,7 @@ func TestCloseEndsStreams(t *testing.T) {
 	t.Parallel()
 	arrived := make(chan struct{}, 1)
 	s := ollama.NewServer(ollama.Config{TimeToFirstToken: time.Hour,
-		Faults:     []httpfault.Fault{{Name: "watch", Kind: httpfault.KindError, Probability: 0}},
+		Faults:     []httpfault.Fault{{Name: "watch", Probability: 0, Action: httpfault.Action{Kind: httpfault.KindError}}},
 		OnDecision: func(httpfault.Decision) { arrived <- struct{}{} }})
 	tr := &http.Transport{}
 	defer tr.CloseIdleConnections()

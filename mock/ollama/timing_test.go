@@ -89,10 +89,10 @@ func TestTokenTiming(t *testing.T) {
 		{"embed waits the time to first token", base, "/api/embed", `{"model":"nomic-embed-text","input":"x"}`, 0, ms(200)},
 		{"pull: one step per interval", base, "/api/pull", `{"model":"llama3.2"}`, 0, ms(20, 40, 60, 80, 100, 120, 140)},
 		{"client gone mid-stream", base, "/api/chat", chat, 250 * time.Millisecond, ms(200, 220, 240)},
-		{"latency fault", withFault(httpfault.Fault{Kind: httpfault.KindLatency, Delay: units.Duration(time.Second)}), "/api/chat", chat, 0, ms(1200, 1220, 1240, 1260, 1280, 1280)},
-		{"first-chunk fault", withFault(httpfault.Fault{Kind: httpfault.KindFirstChunk, Delay: units.Duration(time.Second)}), "/api/chat", chat, 0, ms(1200, 1220, 1240, 1260, 1280, 1280)},
-		{"stall after 2 tokens", withFault(httpfault.Fault{Kind: httpfault.KindStall, Delay: units.Duration(5 * time.Second), AfterChunks: 2}), "/api/chat", chat, 0, ms(200, 220, 5240, 5260, 5280, 5280)},
-		{"stall beyond the client's deadline", withFault(httpfault.Fault{Kind: httpfault.KindStall, Delay: units.Duration(5 * time.Second), AfterChunks: 2}), "/api/chat", chat, 3 * time.Second, ms(200, 220)},
+		{"latency fault", withFault(httpfault.Fault{Action: httpfault.Action{Kind: httpfault.KindLatency, Delay: units.Duration(time.Second)}}), "/api/chat", chat, 0, ms(1200, 1220, 1240, 1260, 1280, 1280)},
+		{"first-chunk fault", withFault(httpfault.Fault{Action: httpfault.Action{Kind: httpfault.KindFirstChunk, Delay: units.Duration(time.Second)}}), "/api/chat", chat, 0, ms(1200, 1220, 1240, 1260, 1280, 1280)},
+		{"stall after 2 tokens", withFault(httpfault.Fault{Action: httpfault.Action{Kind: httpfault.KindStall, Delay: units.Duration(5 * time.Second), AfterChunks: 2}}), "/api/chat", chat, 0, ms(200, 220, 5240, 5260, 5280, 5280)},
+		{"stall beyond the client's deadline", withFault(httpfault.Fault{Action: httpfault.Action{Kind: httpfault.KindStall, Delay: units.Duration(5 * time.Second), AfterChunks: 2}}), "/api/chat", chat, 3 * time.Second, ms(200, 220)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
