@@ -7,7 +7,6 @@ import (
 	"github.com/shakedown-dev/shakedown/units"
 )
 
-// phaseSpan returns the phase's [from, to), or a verdict saying it is not in the record.
 // Breaker checks a circuit breaker's state series (resilience_circuit_breaker_state{name}): that
 // it opened within OpensWithin of the fault's first window and closed within ClosesWithin of its
 // last window's end, or, with NeverOpens, that it never left closed during the phase. The times

@@ -7,8 +7,7 @@ import (
 	"github.com/shakedown-dev/shakedown/units"
 )
 
-// phaseSpan returns the phase's [from, to), or a verdict saying it is not in the record.
-// Degraded: the share of answers marked degraded is at least Min and at most Max.
+// Degraded checks that the share of answers marked degraded is at least Min and at most Max.
 type Degraded struct {
 	Common `yaml:",inline"`
 	Min    *units.Probability `yaml:"min,omitempty" json:"min,omitempty"`

@@ -6,8 +6,7 @@ import (
 	"github.com/shakedown-dev/shakedown/record"
 )
 
-// phaseSpan returns the phase's [from, to), or a verdict saying it is not in the record.
-// Durability: every write the SUT acknowledged (each 201's Location) is found after the run by
+// Durability checks that every write the SUT acknowledged (each 201's Location) is found after the run by
 // Query ($1 is the text[] of the Locations' last segments; it returns the ids it found), over a
 // direct connection to Postgres. The harness runs the check when the scenario has this assertion
 // (harness.NewPlan resolves the query: this one, else the builtin service's own).

@@ -6,8 +6,7 @@ import (
 	"github.com/shakedown-dev/shakedown/record"
 )
 
-// phaseSpan returns the phase's [from, to), or a verdict saying it is not in the record.
-// Readiness: the SUT's readiness endpoint answered something else than 200 at least once during
+// Readiness checks that the SUT's readiness endpoint answered something else than 200 at least once during
 // the phase (it told its load balancer to stop sending traffic), and 200 again at the run's end.
 type Readiness struct {
 	Common `yaml:",inline"`

@@ -8,8 +8,7 @@ import (
 	"github.com/shakedown-dev/shakedown/units"
 )
 
-// phaseSpan returns the phase's [from, to), or a verdict saying it is not in the record.
-// RecoveryTime: after the last window of the fault (any fault when Fault is empty) ends, the
+// RecoveryTime checks that after the last window of the fault (any fault when Fault is empty) ends, the
 // availability over a rolling Window is back at Objective within Max.
 type RecoveryTime struct {
 	Common    `yaml:",inline"`

@@ -64,7 +64,7 @@ func judge(v *Verdict, c *Common, ok bool, n, def int64) {
 	}
 }
 
-// Availability: the share of requests answered without a 5xx or an error is at least Min.
+// Availability checks that the share of requests answered without a 5xx or an error is at least Min.
 type Availability struct {
 	Common `yaml:",inline"`
 	Min    units.Probability `yaml:"min" json:"min"`
@@ -87,7 +87,7 @@ func (a *Availability) Evaluate(rec *record.Record) Verdict {
 	return v
 }
 
-// ErrorRate: the share of 5xx and errors is at most Max.
+// ErrorRate checks that the share of 5xx and errors is at most Max.
 type ErrorRate struct {
 	Common `yaml:",inline"`
 	Max    units.Probability `yaml:"max" json:"max"`
@@ -110,7 +110,7 @@ func (e *ErrorRate) Evaluate(rec *record.Record) Verdict {
 	return v
 }
 
-// Latency: the Quantile of request latency is at most Max.
+// Latency checks that the Quantile of request latency is at most Max.
 type Latency struct {
 	Common   `yaml:",inline"`
 	Quantile units.Probability `yaml:"quantile" json:"quantile"` // e.g. 0.95 or 95%
@@ -134,7 +134,7 @@ func (l *Latency) Evaluate(rec *record.Record) Verdict {
 	return v
 }
 
-// Throughput: the achieved request rate is at least Min of the rate the load generator was asked
+// Throughput checks that the achieved request rate is at least Min of the rate the load generator was asked
 // for in the phase.
 type Throughput struct {
 	Common `yaml:",inline"`

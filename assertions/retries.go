@@ -7,8 +7,7 @@ import (
 	"github.com/shakedown-dev/shakedown/units"
 )
 
-// phaseSpan returns the phase's [from, to), or a verdict saying it is not in the record.
-// Retries: of the calls through the named retryer that needed a retry during the phase, at least
+// Retries checks that of the calls through the named retryer that needed a retry during the phase, at least
 // Min succeeded: resilience_retry_calls_total{outcome="success_after_retry"} against those and the
 // calls that retried in vain (exhausted) or were refused a retry by the budget
 // (budget_exhausted). Aborted calls are left out: mostly never retried (an error not worth a

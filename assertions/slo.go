@@ -9,7 +9,6 @@ import (
 	"github.com/shakedown-dev/shakedown/units"
 )
 
-// phaseSpan returns the phase's [from, to), or a verdict saying it is not in the record.
 // SLO judges the phase against an availability objective (and, optionally, a latency quantile)
 // with the error-budget math of resilience/slo: the budget spent, its alert level (the levels at
 // AlertLevels) and the worst burn rate over the SRE workbook's windows scaled to the phase.

@@ -67,8 +67,10 @@ func SetProcessDefaults() {
 // published ports looked for at the default gateway from inside a container.
 func checkTestcontainers(ctx context.Context, cli *client.Client) error {
 	if !testcontainers.ReadConfig().RyukDisabled {
-		if _, err := cli.ImageInspect(ctx, testcontainers.ReaperDefaultImage); err != nil {
-			return fmt.Errorf("testcontainers-go's Ryuk is on and its image %s is not here (no registry may be reachable to pull it); set TESTCONTAINERS_RYUK_DISABLED=true (the harness's sweep removes what a dead run leaves) or load that image", testcontainers.ReaperDefaultImage)
+		//lint:ignore SA1019 the one public name of the image testcontainers-go pulls for Ryuk
+		ryuk := testcontainers.ReaperDefaultImage
+		if _, err := cli.ImageInspect(ctx, ryuk); err != nil {
+			return fmt.Errorf("testcontainers-go's Ryuk is on and its image %s is not here (no registry may be reachable to pull it); set TESTCONTAINERS_RYUK_DISABLED=true (the harness's sweep removes what a dead run leaves) or load that image", ryuk)
 		}
 	}
 	if _, err := os.Stat("/.dockerenv"); err == nil {

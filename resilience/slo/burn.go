@@ -39,7 +39,7 @@ type Thresholds struct {
 	Warning, Critical, Freeze float64
 }
 
-// DefaultThresholds: 50% warning, 80% critical, 90% freeze.
+// DefaultThresholds are the SRE workbook's levels: 50% warning, 80% critical, 90% freeze.
 var DefaultThresholds = Thresholds{Warning: 0.5, Critical: 0.8, Freeze: 0.9}
 
 // Validate checks 0 < Warning ≤ Critical ≤ Freeze.

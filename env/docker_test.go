@@ -1,0 +1,56 @@
+package env
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shakedown-dev/shakedown/service"
+)
+
+// TestDockerBackendRefusesWithoutProcessSettings: a process that did not set testcontainers-go's
+// settings (no SetProcessDefaults, no variables) is refused at once on the docker backend, naming
+// the variable, where testcontainers-go would otherwise retry for minutes: Ryuk on without its
+// image, and, inside a container, no host override. The child harness is this test binary run
+// again without the two variables.
+func TestDockerBackendRefusesWithoutProcessSettings(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("-short: no servers")
+	}
+	cli, err := dockerClient(context.Background())
+	if err != nil {
+		t.Skipf("docker backend: %v", err)
+	}
+	defer cli.Close()
+	without := func(names ...string) []string {
+		return slices.DeleteFunc(os.Environ(), func(kv string) bool {
+			return slices.ContainsFunc(names, func(n string) bool { return strings.HasPrefix(kv, n+"=") })
+		})
+	}
+	child := func(environ []string) (string, time.Duration) {
+		cmd := exec.Command(os.Args[0], "-test.run=^$")
+		cmd.Env = append(environ, helperEnv+"="+t.TempDir(), "SHAKEDOWN_TEST_HELPER_BACKEND="+service.BackendDocker)
+		start := time.Now()
+		out, _ := cmd.CombinedOutput()
+		return string(out), time.Since(start)
+	}
+	cases := []struct{ unset, want string }{{"TESTCONTAINERS_RYUK_DISABLED", "set TESTCONTAINERS_RYUK_DISABLED=true"}}
+	if _, err := os.Stat("/.dockerenv"); err == nil {
+		cases = append(cases, struct{ unset, want string }{"TESTCONTAINERS_HOST_OVERRIDE", "set TESTCONTAINERS_HOST_OVERRIDE"})
+	}
+	for _, c := range cases {
+		out, took := child(without(c.unset))
+		t.Logf("without %s (%v): %s", c.unset, took, out)
+		if !strings.Contains(out, "ERROR") || !strings.Contains(out, c.want) || !strings.Contains(out, "backend unavailable") {
+			t.Errorf("docker backend without %s: the child said %q; want a refusal containing %q", c.unset, out, c.want)
+		}
+		if took > 20*time.Second {
+			t.Errorf("docker backend without %s: refused after %v; want at once", c.unset, took)
+		}
+	}
+}
