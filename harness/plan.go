@@ -15,6 +15,7 @@ import (
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"github.com/shakedown-dev/shakedown/assertions"
+	"github.com/shakedown-dev/shakedown/record"
 	"github.com/shakedown-dev/shakedown/scenarios"
 	"github.com/shakedown-dev/shakedown/service"
 )
@@ -47,6 +48,9 @@ type RunOptions struct {
 	OnPhase func(name string)
 	// OnProgress, if set, is called once a second while the load runs, on a goroutine of its own.
 	OnProgress func(Progress)
+	// OnFault, if set, is called with each fault event (applied, removed, failed) as it is
+	// recorded, on the scheduler's goroutine.
+	OnFault func(record.FaultEvent)
 }
 
 // Builtins are systems under test that run in the harness's process, by name.
@@ -99,6 +103,7 @@ type Plan struct {
 	StateDir   string
 	OnPhase    func(name string)
 	OnProgress func(Progress)
+	OnFault    func(record.FaultEvent)
 }
 
 // Halt is one resolved halt condition: availability below Floor in every second for For.
@@ -124,7 +129,7 @@ func NewPlan(sc *scenarios.Scenario, opt RunOptions) (*Plan, error) {
 		sc = &c
 	}
 	p := &Plan{Scenario: sc, Seed: opt.Seed, Backend: sc.Environment.Backend, Warmup: sc.Phases.Warmup.D(), Fault: sc.Phases.Fault.D(),
-		Recovery: sc.Phases.Recovery.D(), Pacer: pacer(sc), StateDir: opt.StateDir, OnPhase: opt.OnPhase, OnProgress: opt.OnProgress,
+		Recovery: sc.Phases.Recovery.D(), Pacer: pacer(sc), StateDir: opt.StateDir, OnPhase: opt.OnPhase, OnProgress: opt.OnProgress, OnFault: opt.OnFault,
 		ReadyPath: sc.SUT.Ready, ReadyTimeout: sc.SUT.ReadyTimeout.D(), ScrapeTick: opt.ScrapeTick,
 		Load: LoadOptions{Timeout: sc.Load.Timeout.D(), Workers: uint64(sc.Load.Workers), MaxWorkers: uint64(sc.Load.MaxWorkers), Connections: sc.Load.Connections}}
 	if opt.Backend != "" {

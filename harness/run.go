@@ -104,7 +104,11 @@ func Run(ctx context.Context, p *Plan) (*record.Record, error) {
 		return finish(err)
 	}
 
-	sched, err := faults.NewScheduler(p.Seed, sc.Faults, e.FaultTargets(), rec)
+	var sink faults.Sink = rec
+	if p.OnFault != nil {
+		sink = faultSink{rec, p.OnFault}
+	}
+	sched, err := faults.NewScheduler(p.Seed, sc.Faults, e.FaultTargets(), sink)
 	if err != nil {
 		return finish(fmt.Errorf("faults: %w", err))
 	}
@@ -113,6 +117,17 @@ func Run(ctx context.Context, p *Plan) (*record.Record, error) {
 		checkDurability(ctx, p.DurabilityQuery, e, rec)
 	}
 	return finish(err)
+}
+
+// faultSink records what the faults do and tells onFault of each fault event.
+type faultSink struct {
+	*record.Recorder
+	onFault func(record.FaultEvent)
+}
+
+func (s faultSink) AddFaultEvent(e record.FaultEvent) {
+	s.Recorder.AddFaultEvent(e)
+	s.onFault(e)
 }
 
 // versions names what the harness is built of, for the record: Go, and the modules whose

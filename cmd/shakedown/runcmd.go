@@ -145,13 +145,13 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		log.Info("run starts", "scenario", sc.Name, "file", sc.File, "backend", *backend, "short", *short)
 		p.OnPhase = func(name string) { log.Info("phase", "scenario", sc.Name, "phase", name); pr.phase(name) }
 		p.OnProgress = pr.tick
+		p.OnFault = func(e record.FaultEvent) {
+			log.Info("fault", "scenario", sc.Name, "fault", e.Fault, "action", e.Action, "target", e.Target, "detail", e.Detail, "error", e.Error)
+		}
 		rec, err := harness.Run(runCtx, p)
 		cancel()
 		pr.done()
 		log.Info("run ends", "scenario", sc.Name, "status", rec.Status, "seed", rec.Seed, "error", rec.Error)
-		for _, e := range rec.Faults {
-			log.Debug("fault", "scenario", sc.Name, "at", e.At.D(), "fault", e.Fault, "action", e.Action, "detail", e.Detail, "error", e.Error)
-		}
 		var verdicts []assertions.Verdict
 		if rec.Status == record.StatusCompleted {
 			verdicts = assertions.Evaluate(rec, sc.Assertions)

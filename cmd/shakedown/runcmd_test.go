@@ -51,7 +51,7 @@ faults:
 `, sut.URL)), 0o644)
 	cmd := exec.Command(os.Args[0])
 	cmd.Env = append(os.Environ(), "SHAKEDOWN_STATE_DIR="+state,
-		"SHAKEDOWN_TEST_CLI="+strings.Join([]string{"run", file, "--out", dir}, "\x1f"))
+		"SHAKEDOWN_TEST_CLI="+strings.Join([]string{"run", file, "--out", dir, "--log-level", "info"}, "\x1f"))
 	stderr, _ := cmd.StderrPipe()
 	var stdout strings.Builder
 	cmd.Stdout = &stdout
@@ -59,8 +59,8 @@ faults:
 		t.Fatal(err)
 	}
 	sc := bufio.NewScanner(stderr)
-	for sc.Scan() && sc.Text() != "phase fault" {
-	}
+	for sc.Scan() && !(strings.Contains(sc.Text(), "msg=fault") && strings.Contains(sc.Text(), "action=applied")) {
+	} // the fault is applied: its log line is written once the scheduler recorded it
 	cmd.Process.Signal(syscall.SIGINT)
 	go func() {
 		for sc.Scan() {
