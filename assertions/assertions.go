@@ -110,9 +110,9 @@ type KindInfo struct {
 
 // table is the table of kinds: explicit, not filled by init().
 var table = kinds.Table[Spec]{
-	{Name: "availability", Description: "the share of requests answered without a 5xx or an error is at least min", New: func() Spec { return &Availability{} }},
+	{Name: "availability", Description: "the share of requests answered with a status their target expects (2xx and 3xx unless it says) is at least min", New: func() Spec { return &Availability{} }},
 	{Name: "latency", Description: "the quantile of request latency is at most max", New: func() Spec { return &Latency{} }},
-	{Name: "error_rate", Description: "the share of 5xx and errors is at most max", New: func() Spec { return &ErrorRate{} }},
+	{Name: "error_rate", Description: "the share of failed requests (no answer, or a status the target does not expect) is at most max", New: func() Spec { return &ErrorRate{} }},
 	{Name: "throughput", Description: "the achieved request rate is at least min of the requested rate", New: func() Spec { return &Throughput{} }},
 	{Name: "metric", Description: "a scraped metric series meets a condition", New: func() Spec { return &Metric{} }},
 	{Name: "degraded", Description: "the share of answers marked degraded (X-Degraded: true) is within min and max", New: func() Spec { return &Degraded{} }},

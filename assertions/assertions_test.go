@@ -32,7 +32,7 @@ func run() *record.Record {
 				all.Record(d)
 			}
 			if p.Name == "fault" {
-				c.OK, c.Server = 7, 3
+				c.OK, c.Server, c.Failed, c.Failed5xx = 7, 3, 3, 3
 			}
 			r.Seconds = append(r.Seconds, record.Second{At: s, Counts: c})
 			r.Phases[i].Counts.Add(c)
@@ -62,12 +62,12 @@ func TestVerdicts(t *testing.T) {
 		status Status
 		expl   string
 	}{
-		{&Availability{Common: c("warmup"), Min: 0.999}, Pass, "check during warmup: 100% available (100 of 100; 0 5xx, 0 errors) over 100 samples; want at least 99.9%"},
-		{&Availability{Common: c("fault"), Min: 0.999}, Fail, "check during fault: measured 70% available (70 of 100; 30 5xx, 0 errors) over 100 samples; want at least 99.9%"},
+		{&Availability{Common: c("warmup"), Min: 0.999}, Pass, "check during warmup: 100% available (100 of 100; failed: 0 4xx, 0 5xx, 0 errors) over 100 samples; want at least 99.9%"},
+		{&Availability{Common: c("fault"), Min: 0.999}, Fail, "check during fault: measured 70% available (70 of 100; failed: 0 4xx, 30 5xx, 0 errors) over 100 samples; want at least 99.9%"},
 		{&Availability{Common: Common{Name: "check", Phase: "fault", MinSamples: 500}, Min: 0.5}, Insufficient, "only 100 samples, fewer than the 500 a verdict needs"},
 		{&Availability{Common: c(""), Min: 0.9}, Pass, "check during all: 90% available (270 of 300"},
-		{&ErrorRate{Common: c("fault"), Max: 0.1}, Fail, "measured 30% errors (30 5xx and 0 errors of 100)"},
-		{&ErrorRate{Common: c("recovery"), Max: 0.001}, Pass, "0% errors"},
+		{&ErrorRate{Common: c("fault"), Max: 0.1}, Fail, "measured 30% failed (30 of 100: 0 4xx, 30 5xx, 0 errors)"},
+		{&ErrorRate{Common: c("recovery"), Max: 0.001}, Pass, "0% failed"},
 		{&Latency{Common: c("warmup"), Quantile: 0.95, Max: units.Duration(time.Second)}, Pass, "p95 20ms"},
 		{&Latency{Common: c("fault"), Quantile: 0.95, Max: units.Duration(time.Second)}, Fail, "measured p95 2s over 100 samples; want at most 1s"},
 		{&Throughput{Common: c("fault"), Min: 0.95}, Pass, "10.0 requests/s of 10.0 requested (100%)"},
@@ -147,6 +147,6 @@ func ExampleEvaluate() {
 		fmt.Printf("%s: %s\n", v.Status, v.Explanation)
 	}
 	// Output:
-	// fail: available during the fault during fault: measured 70% available (70 of 100; 30 5xx, 0 errors) over 100 samples; want at least 95%
+	// fail: available during the fault during fault: measured 70% available (70 of 100; failed: 0 4xx, 30 5xx, 0 errors) over 100 samples; want at least 95%
 	// pass: ollama breaker opened during fault: 1 first at 12s over 10 samples; want resilience_circuit_breaker_state{name="ollama"} reached 1
 }

@@ -32,6 +32,13 @@ func (b *Breaker) Evaluate(rec *record.Record) Verdict {
 	v := b.verdict(b.Kind())
 	series := rec.FindSeries(record.BreakerSeries, map[string]string{"name": b.Breaker})
 	if len(series) == 0 {
+		// Scrapes that worked but hold no such breaker show a service without it: a breaker that
+		// must open and does not exist fails. With nothing scraped there is nothing to judge by.
+		if n := len(rec.Series); n > 0 && !b.NeverOpens {
+			v.Status, v.Expected, v.Measured = Fail, fmt.Sprintf("breaker %s opens", b.Breaker), "no such breaker"
+			v.Explanation = fmt.Sprintf("%s: the SUT's metrics were scraped (%d series) and none is %s{name=%q}: the SUT has no breaker of that name to open", b.Name, n, record.BreakerSeries, b.Breaker)
+			return v
+		}
 		v.Status = Insufficient
 		v.Explanation = fmt.Sprintf("%s: no %s{name=%q} was scraped: does the SUT export the resilience core's metrics at /metrics?", b.Name, record.BreakerSeries, b.Breaker)
 		return v

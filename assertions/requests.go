@@ -64,7 +64,8 @@ func judge(v *Verdict, c *Common, ok bool, n, def int64) {
 	}
 }
 
-// Availability checks that the share of requests answered without a 5xx or an error is at least Min.
+// Availability checks that the share of requests that succeeded (answered with a status their
+// target expects: 2xx and 3xx unless it says otherwise) is at least Min.
 type Availability struct {
 	Common `yaml:",inline"`
 	Min    units.Probability `yaml:"min" json:"min"`
@@ -81,13 +82,14 @@ func (a *Availability) Evaluate(rec *record.Record) Verdict {
 		return v
 	}
 	v.Value = c.Availability()
-	v.Measured = fmt.Sprintf("%s available (%d of %d; %d 5xx, %d errors)", units.FormatPercent(v.Value), c.Good(), c.Requests, c.Server, c.Errors)
+	v.Measured = fmt.Sprintf("%s available (%d of %d; failed: %s)", units.FormatPercent(v.Value), c.Good(), c.Requests, failures(c))
 	v.Expected = "at least " + a.Min.String()
 	judge(&v, &a.Common, v.Value >= a.Min.F(), c.Requests, minRequests)
 	return v
 }
 
-// ErrorRate checks that the share of 5xx and errors is at most Max.
+// ErrorRate checks that the share of requests that failed (no answer, or a status their target
+// does not expect) is at most Max.
 type ErrorRate struct {
 	Common `yaml:",inline"`
 	Max    units.Probability `yaml:"max" json:"max"`
@@ -104,10 +106,16 @@ func (e *ErrorRate) Evaluate(rec *record.Record) Verdict {
 		return v
 	}
 	v.Value = c.ErrorRate()
-	v.Measured = fmt.Sprintf("%s errors (%d 5xx and %d errors of %d)", units.FormatPercent(v.Value), c.Server, c.Errors, c.Requests)
+	v.Measured = fmt.Sprintf("%s failed (%d of %d: %s)", units.FormatPercent(v.Value), c.Failed, c.Requests, failures(c))
 	v.Expected = "at most " + e.Max.String()
 	judge(&v, &e.Common, v.Value <= e.Max.F(), c.Requests, minRequests)
 	return v
+}
+
+// failures says what the failed requests were: "3 4xx, 0 5xx, 1 errors" (answers with a status
+// the target does not expect, by class, and requests with no answer).
+func failures(c record.Counts) string {
+	return fmt.Sprintf("%d 4xx, %d 5xx, %d errors", c.Failed4xx, c.Failed5xx, c.Errors)
 }
 
 // Latency checks that the Quantile of request latency is at most Max.

@@ -71,6 +71,7 @@ func TestResilienceVerdicts(t *testing.T) {
 		{&Breaker{Common: c("warmup"), Breaker: "ollama", NeverOpens: true}, Pass, "closed at every scrape"},
 		{&Breaker{Common: c("fault"), Breaker: "ollama", NeverOpens: true}, Fail, "it left closed (state 1) at 12s"},
 		{&Breaker{Common: c(""), Breaker: "redis", NeverOpens: true}, Insufficient, `no resilience_circuit_breaker_state{name="redis"} was scraped`},
+		{&Breaker{Common: c(""), Breaker: "redis", OpensWithin: d(time.Second)}, Fail, `none is resilience_circuit_breaker_state{name="redis"}: the SUT has no breaker of that name to open`},
 		{&Retries{Common: c("fault"), Retry: "ollama", Min: 0.75}, Pass, "80% of the calls that needed a retry succeeded (8 of 10; 2 gave up)"},
 		{&Retries{Common: c("fault"), Retry: "ollama", Min: 0.9}, Fail, "want at least 90%"},
 		{&Retries{Common: c("warmup"), Retry: "ollama", Min: 0.9}, Insufficient, "only 5 samples"},
@@ -126,5 +127,17 @@ func TestResilienceValidate(t *testing.T) {
 		if err := tt.spec.Validate(); err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%T.Validate() = %v; want %q", tt.spec, err, tt.want)
 		}
+	}
+}
+
+// TestBreakerWithNothingScraped: with no series at all (the scrape never worked) an absent
+// breaker is too little data, not a failure; with other series scraped, it is a failure.
+func TestBreakerWithNothingScraped(t *testing.T) {
+	t.Parallel()
+	rec := resilientRun()
+	rec.Series = nil
+	b := &Breaker{Common: Common{Name: "b"}, Breaker: "redis", OpensWithin: units.Duration(time.Second)}
+	if v := b.Evaluate(rec); v.Status != Insufficient || !strings.Contains(v.Explanation, "was scraped") {
+		t.Errorf("Evaluate with nothing scraped = %s (%s); want insufficient-data", v.Status, v.Explanation)
 	}
 }

@@ -14,6 +14,7 @@ import (
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"github.com/shakedown-dev/shakedown/record"
+	"github.com/shakedown-dev/shakedown/units"
 )
 
 // Target is one request the load generator sends. "{{seq}}" in its URL or body is replaced by
@@ -26,6 +27,9 @@ type Target struct {
 	URL    string
 	Header http.Header
 	Body   []byte
+	// Expect are the statuses that count as a success. Empty: units.DefaultExpect (2xx, 3xx).
+	// Targets that share a method and URL share the first one's.
+	Expect []units.StatusRange
 }
 
 // SeqPlaceholder is replaced by the request's number in a target's URL and body.
@@ -52,29 +56,30 @@ func targeter(ts []Target) vegeta.Targeter {
 	}
 }
 
-// namer returns the name of the target a result was sent to: the first named target with its
-// method and a URL matching its template.
-func namer(ts []Target) func(method, url string) string {
-	type m struct{ name, method, pre, suf string }
+// matcher returns the target a result was sent to: the first with its method and a URL matching
+// its template, or nil.
+func matcher(ts []Target) func(method, url string) *Target {
+	type m struct {
+		t              *Target
+		method         string
+		prefix, suffix string
+	}
 	var ms []m
-	for _, t := range ts {
-		if t.Name == "" {
-			continue
-		}
-		method := t.Method
+	for i := range ts {
+		method := ts[i].Method
 		if method == "" {
 			method = http.MethodGet
 		}
-		pre, suf, _ := strings.Cut(t.URL, SeqPlaceholder)
-		ms = append(ms, m{t.Name, method, pre, suf})
+		pre, suf, _ := strings.Cut(ts[i].URL, SeqPlaceholder)
+		ms = append(ms, m{&ts[i], method, pre, suf})
 	}
-	return func(method, url string) string {
+	return func(method, url string) *Target {
 		for _, x := range ms {
-			if x.method == method && strings.HasPrefix(url, x.pre) && strings.HasSuffix(url[len(x.pre):], x.suf) {
-				return x.name
+			if x.method == method && strings.HasPrefix(url, x.prefix) && strings.HasSuffix(url[len(x.prefix):], x.suffix) {
+				return x.t
 			}
 		}
-		return ""
+		return nil
 	}
 }
 
@@ -110,7 +115,7 @@ func Attack(ctx context.Context, targets []Target, pacer vegeta.Pacer, duration 
 	}
 	atk := vegeta.NewAttacker(opts...)
 	results := atk.Attack(targeter(targets), pacer, duration, "shakedown")
-	name := namer(targets)
+	match := matcher(targets)
 	done := make(chan struct{})
 	defer close(done)
 	go func() {
@@ -122,7 +127,9 @@ func Attack(ctx context.Context, targets []Target, pacer vegeta.Pacer, duration 
 	}()
 	for r := range results {
 		res := toResult(r)
-		res.Target = name(r.Method, r.URL)
+		if t := match(r.Method, r.URL); t != nil {
+			res.Target, res.Expect = t.Name, t.Expect
+		}
 		rec.AddResult(res)
 	}
 	return nil

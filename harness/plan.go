@@ -171,7 +171,7 @@ func NewPlan(sc *scenarios.Scenario, opt RunOptions) (*Plan, error) {
 		for k, v := range t.Headers {
 			h.Set(k, v)
 		}
-		p.Targets = append(p.Targets, Target{Name: t.Name, Method: t.Method, URL: t.URL, Header: h, Body: []byte(t.Body)})
+		p.Targets = append(p.Targets, Target{Name: t.Name, Method: t.Method, URL: t.URL, Header: h, Body: []byte(t.Body), Expect: t.Expect})
 	}
 
 	var errs []error

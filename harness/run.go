@@ -34,12 +34,14 @@ type Progress struct {
 	Breakers       map[string]string // each scraped breaker's state, by name
 }
 
-// String is the progress line: "fault 12s/40s  1203 req  37 req/s  err 2.1%  degraded 0.4%  p95 212ms
-// faults: slow-redis  breakers: redis=open" (breakers that are not closed).
+// String is the progress line: "fault 12s/40s  1203 req  last second: 37 req/s  failed 2.1%
+// degraded 0.4%  p95 212ms  faults: slow-redis  breakers: redis=open". The request count is the
+// run's so far; the rate, the failed and degraded shares and the p95 are the last second's, so
+// they move together; breakers are those that are not closed.
 func (p Progress) String() string {
-	s := fmt.Sprintf("%-8s %s/%s  %d req  %d req/s  err %.1f%%  degraded %.1f%%  p95 %s",
+	s := fmt.Sprintf("%-8s %s/%s  %d req  last second: %d req/s  failed %.1f%%  degraded %.1f%%  p95 %s",
 		p.Phase, p.Elapsed.Round(time.Second), p.Total, p.All.Requests, p.Last.Requests,
-		100*(1-p.All.Availability()), 100*p.All.DegradedShare(), units.RoundDuration(p.Last.P95.D()))
+		100*p.Last.ErrorRate(), 100*p.Last.DegradedShare(), units.RoundDuration(p.Last.P95.D()))
 	if len(p.Active) > 0 {
 		s += "  faults: " + strings.Join(p.Active, ",")
 	}

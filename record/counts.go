@@ -1,6 +1,10 @@
 package record
 
-import "time"
+import (
+	"time"
+
+	"github.com/shakedown-dev/shakedown/units"
+)
 
 // Result is one request's outcome as the load generator saw it.
 type Result struct {
@@ -17,9 +21,17 @@ type Result struct {
 	// Ack is what the SUT acknowledged, if it did: the Location of a 201 Created (a write the
 	// durability check will look for).
 	Ack string
+	// Expect are the statuses that count as a success for the request's target. Empty:
+	// units.DefaultExpect (2xx and 3xx).
+	Expect []units.StatusRange
 }
 
-// Counts are request counts by outcome.
+// Failed reports whether the request did not succeed: no response, or a status its target does
+// not expect.
+func (r Result) Failed() bool { return r.Error || r.Code == 0 || !units.Expected(r.Expect, r.Code) }
+
+// Counts are request counts by outcome: by status class, and whether each request succeeded (a
+// status its target expects: 2xx and 3xx unless the target says otherwise).
 type Counts struct {
 	Requests int64 `json:"requests"`
 	OK       int64 `json:"ok"`       // 1xx-3xx
@@ -28,8 +40,13 @@ type Counts struct {
 	Errors   int64 `json:"errors"`   // no response: transport errors and timeouts
 	Timeouts int64 `json:"timeouts"` // of Errors, those that timed out
 	Degraded int64 `json:"degraded"` // responses marked degraded (any status)
-	BytesIn  int64 `json:"bytes_in"`
-	BytesOut int64 `json:"bytes_out"`
+	// Failed counts the requests that did not succeed: Errors, and the answers whose status the
+	// target does not expect; Failed4xx and Failed5xx are those answers' 4xx and 5xx.
+	Failed    int64 `json:"failed"`
+	Failed4xx int64 `json:"failed_4xx"`
+	Failed5xx int64 `json:"failed_5xx"`
+	BytesIn   int64 `json:"bytes_in"`
+	BytesOut  int64 `json:"bytes_out"`
 }
 
 func (c *Counts) add(r Result) {
@@ -47,6 +64,16 @@ func (c *Counts) add(r Result) {
 	default:
 		c.OK++
 	}
+	if r.Failed() {
+		c.Failed++
+		switch {
+		case r.Error || r.Code == 0:
+		case r.Code >= 500:
+			c.Failed5xx++
+		case r.Code >= 400:
+			c.Failed4xx++
+		}
+	}
 	if r.Degraded {
 		c.Degraded++
 	}
@@ -63,12 +90,15 @@ func (c *Counts) Add(o Counts) {
 	c.Errors += o.Errors
 	c.Timeouts += o.Timeouts
 	c.Degraded += o.Degraded
+	c.Failed += o.Failed
+	c.Failed4xx += o.Failed4xx
+	c.Failed5xx += o.Failed5xx
 	c.BytesIn += o.BytesIn
 	c.BytesOut += o.BytesOut
 }
 
-// Good is the number of available answers: everything but 5xx and errors.
-func (c Counts) Good() int64 { return c.OK + c.Client }
+// Good is the number of requests that succeeded: every request but the Failed ones.
+func (c Counts) Good() int64 { return c.Requests - c.Failed }
 
 // Availability is Good over Requests, or 1 when there were no requests.
 func (c Counts) Availability() float64 {
@@ -78,12 +108,12 @@ func (c Counts) Availability() float64 {
 	return float64(c.Good()) / float64(c.Requests)
 }
 
-// ErrorRate is 1 - Availability.
+// ErrorRate is Failed over Requests (1 - Availability), or 0 when there were no requests.
 func (c Counts) ErrorRate() float64 {
 	if c.Requests == 0 {
 		return 0
 	}
-	return float64(c.Server+c.Errors) / float64(c.Requests)
+	return float64(c.Failed) / float64(c.Requests)
 }
 
 // DegradedShare is Degraded over Requests, or 0 when there were no requests.

@@ -7,8 +7,10 @@ import (
 	"time"
 )
 
-// SchemaVersion is the version of the JSON form written by Write. Read refuses other versions.
-const SchemaVersion = 1
+// SchemaVersion is the version of a record's JSON form; a journal holding another is refused.
+// Version 2 counts failed requests (no answer, or a status the target does not expect), where
+// version 1 counted every 4xx as available.
+const SchemaVersion = 2
 
 // Status says how a run ended.
 type Status string

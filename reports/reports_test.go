@@ -39,7 +39,7 @@ func sample() *Journal {
 		c := record.Counts{Requests: 10, OK: 10}
 		p50, p99 := 5*time.Millisecond, 20*time.Millisecond
 		if s >= 10*sec && s < 20*sec {
-			c.OK, c.Server, c.Degraded = 9, 1, 3
+			c.OK, c.Server, c.Failed, c.Failed5xx, c.Degraded = 9, 1, 1, 1, 3
 			p99 = 900 * time.Millisecond
 			total += 2
 		}

@@ -8,6 +8,7 @@ import (
 	"github.com/shakedown-dev/shakedown/assertions"
 	"github.com/shakedown-dev/shakedown/faults"
 	"github.com/shakedown-dev/shakedown/faults/httpfault"
+	"github.com/shakedown-dev/shakedown/units"
 )
 
 func TestLoadGood(t *testing.T) {
@@ -149,4 +150,26 @@ func FuzzParse(f *testing.F) {
 			t.Errorf("Parse accepted what Validate refuses: %v", s.Validate())
 		}
 	})
+}
+
+// TestExpect: a target's expected statuses are read as statuses, classes and ranges; anything
+// else is refused at its position, saying what is accepted.
+func TestExpect(t *testing.T) {
+	t.Parallel()
+	base := "name: x\nsut: {url: http://127.0.0.1:1}\nphases: {fault: 1s}\nload:\n  rate: 1/s\n  targets:\n"
+	s, err := Parse("f.yaml", []byte(base+"    - {url: /a, expect: [200, 2xx, 400-404]}\n    - {url: /b}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := s.Load.Targets[0].Expect
+	if len(got) != 3 || got[0] != (units.StatusRange{From: 200, To: 200}) || got[1] != (units.StatusRange{From: 200, To: 299}) || got[2] != (units.StatusRange{From: 400, To: 404}) {
+		t.Errorf("expect = %v; want [200 2xx 400-404]", got)
+	}
+	if s.Load.Targets[1].Expect != nil {
+		t.Errorf("a target without expect has %v; want none (2xx and 3xx)", s.Load.Targets[1].Expect)
+	}
+	_, err = Parse("f.yaml", []byte(base+"    - {url: /a, expect: [200, 6xx]}\n"))
+	if want := `f.yaml:7:31: load.targets[0].expect[1]: status "6xx"; want a status (404), a class (2xx) or a range (200-299) within 100-599`; err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("expect: [200, 6xx] = %v; want %q", err, want)
+	}
 }

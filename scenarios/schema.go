@@ -80,6 +80,11 @@ func unitSchema(t reflect.Type) *jsonschema.Schema {
 			{Type: "integer", Minimum: json.Number("1")},
 			{Type: "string", Pattern: `^[0-9]+\s*(/\s*([0-9.]+(ns|us|µs|ms|s|m|h)|s|m|min|h))?$`},
 		}, Description: "events per period such as 200/s, 50/100ms or 3000/1m"}
+	case reflect.TypeFor[units.StatusRange]():
+		return &jsonschema.Schema{OneOf: []*jsonschema.Schema{
+			{Type: "integer", Minimum: json.Number("100"), Maximum: json.Number("599")},
+			{Type: "string", Pattern: `^\s*([1-5][0-9]{2}|[1-5][xX][xX]|[1-5][0-9]{2}\s*-\s*[1-5][0-9]{2})\s*$`},
+		}, Description: "an HTTP status (404), a class (2xx) or a range (200-299)"}
 	}
 	return nil
 }

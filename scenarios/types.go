@@ -122,6 +122,10 @@ type LoadTarget struct {
 	URL     string            `yaml:"url"`
 	Headers map[string]string `yaml:"headers,omitempty"`
 	Body    string            `yaml:"body,omitempty"`
+	// Expect are the statuses that count as a success for availability, error_rate,
+	// recovery_time, slo and the progress line: statuses (404), classes (2xx) or ranges
+	// (200-299). Empty: 2xx and 3xx. Any other status is a failure.
+	Expect []units.StatusRange `yaml:"expect,omitempty"`
 }
 
 // Phases are the run's three phases, in order.

@@ -168,3 +168,39 @@ func TestRoundDuration(t *testing.T) {
 		}
 	}
 }
+
+func TestStatusRange(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]StatusRange{"404": {404, 404}, "2xx": {200, 299}, "4XX": {400, 499}, "200-204": {200, 204}, " 503 ": {503, 503}} {
+		var r StatusRange
+		if err := r.UnmarshalText([]byte(in)); err != nil || r != want {
+			t.Errorf("UnmarshalText(%q) = %v, %v; want %v", in, r, err, want)
+		}
+	}
+	for _, in := range []string{"", "99", "600", "6xx", "0xx", "300-200", "abc", "2x", "200-"} {
+		var r StatusRange
+		if err := r.UnmarshalText([]byte(in)); err == nil || !strings.Contains(err.Error(), "want a status (404), a class (2xx) or a range (200-299)") {
+			t.Errorf("UnmarshalText(%q) = %v, %v; want an error naming the accepted forms", in, r, err)
+		}
+	}
+	for _, r := range []StatusRange{{404, 404}, {200, 299}, {200, 204}} {
+		if b, _ := r.MarshalText(); true {
+			var back StatusRange
+			if err := back.UnmarshalText(b); err != nil || back != r {
+				t.Errorf("round trip of %v through %q = %v, %v", r, b, back, err)
+			}
+		}
+	}
+	for _, tt := range []struct {
+		ranges []StatusRange
+		code   int
+		want   bool
+	}{
+		{nil, 200, true}, {nil, 302, true}, {nil, 403, false}, {nil, 503, false},
+		{[]StatusRange{{200, 299}, {403, 403}}, 403, true}, {[]StatusRange{{200, 299}, {403, 403}}, 302, false},
+	} {
+		if got := Expected(tt.ranges, tt.code); got != tt.want {
+			t.Errorf("Expected(%v, %d) = %v; want %v", tt.ranges, tt.code, got, tt.want)
+		}
+	}
+}

@@ -48,7 +48,9 @@ warmup, fault and recovery phases with the faults on their schedule, writes the 
 and verdicts, JSON), the HTML report and JUnit XML to DIR/<scenario>-<time>/ (journal.json,
 report.html, junit.xml) and prints the verdicts. While it runs, a progress line on stderr
 (rewritten every second on a terminal, every 10 seconds otherwise) shows the phase, the time, the
-requests, the error and degraded shares, the last second's p95 and the faults applied.
+requests so far, the last second's rate, failed and degraded shares and p95, and the faults
+applied. A request failed when it had no answer or a status its target does not expect (2xx and
+3xx unless the target's expect says otherwise).
 
 Exit codes: 0 every verdict passed; 1 a verdict failed; 2 invalid input; 3 the environment or the
 system under test failed; 4 interrupted (Ctrl-C): faults removed, record written, marked aborted.

@@ -3,6 +3,7 @@ package harnesstest_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"strings"
@@ -14,14 +15,15 @@ import (
 
 	"github.com/shakedown-dev/shakedown/harness"
 	"github.com/shakedown-dev/shakedown/harness/harnesstest"
+	"github.com/shakedown-dev/shakedown/record"
 	"github.com/shakedown-dev/shakedown/scenarios"
 	"github.com/shakedown-dev/shakedown/service"
 )
 
 // cacheService is a team's own service, handed to a run as a builtin: GET /work reads Redis with
-// a 100 ms timeout and answers 503 when it cannot. It knows nothing of Shakedown but the variable
-// its Redis URL comes in.
-func cacheService(started *[]string, mu *sync.Mutex) harness.Builtin {
+// a 100 ms timeout and answers failStatus when it cannot. It knows nothing of Shakedown but the
+// variable its Redis URL comes in.
+func cacheService(started *[]string, mu *sync.Mutex, failStatus int) harness.Builtin {
 	return harness.Builtin{Needs: []string{service.Redis}, Start: func(ctx context.Context, args []string, getenv func(string) string) (string, func(), error) {
 		mu.Lock()
 		*started = append(*started, strings.Join(args, " "))
@@ -32,16 +34,12 @@ func cacheService(started *[]string, mu *sync.Mutex) harness.Builtin {
 		}
 		rdb := redis.NewClient(opt)
 		mux := http.NewServeMux()
-		mux.HandleFunc("/health/ready", func(w http.ResponseWriter, r *http.Request) {
-			if rdb.Ping(r.Context()).Err() != nil {
-				w.WriteHeader(http.StatusServiceUnavailable)
-			}
-		})
+		mux.HandleFunc("/health/ready", func(http.ResponseWriter, *http.Request) {})
 		mux.HandleFunc("/work", func(w http.ResponseWriter, r *http.Request) {
 			ctx, cancel := context.WithTimeout(r.Context(), 100*time.Millisecond)
 			defer cancel()
 			if err := rdb.Get(ctx, "k").Err(); err != nil && !errors.Is(err, redis.Nil) {
-				w.WriteHeader(http.StatusServiceUnavailable)
+				w.WriteHeader(failStatus)
 			}
 		})
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -79,7 +77,7 @@ func TestOwnBuiltin(t *testing.T) {
 		mu      sync.Mutex
 		started []string
 	)
-	res := harnesstest.Run(t, sc, harness.RunOptions{Seed: 1, Builtins: harness.Builtins{"cache": cacheService(&started, &mu)}})
+	res := harnesstest.Run(t, sc, harness.RunOptions{Seed: 1, Builtins: harness.Builtins{"cache": cacheService(&started, &mu, http.StatusServiceUnavailable)}})
 	if len(started) != 1 || started[0] != "--fast" {
 		t.Errorf("the builtin was started with %q; want once, with --fast", started)
 	}
@@ -107,5 +105,48 @@ func TestBuiltinRefusedBeforeAnythingStarts(t *testing.T) {
 	needy := harness.Builtins{"cache": {Needs: []string{service.Postgres}}}
 	if _, err := harness.NewPlan(sc, harness.RunOptions{Builtins: needy}); err == nil || !strings.Contains(err.Error(), "needs postgres") {
 		t.Errorf("NewPlan with a builtin that needs postgres = %v; want a refusal naming postgres", err)
+	}
+}
+
+const forbiddenScenario = `name: a 403 is no success
+environment: {services: [redis], backend: local}
+sut: {builtin: cache}
+load: {rate: 40/s, targets: [{url: /work%s}]}
+phases: {warmup: 1s, fault: 2s, recovery: 1s}
+faults:
+  - {name: redis-away, type: proxy_down, target: redis}
+assertions:
+  - {name: available, type: availability, phase: fault, min: 90%%, min_samples: 20}
+`
+
+// TestForbiddenIsAFailure: a service that answers 403 while its Redis is away fails availability
+// (2xx and 3xx are the successes, as k6 counts them), the verdict says the failures were 4xx, and
+// the same run passes once the target expects 403.
+func TestForbiddenIsAFailure(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	var started []string
+	for _, tt := range []struct {
+		expect, want string
+	}{{"", "fail"}, {", expect: [2xx, 403]", "pass"}} {
+		sc, err := scenarios.Parse("forbidden.yaml", []byte(fmt.Sprintf(forbiddenScenario, tt.expect)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res := harnesstest.Run(t, sc, harness.RunOptions{Seed: 1, Builtins: harness.Builtins{"cache": cacheService(&started, &mu, http.StatusForbidden)}})
+		v, _ := harnesstest.Find(res.Verdicts, "available")
+		if string(v.Status) != tt.want {
+			t.Errorf("expect %q: availability %s (%s); want %s", tt.expect, v.Status, v.Explanation, tt.want)
+		}
+		c, _ := res.Record.PhaseCounts(record.PhaseFault)
+		if c.Client < 20 {
+			t.Fatalf("expect %q: %d 4xx answers in the fault phase; want the service to have answered 403", tt.expect, c.Client)
+		}
+		if tt.want == "fail" && (c.Failed4xx != c.Client || !strings.Contains(v.Explanation, fmt.Sprintf("failed: %d 4xx", c.Failed4xx))) {
+			t.Errorf("the failed verdict %q; want it to say its %d failures were 4xx", v.Explanation, c.Client)
+		}
+		if tt.want == "pass" && c.Failed4xx != 0 {
+			t.Errorf("with 403 expected, %d 4xx counted as failures; want 0", c.Failed4xx)
+		}
 	}
 }

@@ -75,7 +75,7 @@ func TestVerdictsCatchMissingResilience(t *testing.T) {
 				t.Fatal(err)
 			}
 			res := harnesstest.Run(t, sc, harness.RunOptions{Backend: service.BackendLocal, Short: true, SUTArgs: tt.args})
-			harnesstest.AssertNotPass(t, res.Verdicts, tt.verdicts...)
+			harnesstest.AssertFail(t, res.Verdicts, tt.verdicts...)
 		})
 	}
 }
