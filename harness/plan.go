@@ -6,8 +6,10 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"net/http"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -51,6 +53,8 @@ type RunOptions struct {
 	// OnFault, if set, is called with each fault event (applied, removed, failed) as it is
 	// recorded, on the scheduler's goroutine.
 	OnFault func(record.FaultEvent)
+	// SUTOutput receives a command SUT's output (stdout and stderr). nil: the harness's stderr.
+	SUTOutput io.Writer
 }
 
 // Builtins are systems under test that run in the harness's process, by name.
@@ -104,6 +108,7 @@ type Plan struct {
 	OnPhase    func(name string)
 	OnProgress func(Progress)
 	OnFault    func(record.FaultEvent)
+	SUTOutput  io.Writer
 }
 
 // Halt is one resolved halt condition: availability below Floor in every second for For.
@@ -129,7 +134,7 @@ func NewPlan(sc *scenarios.Scenario, opt RunOptions) (*Plan, error) {
 		sc = &c
 	}
 	p := &Plan{Scenario: sc, Seed: opt.Seed, Backend: sc.Environment.Backend, Warmup: sc.Phases.Warmup.D(), Fault: sc.Phases.Fault.D(),
-		Recovery: sc.Phases.Recovery.D(), Pacer: pacer(sc), StateDir: opt.StateDir, OnPhase: opt.OnPhase, OnProgress: opt.OnProgress, OnFault: opt.OnFault,
+		Recovery: sc.Phases.Recovery.D(), Pacer: pacer(sc), StateDir: opt.StateDir, OnPhase: opt.OnPhase, OnProgress: opt.OnProgress, OnFault: opt.OnFault, SUTOutput: opt.SUTOutput,
 		ReadyPath: sc.SUT.Ready, ReadyTimeout: sc.SUT.ReadyTimeout.D(), ScrapeTick: opt.ScrapeTick,
 		Load: LoadOptions{Timeout: sc.Load.Timeout.D(), Workers: uint64(sc.Load.Workers), MaxWorkers: uint64(sc.Load.MaxWorkers), Connections: sc.Load.Connections}}
 	if opt.Backend != "" {
@@ -146,6 +151,9 @@ func NewPlan(sc *scenarios.Scenario, opt RunOptions) (*Plan, error) {
 	p.Replay = fmt.Sprintf("seed %d", p.Seed)
 	if opt.Replay != nil {
 		p.Replay = opt.Replay(p.Seed)
+	}
+	if p.SUTOutput == nil {
+		p.SUTOutput = os.Stderr
 	}
 	if p.ReadyPath == "" {
 		p.ReadyPath = "/health/ready"

@@ -96,13 +96,14 @@ func Run(ctx context.Context, p *Plan) (*record.Record, error) {
 		}
 	})
 
-	base, stop, err := startSUT(ctx, p, e)
+	s, err := startSUT(ctx, p, e, p.SUTOutput)
 	if err != nil {
 		return finish(fmt.Errorf("system under test: %w", err))
 	}
-	defer stop()
+	defer s.stop()
+	base := s.base
 	rec.Update(func(r *record.Record) { r.Env.SUT = base })
-	if err := waitReady(ctx, base+p.ReadyPath, p.ReadyTimeout); err != nil {
+	if err := waitReady(ctx, s, p.ReadyPath, p.ReadyTimeout); err != nil {
 		return finish(err)
 	}
 

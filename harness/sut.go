@@ -1,12 +1,18 @@
 package harness
 
 import (
+	"bufio"
 	"context"
 	"fmt"
+	"io"
+	"maps"
 	"net/http"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
+	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -14,42 +20,58 @@ import (
 	"github.com/shakedown-dev/shakedown/service"
 )
 
-// startSUT starts (or finds) the system under test and returns its base URL and how to stop it.
-// A command and a builtin get each service's proxied URL under service.URLVar (a command in its
-// environment, with a PORT to listen on, in its own process group).
-func startSUT(ctx context.Context, p *Plan, e *env.Env) (string, func(), error) {
-	sut := p.Scenario.SUT
+// sut is a running system under test.
+type sut struct {
+	base string
+	stop func()
+	// exited is closed when a command's process has exited (nil for a builtin or a URL); why then
+	// says how it ended and what it printed last.
+	exited <-chan struct{}
+	why    func() string
+}
+
+// startSUT starts (or finds) the system under test. A command and a builtin get each service's
+// proxied URL under service.URLVar (a command in its environment, with a PORT to listen on, in
+// its own process group); a command's output goes to out, and its last lines are kept for the
+// error that reports its death.
+func startSUT(ctx context.Context, p *Plan, e *env.Env, out io.Writer) (*sut, error) {
+	spec := p.Scenario.SUT
 	vars := map[string]string{}
 	for _, s := range e.Services() {
 		vars[service.URLVar(s.Name)] = s.URL
 	}
 	switch {
-	case sut.URL != "":
-		return sut.URL, func() {}, nil
+	case spec.URL != "":
+		return &sut{base: spec.URL, stop: func() {}}, nil
 	case p.Builtin != nil:
-		url, stop, err := p.Builtin.Start(ctx, sut.Args, func(k string) string { return vars[k] })
+		url, stop, err := p.Builtin.Start(ctx, spec.Args, func(k string) string { return vars[k] })
 		if err != nil {
-			return "", nil, fmt.Errorf("builtin %s: %w", sut.Builtin, err)
+			return nil, fmt.Errorf("builtin %s: %w", spec.Builtin, err)
 		}
-		return url, stop, nil
+		return &sut{base: url, stop: stop}, nil
 	}
 	port, err := env.FreePort()
 	if err != nil {
-		return "", nil, err
+		return nil, err
 	}
-	cmd := exec.Command(sut.Command[0], append(sut.Command[1:], sut.Args...)...)
+	cmd := exec.Command(spec.Command[0], append(spec.Command[1:], spec.Args...)...)
 	cmd.Env = append(os.Environ(), "PORT="+strconv.Itoa(port))
-	for k, v := range vars {
-		cmd.Env = append(cmd.Env, k+"="+v)
+	for _, k := range slices.Sorted(maps.Keys(vars)) {
+		cmd.Env = append(cmd.Env, k+"="+vars[k])
 	}
-	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	tail := &lastLines{}
+	pr, pw := io.Pipe()
+	cmd.Stdout, cmd.Stderr = pw, pw
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
-		return "", nil, fmt.Errorf("start %q: %w", sut.Command, err)
+		return nil, fmt.Errorf("start %q: %w", spec.Command, err)
 	}
 	e.NoteChild("sut", cmd.Process.Pid)
+	copied := make(chan struct{})
+	go func() { tail.copy(out, pr); close(copied) }()
 	done := make(chan struct{})
-	go func() { cmd.Wait(); close(done) }()
+	var waitErr error
+	go func() { waitErr = cmd.Wait(); pw.Close(); <-copied; close(done) }()
 	stop := func() {
 		syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
 		t := time.NewTimer(5 * time.Second)
@@ -61,33 +83,109 @@ func startSUT(ctx context.Context, p *Plan, e *env.Env) (string, func(), error) 
 			<-done
 		}
 	}
-	return fmt.Sprintf("http://127.0.0.1:%d", port), stop, nil
+	why := func() string {
+		status := "exit status 0"
+		if waitErr != nil {
+			status = waitErr.Error()
+		}
+		return fmt.Sprintf("%q exited (%s); its last lines:\n%s", spec.Command, status, tail.String())
+	}
+	return &sut{base: fmt.Sprintf("http://127.0.0.1:%d", port), stop: stop, exited: done, why: why}, nil
 }
 
-// waitReady polls url until it answers 200, for at most timeout.
-func waitReady(ctx context.Context, url string, timeout time.Duration) error {
+// lastLines copies a stream line by line and keeps its last lines.
+type lastLines struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+func (l *lastLines) copy(w io.Writer, r io.Reader) {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		fmt.Fprintln(w, sc.Text())
+		l.mu.Lock()
+		if l.lines = append(l.lines, sc.Text()); len(l.lines) > 20 {
+			l.lines = l.lines[1:]
+		}
+		l.mu.Unlock()
+	}
+	io.Copy(w, r) // a line past the scanner's limit: pass the rest on
+}
+
+func (l *lastLines) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.lines) == 0 {
+		return "  (nothing)"
+	}
+	return "  " + strings.Join(l.lines, "\n  ")
+}
+
+// waitReady polls the SUT's readiness URL until it answers 200, for at most timeout. A command
+// that exits first is reported at once, with how it ended and its last lines; a wait that runs out
+// says every answer it got and how often (78 times 401 Unauthorized), not only the last.
+func waitReady(ctx context.Context, s *sut, path string, timeout time.Duration) error {
+	url := s.base + path
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	client := &http.Client{Timeout: time.Second}
 	tick := time.NewTicker(50 * time.Millisecond)
 	defer tick.Stop()
-	var last string
+	answers := map[string]int{}
 	for {
 		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 		resp, err := client.Do(req)
-		if err == nil {
+		switch {
+		case err == nil:
+			io.Copy(io.Discard, resp.Body)
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
 				return nil
 			}
-			last = resp.Status
-		} else {
-			last = err.Error()
+			answers[resp.Status]++
+		case ctx.Err() == nil:
+			answers[errorKind(err)]++
 		}
 		select {
+		case <-s.exited:
+			return fmt.Errorf("system under test died before it was ready: %s", s.why())
 		case <-ctx.Done():
-			return fmt.Errorf("system under test not ready at %s within %s: last answer %s", url, timeout, last)
+			return fmt.Errorf("system under test not ready at %s within %s: %s", url, timeout, tally(answers))
 		case <-tick.C:
 		}
 	}
+}
+
+// errorKind shortens a request error to what it says of the server: "connection refused".
+func errorKind(err error) string {
+	for _, k := range []string{"connection refused", "connection reset", "EOF", "Client.Timeout", "no such host"} {
+		if strings.Contains(err.Error(), k) {
+			if k == "Client.Timeout" {
+				return "no answer within 1s"
+			}
+			return k
+		}
+	}
+	return err.Error()
+}
+
+// tally writes the answers a wait got, most frequent first: "401 Unauthorized 78 times,
+// connection refused 3 times".
+func tally(answers map[string]int) string {
+	if len(answers) == 0 {
+		return "no answer at all"
+	}
+	keys := slices.Collect(maps.Keys(answers))
+	slices.SortFunc(keys, func(a, b string) int {
+		if answers[a] != answers[b] {
+			return answers[b] - answers[a]
+		}
+		return strings.Compare(a, b)
+	})
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s %d times", k, answers[k])
+	}
+	return "it answered " + strings.Join(parts, ", ")
 }

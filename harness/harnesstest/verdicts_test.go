@@ -12,7 +12,9 @@ import (
 // recorder is a testify TestingT that keeps what it was told.
 type recorder struct{ msgs []string }
 
-func (r *recorder) Errorf(format string, args ...any) { r.msgs = append(r.msgs, fmt.Sprintf(format, args...)) }
+func (r *recorder) Errorf(format string, args ...any) {
+	r.msgs = append(r.msgs, fmt.Sprintf(format, args...))
+}
 
 // TestAssertFail: a verdict shown to catch missing resilience must fail; a pass and too little
 // data are both reported, each with its status and explanation.
