@@ -14,6 +14,7 @@ import (
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"github.com/shakedown-dev/shakedown/record"
+	"github.com/shakedown-dev/shakedown/scenarios"
 	"github.com/shakedown-dev/shakedown/units"
 )
 
@@ -32,8 +33,8 @@ type Target struct {
 	Expect []units.StatusRange
 }
 
-// SeqPlaceholder is replaced by the request's number in a target's URL and body.
-const SeqPlaceholder = "{{seq}}"
+// SeqPlaceholder is replaced by the request's number in a target's URL, headers and body.
+const SeqPlaceholder = scenarios.SeqPlaceholder
 
 // targeter sends targets round-robin, filling in the request number.
 func targeter(ts []Target) vegeta.Targeter {
@@ -52,8 +53,27 @@ func targeter(ts []Target) vegeta.Targeter {
 		if bytes.Contains(tg.Body, []byte(SeqPlaceholder)) {
 			t.Body = bytes.ReplaceAll(tg.Body, []byte(SeqPlaceholder), []byte(seq))
 		}
+		if headerHasSeq(tg.Header) {
+			t.Header = tg.Header.Clone() // the target's own header is shared by every request
+			for _, vs := range t.Header {
+				for j, v := range vs {
+					vs[j] = strings.ReplaceAll(v, SeqPlaceholder, seq)
+				}
+			}
+		}
 		return nil
 	}
+}
+
+func headerHasSeq(h http.Header) bool {
+	for _, vs := range h {
+		for _, v := range vs {
+			if strings.Contains(v, SeqPlaceholder) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // matcher returns the target a result was sent to: the first with its method and a URL matching

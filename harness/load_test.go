@@ -194,3 +194,24 @@ func BenchmarkRunSoak(b *testing.B) {
 		b.ReportMetric(float64(all.Requests), "requests")
 	}
 }
+
+// TestTargeterFillsTheRequestNumber: {{seq}} becomes the request's number in the URL, the body and
+// the headers, and the target's own header is left as it was.
+func TestTargeterFillsTheRequestNumber(t *testing.T) {
+	t.Parallel()
+	h := http.Header{"Idempotency-Key": {"run-{{seq}}"}, "Accept": {"application/json"}}
+	next := targeter([]Target{{Method: "POST", URL: "http://x/runs/{{seq}}", Header: h, Body: []byte(`{"n": {{seq}}}`)}})
+	for want := range 3 {
+		var tg vegeta.Target
+		if err := next(&tg); err != nil {
+			t.Fatal(err)
+		}
+		n := strconv.Itoa(want)
+		if tg.URL != "http://x/runs/"+n || string(tg.Body) != `{"n": `+n+`}` || tg.Header.Get("Idempotency-Key") != "run-"+n || tg.Header.Get("Accept") != "application/json" {
+			t.Errorf("request %d: %s %s %v %s; want the number %s in the URL, the header and the body", want, tg.Method, tg.URL, tg.Header, tg.Body, n)
+		}
+	}
+	if h.Get("Idempotency-Key") != "run-{{seq}}" {
+		t.Errorf("the target's own header became %q", h.Get("Idempotency-Key"))
+	}
+}

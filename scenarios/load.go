@@ -3,8 +3,10 @@ package scenarios
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"reflect"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -24,9 +26,16 @@ func Load(path string) (*Scenario, error) {
 	return Parse(path, b)
 }
 
-// Parse reads and checks a scenario; name is the file name used in errors. Every problem is
-// reported at once, as *Error values joined.
+// Parse reads and checks a scenario; name is the file name used in errors. ${VAR} in it is
+// replaced by the environment variable (an unset one is an error); the scenario's Source keeps the
+// text as written, so an expanded secret is never in a record. Every problem is reported at once,
+// as *Error values joined.
 func Parse(name string, data []byte) (*Scenario, error) {
+	source := string(data)
+	data, err := expand(name, data, os.LookupEnv)
+	if err != nil {
+		return nil, err
+	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
@@ -35,7 +44,7 @@ func Parse(name string, data []byte) (*Scenario, error) {
 		return nil, fmt.Errorf("%s: the file is empty; want a scenario (name, sut, load, phases, faults)", name)
 	}
 	d := &decoder{file: name, pos: map[string]*yaml.Node{}}
-	s := &Scenario{File: name, Source: string(data)}
+	s := &Scenario{File: name, Source: source}
 	d.decode(doc.Content[0], reflect.ValueOf(s).Elem(), "")
 	if len(d.errs) == 0 {
 		for _, p := range s.check() {
@@ -65,6 +74,12 @@ func (d *decoder) at(path string) *yaml.Node {
 		p = p[:i]
 	}
 }
+
+// SeqPlaceholder is replaced by each request's number (0, 1, 2, ...) in a load target's URL,
+// headers and body.
+const SeqPlaceholder = "{{seq}}"
+
+var placeholderRE = regexp.MustCompile(`\{\{[^{}]*\}\}`)
 
 // problem is one failed check, by field path.
 type problem struct{ path, msg string }
@@ -122,8 +137,20 @@ func (s *Scenario) check() []problem {
 		add("load.targets", "missing; want at least one target with a url")
 	}
 	for i, t := range s.Load.Targets {
+		path := fmt.Sprintf("load.targets[%d]", i)
 		if t.URL == "" {
-			add(fmt.Sprintf("load.targets[%d].url", i), "missing; want a path like /v1/agents or an absolute URL")
+			add(path+".url", "missing; want a path like /v1/agents or an absolute URL")
+		}
+		fields := map[string]string{path + ".url": t.URL, path + ".body": t.Body}
+		for k, v := range t.Headers {
+			fields[path+".headers."+k] = v
+		}
+		for _, f := range slices.Sorted(maps.Keys(fields)) {
+			for _, m := range placeholderRE.FindAllString(fields[f], -1) {
+				if m != SeqPlaceholder {
+					add(f, "unknown placeholder %s; the one placeholder is %s (the request's number)", m, SeqPlaceholder)
+				}
+			}
 		}
 	}
 	switch p := s.Load.Pacer; p.Type {

@@ -173,3 +173,46 @@ func TestExpect(t *testing.T) {
 		t.Errorf("expect: [200, 6xx] = %v; want %q", err, want)
 	}
 }
+
+// TestVariables: ${VAR} is replaced from the environment, "$1" is left alone, $${ is a literal,
+// an unset variable is an error at its position (each one), and the source keeps the text as
+// written, so a secret never reaches a record.
+func TestVariables(t *testing.T) {
+	t.Setenv("SHAKEDOWN_TEST_TOKEN", "s3cret")
+	data := "name: vars\nsut: {url: http://127.0.0.1:1}\nphases: {fault: 1s}\nload:\n  rate: 1/s\n" +
+		"  targets: [{url: /a, headers: {Authorization: Bearer ${SHAKEDOWN_TEST_TOKEN}}, body: 'cost: $1 $${literal}'}]\n"
+	s, err := Parse("v.yaml", []byte(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tg := s.Load.Targets[0]
+	if tg.Headers["Authorization"] != "Bearer s3cret" || tg.Body != "cost: $1 ${literal}" {
+		t.Errorf("headers %v, body %q; want the token expanded, $1 kept and $${ a literal", tg.Headers, tg.Body)
+	}
+	if strings.Contains(s.Source, "s3cret") || !strings.Contains(s.Source, "${SHAKEDOWN_TEST_TOKEN}") {
+		t.Errorf("the source holds the expanded secret: %q", s.Source)
+	}
+	_, err = Parse("v.yaml", []byte(strings.ReplaceAll(data, "SHAKEDOWN_TEST_TOKEN", "SHAKEDOWN_TEST_UNSET")+"description: ${SHAKEDOWN_TEST_UNSET2}\n"))
+	for _, want := range []string{"v.yaml:6:55: ${SHAKEDOWN_TEST_UNSET} is not set in the environment", "v.yaml:7:14: ${SHAKEDOWN_TEST_UNSET2} is not set"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("unset variables: %v; want %q", err, want)
+		}
+	}
+}
+
+// TestUnknownPlaceholder: a placeholder other than {{seq}} in a target's URL, headers or body is
+// refused at its field (it used to be sent as written).
+func TestUnknownPlaceholder(t *testing.T) {
+	t.Parallel()
+	data := "name: x\nsut: {url: http://127.0.0.1:1}\nphases: {fault: 1s}\nload:\n  rate: 1/s\n" +
+		"  targets: [{url: '/runs/{{id}}', headers: {X-Key: '{{uuid}}'}, body: '{\"n\": {{seq}}}'}]\n"
+	_, err := Parse("p.yaml", []byte(data))
+	for _, want := range []string{"load.targets[0].url: unknown placeholder {{id}}", "load.targets[0].headers.X-Key: unknown placeholder {{uuid}}"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Parse = %v; want %q", err, want)
+		}
+	}
+	if err != nil && strings.Contains(err.Error(), "{{seq}}}") {
+		t.Errorf("{{seq}} refused: %v", err)
+	}
+}

@@ -27,13 +27,17 @@ type Staging struct {
 }
 
 // LoadStaging reads a staging description strictly, as Load reads a scenario. ${VAR} in it is
-// replaced by the environment variable (a password kept out of the file, say).
+// replaced by the environment variable (a password kept out of the file, say); an unset one is an
+// error naming it.
 func LoadStaging(path string) (*Staging, error) {
 	raw, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	data := []byte(os.Expand(string(raw), os.Getenv))
+	data, err := expand(path, raw, os.LookupEnv)
+	if err != nil {
+		return nil, err
+	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
