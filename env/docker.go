@@ -23,15 +23,24 @@ const (
 	labelPid = "dev.shakedown.pid" // the harness's pid
 )
 
-// imageFor returns the configured image, else the variable's, else the default.
-func imageFor(images service.Images, name string) string {
+// imageFor returns the configured image, else the variable's, else the default when it is on the
+// machine, else the image make images built when that is (and says so in note), else the default
+// (which the engine then tries to pull).
+func (e *Env) imageFor(ctx context.Context, images service.Images, name string) (image, note string) {
 	if img := images.Of(name); img != "" {
-		return img
+		return img, ""
 	}
 	if v := os.Getenv(service.ImageVar(name)); v != "" {
-		return v
+		return v, ""
 	}
-	return service.DefaultImage(name)
+	def, local := service.DefaultImage(name), service.LocalImage(name)
+	if _, err := e.docker.ImageInspect(ctx, def); err == nil || def == local {
+		return def, ""
+	}
+	if _, err := e.docker.ImageInspect(ctx, local); err == nil {
+		return local, fmt.Sprintf("%s is not here; %s, which make images built, is", def, local)
+	}
+	return def, ""
 }
 
 // The process-wide settings of testcontainers-go that the docker backend needs where no registry
@@ -114,7 +123,7 @@ func (e *Env) startDocker(ctx context.Context, name string, spec Spec) (*Service
 		testcontainers.WithLogger(tclog.NewNoopLogger()), // the harness is quiet by default
 		testcontainers.WithLabels(map[string]string{labelRun: e.run.name(), labelPid: strconv.Itoa(os.Getpid())}),
 	}
-	image := imageFor(spec.Images, name)
+	image, note := e.imageFor(ctx, spec.Images, name)
 	var (
 		ctr     testcontainers.Container
 		port    string
@@ -156,6 +165,9 @@ func (e *Env) startDocker(ctx context.Context, name string, spec Spec) (*Service
 	addr, err := ctr.PortEndpoint(ctx, port, "")
 	if err != nil {
 		return nil, fmt.Errorf("docker backend: %s port %s: %w", name, port, err)
+	}
+	if note != "" {
+		version += ": " + note
 	}
 	s := &Service{Name: name, direct: addr, Backend: service.BackendDocker, Version: version,
 		srv: &containerServer{name: name, cli: e.docker, ctr: ctr, port: port}}

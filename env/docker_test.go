@@ -54,3 +54,35 @@ func TestDockerBackendRefusesWithoutProcessSettings(t *testing.T) {
 		}
 	}
 }
+
+// TestLocalImageFoundWithoutVariables: with no SHAKEDOWN_*_IMAGE set and the official image
+// absent (no registry here), the docker backend uses the image make images built, and says so.
+// Not parallel: it unsets the variables make test sets.
+func TestLocalImageFoundWithoutVariables(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: no servers")
+	}
+	cli, err := dockerClient(context.Background())
+	if err != nil {
+		t.Skipf("docker backend: %v", err)
+	}
+	defer cli.Close()
+	if _, err := cli.ImageInspect(context.Background(), service.DefaultImage(service.Redis)); err == nil {
+		t.Skipf("%s is here: nothing to fall back from", service.DefaultImage(service.Redis))
+	}
+	if _, err := cli.ImageInspect(context.Background(), service.LocalImage(service.Redis)); err != nil {
+		t.Skipf("%s is not here (make images builds it)", service.LocalImage(service.Redis))
+	}
+	t.Setenv(service.ImageVar(service.Redis), "")
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	e, err := Start(ctx, Spec{Backend: service.BackendDocker, Services: []string{service.Redis}, StateDir: t.TempDir()})
+	if err != nil {
+		t.Fatalf("Start without %s: %v", service.ImageVar(service.Redis), err)
+	}
+	defer e.Close(context.Background())
+	rs := mustService(t, e, service.Redis)
+	if want := service.LocalImage(service.Redis) + ", which make images built"; !strings.Contains(rs.Version, want) {
+		t.Errorf("Version = %q; want it to name %q", rs.Version, want)
+	}
+}

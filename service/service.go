@@ -62,7 +62,21 @@ func DefaultImage(name string) string {
 	return "shakedown/mock-ollama:dev"
 }
 
-// Images names the docker backend's images. Empty: ImageVar's variable, else DefaultImage.
+// LocalImage is the image `make images` builds for a service without a registry, used when the
+// default image is not on the machine: shakedown/postgres:15-local, shakedown/redis:7-local, and
+// the mock's own.
+func LocalImage(name string) string {
+	switch name {
+	case Postgres:
+		return "shakedown/postgres:15-local"
+	case Redis:
+		return "shakedown/redis:7-local"
+	}
+	return "shakedown/mock-ollama:dev"
+}
+
+// Images names the docker backend's images. Empty: ImageVar's variable, else DefaultImage when it
+// is on the machine, else LocalImage when that is.
 type Images struct {
 	Postgres string `yaml:"postgres,omitempty"`
 	Redis    string `yaml:"redis,omitempty"`
