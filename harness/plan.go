@@ -98,6 +98,11 @@ type Plan struct {
 	ReadyTimeout time.Duration
 	// ScrapeTick is the tick of the metrics scraper and the readiness probe.
 	ScrapeTick time.Duration
+	// MetricsPath, MetricsHeader and Keep are where the SUT's metrics are scraped, with which
+	// headers, and which families are kept.
+	MetricsPath   string
+	MetricsHeader http.Header
+	Keep          []string
 	// Halt are the safety stops: each floor of availability and how long it must be broken.
 	Halt []Halt
 	// DurabilityQuery, when not empty, is checked after the load over a direct Postgres
@@ -163,6 +168,20 @@ func NewPlan(sc *scenarios.Scenario, opt RunOptions) (*Plan, error) {
 	}
 	if p.ScrapeTick <= 0 {
 		p.ScrapeTick = time.Second
+	}
+	p.MetricsPath = sc.Metrics.Path
+	if p.MetricsPath == "" {
+		p.MetricsPath = "/metrics"
+	}
+	p.MetricsHeader = http.Header{}
+	for k, v := range sc.Metrics.Headers {
+		p.MetricsHeader.Set(k, v)
+	}
+	p.Keep = append([]string{"resilience_", "httpfault_"}, sc.Metrics.Keep...)
+	for _, a := range sc.Assertions {
+		if m, ok := a.(*assertions.Metric); ok && !slices.Contains(p.Keep, m.Metric) {
+			p.Keep = append(p.Keep, m.Metric)
+		}
 	}
 	if p.Load.Timeout <= 0 {
 		p.Load.Timeout = 10 * time.Second

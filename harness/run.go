@@ -32,6 +32,7 @@ type Progress struct {
 	Last           record.Second     // the last complete second (its P95 is from its results so far)
 	Active         []string          // the faults applied now
 	Breakers       map[string]string // each scraped breaker's state, by name
+	ScrapeError    string            // the last scrape's error while scrapes fail
 }
 
 // String is the progress line: "fault 12s/40s  1203 req  last second: 37 req/s  failed 2.1%
@@ -53,6 +54,9 @@ func (p Progress) String() string {
 	}
 	if len(open) > 0 {
 		s += "  breakers: " + strings.Join(open, ",")
+	}
+	if p.ScrapeError != "" {
+		s += "  metrics: " + p.ScrapeError
 	}
 	return s
 }
@@ -159,7 +163,7 @@ func runPhases(ctx context.Context, p *Plan, base string, sched *faults.Schedule
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	wg.Go(func() {
-		Scraper{URL: base + "/metrics", Tick: p.ScrapeTick, Keep: []string{"resilience_", "httpfault_"}}.Run(ctx, rec)
+		Scraper{URL: base + p.MetricsPath, Tick: p.ScrapeTick, Header: p.MetricsHeader, Keep: p.Keep}.Run(ctx, rec)
 	})
 	wg.Go(func() { probeReady(ctx, base+p.ReadyPath, p.ScrapeTick, rec) })
 
@@ -218,8 +222,14 @@ func reportProgress(ctx context.Context, p *Plan, phase *atomic.Value, sched *fa
 		for name, v := range rec.Latest(record.BreakerSeries, "name") {
 			br[name] = record.BreakerState(v)
 		}
-		p.OnProgress(Progress{Phase: phase.Load().(string), Elapsed: time.Since(start), Total: p.Total(), All: all, Last: last,
-			Active: sched.Active(), Breakers: br})
+		pr := Progress{Phase: phase.Load().(string), Elapsed: time.Since(start), Total: p.Total(), All: all, Last: last,
+			Active: sched.Active(), Breakers: br}
+		rec.Update(func(r *record.Record) {
+			if r.Scrape != nil && r.Scrape.Failing {
+				pr.ScrapeError = r.Scrape.LastError
+			}
+		})
+		p.OnProgress(pr)
 	}
 }
 

@@ -21,14 +21,19 @@ type Scraper struct {
 	URL string
 	// Tick between scrapes. 0: 1s.
 	Tick time.Duration
-	// Keep selects the metric families to keep by name prefix. Empty: every family.
+	// Header is sent with every scrape (an Authorization the endpoint wants).
+	Header http.Header
+	// Keep selects the metric families to keep: a family whose name starts with one of them (a
+	// full name or a prefix). Empty: every family.
 	Keep []string
 	// Client makes the requests. nil: a client with a timeout of Tick.
 	Client *http.Client
 }
 
-// Run scrapes until ctx ends. A failed scrape is recorded as an event of kind "scrape" and the
-// next tick tries again; breaker state changes seen between scrapes become "breaker" events.
+// Run scrapes until ctx ends. Every scrape is counted in the record's Scrape (failures with the
+// last error); a scrape that fails after one that worked, and the first to work again, are events
+// of kind "scrape"; the next tick tries again. Breaker state changes seen between scrapes become
+// "breaker" events.
 func (s Scraper) Run(ctx context.Context, rec *record.Recorder) {
 	tick := s.Tick
 	if tick <= 0 {
@@ -41,14 +46,32 @@ func (s Scraper) Run(ctx context.Context, rec *record.Recorder) {
 	last := map[string]float64{}
 	t := time.NewTicker(tick)
 	defer t.Stop()
+	failing := false
 	for {
 		at := rec.Now()
-		if fams, err := s.scrape(ctx, client); err != nil {
-			if ctx.Err() != nil {
-				return
+		fams, err := s.scrape(ctx, client)
+		if err != nil && ctx.Err() != nil {
+			return
+		}
+		rec.Update(func(r *record.Record) {
+			if r.Scrape == nil {
+				r.Scrape = &record.ScrapeStats{URL: s.URL}
 			}
+			r.Scrape.Attempts++
+			r.Scrape.Failing = err != nil
+			if err != nil {
+				r.Scrape.Failed++
+				r.Scrape.LastError = err.Error()
+			}
+		})
+		switch {
+		case err != nil && !failing:
 			rec.AddEvent(record.Event{At: at, Kind: record.EventScrape, Subject: s.URL, Value: "failed", Detail: err.Error()})
-		} else {
+		case err == nil && failing:
+			rec.AddEvent(record.Event{At: at, Kind: record.EventScrape, Subject: s.URL, Value: "recovered"})
+		}
+		failing = err != nil
+		if err == nil {
 			s.store(rec, at, fams, last)
 		}
 		select {
@@ -63,6 +86,9 @@ func (s Scraper) scrape(ctx context.Context, client *http.Client) (map[string]*d
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.URL, nil)
 	if err != nil {
 		return nil, err
+	}
+	for k, vs := range s.Header {
+		req.Header[k] = vs
 	}
 	resp, err := client.Do(req)
 	if err != nil {

@@ -2,8 +2,11 @@ package harness
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -11,9 +14,11 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/shakedown-dev/shakedown/assertions"
 	"github.com/shakedown-dev/shakedown/record"
 	"github.com/shakedown-dev/shakedown/resilience/circuitbreaker"
 	"github.com/shakedown-dev/shakedown/resilience/prom"
+	"github.com/shakedown-dev/shakedown/scenarios"
 )
 
 // TestScraperRecordsSeriesAndBreakerEvents scrapes the resilience core's real metrics while a
@@ -88,8 +93,100 @@ func TestScraperRecordsFailures(t *testing.T) {
 		// No server: every scrape fails fast (an invalid port), once per tick: at 0s, 1s and 2s.
 		Scraper{URL: "http://127.0.0.1:0/metrics"}.Run(ctx, rec)
 		r := rec.Finish(record.StatusCompleted, nil)
-		if len(r.Events) != 3 || r.Events[0].Kind != "scrape" || r.Events[0].Value != "failed" {
-			t.Errorf("events %+v; want 3 failed scrapes", r.Events)
+		if len(r.Events) != 1 || r.Events[0].Kind != record.EventScrape || r.Events[0].Value != "failed" {
+			t.Errorf("events %+v; want one: the scrapes started failing", r.Events)
+		}
+		if st := r.Scrape; st == nil || st.Attempts != 3 || st.Failed != 3 || !st.Failing || st.LastError == "" {
+			t.Errorf("scrape stats %+v; want 3 attempts, 3 failed, failing, with the error", st)
 		}
 	})
+}
+
+// TestScraperSendsHeadersAndCountsRefusals: the scrape carries the configured headers; an
+// endpoint that refuses (401) is counted as failing, its status in the record, and the first
+// scrape that works again is an event.
+func TestScraperSendsHeadersAndCountsRefusals(t *testing.T) {
+	t.Parallel()
+	var calls atomic.Int32
+	fourth := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := calls.Add(1)
+		if n == 4 {
+			defer close(fourth)
+		}
+		if n <= 2 || r.Header.Get("Authorization") != "Bearer t" {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		fmt.Fprintln(w, "myapp_breaker_open{name=\"db\"} 1")
+	}))
+	defer srv.Close()
+	rec := record.NewRecorder(time.Now(), record.ScenarioInfo{}, 1)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		Scraper{URL: srv.URL, Tick: 10 * time.Millisecond, Header: http.Header{"Authorization": {"Bearer t"}}, Keep: []string{"myapp_breaker_open"}}.Run(ctx, rec)
+		close(done)
+	}()
+	<-fourth // two refused scrapes, then two that worked
+	cancel()
+	<-done
+	r := rec.Finish(record.StatusCompleted, nil)
+	if st := r.Scrape; st == nil || st.Failed != 2 || st.Failing || !strings.Contains(st.LastError, "401 Unauthorized") {
+		t.Errorf("scrape stats %+v; want 2 failed with 401 Unauthorized, then working", st)
+	}
+	if len(r.Events) != 2 || r.Events[0].Value != "failed" || r.Events[1].Value != "recovered" {
+		t.Errorf("events %+v; want failed, then recovered", r.Events)
+	}
+	if len(r.FindSeries("myapp_breaker_open", map[string]string{"name": "db"})) != 1 {
+		t.Errorf("series %v; want myapp_breaker_open{name=db} kept", r.Series)
+	}
+}
+
+// TestRunScrapesTheConfiguredEndpoint: a scenario's metrics path, headers and keep reach the
+// scraper; a series a metric assertion names is kept without being listed.
+func TestRunScrapesTheConfiguredEndpoint(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("-short: no servers")
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.URL.Path == "/health/ready" || r.URL.Path == "/":
+		case r.URL.Path == "/internal/metrics" && r.Header.Get("X-Metrics-Key") == "k":
+			fmt.Fprintln(w, "myapp_breaker_open{name=\"db\"} 0\ngobreaker_state{name=\"db\"} 0\nother_total 3")
+		default:
+			w.WriteHeader(http.StatusUnauthorized)
+		}
+	}))
+	defer srv.Close()
+	sc := readyScenario(scenarios.SUT{URL: srv.URL})
+	sc.Metrics = scenarios.Metrics{Path: "/internal/metrics", Headers: map[string]string{"X-Metrics-Key": "k"}, Keep: []string{"myapp_"}}
+	sc.Assertions = []assertions.Spec{&assertions.Metric{Common: assertions.Common{Name: "m", Type: "metric"}, Metric: "gobreaker_state", Op: assertions.OpAtEnd}}
+	rec, err := run(context.Background(), sc, RunOptions{StateDir: t.TempDir(), ScrapeTick: 200 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := rec.Scrape; st == nil || st.Attempts == 0 || st.Failed != 0 || !strings.HasSuffix(st.URL, "/internal/metrics") {
+		t.Errorf("scrape stats %+v; want every scrape of /internal/metrics answered", st)
+	}
+	for name, want := range map[string]int{"myapp_breaker_open": 1, "gobreaker_state": 1, "other_total": 0} {
+		if got := len(rec.FindSeries(name, nil)); got != want {
+			t.Errorf("%s: %d series kept; want %d", name, got, want)
+		}
+	}
+}
+
+// TestProgressLine: the line's shares are the last second's (a healthy second after a bad minute
+// reads 0%), the run's total is its request count, and failing scrapes show.
+func TestProgressLine(t *testing.T) {
+	t.Parallel()
+	p := Progress{Phase: "recovery", Elapsed: 42 * time.Second, Total: time.Minute,
+		All:  record.Counts{Requests: 1000, Failed: 200},
+		Last: record.Second{Counts: record.Counts{Requests: 20, Failed: 1, Degraded: 2}, P95: record.Duration(212 * time.Millisecond)},
+		Breakers: map[string]string{"db": "open", "cache": "closed"}, ScrapeError: "GET http://x/metrics: 401 Unauthorized"}
+	want := "recovery 42s/1m0s  1000 req  last second: 20 req/s  failed 5.0%  degraded 10.0%  p95 212ms  breakers: db=open  metrics: GET http://x/metrics: 401 Unauthorized"
+	if got := p.String(); got != want {
+		t.Errorf("Progress.String() =\n  %q\nwant\n  %q", got, want)
+	}
 }

@@ -56,6 +56,17 @@ type Record struct {
 	Durability *Durability `json:"durability,omitempty"`
 	// Halted says why a halt condition stopped the faults, if one did.
 	Halted string `json:"halted,omitempty"`
+	// Scrape says how the scrapes of the SUT's metrics went.
+	Scrape *ScrapeStats `json:"scrape,omitempty"`
+}
+
+// ScrapeStats counts the scrapes of the SUT's metrics endpoint and keeps the last failure.
+type ScrapeStats struct {
+	URL       string `json:"url"`
+	Attempts  int64  `json:"attempts"`
+	Failed    int64  `json:"failed"`
+	Failing   bool   `json:"failing,omitempty"`    // the last scrape failed
+	LastError string `json:"last_error,omitempty"` // the last failure's error
 }
 
 // MaxAcks is how many acknowledged writes a record keeps for the durability check.

@@ -27,6 +27,7 @@ func sample() *Journal {
 		Scenario: record.ScenarioInfo{Name: "<script>alert(1)</script>", Description: "LLM down & <b>degraded</b>", File: "x.yaml",
 			Source: "sut: {url: \"postgres://app:hunter2@db:5432/x\"}\nheaders: {Authorization: Bearer abc.def}\n"},
 		Command: "shakedown run x.yaml --seed 42",
+		Scrape:  &record.ScrapeStats{URL: "http://127.0.0.1:8080/metrics", Attempts: 30, Failed: 2, LastError: "GET http://127.0.0.1:8080/metrics: 401 Unauthorized"},
 		Env: record.EnvInfo{Backend: "local", SUT: "builtin agentd --admin-token s3cret", Versions: map[string]string{"go": "go1.26.8"},
 			Services: []record.ServiceInfo{{Name: "ollama", Version: "mock 0.17.4", Proxied: "127.0.0.1:4000"}}},
 		Latency: map[string]*record.Histogram{},

@@ -27,6 +27,8 @@ type Scenario struct {
 	// Halt stops every fault at once when one of its conditions holds (the run goes on into
 	// recovery, and says why it halted).
 	Halt []HaltCondition `yaml:"halt,omitempty"`
+	// Metrics says where the SUT's metrics are scraped and which series are kept.
+	Metrics Metrics `yaml:"metrics,omitempty"`
 
 	// File and Source are the file the scenario was read from and its text.
 	File   string `yaml:"-"`
@@ -42,6 +44,18 @@ func (s *Scenario) Shortened() *Scenario {
 	c := *s
 	c.Phases, c.Short = *s.Short, nil
 	return &c
+}
+
+// Metrics is the SUT's Prometheus endpoint, scraped on a tick throughout the run.
+type Metrics struct {
+	// Path is the endpoint's path on the SUT's base URL. Empty: /metrics.
+	Path string `yaml:"path,omitempty"`
+	// Headers are sent with every scrape (Authorization: "Bearer ${METRICS_TOKEN}").
+	Headers map[string]string `yaml:"headers,omitempty"`
+	// Keep are the metric families kept in the record: full names or prefixes. The resilience
+	// core's (resilience_), the mock's (httpfault_) and every series a metric assertion names
+	// are always kept.
+	Keep []string `yaml:"keep,omitempty"`
 }
 
 // HaltCondition is a safety stop: when the availability of every second for For stays below
