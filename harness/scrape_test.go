@@ -182,8 +182,8 @@ func TestRunScrapesTheConfiguredEndpoint(t *testing.T) {
 func TestProgressLine(t *testing.T) {
 	t.Parallel()
 	p := Progress{Phase: "recovery", Elapsed: 42 * time.Second, Total: time.Minute,
-		All:  record.Counts{Requests: 1000, Failed: 200},
-		Last: record.Second{Counts: record.Counts{Requests: 20, Failed: 1, Degraded: 2}, P95: record.Duration(212 * time.Millisecond)},
+		All:      record.Counts{Requests: 1000, Failed: 200},
+		Last:     record.Second{Counts: record.Counts{Requests: 20, Failed: 1, Degraded: 2}, P95: record.Duration(212 * time.Millisecond)},
 		Breakers: map[string]string{"db": "open", "cache": "closed"}, ScrapeError: "GET http://x/metrics: 401 Unauthorized"}
 	want := "recovery 42s/1m0s  1000 req  last second: 20 req/s  failed 5.0%  degraded 10.0%  p95 212ms  breakers: db=open  metrics: GET http://x/metrics: 401 Unauthorized"
 	if got := p.String(); got != want {
