@@ -102,6 +102,7 @@ type EnvInfo struct {
 	Backend  string            `json:"backend"`
 	Services []ServiceInfo     `json:"services,omitempty"`
 	SUT      string            `json:"sut,omitempty"`      // the system under test's base URL
+	SUTLog   string            `json:"sut_log,omitempty"`  // the SUT's output, beside the journal
 	Versions map[string]string `json:"versions,omitempty"` // of the harness: go, shakedown, toxiproxy, testcontainers-go, vegeta
 	Touched  []string          `json:"touched,omitempty"`  // every service a fault acted on
 }

@@ -40,7 +40,7 @@ func (e abortedError) Error() string { return e.err.Error() }
 func (e abortedError) Unwrap() error { return e.err }
 
 const runHelp = `usage: shakedown run FILE... [--seed N] [--backend auto|local|docker] [--out DIR] [--short] [--quiet]
-                     [--timeout D] [--push URL] [--allow-target HOST]... [--staging FILE]
+                     [--sut-output file|stderr] [--timeout D] [--push URL] [--allow-target HOST]... [--staging FILE]
                      [--log-format text|json] [--log-level L]
 
 Runs each scenario: starts its environment and system under test, drives the load through the
@@ -50,7 +50,8 @@ report.html, junit.xml) and prints the verdicts. While it runs, a progress line 
 (rewritten every second on a terminal, every 10 seconds otherwise) shows the phase, the time, the
 requests so far, the last second's rate, failed and degraded shares and p95, and the faults
 applied. A request failed when it had no answer or a status its target does not expect (2xx and
-3xx unless the target's expect says otherwise).
+3xx unless the target's expect says otherwise). A command SUT's output goes to sut.log in the
+run's folder, linked from the report (--sut-output stderr: to stderr, as it prints).
 
 Exit codes: 0 every verdict passed; 1 a verdict failed; 2 invalid input; 3 the environment or the
 system under test failed; 4 interrupted (Ctrl-C): faults removed, record written, marked aborted.
@@ -76,6 +77,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	backend := fs.String("backend", "", "override the scenario's backend: auto, local, docker or external")
 	out := fs.String("out", "out", "folder for the records")
 	quiet := fs.Bool("quiet", false, "no progress lines")
+	sutOutput := fs.String("sut-output", "file", "where a command SUT's output goes: file (sut.log in the run's folder, linked from the report) or stderr")
 	push := fs.String("push", "", "push each run's results to this Prometheus Pushgateway (http://host:9091)")
 	timeout := fs.Duration("timeout", 0, "stop a run that takes longer (it is aborted: faults removed, journal written); 0: none")
 	logFormat := fs.String("log-format", "text", "log lines (on stderr) as text or json")
@@ -99,6 +101,9 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	if len(files) == 0 {
 		return usagef("run: no scenario file given; want shakedown run FILE...")
+	}
+	if *sutOutput != "file" && *sutOutput != "stderr" {
+		return usagef("run: --sut-output %q; want file or stderr", *sutOutput)
 	}
 	log, err := newLogger(stderr, *logFormat, *logLevel)
 	if err != nil {
@@ -139,6 +144,17 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	for _, p := range plans {
 		sc := p.Scenario
 		fmt.Fprintf(stderr, "running %s (%s)\n", sc.Name, p.Total())
+		var sutLog *os.File
+		p.SUTOutput = stderr
+		if *sutOutput == "file" {
+			if err := os.MkdirAll(*out, 0o755); err != nil {
+				return err
+			}
+			if sutLog, err = os.CreateTemp(*out, ".sut-*.log"); err != nil {
+				return err
+			}
+			p.SUTOutput = sutLog
+		}
 		pr := newProgress(stderr, *quiet)
 		runCtx, cancel := ctx, context.CancelFunc(func() {})
 		if *timeout > 0 {
@@ -159,6 +175,11 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 			verdicts = assertions.Evaluate(rec, sc.Assertions)
 		}
 		dir := runDir(*out, rec)
+		if sutLog != nil {
+			if werr := keepSUTLog(sutLog, dir, rec); werr != nil {
+				return errors.Join(err, werr)
+			}
+		}
 		journal := reports.NewJournal(rec, verdicts)
 		if _, werr := reports.WriteAll(dir, journal); werr != nil {
 			return errors.Join(err, werr)
@@ -260,6 +281,24 @@ func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
 		return slog.New(slog.NewJSONHandler(w, opts)), nil
 	}
 	return nil, fmt.Errorf("--log-format %q; want text or json", format)
+}
+
+// keepSUTLog moves the SUT's output into the run's folder as sut.log, and names it in the record
+// for the report's link; an empty one (a builtin or a URL SUT prints nothing here) is removed.
+func keepSUTLog(f *os.File, dir string, rec *record.Record) error {
+	st, err := f.Stat()
+	f.Close()
+	if err != nil || st.Size() == 0 {
+		return errors.Join(err, os.Remove(f.Name()))
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	if err := os.Rename(f.Name(), filepath.Join(dir, "sut.log")); err != nil {
+		return err
+	}
+	rec.Env.SUTLog = "sut.log"
+	return nil
 }
 
 // replayLine formats the command that replays a run of file: shakedown run with the seed the run

@@ -22,6 +22,12 @@ import (
 
 // TestMain runs the command itself when a test re-executes this binary as the CLI.
 func TestMain(m *testing.M) {
+	if os.Getenv("SHAKEDOWN_TEST_SUT") != "" { // a service that logs every request, as Gin does
+		http.ListenAndServe("127.0.0.1:"+os.Getenv("PORT"), http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+			fmt.Println("[GIN]", r.Method, r.URL.Path)
+		}))
+		os.Exit(1)
+	}
 	if args := os.Getenv("SHAKEDOWN_TEST_CLI"); args != "" {
 		os.Args = append([]string{"shakedown"}, strings.Split(args, "\x1f")...)
 		main()
@@ -150,3 +156,51 @@ assertions:
 }
 
 func dockerAvailable() bool { return exec.Command("docker", "info").Run() == nil }
+
+// TestSUTOutputInTheRunFolder: a command SUT's output goes to sut.log in the run's folder, linked
+// from the report, not over the progress line; with --sut-output stderr it goes to stderr.
+func TestSUTOutputInTheRunFolder(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: no servers")
+	}
+	t.Setenv("SHAKEDOWN_STATE_DIR", t.TempDir())
+	t.Setenv("SHAKEDOWN_TEST_SUT", "1")
+	dir := t.TempDir()
+	file := filepath.Join(dir, "gin.yaml")
+	os.WriteFile(file, []byte(fmt.Sprintf(`name: gin
+environment: {services: [redis], backend: local}
+sut: {command: [%q, "-test.run=^$"], ready: /}
+load: {rate: 20/s, targets: [{url: /work}]}
+phases: {warmup: 1s, fault: 1s, recovery: 1s}
+`, os.Args[0])), 0o644)
+
+	var stderr strings.Builder
+	if err := run(context.Background(), []string{"run", file, "--out", dir, "--quiet"}, io.Discard, &stderr); err != nil {
+		t.Fatal(err)
+	}
+	logs, _ := filepath.Glob(filepath.Join(dir, "gin-*", "sut.log"))
+	if len(logs) != 1 {
+		t.Fatalf("sut.log in the run folder: %v; want one", logs)
+	}
+	b, _ := os.ReadFile(logs[0])
+	if strings.Count(string(b), "[GIN] GET /work") < 20 || strings.Contains(stderr.String(), "[GIN]") {
+		t.Errorf("sut.log holds %d request lines, stderr %d; want them all in sut.log", strings.Count(string(b), "[GIN]"), strings.Count(stderr.String(), "[GIN]"))
+	}
+	html, _ := os.ReadFile(filepath.Join(filepath.Dir(logs[0]), "report.html"))
+	if !strings.Contains(string(html), `<a href="sut.log">sut.log</a>`) {
+		t.Error("the report does not link sut.log")
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, ".sut-*")); len(left) != 0 {
+		t.Errorf("temporary logs left: %v", left)
+	}
+
+	// A Gin service would print over the progress line here; on request it does.
+	stderr.Reset()
+	out2 := t.TempDir()
+	if err := run(context.Background(), []string{"run", file, "--out", out2, "--quiet", "--sut-output", "stderr"}, io.Discard, &stderr); err != nil {
+		t.Fatal(err)
+	}
+	if logs, _ := filepath.Glob(filepath.Join(out2, "gin-*", "sut.log")); len(logs) != 0 || !strings.Contains(stderr.String(), "[GIN] GET /work") {
+		t.Errorf("--sut-output stderr: sut.log %v, stderr has the requests: %v", logs, strings.Contains(stderr.String(), "[GIN]"))
+	}
+}
