@@ -19,6 +19,10 @@ func TestMain(m *testing.M) {
 		sutMain() // the service under test of TestRunShortScenario
 		return
 	}
+	if os.Getenv(configSUTEnv) != "" {
+		configSUTMain() // the service of TestSUTInItsOwnConfiguration
+		return
+	}
 	env.SetProcessDefaults() // the test binary's own process: testcontainers-go's settings
 	// go-redis, after a refused dial, keeps a reconnect goroutine asleep for up to a second, even
 	// once its client is closed: it ends by itself, so it is the one goroutine not counted.

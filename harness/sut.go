@@ -6,9 +6,12 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -36,10 +39,14 @@ type sut struct {
 // error that reports its death.
 func startSUT(ctx context.Context, p *Plan, e *env.Env, out io.Writer) (*sut, error) {
 	spec := p.Scenario.SUT
-	vars := map[string]string{}
-	for _, s := range e.Services() {
-		vars[service.URLVar(s.Name)] = s.URL
+	port := 0
+	if len(spec.Command) > 0 {
+		var err error
+		if port, err = env.FreePort(); err != nil {
+			return nil, err
+		}
 	}
+	vars := sutVars(spec.Env, e, port)
 	switch {
 	case spec.URL != "":
 		return &sut{base: spec.URL, stop: func() {}}, nil
@@ -50,11 +57,8 @@ func startSUT(ctx context.Context, p *Plan, e *env.Env, out io.Writer) (*sut, er
 		}
 		return &sut{base: url, stop: stop}, nil
 	}
-	port, err := env.FreePort()
-	if err != nil {
-		return nil, err
-	}
 	cmd := exec.Command(spec.Command[0], append(spec.Command[1:], spec.Args...)...)
+	cmd.Dir = spec.Dir
 	cmd.Env = append(os.Environ(), "PORT="+strconv.Itoa(port))
 	for _, k := range slices.Sorted(maps.Keys(vars)) {
 		cmd.Env = append(cmd.Env, k+"="+vars[k])
@@ -92,6 +96,35 @@ func startSUT(ctx context.Context, p *Plan, e *env.Env, out io.Writer) (*sut, er
 	}
 	return &sut{base: fmt.Sprintf("http://127.0.0.1:%d", port), stop: stop, exited: done, why: why}, nil
 }
+
+// sutVars are the variables a command or a builtin gets: each service's proxied URL under
+// service.URLVar, and the scenario's sut.env with {{service.part}} and {{port}} filled in from
+// the running environment (the scenario loader refused any other placeholder).
+func sutVars(tmpl map[string]string, e *env.Env, port int) map[string]string {
+	parts := map[string]string{"{{port}}": strconv.Itoa(port)}
+	vars := map[string]string{}
+	for _, s := range e.Services() {
+		vars[service.URLVar(s.Name)] = s.URL
+		host, p, _ := net.SplitHostPort(s.Proxied)
+		for part, v := range map[string]string{"host": host, "port": p, "url": s.URL} {
+			parts["{{"+s.Name+"."+part+"}}"] = v
+		}
+		if s.Name == service.Postgres {
+			if u, err := url.Parse(s.URL); err == nil {
+				pw, _ := u.User.Password()
+				for part, v := range map[string]string{"user": u.User.Username(), "password": pw, "database": strings.TrimPrefix(u.Path, "/"), "dsn": s.URL} {
+					parts["{{postgres."+part+"}}"] = v
+				}
+			}
+		}
+	}
+	for k, v := range tmpl {
+		vars[k] = placeholderRE.ReplaceAllStringFunc(v, func(m string) string { return parts[m] })
+	}
+	return vars
+}
+
+var placeholderRE = regexp.MustCompile(`\{\{[^{}]*\}\}`)
 
 // lastLines copies a stream line by line and keeps its last lines.
 type lastLines struct {

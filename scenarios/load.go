@@ -81,6 +81,17 @@ const SeqPlaceholder = "{{seq}}"
 
 var placeholderRE = regexp.MustCompile(`\{\{[^{}]*\}\}`)
 
+// sutPlaceholders lists what sut.env may use: {{port}}, and {{service.part}} of the services.
+func sutPlaceholders(services []string) []string {
+	out := []string{"{{port}}"}
+	for _, svc := range services {
+		for _, part := range service.Parts(svc) {
+			out = append(out, "{{"+svc+"."+part+"}}")
+		}
+	}
+	return out
+}
+
 // problem is one failed check, by field path.
 type problem struct{ path, msg string }
 
@@ -126,6 +137,16 @@ func (s *Scenario) check() []problem {
 	}
 	if n != 1 {
 		add("sut", "want exactly one of builtin, command and url")
+	}
+	for _, k := range slices.Sorted(maps.Keys(s.SUT.Env)) {
+		for _, m := range placeholderRE.FindAllString(s.SUT.Env[k], -1) {
+			if !slices.Contains(sutPlaceholders(services), m) {
+				add("sut.env."+k, "unknown placeholder %s; want one of %s", m, strings.Join(sutPlaceholders(services), ", "))
+			}
+		}
+	}
+	if (len(s.SUT.Env) > 0 || s.SUT.Dir != "") && s.SUT.URL != "" {
+		add("sut", "env and dir are for a command or a builtin; a url SUT runs elsewhere")
 	}
 	if len(s.SUT.Args) > 0 && s.SUT.Builtin == "" && len(s.SUT.Command) == 0 {
 		add("sut.args", "arguments need a builtin or a command to go to")

@@ -76,6 +76,9 @@ type Environment struct {
 	External *service.External `yaml:"external,omitempty"`
 	// Images override the docker backend's images.
 	Images service.Images `yaml:"images,omitempty"`
+	// Postgres names the database the environment's Postgres is made with (its user, password
+	// and database). Empty: shakedown for each.
+	Postgres service.Database `yaml:"postgres,omitempty"`
 }
 
 // SUT is the system under test: exactly one of Builtin, Command and URL.
@@ -87,6 +90,12 @@ type SUT struct {
 	Args []string `yaml:"args,omitempty"`
 	// Command is spawned with the proxied addresses in its environment.
 	Command []string `yaml:"command,omitempty"`
+	// Env are more variables for a command or a builtin, in the service's own names, built from
+	// the services' parts: DB_HOST: "{{postgres.host}}", REDIS_ADDR: "{{redis.host}}:{{redis.port}}",
+	// "{{port}}" the port the command must listen on (see service.Parts).
+	Env map[string]string `yaml:"env,omitempty"`
+	// Dir is a command's working folder (where it finds its ./.env, say). Empty: the harness's.
+	Dir string `yaml:"dir,omitempty"`
 	// URL is a service already running.
 	URL string `yaml:"url,omitempty"`
 	// Ready is the readiness path, waited for before the warmup. Empty: /health/ready.

@@ -75,6 +75,24 @@ func LocalImage(name string) string {
 	return "shakedown/mock-ollama:dev"
 }
 
+// Database names the database an environment's Postgres is made with. Empty fields:
+// "shakedown".
+type Database struct {
+	User     string `yaml:"user,omitempty"`
+	Password string `yaml:"password,omitempty"`
+	Database string `yaml:"database,omitempty"`
+}
+
+// Parts lists the parts of a service that a system under test's configuration can be built
+// from (sut.env's {{postgres.host}} and so on): host, port and url of each (reached through its
+// proxy), and for Postgres its user, password, database and dsn (the url).
+func Parts(name string) []string {
+	if name == Postgres {
+		return []string{"host", "port", "url", "user", "password", "database", "dsn"}
+	}
+	return []string{"host", "port", "url"}
+}
+
 // Images names the docker backend's images. Empty: ImageVar's variable, else DefaultImage when it
 // is on the machine, else LocalImage when that is.
 type Images struct {
