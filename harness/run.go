@@ -102,6 +102,9 @@ func Run(ctx context.Context, p *Plan) (*record.Record, error) {
 		}
 	})
 
+	if err := runSetup(ctx, sc, e); err != nil {
+		return finish(fmt.Errorf("set-up: %w", err))
+	}
 	s, err := startSUT(ctx, p, e, p.SUTOutput)
 	if err != nil {
 		return finish(fmt.Errorf("system under test: %w", err))

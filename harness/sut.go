@@ -46,7 +46,7 @@ func startSUT(ctx context.Context, p *Plan, e *env.Env, out io.Writer) (*sut, er
 			return nil, err
 		}
 	}
-	vars := sutVars(spec.Env, e, port)
+	vars := sutVars(spec.Env, e, serviceParts(e, port))
 	switch {
 	case spec.URL != "":
 		return &sut{base: spec.URL, stop: func() {}}, nil
@@ -98,13 +98,24 @@ func startSUT(ctx context.Context, p *Plan, e *env.Env, out io.Writer) (*sut, er
 }
 
 // sutVars are the variables a command or a builtin gets: each service's proxied URL under
-// service.URLVar, and the scenario's sut.env with {{service.part}} and {{port}} filled in from
-// the running environment (the scenario loader refused any other placeholder).
-func sutVars(tmpl map[string]string, e *env.Env, port int) map[string]string {
-	parts := map[string]string{"{{port}}": strconv.Itoa(port)}
+// service.URLVar, and the scenario's sut.env filled in from parts.
+func sutVars(tmpl map[string]string, e *env.Env, parts map[string]string) map[string]string {
 	vars := map[string]string{}
 	for _, s := range e.Services() {
 		vars[service.URLVar(s.Name)] = s.URL
+	}
+	for k, v := range tmpl {
+		vars[k] = fill(v, parts)
+	}
+	return vars
+}
+
+// serviceParts are the values of sut.env's placeholders in the running environment:
+// {{service.part}} of each service (through its proxy) and {{port}}, the command's port. The
+// scenario loader refused any other placeholder.
+func serviceParts(e *env.Env, port int) map[string]string {
+	parts := map[string]string{"{{port}}": strconv.Itoa(port)}
+	for _, s := range e.Services() {
 		host, p, _ := net.SplitHostPort(s.Proxied)
 		for part, v := range map[string]string{"host": host, "port": p, "url": s.URL} {
 			parts["{{"+s.Name+"."+part+"}}"] = v
@@ -118,10 +129,12 @@ func sutVars(tmpl map[string]string, e *env.Env, port int) map[string]string {
 			}
 		}
 	}
-	for k, v := range tmpl {
-		vars[k] = placeholderRE.ReplaceAllStringFunc(v, func(m string) string { return parts[m] })
-	}
-	return vars
+	return parts
+}
+
+// fill replaces each placeholder of s by its part.
+func fill(s string, parts map[string]string) string {
+	return placeholderRE.ReplaceAllStringFunc(s, func(m string) string { return parts[m] })
 }
 
 var placeholderRE = regexp.MustCompile(`\{\{[^{}]*\}\}`)

@@ -145,6 +145,22 @@ func (s *Scenario) check() []problem {
 			}
 		}
 	}
+	for i, st := range s.Setup {
+		path := fmt.Sprintf("setup[%d]", i)
+		if (st.SQL == "") == (len(st.Command) == 0) {
+			add(path, "want exactly one of sql (a .sql file or a folder of them) and command")
+		}
+		if st.SQL != "" && !slices.Contains(services, service.Postgres) {
+			add(path+".sql", "the environment has no postgres to apply it to")
+		}
+		for j, arg := range st.Command {
+			for _, m := range placeholderRE.FindAllString(arg, -1) {
+				if m == "{{port}}" || !slices.Contains(sutPlaceholders(services), m) {
+					add(fmt.Sprintf("%s.command[%d]", path, j), "unknown placeholder %s; want one of %s", m, strings.Join(sutPlaceholders(services)[1:], ", "))
+				}
+			}
+		}
+	}
 	if (len(s.SUT.Env) > 0 || s.SUT.Dir != "") && s.SUT.URL != "" {
 		add("sut", "env and dir are for a command or a builtin; a url SUT runs elsewhere")
 	}

@@ -216,3 +216,20 @@ func TestUnknownPlaceholder(t *testing.T) {
 		t.Errorf("{{seq}} refused: %v", err)
 	}
 }
+
+// TestSetupChecks: a step is exactly one of sql and command, sql needs postgres, and a command's
+// placeholders are the services' parts ({{port}} is the SUT's, not set-up's).
+func TestSetupChecks(t *testing.T) {
+	t.Parallel()
+	data := "name: x\nenvironment: {services: [redis]}\nsut: {url: http://127.0.0.1:1}\nphases: {fault: 1s}\nload: {rate: 1/s, targets: [{url: /}]}\n" +
+		"setup:\n  - {sql: m/, command: [x]}\n  - {sql: m/}\n  - {command: [migrate, '{{redis.url}}', '{{port}}']}\n"
+	_, err := Parse("s.yaml", []byte(data))
+	for _, want := range []string{"setup[0]: want exactly one of sql", "setup[1].sql: the environment has no postgres", "setup[2].command[2]: unknown placeholder {{port}}"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Parse = %v; want %q", err, want)
+		}
+	}
+	if err != nil && strings.Contains(err.Error(), "command[1]") {
+		t.Errorf("{{redis.url}} refused: %v", err)
+	}
+}

@@ -16,6 +16,9 @@ type Scenario struct {
 	Seed        uint64      `yaml:"seed,omitempty"`
 	Environment Environment `yaml:"environment,omitempty"`
 	SUT         SUT         `yaml:"sut"`
+	// Setup runs after the environment is up and before the system under test starts, in order:
+	// SQL applied to the database, commands (migrations, a seed script).
+	Setup []SetupStep `yaml:"setup,omitempty"`
 	Load        LoadSpec    `yaml:"load"`
 	Phases      Phases      `yaml:"phases"`
 	// Short are the phases of the scenario's short form, which make test runs: the same faults
@@ -44,6 +47,20 @@ func (s *Scenario) Shortened() *Scenario {
 	c := *s
 	c.Phases, c.Short = *s.Short, nil
 	return &c
+}
+
+// SetupStep is one step of the set-up: exactly one of SQL and Command.
+type SetupStep struct {
+	// SQL is a .sql file, or a folder whose .sql files are applied in the order of their names
+	// (migrations), relative to the scenario file; applied to Postgres directly, not through its
+	// proxy.
+	SQL string `yaml:"sql,omitempty"`
+	// Command runs with the variables a command SUT gets (sut.env's included); its arguments may
+	// use the same placeholders as sut.env ("{{postgres.dsn}}").
+	Command []string `yaml:"command,omitempty"`
+	// Dir is the command's working folder, relative to the scenario file. Empty: the scenario
+	// file's folder.
+	Dir string `yaml:"dir,omitempty"`
 }
 
 // Metrics is the SUT's Prometheus endpoint, scraped on a tick throughout the run.
