@@ -55,7 +55,7 @@ load: {rate: fast, targets: [{url: /, method: [GET]}]}
 phases: {warmup: -1s, fault: 5s, recovery: 1s}
 seed: -3
 `, []string{
-			`f.yaml:3:1: lode: unknown field; want one of assertions, description, environment, faults, halt, load, metrics, name, phases, seed, short, sut`,
+			`f.yaml:3:1: lode: unknown field; want one of assertions, description, environment, faults, halt, load, metrics, name, phases, seed, setup, short, sut`,
 			`f.yaml:4:14: load.rate: "fast" is not a rate; want events per period like 200/s, 50/100ms or 3000/1m`,
 			`f.yaml:4:47: load.targets[0].method: want a single value, got a list`,
 			`f.yaml:5:18: phases.warmup: duration "-1s" is negative; want 0 or more`,

@@ -18,9 +18,9 @@ type Scenario struct {
 	SUT         SUT         `yaml:"sut"`
 	// Setup runs after the environment is up and before the system under test starts, in order:
 	// SQL applied to the database, commands (migrations, a seed script).
-	Setup []SetupStep `yaml:"setup,omitempty"`
-	Load        LoadSpec    `yaml:"load"`
-	Phases      Phases      `yaml:"phases"`
+	Setup  []SetupStep `yaml:"setup,omitempty"`
+	Load   LoadSpec    `yaml:"load"`
+	Phases Phases      `yaml:"phases"`
 	// Short are the phases of the scenario's short form, which make test runs: the same faults
 	// and verdicts in less time. Empty: the scenario has no short form.
 	Short  *Phases       `yaml:"short,omitempty"`

@@ -144,8 +144,9 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	for _, p := range plans {
 		sc := p.Scenario
 		fmt.Fprintf(stderr, "running %s (%s)\n", sc.Name, p.Total())
+		pr := newProgress(stderr, *quiet)
 		var sutLog *os.File
-		p.SUTOutput = stderr
+		p.SUTOutput = pr // its lines and the progress line share stderr, one at a time
 		if *sutOutput == "file" {
 			if err := os.MkdirAll(*out, 0o755); err != nil {
 				return err
@@ -155,7 +156,6 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 			}
 			p.SUTOutput = sutLog
 		}
-		pr := newProgress(stderr, *quiet)
 		runCtx, cancel := ctx, context.CancelFunc(func() {})
 		if *timeout > 0 {
 			runCtx, cancel = context.WithTimeoutCause(ctx, *timeout, fmt.Errorf("the run took longer than --timeout %s", *timeout))
@@ -229,6 +229,15 @@ func newProgress(w io.Writer, quiet bool) *progress {
 		}
 	}
 	return p
+}
+
+// Write writes a SUT's output to stderr, clearing a rewritten progress line first, so that the
+// two do not mix.
+func (p *progress) Write(b []byte) (int, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.clear()
+	return p.w.Write(b)
 }
 
 func (p *progress) phase(name string) {
