@@ -50,6 +50,8 @@ func startSUT(ctx context.Context, p *Plan, e *env.Env, out io.Writer) (*sut, er
 	switch {
 	case spec.URL != "":
 		return &sut{base: spec.URL, stop: func() {}}, nil
+	case p.Builtin != nil && p.Builtin.Handler != nil:
+		return serveHandler(ctx, spec.Builtin, p.Builtin.Handler, e)
 	case p.Builtin != nil:
 		url, stop, err := p.Builtin.Start(ctx, spec.Args, func(k string) string { return vars[k] })
 		if err != nil {
@@ -95,6 +97,42 @@ func startSUT(ctx context.Context, p *Plan, e *env.Env, out io.Writer) (*sut, er
 		return fmt.Sprintf("%q exited (%s); its last lines:\n%s", spec.Command, status, tail.String())
 	}
 	return &sut{base: fmt.Sprintf("http://127.0.0.1:%d", port), stop: stop, exited: done, why: why}, nil
+}
+
+// serveHandler builds a builtin's handler from the environment and serves it on 127.0.0.1.
+func serveHandler(ctx context.Context, name string, build func(context.Context, Deps) (http.Handler, func(), error), e *env.Env) (*sut, error) {
+	parts := serviceParts(e, 0)
+	deps := Deps{}
+	for _, s := range e.Services() {
+		part := func(p string) string { return parts["{{"+s.Name+"."+p+"}}"] }
+		deps[s.Name] = Dep{URL: s.URL, Addr: s.Proxied, Host: part("host"), Port: part("port"), User: part("user"), Password: part("password"), Database: part("database")}
+	}
+	h, closeFn, err := build(ctx, deps)
+	if err != nil {
+		return nil, fmt.Errorf("builtin %s: %w", name, err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		if closeFn != nil {
+			closeFn()
+		}
+		return nil, err
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	served := make(chan struct{})
+	go func() { srv.Serve(ln); close(served) }()
+	stop := func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if srv.Shutdown(sctx) != nil {
+			srv.Close()
+		}
+		<-served
+		if closeFn != nil {
+			closeFn()
+		}
+	}
+	return &sut{base: "http://" + ln.Addr().String(), stop: stop}, nil
 }
 
 // sutVars are the variables a command or a builtin gets: each service's proxied URL under

@@ -102,7 +102,7 @@ func TestBuiltinRefusedBeforeAnythingStarts(t *testing.T) {
 	if _, err := harness.NewPlan(sc, harness.RunOptions{}); !errors.Is(err, harness.ErrNoBuiltin) || !strings.Contains(err.Error(), `"cache"`) {
 		t.Errorf("NewPlan without the builtin = %v; want ErrNoBuiltin naming cache", err)
 	}
-	needy := harness.Builtins{"cache": {Needs: []string{service.Postgres}}}
+	needy := harness.Builtins{"cache": {Needs: []string{service.Postgres}, Start: cacheService(nil, nil, 0).Start}}
 	if _, err := harness.NewPlan(sc, harness.RunOptions{Builtins: needy}); err == nil || !strings.Contains(err.Error(), "needs postgres") {
 		t.Errorf("NewPlan with a builtin that needs postgres = %v; want a refusal naming postgres", err)
 	}

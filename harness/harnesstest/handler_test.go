@@ -1,0 +1,70 @@
+package harnesstest_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"testing"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/shakedown-dev/shakedown/harness"
+	"github.com/shakedown-dev/shakedown/harness/harnesstest"
+	"github.com/shakedown-dev/shakedown/scenarios"
+	"github.com/shakedown-dev/shakedown/service"
+)
+
+// newOrders is a team's service, built the way its main builds it: a pgx pool from its database's
+// address and credentials, and a handler. POST /orders answers 200 with {"id": ...}.
+func newOrders(ctx context.Context, deps harness.Deps) (http.Handler, func(), error) {
+	pg := deps[service.Postgres]
+	pool, err := pgxpool.New(ctx, "postgres://"+pg.User+":"+pg.Password+"@"+pg.Addr+"/"+pg.Database+"?sslmode=disable")
+	if err != nil {
+		return nil, nil, err
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /health/ready", func(w http.ResponseWriter, r *http.Request) {
+		if pool.Ping(r.Context()) != nil {
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}
+	})
+	mux.HandleFunc("POST /orders", func(w http.ResponseWriter, r *http.Request) {
+		var id int64
+		if err := pool.QueryRow(r.Context(), "INSERT INTO orders DEFAULT VALUES RETURNING id").Scan(&id); err != nil {
+			http.Error(w, "database unavailable", http.StatusServiceUnavailable)
+			return
+		}
+		json.NewEncoder(w).Encode(map[string]int64{"id": id})
+	})
+	return mux, pool.Close, nil
+}
+
+const ordersScenario = `name: orders without its database
+environment: {services: [postgres], backend: local}
+setup: [{sql: testdata/orders.sql}]
+sut: {builtin: orders}
+load: {rate: 30/s, targets: [{method: POST, url: /orders}]}
+phases: {warmup: 1s, fault: 2s, recovery: 2s}
+faults:
+  - {name: db-away, type: proxy_down, target: postgres, duration: 1s}
+assertions:
+  - {name: healthy before, type: availability, phase: warmup, min: 99%, min_samples: 20}
+  - {name: survives the outage, type: availability, phase: fault, min: 99%, min_samples: 20}
+  - {name: back after it, type: error_rate, phase: recovery, max: 5%, min_samples: 20}
+`
+
+// TestServiceHandedInAsAHandler: the README's example. A service of the test's own runs in the
+// test's process, built from the environment's services, under a Postgres outage: it is healthy
+// before, fails during (it has no fallback: the verdict catches that), and recovers after.
+func TestServiceHandedInAsAHandler(t *testing.T) {
+	t.Parallel()
+	sc, err := scenarios.Parse("orders.yaml", []byte(ordersScenario))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := harnesstest.Run(t, sc, harness.RunOptions{Seed: 7, Builtins: harness.Builtins{
+		"orders": {Needs: []string{service.Postgres}, Handler: newOrders},
+	}})
+	harnesstest.AssertPass(t, res.Verdicts, "healthy before", "back after it")
+	harnesstest.AssertFail(t, res.Verdicts, "survives the outage")
+}
