@@ -195,3 +195,20 @@ func TestIndex(t *testing.T) {
 	}
 	golden(t, "index.html.golden", []byte(strings.ReplaceAll(out, dir, "DIR")))
 }
+
+// TestReportSaysWhatWasRecorded: without recorded decisions (a mock in a container counts its
+// own) the report promises no digests, and says where the decisions are counted.
+func TestReportSaysWhatWasRecorded(t *testing.T) {
+	t.Parallel()
+	j := sample()
+	j.Record.Decisions = nil
+	var b bytes.Buffer
+	if err := (HTML{}).Render(&b, j); err != nil {
+		t.Fatal(err)
+	}
+	page := b.String()
+	if strings.Contains(page, "the digests of two runs with one seed are equal") || !strings.Contains(page, "No decision was recorded in this process") ||
+		!strings.Contains(page, "A mock in a container draws its per-request decisions there") {
+		t.Error("a report without recorded decisions promises digests, or does not say where the decisions are counted")
+	}
+}
