@@ -9,8 +9,25 @@ import (
 	"testing"
 	"time"
 
+	"github.com/moby/moby/client"
+
 	"github.com/shakedown-dev/shakedown/service"
 )
+
+// engine returns a client of the Docker engine, closed with the test; the test is skipped under
+// -short and where no engine answers.
+func engine(t *testing.T) *client.Client {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("-short: no servers")
+	}
+	cli, err := dockerClient(context.Background())
+	if err != nil {
+		t.Skipf("docker backend: %v", err)
+	}
+	t.Cleanup(func() { cli.Close() })
+	return cli
+}
 
 // TestDockerBackendRefusesWithoutProcessSettings: a process that did not set testcontainers-go's
 // settings (no SetProcessDefaults, no variables) is refused at once on the docker backend, naming
@@ -19,14 +36,7 @@ import (
 // again without the two variables.
 func TestDockerBackendRefusesWithoutProcessSettings(t *testing.T) {
 	t.Parallel()
-	if testing.Short() {
-		t.Skip("-short: no servers")
-	}
-	cli, err := dockerClient(context.Background())
-	if err != nil {
-		t.Skipf("docker backend: %v", err)
-	}
-	defer cli.Close()
+	engine(t) // skips where no engine answers
 	without := func(names ...string) []string {
 		return slices.DeleteFunc(os.Environ(), func(kv string) bool {
 			return slices.ContainsFunc(names, func(n string) bool { return strings.HasPrefix(kv, n+"=") })
@@ -59,14 +69,7 @@ func TestDockerBackendRefusesWithoutProcessSettings(t *testing.T) {
 // absent (no registry here), the docker backend uses the image make images built, and says so.
 // Not parallel: it unsets the variables make test sets.
 func TestLocalImageFoundWithoutVariables(t *testing.T) {
-	if testing.Short() {
-		t.Skip("-short: no servers")
-	}
-	cli, err := dockerClient(context.Background())
-	if err != nil {
-		t.Skipf("docker backend: %v", err)
-	}
-	defer cli.Close()
+	cli := engine(t)
 	if _, err := cli.ImageInspect(context.Background(), service.DefaultImage(service.Redis)); err == nil {
 		t.Skipf("%s is here: nothing to fall back from", service.DefaultImage(service.Redis))
 	}
