@@ -150,3 +150,21 @@ func ExampleEvaluate() {
 	// fail: available during the fault during fault: measured 70% available (70 of 100; failed: 0 4xx, 30 5xx, 0 errors) over 100 samples; want at least 95%
 	// pass: ollama breaker opened during fault: 1 first at 12s over 10 samples; want resilience_circuit_breaker_state{name="ollama"} reached 1
 }
+
+// TestFailedVerdictNamesItsTargets: a verdict over every request that fails names the targets
+// its failures came from, most first; one limited to a target does not.
+func TestFailedVerdictNamesItsTargets(t *testing.T) {
+	t.Parallel()
+	rec := run()
+	runs := record.Counts{Requests: 50, OK: 20, Client: 30, Failed: 30, Failed4xx: 30}
+	agents := record.Counts{Requests: 50, OK: 50}
+	rec.Targets = map[string]*record.TargetStats{"agents": {Counts: map[string]record.Counts{"fault": agents}}, "runs": {Counts: map[string]record.Counts{"fault": runs}}}
+	v := (&Availability{Common: Common{Name: "a", Phase: "fault"}, Min: 0.99}).Evaluate(rec)
+	if want := "; by target: runs 30 of 50 failed (30 4xx, 0 5xx, 0 errors), agents 0 of 50 failed"; v.Status != Fail || !strings.Contains(v.Explanation, want) {
+		t.Errorf("Evaluate = %s %q; want fail containing %q", v.Status, v.Explanation, want)
+	}
+	v = (&Availability{Common: Common{Name: "a", Phase: "fault", Target: "runs"}, Min: 0.99}).Evaluate(rec)
+	if strings.Contains(v.Explanation, "by target") {
+		t.Errorf("a verdict on one target names targets: %q", v.Explanation)
+	}
+}

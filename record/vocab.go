@@ -39,8 +39,12 @@ func BreakerState(v float64) string {
 	return "unknown"
 }
 
-// RetrySeries is the resilience core's retry counter (resilience/prom), by name and outcome label.
-const RetrySeries = "resilience_retry_calls_total"
+// RetrySeries is the resilience core's retry counter (resilience/prom), by name and outcome label;
+// RetryAttemptsSeries counts its retries (attempts after the first), by name.
+const (
+	RetrySeries         = "resilience_retry_calls_total"
+	RetryAttemptsSeries = "resilience_retry_attempts_total"
+)
 
 // The outcome labels of RetrySeries that the retries verdict reads.
 const (

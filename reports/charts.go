@@ -194,14 +194,16 @@ func breakersChart(r *record.Record, windows []record.Window) string {
 	return b.String()
 }
 
-// retriesChart: retries per second (from resilience_retry_attempts_total, every retryer) and
-// degraded answers per second.
+// retriesChart: retries per second (from record.RetryAttemptsSeries, every retryer) and degraded
+// answers per second; nothing when there are neither.
 func retriesChart(r *record.Record, windows []record.Window) string {
 	rate := map[float64]float64{} // second -> retries
+	seen := false
 	for _, s := range r.Series {
-		if s.Name != "resilience_retry_attempts_total" {
+		if s.Name != record.RetryAttemptsSeries {
 			continue
 		}
+		seen = true
 		for k := 1; k < len(s.Points); k++ {
 			p, q := s.Points[k-1], s.Points[k]
 			if dt := (q.At - p.At).Seconds(); dt > 0 && q.Value >= p.Value {
@@ -215,6 +217,9 @@ func retriesChart(r *record.Record, windows []record.Window) string {
 	}
 	for _, s := range r.Seconds {
 		max = math.Max(max, float64(s.Degraded))
+	}
+	if !seen && max == 0 {
+		return "" // a service without the core's metrics and no degraded answer: nothing to draw
 	}
 	top, ticks := yticks(max)
 	var b strings.Builder
@@ -233,7 +238,7 @@ func retriesChart(r *record.Record, windows []record.Window) string {
 		ret = append(ret, fmt.Sprintf("%.1f,%.1f", a.x(s+0.5), a.y(rate[s])))
 	}
 	fmt.Fprintf(&b, `<polyline class="line degraded" fill="none" stroke="%s" points="%s"><title>degraded answers per second</title></polyline>`, colDegraded, strings.Join(deg, " "))
-	fmt.Fprintf(&b, `<polyline class="line retries" fill="none" stroke="#1565c0" stroke-dasharray="4 2" points="%s"><title>retries per second</title></polyline>`, strings.Join(ret, " "))
+	fmt.Fprintf(&b, `<polyline class="line retries" fill="none" stroke="#00897b" stroke-dasharray="4 2" points="%s"><title>retries per second</title></polyline>`, strings.Join(ret, " "))
 	b.WriteString(`</svg>`)
 	return b.String()
 }

@@ -45,12 +45,41 @@ type htmlData struct {
 	Status  string
 	Charts  []template.HTML
 	Windows []record.Window
+	Targets []targetRow
+}
+
+// targetRow is one named load target's results in one phase.
+type targetRow struct {
+	Name, Phase   string
+	Counts        record.Counts
+	P50, P95, P99 string
+}
+
+// targetRows are the named targets' results, by name, then phase in order.
+func targetRows(r *record.Record) []targetRow {
+	var rows []targetRow
+	for _, name := range slices.Sorted(maps.Keys(r.Targets)) {
+		st := r.Targets[name]
+		for _, phase := range record.Phases {
+			c, ok := st.Counts[phase]
+			if !ok {
+				continue
+			}
+			row := targetRow{Name: name, Phase: phase, Counts: c}
+			if h := st.Latency[phase]; h != nil && h.Count() > 0 {
+				q := func(f float64) string { return units.RoundDuration(h.Quantile(f)).String() }
+				row.P50, row.P95, row.P99 = q(0.5), q(0.95), q(0.99)
+			}
+			rows = append(rows, row)
+		}
+	}
+	return rows
 }
 
 func (HTML) Render(w io.Writer, j *Journal) error {
 	r := j.Record
 	windows := r.FaultWindows()
-	d := htmlData{Journal: j, Status: j.Status(), Windows: windows}
+	d := htmlData{Journal: j, Status: j.Status(), Windows: windows, Targets: targetRows(r)}
 	for _, c := range []string{requestsChart(r, windows), latencyChart(r, windows), breakersChart(r, windows), retriesChart(r, windows)} {
 		if c != "" {
 			d.Charts = append(d.Charts, template.HTML(c)) // built from escaped text and numbers

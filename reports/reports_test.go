@@ -60,6 +60,13 @@ func sample() *Journal {
 		{At: 20 * sec, Fault: "llm-down", Kind: "http", Target: "ollama", Action: record.FaultRemoved, Detail: "100 requests decided, 100 injected"},
 	}
 	r.Decisions = []record.DecisionSummary{{Fault: "llm-down", Unit: "request", Total: 100, Injected: 100, Digest: "00000000deadbeef"}}
+	h := &record.Histogram{}
+	for i := range 100 {
+		h.Record(time.Duration(i+1) * time.Millisecond)
+	}
+	r.Targets = map[string]*record.TargetStats{"<runs>": {
+		Counts:  map[string]record.Counts{"warmup": {Requests: 100, OK: 100}, "fault": {Requests: 100, OK: 60, Client: 40, Failed: 40, Failed4xx: 40}},
+		Latency: map[string]*record.Histogram{"fault": h}}}
 	at := 12 * sec
 	verdicts := []assertions.Verdict{
 		{Name: "breaker opens", Kind: "breaker", Phase: "all", Status: assertions.Pass, Expected: "open within 3s", Measured: "opened 2s after it", Samples: 30, At: &at, Explanation: "breaker opens during all: opened 2s after it"},
@@ -210,5 +217,23 @@ func TestReportSaysWhatWasRecorded(t *testing.T) {
 	if strings.Contains(page, "the digests of two runs with one seed are equal") || !strings.Contains(page, "No decision was recorded in this process") ||
 		!strings.Contains(page, "A mock in a container draws its per-request decisions there") {
 		t.Error("a report without recorded decisions promises digests, or does not say where the decisions are counted")
+	}
+}
+
+// TestNoEmptyCharts: a service without the resilience core's metrics and with no degraded answer
+// gets the requests and latency charts only, not empty breaker and retry charts.
+func TestNoEmptyCharts(t *testing.T) {
+	t.Parallel()
+	j := sample()
+	j.Record.Series = nil
+	for i := range j.Record.Seconds {
+		j.Record.Seconds[i].Degraded = 0
+	}
+	var b bytes.Buffer
+	if err := (HTML{}).Render(&b, j); err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(b.String(), `<svg class="chart"`); n != 2 {
+		t.Errorf("%d charts; want 2 (requests, latency)", n)
 	}
 }
