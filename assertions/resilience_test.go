@@ -141,3 +141,23 @@ func TestBreakerWithNothingScraped(t *testing.T) {
 		t.Errorf("Evaluate with nothing scraped = %s (%s); want insufficient-data", v.Status, v.Explanation)
 	}
 }
+
+// TestDurabilityWithoutAcknowledgements: a run that saw no acknowledged write says why: the
+// answers' statuses, or how many matched the status without an id.
+func TestDurabilityWithoutAcknowledgements(t *testing.T) {
+	t.Parallel()
+	rec := resilientRun()
+	rec.Durability = &record.Durability{Query: "q", Rule: "status 201, the id from the last path segment of its Location"}
+	rec.Statuses = map[int]int64{200: 300, 503: 12}
+	d := &Durability{Common: Common{Name: "d"}}
+	if v := d.Evaluate(rec); v.Status != Insufficient || !strings.Contains(v.Explanation, "no response matched the rule (status 201, the id from the last path segment of its Location); the answers were 200 ×300, 503 ×12") {
+		t.Errorf("Evaluate = %s %q; want insufficient-data naming the statuses", v.Status, v.Explanation)
+	}
+	rec.AcksWithoutID = 40
+	if v := d.Evaluate(rec); !strings.Contains(v.Explanation, "40 answers had the rule's status but no id where it says") {
+		t.Errorf("Evaluate = %q; want the answers without an id counted", v.Explanation)
+	}
+	if err := (&Durability{Common: Common{Name: "d"}, ID: "body.id"}).Validate(); err == nil || !strings.Contains(err.Error(), "want location, header:NAME or a JSON pointer") {
+		t.Errorf("Validate(id: body.id) = %v; want the accepted forms", err)
+	}
+}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"path"
 	"strconv"
 	"time"
 
@@ -53,13 +52,12 @@ func probeReady(ctx context.Context, url string, tick time.Duration, rec *record
 }
 
 // checkDurability looks, over a direct connection to Postgres, for every write the SUT
-// acknowledged (the last path segment of each 201's Location) with query, and puts the outcome
-// in the record.
-func checkDurability(ctx context.Context, query string, e *env.Env, rec *record.Recorder) {
+// acknowledged (as rule recognised them) with query, and puts the outcome in the record.
+func checkDurability(ctx context.Context, query string, rule *AckRule, e *env.Env, rec *record.Recorder) {
 	var acks []string
 	var total int64
 	rec.Update(func(r *record.Record) { acks, total = r.Acks, r.AcksTotal })
-	d := &record.Durability{Query: query, Acknowledged: total}
+	d := &record.Durability{Query: query, Rule: rule.String(), Acknowledged: total}
 	defer rec.Update(func(r *record.Record) { r.Durability = d })
 	pg, ok := e.Service(service.Postgres)
 	if !ok {
@@ -74,10 +72,7 @@ func checkDurability(ctx context.Context, query string, e *env.Env, rec *record.
 		return
 	}
 	defer conn.Close(context.Background())
-	ids := make([]string, len(acks))
-	for i, a := range acks {
-		ids[i] = path.Base(a)
-	}
+	ids := acks
 	const batch = 10000
 	for i := 0; i < len(ids); i += batch {
 		part := ids[i:min(i+batch, len(ids))]

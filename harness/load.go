@@ -109,6 +109,8 @@ type LoadOptions struct {
 	Workers     uint64        // initial workers; 0: 10
 	MaxWorkers  uint64        // 0: unbounded (workers are added when all are busy)
 	Connections int           // idle connections per host; 0: 10000
+	// Ack, if set, finds the writes the SUT acknowledged, for the durability check.
+	Ack *AckRule
 }
 
 // Attack sends targets round-robin (see Target for "{{seq}}"), paced by pacer, for duration (0: until the pacer stops or
@@ -150,6 +152,11 @@ func Attack(ctx context.Context, targets []Target, pacer vegeta.Pacer, duration 
 		if t := match(r.Method, r.URL); t != nil {
 			res.Target, res.Expect = t.Name, t.Expect
 		}
+		if opt.Ack != nil {
+			var matched bool
+			res.Ack, matched = opt.Ack.find(r, res.Target)
+			res.AckWithoutID = matched && res.Ack == ""
+		}
 		rec.AddResult(res)
 	}
 	return nil
@@ -163,9 +170,6 @@ func toResult(r *vegeta.Result) record.Result {
 		res.Error = res.Error || res.Timeout
 	}
 	res.Degraded = strings.EqualFold(r.Headers.Get("X-Degraded"), "true")
-	if r.Code == http.StatusCreated {
-		res.Ack = r.Headers.Get("Location")
-	}
 	return res
 }
 

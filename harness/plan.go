@@ -236,6 +236,7 @@ func NewPlan(sc *scenarios.Scenario, opt RunOptions) (*Plan, error) {
 			continue
 		}
 		p.DurabilityQuery = d.Query
+		p.Load.Ack = &AckRule{Status: d.Status, ID: d.ID, Target: d.Target}
 		if p.DurabilityQuery == "" && p.Builtin != nil {
 			p.DurabilityQuery = p.Builtin.DurabilityQuery
 		}

@@ -126,7 +126,7 @@ func Run(ctx context.Context, p *Plan) (*record.Record, error) {
 	}
 	err = runPhases(ctx, p, base, sched, rec)
 	if ctx.Err() == nil && p.DurabilityQuery != "" {
-		checkDurability(ctx, p.DurabilityQuery, e, rec)
+		checkDurability(ctx, p.DurabilityQuery, p.Load.Ack, e, rec)
 	}
 	return finish(err)
 }

@@ -18,9 +18,10 @@ type Result struct {
 	BytesOut uint64
 	// Target names the load target the request was sent to ("" when there is one unnamed).
 	Target string
-	// Ack is what the SUT acknowledged, if it did: the Location of a 201 Created (a write the
-	// durability check will look for).
-	Ack string
+	// Ack is the id of a write the SUT acknowledged, if it did (the durability check looks for
+	// it); AckWithoutID is an answer that matched the acknowledgement rule's status and had no id.
+	Ack          string
+	AckWithoutID bool
 	// Expect are the statuses that count as a success for the request's target. Empty:
 	// units.DefaultExpect (2xx and 3xx).
 	Expect []units.StatusRange

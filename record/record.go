@@ -48,10 +48,14 @@ type Record struct {
 
 	// Targets holds each named load target's counts and latency per phase (and "all").
 	Targets map[string]*TargetStats `json:"targets,omitempty"`
-	// Acks are the writes the SUT acknowledged (Location of each 201), the first MaxAcks of them;
-	// AcksTotal counts them all.
-	Acks      []string `json:"acks,omitempty"`
-	AcksTotal int64    `json:"acks_total,omitempty"`
+	// Acks are the ids of the writes the SUT acknowledged (by the durability verdict's rule), the
+	// first MaxAcks of them; AcksTotal counts them all, and AcksWithoutID the answers that matched
+	// the rule's status but had no id where it said.
+	Acks          []string `json:"acks,omitempty"`
+	AcksTotal     int64    `json:"acks_total,omitempty"`
+	AcksWithoutID int64    `json:"acks_without_id,omitempty"`
+	// Statuses counts the answers by HTTP status (0: no answer).
+	Statuses map[int]int64 `json:"statuses,omitempty"`
 	// Durability is the check, after the load, that every acknowledged write is in the database.
 	Durability *Durability `json:"durability,omitempty"`
 	// Halted says why a halt condition stopped the faults, if one did.
@@ -82,6 +86,7 @@ type TargetStats struct {
 // connection once the load ended.
 type Durability struct {
 	Query        string   `json:"query"`
+	Rule         string   `json:"rule,omitempty"` // how an acknowledgement was recognised
 	Acknowledged int64    `json:"acknowledged"`
 	Checked      int64    `json:"checked"` // at most MaxAcks
 	Missing      int64    `json:"missing"`

@@ -111,6 +111,13 @@ func (r *Recorder) AddResult(res Result) {
 			r.rec.Acks = append(r.rec.Acks, res.Ack)
 		}
 	}
+	if res.AckWithoutID {
+		r.rec.AcksWithoutID++
+	}
+	if r.rec.Statuses == nil {
+		r.rec.Statuses = map[int]int64{}
+	}
+	r.rec.Statuses[res.Code]++
 	var ts *TargetStats
 	if res.Target != "" {
 		ts = r.targets[res.Target]
@@ -229,6 +236,11 @@ func (r *Recorder) Finish(st Status, err error) *Record {
 		out.Series[i] = s
 	}
 	out.Acks = slices.Clone(r.rec.Acks)
+	out.Statuses = maps.Clone(r.rec.Statuses)
+	if r.rec.Scrape != nil {
+		sc := *r.rec.Scrape
+		out.Scrape = &sc
+	}
 	if len(r.targets) > 0 {
 		out.Targets = map[string]*TargetStats{}
 		for name, ts := range r.targets {

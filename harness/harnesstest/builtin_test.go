@@ -58,7 +58,7 @@ sut: {builtin: cache, args: [--fast]}
 load: {rate: 40/s, targets: [{url: /work}]}
 phases: {warmup: 1s, fault: 2s, recovery: 1s}
 faults:
-  - {name: slow-redis, type: latency, target: redis, latency: 300ms}
+  - {name: slow-redis, type: latency, target: redis, start: 500ms, latency: 300ms}
 assertions:
   - {name: healthy before, type: availability, phase: warmup, min: 95%, min_samples: 20}
   - {name: slow redis shows, type: availability, phase: fault, min: 99%, min_samples: 20}

@@ -31,6 +31,7 @@ func newOrders(ctx context.Context, deps harness.Deps) (http.Handler, func(), er
 	mux.HandleFunc("POST /orders", func(w http.ResponseWriter, r *http.Request) {
 		var id int64
 		if err := pool.QueryRow(r.Context(), "INSERT INTO orders DEFAULT VALUES RETURNING id").Scan(&id); err != nil {
+
 			http.Error(w, "database unavailable", http.StatusServiceUnavailable)
 			return
 		}
@@ -46,11 +47,12 @@ sut: {builtin: orders}
 load: {rate: 30/s, targets: [{method: POST, url: /orders}]}
 phases: {warmup: 1s, fault: 2s, recovery: 2s}
 faults:
-  - {name: db-away, type: proxy_down, target: postgres, duration: 1s}
+  - {name: db-away, type: proxy_down, target: postgres, start: 500ms, duration: 1s}
 assertions:
   - {name: healthy before, type: availability, phase: warmup, min: 99%, min_samples: 20}
   - {name: survives the outage, type: availability, phase: fault, min: 99%, min_samples: 20}
   - {name: back after it, type: error_rate, phase: recovery, max: 5%, min_samples: 20}
+  - {name: no order lost, type: durability, status: [200], id: /id, query: "SELECT id::text FROM orders WHERE id::text = ANY($1)"}
 `
 
 // TestServiceHandedInAsAHandler: the README's example. A service of the test's own runs in the
@@ -65,6 +67,9 @@ func TestServiceHandedInAsAHandler(t *testing.T) {
 	res := harnesstest.Run(t, sc, harness.RunOptions{Seed: 7, Builtins: harness.Builtins{
 		"orders": {Needs: []string{service.Postgres}, Handler: newOrders},
 	}})
-	harnesstest.AssertPass(t, res.Verdicts, "healthy before", "back after it")
+	harnesstest.AssertPass(t, res.Verdicts, "healthy before", "back after it", "no order lost")
+	if d := res.Record.Durability; d == nil || d.Acknowledged < 50 || d.Checked != d.Acknowledged {
+		t.Errorf("durability %+v; want every one of the orders answered 200 checked", d)
+	}
 	harnesstest.AssertFail(t, res.Verdicts, "survives the outage")
 }
