@@ -27,6 +27,7 @@ deps: ## the Debian packages the tests and images need (only those missing; quic
 test: deps ## the whole test suite, with the race detector (builds the local images first when Docker answers)
 	./scripts/images.sh --if-docker
 	$(GO) test -race -count=1 -p 1 -timeout 15m $(GOTESTFLAGS) $(PKGS)
+	cd bench && $(GO) test -race -count=1 -run Interop -timeout 5m $(GOTESTFLAGS) .
 
 test-short: ## unit tests only: no servers, no containers
 	$(GO) test -race -short -count=1 $(GOTESTFLAGS) $(PKGS)

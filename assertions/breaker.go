@@ -2,24 +2,64 @@ package assertions
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/shakedown-dev/shakedown/record"
 	"github.com/shakedown-dev/shakedown/units"
 )
 
-// Breaker checks a circuit breaker's state series (resilience_circuit_breaker_state{name}): that
-// it opened within OpensWithin of the fault's first window and closed within ClosesWithin of its
-// last window's end, or, with NeverOpens, that it never left closed during the phase. The times
-// are as precise as the scrape tick.
+// Breaker checks a circuit breaker's state series (resilience_circuit_breaker_state{name}, or the
+// series a service exports for another library's breaker, with its own values): that it opened
+// within OpensWithin of the fault's first window and closed within ClosesWithin of its last
+// window's end, or, with NeverOpens, that it never left closed during the phase. The times are as
+// precise as the scrape tick.
 type Breaker struct {
 	Common `yaml:",inline"`
 	// Breaker is the breaker's name label.
 	Breaker string `yaml:"breaker" json:"breaker"`
+	// Series maps another library's breaker state onto open and closed. Empty: the resilience
+	// core's.
+	Series *BreakerSeries `yaml:"series,omitempty" json:"series,omitempty"`
 	// Fault names the fault the times count from. Empty: the first fault applied.
 	Fault        string         `yaml:"fault,omitempty" json:"fault,omitempty"`
 	OpensWithin  units.Duration `yaml:"opens_within,omitempty" json:"opens_within,omitempty"`
 	ClosesWithin units.Duration `yaml:"closes_within,omitempty" json:"closes_within,omitempty"`
 	NeverOpens   bool           `yaml:"never_opens,omitempty" json:"never_opens,omitempty"`
+}
+
+// BreakerSeries is the series a service exports for its breaker's state: its name, the label that
+// names the breaker, and the values that mean open and closed (others, half-open say, are
+// neither). gobreaker v2's State: closed 0, half-open 1, open 2; failsafe-go's: closed 0, open 1,
+// half-open 2.
+type BreakerSeries struct {
+	// Name of the series. Empty: resilience_circuit_breaker_state.
+	Name string `yaml:"name,omitempty" json:"name,omitempty"`
+	// Label names the breaker. Empty: name.
+	Label string `yaml:"label,omitempty" json:"label,omitempty"`
+	// Open and Closed are the values of those states. Empty: 1 and 0.
+	Open   []float64 `yaml:"open,omitempty" json:"open,omitempty"`
+	Closed []float64 `yaml:"closed,omitempty" json:"closed,omitempty"`
+}
+
+// resolved returns the series with its defaults filled in.
+func (s *BreakerSeries) resolved() BreakerSeries {
+	r := BreakerSeries{Name: record.BreakerSeries, Label: "name", Open: []float64{record.BreakerOpen}, Closed: []float64{record.BreakerClosed}}
+	if s == nil {
+		return r
+	}
+	if s.Name != "" {
+		r.Name = s.Name
+	}
+	if s.Label != "" {
+		r.Label = s.Label
+	}
+	if len(s.Open) > 0 {
+		r.Open = s.Open
+	}
+	if len(s.Closed) > 0 {
+		r.Closed = s.Closed
+	}
+	return r
 }
 
 func (*Breaker) Kind() string { return "breaker" }
@@ -30,17 +70,20 @@ func (b *Breaker) Validate() error {
 }
 func (b *Breaker) Evaluate(rec *record.Record) Verdict {
 	v := b.verdict(b.Kind())
-	series := rec.FindSeries(record.BreakerSeries, map[string]string{"name": b.Breaker})
+	bs := b.Series.resolved()
+	isOpen := func(v float64) bool { return slices.Contains(bs.Open, v) }
+	isClosed := func(v float64) bool { return slices.Contains(bs.Closed, v) }
+	series := rec.FindSeries(bs.Name, map[string]string{bs.Label: b.Breaker})
 	if len(series) == 0 {
 		// Scrapes that worked but hold no such breaker show a service without it: a breaker that
 		// must open and does not exist fails. With nothing scraped there is nothing to judge by.
 		if n := len(rec.Series); n > 0 && !b.NeverOpens {
 			v.Status, v.Expected, v.Measured = Fail, fmt.Sprintf("breaker %s opens", b.Breaker), "no such breaker"
-			v.Explanation = fmt.Sprintf("%s: the SUT's metrics were scraped (%d series) and none is %s{name=%q}: the SUT has no breaker of that name to open", b.Name, n, record.BreakerSeries, b.Breaker)
+			v.Explanation = fmt.Sprintf("%s: the SUT's metrics were scraped (%d series) and none is %s{%s=%q}: the SUT has no breaker of that name to open", b.Name, n, bs.Name, bs.Label, b.Breaker)
 			return v
 		}
 		v.Status = Insufficient
-		v.Explanation = fmt.Sprintf("%s: no %s{name=%q} was scraped: does the SUT export the resilience core's metrics at /metrics?", b.Name, record.BreakerSeries, b.Breaker)
+		v.Explanation = fmt.Sprintf("%s: no %s{%s=%q} was scraped: does the SUT export it (see metrics: in the scenario)?", b.Name, bs.Name, bs.Label, b.Breaker)
 		return v
 	}
 	pts := series[0].Points
@@ -56,7 +99,7 @@ func (b *Breaker) Evaluate(rec *record.Record) Verdict {
 				continue
 			}
 			n++
-			if p.Value != record.BreakerClosed && v.At == nil {
+			if !isClosed(p.Value) && v.At == nil {
 				at := p.At
 				v.At, v.Value = &at, p.Value
 			}
@@ -78,10 +121,10 @@ func (b *Breaker) Evaluate(rec *record.Record) Verdict {
 	var opened, closed *record.Duration
 	for i := range pts {
 		p := pts[i]
-		if opened == nil && p.At >= start && p.Value == record.BreakerOpen {
+		if opened == nil && p.At >= start && isOpen(p.Value) {
 			opened = &pts[i].At
 		}
-		if opened != nil && closed == nil && p.At >= max(end, *opened) && p.Value == record.BreakerClosed {
+		if opened != nil && closed == nil && p.At >= max(end, *opened) && isClosed(p.Value) {
 			closed = &pts[i].At
 		}
 	}

@@ -161,3 +161,46 @@ func TestDurabilityWithoutAcknowledgements(t *testing.T) {
 		t.Errorf("Validate(id: body.id) = %v; want the accepted forms", err)
 	}
 }
+
+// TestOtherLibrariesSeries: the breaker and retries verdicts read a service's own series for
+// another library's breaker and retries. gobreaker v2's state reads closed 0, half-open 1, open
+// 2: read with the core's values, its half-open would pass for open.
+func TestOtherLibrariesSeries(t *testing.T) {
+	t.Parallel()
+	rec := resilientRun() // llm-down from 11s to 16s
+	gb := record.Series{Name: "myapp_gobreaker_state", Labels: map[string]string{"breaker": "llm"}}
+	recovered := record.Series{Name: "myapp_retries_total", Labels: map[string]string{"result": "recovered"}}
+	gaveUp := record.Series{Name: "myapp_retries_total", Labels: map[string]string{"result": "gave_up"}}
+	for s := record.Duration(0); s < 30*sec; s += sec {
+		v := 0.0 // closed
+		switch {
+		case s >= 12*sec && s < 17*sec:
+			v = 2 // open
+		case s == 17*sec:
+			v = 1 // half-open
+		}
+		gb.Points = append(gb.Points, record.Point{At: s, Value: v})
+		n := float64(max(0, min(s, 20*sec)-10*sec) / sec)
+		recovered.Points = append(recovered.Points, record.Point{At: s, Value: 0.8 * n * 2})
+		gaveUp.Points = append(gaveUp.Points, record.Point{At: s, Value: 0.2 * n * 2})
+	}
+	rec.Series = append(rec.Series, gb, recovered, gaveUp)
+	gobreaker := &BreakerSeries{Name: "myapp_gobreaker_state", Label: "breaker", Open: []float64{2}, Closed: []float64{0}}
+	b := &Breaker{Common: Common{Name: "b"}, Breaker: "llm", Series: gobreaker, OpensWithin: units.Duration(2 * time.Second), ClosesWithin: units.Duration(3 * time.Second)}
+	if v := b.Evaluate(rec); v.Status != Pass || !strings.Contains(v.Explanation, "opened 1s after it and closed 2s after it") {
+		t.Errorf("gobreaker mapped: %s %q; want opened 1s after and closed 2s after (half-open at 17s is not closed)", v.Status, v.Explanation)
+	}
+	b.Series = &BreakerSeries{Name: "myapp_gobreaker_state", Label: "breaker"} // the core's values: 1 open, 0 closed
+	if v := b.Evaluate(rec); v.Status != Fail {
+		t.Errorf("gobreaker read with the core's values: %s %q; want fail (its open 2 is not open, its half-open 1 is)", v.Status, v.Explanation)
+	}
+	r := &Retries{Common: Common{Name: "r", Phase: "fault"}, Min: 0.75, Counters: &RetryCounters{
+		Recovered: SeriesRef{Name: "myapp_retries_total", Labels: map[string]string{"result": "recovered"}},
+		GaveUp:    SeriesRef{Name: "myapp_retries_total", Labels: map[string]string{"result": "gave_up"}}}}
+	if v := r.Evaluate(rec); v.Status != Pass || !strings.Contains(v.Explanation, "80% of the calls that needed a retry succeeded") {
+		t.Errorf("retries from the service's counters: %s %q; want 80%% recovered", v.Status, v.Explanation)
+	}
+	if err := (&Retries{Common: Common{Name: "r"}, Min: 0.5}).Validate(); err == nil || !strings.Contains(err.Error(), "or counters with recovered and gave_up") {
+		t.Errorf("Validate without retry or counters = %v", err)
+	}
+}

@@ -14,14 +14,30 @@ import (
 // retry, an open breaker's rejection), they did not need a retry the policy could give.
 type Retries struct {
 	Common `yaml:",inline"`
-	// Retry is the retryer's name label.
-	Retry string            `yaml:"retry" json:"retry"`
+	// Retry is the retryer's name label (of the resilience core's counter).
+	Retry string            `yaml:"retry,omitempty" json:"retry,omitempty"`
 	Min   units.Probability `yaml:"min" json:"min"`
+	// Counters are the counters a service exports for another library's retries, instead of the
+	// core's: the calls that succeeded after a retry, and those that retried and gave up.
+	Counters *RetryCounters `yaml:"counters,omitempty" json:"counters,omitempty"`
+}
+
+// RetryCounters name a service's own retry counters.
+type RetryCounters struct {
+	Recovered SeriesRef `yaml:"recovered" json:"recovered"`
+	GaveUp    SeriesRef `yaml:"gave_up" json:"gave_up"`
+}
+
+// SeriesRef selects scraped series: by name, and labels that must all match.
+type SeriesRef struct {
+	Name   string            `yaml:"name" json:"name"`
+	Labels map[string]string `yaml:"labels,omitempty" json:"labels,omitempty"`
 }
 
 func (*Retries) Kind() string { return "retries" }
 func (r *Retries) Validate() error {
-	return r.validate(rangeErr(&r.Common, "retry", r.Retry != "", `""`, "the retryer's name, e.g. ollama"),
+	named := r.Retry != "" || r.Counters != nil && r.Counters.Recovered.Name != "" && r.Counters.GaveUp.Name != ""
+	return r.validate(rangeErr(&r.Common, "retry", named, `""`, "the retryer's name (e.g. ollama), or counters with recovered and gave_up series"),
 		rangeErr(&r.Common, "min", r.Min > 0 && r.Min <= 1, r.Min, "a share in (0, 1], e.g. 90%"))
 }
 func (r *Retries) Evaluate(rec *record.Record) Verdict {
@@ -30,15 +46,23 @@ func (r *Retries) Evaluate(rec *record.Record) Verdict {
 	if !ok {
 		return v
 	}
-	count := func(outcome string) float64 {
+	count := func(ref SeriesRef) float64 {
 		var n float64
-		for _, s := range rec.FindSeries(record.RetrySeries, map[string]string{"name": r.Retry, "outcome": outcome}) {
+		for _, s := range rec.FindSeries(ref.Name, ref.Labels) {
 			n += increase(s.Points, from, to)
 		}
 		return n
 	}
-	recovered := count(record.RetrySuccessAfterRetry)
-	failed := count(record.RetryExhausted) + count(record.RetryBudgetExhausted)
+	core := func(outcome string) SeriesRef {
+		return SeriesRef{Name: record.RetrySeries, Labels: map[string]string{"name": r.Retry, "outcome": outcome}}
+	}
+	var recovered, failed float64
+	if c := r.Counters; c != nil {
+		recovered, failed = count(c.Recovered), count(c.GaveUp)
+	} else {
+		recovered = count(core(record.RetrySuccessAfterRetry))
+		failed = count(core(record.RetryExhausted)) + count(core(record.RetryBudgetExhausted))
+	}
 	retried := recovered + failed
 	if retried > 0 {
 		v.Value = recovered / retried

@@ -195,9 +195,24 @@ func NewPlan(sc *scenarios.Scenario, opt RunOptions) (*Plan, error) {
 		p.MetricsHeader.Set(k, v)
 	}
 	p.Keep = append([]string{"resilience_", "httpfault_"}, sc.Metrics.Keep...)
-	for _, a := range sc.Assertions {
-		if m, ok := a.(*assertions.Metric); ok && !slices.Contains(p.Keep, m.Metric) {
-			p.Keep = append(p.Keep, m.Metric)
+	for _, a := range sc.Assertions { // the series the verdicts read are kept
+		var names []string
+		switch x := a.(type) {
+		case *assertions.Metric:
+			names = append(names, x.Metric)
+		case *assertions.Breaker:
+			if x.Series != nil {
+				names = append(names, x.Series.Name)
+			}
+		case *assertions.Retries:
+			if x.Counters != nil {
+				names = append(names, x.Counters.Recovered.Name, x.Counters.GaveUp.Name)
+			}
+		}
+		for _, n := range names {
+			if n != "" && !slices.Contains(p.Keep, n) {
+				p.Keep = append(p.Keep, n)
+			}
 		}
 	}
 	if p.Load.Timeout <= 0 {
