@@ -28,7 +28,7 @@ type Spec struct {
 	// engine answers within a second, else local. Empty: auto.
 	Backend string
 	// Postgres sets the database's user, password and name. Empty: "shakedown" for each.
-	Postgres PostgresSpec
+	Postgres service.Database
 	// Ollama configures the mock Ollama.
 	Ollama ollama.Config
 	// Images of the docker backend. Empty: each service's service.ImageVar, else
@@ -40,20 +40,14 @@ type Spec struct {
 	External *service.External
 }
 
-// PostgresSpec names the database the environment creates.
-type PostgresSpec struct{ User, Password, Database string }
-
-func (p PostgresSpec) withDefaults() PostgresSpec {
-	if p.User == "" {
-		p.User = "shakedown"
+// withDefaults fills the database's empty fields with "shakedown".
+func withDefaults(db service.Database) service.Database {
+	for _, f := range []*string{&db.User, &db.Password, &db.Database} {
+		if *f == "" {
+			*f = "shakedown"
+		}
 	}
-	if p.Password == "" {
-		p.Password = "shakedown"
-	}
-	if p.Database == "" {
-		p.Database = "shakedown"
-	}
-	return p
+	return db
 }
 
 // Validate reports every problem with s.
@@ -83,7 +77,7 @@ type Service struct {
 	untouched string              // why srv is nil
 	remote    *remoteProxy        // a Toxiproxy server's proxy (the external backend)
 	http      faults.HTTPInjector // the mock Ollama's fault injector
-	pg        PostgresSpec        // the credentials in a Postgres URL
+	pg        service.Database    // the credentials in a Postgres URL
 	dataDir   string              // a local server's data folder
 	directURL string              // given for an external service; else built from direct
 	mu        sync.Mutex          // guards direct: a restarted container may move
@@ -154,7 +148,7 @@ func Start(ctx context.Context, spec Spec) (_ *Env, err error) {
 	if spec.StateDir == "" {
 		spec.StateDir = StateDir()
 	}
-	spec.Postgres = spec.Postgres.withDefaults()
+	spec.Postgres = withDefaults(spec.Postgres)
 	e := &Env{toxi: newToxiServer()}
 	defer func() {
 		if err != nil {
@@ -245,10 +239,10 @@ func (e *Env) useDocker(cli *client.Client) {
 	e.cleanups = append(e.cleanups, func(context.Context) error { return cli.Close() })
 }
 
-func serviceURL(name, addr string, pg PostgresSpec) string {
+func serviceURL(name, addr string, pg service.Database) string {
 	switch name {
 	case service.Postgres:
-		pg = pg.withDefaults()
+		pg = withDefaults(pg)
 		return fmt.Sprintf("postgres://%s:%s@%s/%s?sslmode=disable", pg.User, pg.Password, addr, pg.Database)
 	case service.Redis:
 		return "redis://" + addr + "/0"

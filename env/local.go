@@ -140,7 +140,7 @@ func FreePort() (int, error) {
 	return ln.Addr().(*net.TCPAddr).Port, nil
 }
 
-func (e *Env) startPostgres(ctx context.Context, pg PostgresSpec) (*Service, error) {
+func (e *Env) startPostgres(ctx context.Context, pg service.Database) (*Service, error) {
 	pgBin := pgBinGlob
 	initdb, ok1 := findBinary("initdb", pgBin)
 	postgres, ok2 := findBinary("postgres", pgBin)

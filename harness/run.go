@@ -87,10 +87,8 @@ func Run(ctx context.Context, p *Plan) (*record.Record, error) {
 		rec.AddDecision(record.Decision{Fault: d.Fault, Unit: string(faults.PerRequest), Seq: d.Seq, Draw: d.Draw,
 			Probability: d.Probability, Injected: d.Injected, Detail: d.Method + " " + d.Path})
 	}}
-	db := sc.Environment.Postgres
 	e, err := env.Start(ctx, env.Spec{Services: sc.Environment.Services, Backend: p.Backend, StateDir: p.StateDir,
-		Images: sc.Environment.Images, Ollama: mock, External: sc.Environment.External,
-		Postgres: env.PostgresSpec{User: db.User, Password: db.Password, Database: db.Database}})
+		Images: sc.Environment.Images, Ollama: mock, External: sc.Environment.External, Postgres: sc.Environment.Postgres})
 	if err != nil {
 		return finish(fmt.Errorf("environment: %w", err))
 	}

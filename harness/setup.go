@@ -78,7 +78,7 @@ func applySQL(ctx context.Context, path string, e *env.Env) error {
 func runCommand(ctx context.Context, st scenarios.SetupStep, base string, vars, parts map[string]string) error {
 	args := make([]string, len(st.Command))
 	for i, a := range st.Command {
-		args[i] = fill(a, parts)
+		args[i] = scenarios.Fill(a, parts)
 	}
 	cmd := exec.CommandContext(ctx, args[0], args[1:]...)
 	cmd.Dir = filepath.Join(base, st.Dir)

@@ -11,7 +11,6 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -20,6 +19,7 @@ import (
 	"time"
 
 	"github.com/shakedown-dev/shakedown/env"
+	"github.com/shakedown-dev/shakedown/scenarios"
 	"github.com/shakedown-dev/shakedown/service"
 )
 
@@ -143,7 +143,7 @@ func sutVars(tmpl map[string]string, e *env.Env, parts map[string]string) map[st
 		vars[service.URLVar(s.Name)] = s.URL
 	}
 	for k, v := range tmpl {
-		vars[k] = fill(v, parts)
+		vars[k] = scenarios.Fill(v, parts)
 	}
 	return vars
 }
@@ -169,13 +169,6 @@ func serviceParts(e *env.Env, port int) map[string]string {
 	}
 	return parts
 }
-
-// fill replaces each placeholder of s by its part.
-func fill(s string, parts map[string]string) string {
-	return placeholderRE.ReplaceAllStringFunc(s, func(m string) string { return parts[m] })
-}
-
-var placeholderRE = regexp.MustCompile(`\{\{[^{}]*\}\}`)
 
 // lastLines copies a stream line by line and keeps its last lines.
 type lastLines struct {

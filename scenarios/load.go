@@ -81,6 +81,12 @@ const SeqPlaceholder = "{{seq}}"
 
 var placeholderRE = regexp.MustCompile(`\{\{[^{}]*\}\}`)
 
+// Fill replaces each {{...}} placeholder of s by its value in values ("" for one it lacks): how
+// the engine fills sut.env and set-up commands with the running services' parts.
+func Fill(s string, values map[string]string) string {
+	return placeholderRE.ReplaceAllStringFunc(s, func(m string) string { return values[m] })
+}
+
 // sutPlaceholders lists what sut.env may use: {{port}}, and {{service.part}} of the services.
 func sutPlaceholders(services []string) []string {
 	out := []string{"{{port}}"}
