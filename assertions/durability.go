@@ -24,12 +24,12 @@ type Durability struct {
 	Status []units.StatusRange `yaml:"status,omitempty" json:"status,omitempty"`
 	// ID is where an acknowledgement's id is: location (the last path segment of its Location
 	// header), header:NAME, or a JSON pointer into the body (/data/id). Empty: location.
-	ID string `yaml:"id,omitempty" json:"id,omitempty"`
+	ID units.Locator `yaml:"id,omitempty" json:"id,omitempty"`
 }
 
 func (*Durability) Kind() string { return "durability" }
 func (d *Durability) Validate() error {
-	ok := d.ID == "" || d.ID == "location" || strings.HasPrefix(d.ID, "header:") && len(d.ID) > len("header:") || strings.HasPrefix(d.ID, "/")
+	ok := d.ID == "" || d.ID.Validate() == nil
 	return d.validate(rangeErr(&d.Common, "id", ok, fmt.Sprintf("%q", d.ID), "location, header:NAME or a JSON pointer such as /data/id"))
 }
 func (d *Durability) Evaluate(rec *record.Record) Verdict {

@@ -1,11 +1,7 @@
 package harness
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
-	"path"
-	"strconv"
 	"strings"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
@@ -14,12 +10,11 @@ import (
 )
 
 // AckRule recognises an acknowledged write in a response and says where its id is, for the
-// durability check: a status of Status (default 201) and an id from ID: "location" (the last
-// path segment of the Location header, the default), "header:NAME" (the header's value) or a
-// JSON pointer into the body ("/data/id").
+// durability check: a status of Status (default 201) and an id where ID says (default
+// "location").
 type AckRule struct {
 	Status []units.StatusRange
-	ID     string
+	ID     units.Locator
 	// Target limits the rule to one named load target's responses. Empty: every response.
 	Target string
 }
@@ -34,23 +29,14 @@ func (a *AckRule) String() string {
 		}
 		status = strings.Join(parts, " or ")
 	}
-	var from string
-	switch id := a.source(); {
-	case id == "location":
-		from = "the last path segment of its Location"
-	case strings.HasPrefix(id, "header:"):
-		from = "its " + strings.TrimPrefix(id, "header:") + " header"
-	default:
-		from = "the body's " + id
-	}
-	s := fmt.Sprintf("status %s, the id from %s", status, from)
+	s := fmt.Sprintf("status %s, the id from %s", status, a.locator())
 	if a.Target != "" {
 		s += ", of target " + a.Target
 	}
 	return s
 }
 
-func (a *AckRule) source() string {
+func (a *AckRule) locator() units.Locator {
 	if a.ID == "" {
 		return "location"
 	}
@@ -70,48 +56,5 @@ func (a *AckRule) find(r *vegeta.Result, target string) (id string, matched bool
 	} else if !units.Expected(a.Status, int(r.Code)) {
 		return "", false
 	}
-	switch src := a.source(); {
-	case src == "location":
-		if loc := r.Headers.Get("Location"); loc != "" {
-			return path.Base(loc), true
-		}
-	case strings.HasPrefix(src, "header:"):
-		return r.Headers.Get(strings.TrimPrefix(src, "header:")), true
-	default:
-		return jsonPointer(r.Body, src), true
-	}
-	return "", true
-}
-
-// jsonPointer returns the value at the RFC 6901 pointer p in the JSON document b, as text (a
-// string as it is, a number as written), or "".
-func jsonPointer(b []byte, p string) string {
-	d := json.NewDecoder(bytes.NewReader(b))
-	d.UseNumber()
-	var v any
-	if d.Decode(&v) != nil {
-		return ""
-	}
-	for _, tok := range strings.Split(p, "/")[1:] {
-		tok = strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~")
-		switch x := v.(type) {
-		case map[string]any:
-			v = x[tok]
-		case []any:
-			i, err := strconv.Atoi(tok)
-			if err != nil || i < 0 || i >= len(x) {
-				return ""
-			}
-			v = x[i]
-		default:
-			return ""
-		}
-	}
-	switch x := v.(type) {
-	case string:
-		return x
-	case json.Number:
-		return x.String()
-	}
-	return ""
+	return a.locator().Find(r.Headers, r.Body), true
 }

@@ -1,12 +1,10 @@
 package harness
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"math"
 	"net/http"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -18,8 +16,10 @@ import (
 	"github.com/shakedown-dev/shakedown/units"
 )
 
-// Target is one request the load generator sends. "{{seq}}" in its URL or body is replaced by
-// the request's number (0, 1, 2, ...), so that requests can differ (a prompt no cache has seen).
+// Target is one request the load generator sends. Its URL, headers and body may have the
+// placeholders of a scenarios.Template: {{seq}}, the request's number (0, 1, 2, ...), so that
+// requests can differ (a prompt no cache has seen); {{uuid}} and {{random N}}, drawn from the
+// run's seed; {{name}}, a captured value.
 type Target struct {
 	// Name labels the target's results in the record; empty: no per-target statistics. Targets
 	// with names must differ in method or URL: results are told apart by them.
@@ -31,72 +31,51 @@ type Target struct {
 	// Expect are the statuses that count as a success. Empty: units.DefaultExpect (2xx, 3xx).
 	// Targets that share a method and URL share the first one's.
 	Expect []units.StatusRange
+	// Capture takes values from the target's successful answers, by name, for other targets to
+	// use as {{name}} (the latest answer's). A target that uses a value no answer has given yet
+	// is skipped in the round.
+	Capture map[string]units.Locator
 }
 
-// SeqPlaceholder is replaced by the request's number in a target's URL, headers and body.
-const SeqPlaceholder = scenarios.SeqPlaceholder
+// targetOf is the load target of a scenario.
+func targetOf(t scenarios.LoadTarget) Target {
+	h := http.Header{}
+	for k, v := range t.Headers {
+		h.Set(k, v)
+	}
+	return Target{Name: t.Name, Method: t.Method, URL: t.URL, Header: h, Body: []byte(t.Body), Expect: t.Expect, Capture: t.Capture}
+}
 
-// targeter sends targets round-robin, filling in the request number.
-func targeter(ts []Target) vegeta.Targeter {
-	var n atomic.Uint64
+// targeter sends the requests round-robin, skipping one whose captured values are not there yet,
+// and fills in each request's number and values. When no request has its values, the next is
+// sent with the missing ones empty (a scenario's checks make sure some target always has them:
+// one that captures uses no target's value).
+func targeter(rs []*request, seed uint64, vals *Values) vegeta.Targeter {
+	var next, seq atomic.Uint64
+	stream := streamOf("load")
 	return func(t *vegeta.Target) error {
-		i := n.Add(1) - 1
-		tg := ts[i%uint64(len(ts))]
-		seq := strconv.FormatUint(i, 10)
-		t.Method, t.URL, t.Header, t.Body = tg.Method, tg.URL, tg.Header, tg.Body
-		if t.Method == "" {
-			t.Method = http.MethodGet
-		}
-		if strings.Contains(tg.URL, SeqPlaceholder) {
-			t.URL = strings.ReplaceAll(tg.URL, SeqPlaceholder, seq)
-		}
-		if bytes.Contains(tg.Body, []byte(SeqPlaceholder)) {
-			t.Body = bytes.ReplaceAll(tg.Body, []byte(SeqPlaceholder), []byte(seq))
-		}
-		if headerHasSeq(tg.Header) {
-			t.Header = tg.Header.Clone() // the target's own header is shared by every request
-			for _, vs := range t.Header {
-				for j, v := range vs {
-					vs[j] = strings.ReplaceAll(v, SeqPlaceholder, seq)
-				}
+		var r *request
+		for range rs {
+			r = rs[(next.Add(1)-1)%uint64(len(rs))]
+			if vals.hasAll(r.needs) {
+				break
 			}
 		}
+		n := seq.Add(1) - 1
+		var f targetFields
+		r.fill(&f, n, &lazyRand{seed: seed, stream: stream, seq: n}, vals)
+		t.Method, t.URL, t.Header, t.Body = f.method, f.url, f.header, f.body
 		return nil
 	}
 }
 
-func headerHasSeq(h http.Header) bool {
-	for _, vs := range h {
-		for _, v := range vs {
-			if strings.Contains(v, SeqPlaceholder) {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// matcher returns the target a result was sent to: the first with its method and a URL matching
-// its template, or nil.
-func matcher(ts []Target) func(method, url string) *Target {
-	type m struct {
-		t              *Target
-		method         string
-		prefix, suffix string
-	}
-	var ms []m
-	for i := range ts {
-		method := ts[i].Method
-		if method == "" {
-			method = http.MethodGet
-		}
-		pre, suf, _ := strings.Cut(ts[i].URL, SeqPlaceholder)
-		ms = append(ms, m{&ts[i], method, pre, suf})
-	}
-	return func(method, url string) *Target {
-		for _, x := range ms {
-			if x.method == method && strings.HasPrefix(url, x.prefix) && strings.HasSuffix(url[len(x.prefix):], x.suffix) {
-				return x.t
+// matcher returns the request a result was sent to: the first with its method and a URL its
+// template fills in, or nil.
+func matcher(rs []*request) func(method, url string) *request {
+	return func(method, url string) *request {
+		for _, r := range rs {
+			if r.matches(method, url) {
+				return r
 			}
 		}
 		return nil
@@ -111,9 +90,13 @@ type LoadOptions struct {
 	Connections int           // idle connections per host; 0: 10000
 	// Ack, if set, finds the writes the SUT acknowledged, for the durability check.
 	Ack *AckRule
+	// Seed draws the requests' {{uuid}} and {{random N}}.
+	Seed uint64
+	// Values are the values captured before the load (by the set-up requests). nil: none.
+	Values *Values
 }
 
-// Attack sends targets round-robin (see Target for "{{seq}}"), paced by pacer, for duration (0: until the pacer stops or
+// Attack sends targets round-robin (see Target for their placeholders), paced by pacer, for duration (0: until the pacer stops or
 // ctx ends), and puts every result into rec as it arrives: time, latency, status, bytes, error,
 // timeout, and whether the response said it was degraded (header X-Degraded: true). The results
 // are consumed on their own goroutine and AddResult is cheap, so the load never waits on the
@@ -121,6 +104,18 @@ type LoadOptions struct {
 func Attack(ctx context.Context, targets []Target, pacer vegeta.Pacer, duration time.Duration, opt LoadOptions, rec *record.Recorder) error {
 	if len(targets) == 0 {
 		return fmt.Errorf("load: no targets")
+	}
+	rs := make([]*request, len(targets))
+	for i := range targets {
+		r, err := compile(&targets[i])
+		if err != nil {
+			return fmt.Errorf("load: %w", err)
+		}
+		rs[i] = r
+	}
+	vals := opt.Values
+	if vals == nil {
+		vals = &Values{}
 	}
 	opts := []func(*vegeta.Attacker){vegeta.KeepAlive(true)}
 	if opt.Timeout > 0 {
@@ -136,8 +131,8 @@ func Attack(ctx context.Context, targets []Target, pacer vegeta.Pacer, duration 
 		opts = append(opts, vegeta.Connections(opt.Connections))
 	}
 	atk := vegeta.NewAttacker(opts...)
-	results := atk.Attack(targeter(targets), pacer, duration, "shakedown")
-	match := matcher(targets)
+	results := atk.Attack(targeter(rs, opt.Seed, vals), pacer, duration, "shakedown")
+	match := matcher(rs)
 	done := make(chan struct{})
 	defer close(done)
 	go func() {
@@ -149,8 +144,9 @@ func Attack(ctx context.Context, targets []Target, pacer vegeta.Pacer, duration 
 	}()
 	for r := range results {
 		res := toResult(r)
-		if t := match(r.Method, r.URL); t != nil {
-			res.Target, res.Expect = t.Name, t.Expect
+		if m := match(r.Method, r.URL); m != nil {
+			res.Target, res.Expect = m.t.Name, m.t.Expect
+			capture(m, int(r.Code), r.Headers, r.Body, vals)
 		}
 		if opt.Ack != nil {
 			var matched bool

@@ -7,8 +7,11 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"regexp"
 	"runtime"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -195,12 +198,26 @@ func BenchmarkRunSoak(b *testing.B) {
 	}
 }
 
+// compiled parses targets as Attack does.
+func compiled(t *testing.T, ts ...Target) []*request {
+	t.Helper()
+	rs := make([]*request, len(ts))
+	for i := range ts {
+		r, err := compile(&ts[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		rs[i] = r
+	}
+	return rs
+}
+
 // TestTargeterFillsTheRequestNumber: {{seq}} becomes the request's number in the URL, the body and
 // the headers, and the target's own header is left as it was.
 func TestTargeterFillsTheRequestNumber(t *testing.T) {
 	t.Parallel()
 	h := http.Header{"Idempotency-Key": {"run-{{seq}}"}, "Accept": {"application/json"}}
-	next := targeter([]Target{{Method: "POST", URL: "http://x/runs/{{seq}}", Header: h, Body: []byte(`{"n": {{seq}}}`)}})
+	next := targeter(compiled(t, Target{Method: "POST", URL: "http://x/runs/{{seq}}", Header: h, Body: []byte(`{"n": {{seq}}}`)}), 1, nil)
 	for want := range 3 {
 		var tg vegeta.Target
 		if err := next(&tg); err != nil {
@@ -213,5 +230,85 @@ func TestTargeterFillsTheRequestNumber(t *testing.T) {
 	}
 	if h.Get("Idempotency-Key") != "run-{{seq}}" {
 		t.Errorf("the target's own header became %q", h.Get("Idempotency-Key"))
+	}
+}
+
+// TestTargeterDrawsFromTheSeed: {{uuid}} is a version 4 UUID and {{random 8}} eight letters and
+// digits, different for each request, and the same requests again with the same seed (a replay),
+// other ones with another.
+func TestTargeterDrawsFromTheSeed(t *testing.T) {
+	t.Parallel()
+	send := func(seed uint64) []string {
+		next := targeter(compiled(t, Target{URL: "http://x/{{random 8}}", Header: http.Header{"X-Request-Id": {"{{uuid}}"}}}), seed, nil)
+		var out []string
+		for range 50 {
+			var tg vegeta.Target
+			if err := next(&tg); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, tg.URL+" "+tg.Header.Get("X-Request-Id"))
+		}
+		return out
+	}
+	uuidRE := regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
+	randRE := regexp.MustCompile(`^http://x/[A-Za-z0-9]{8}$`)
+	a := send(7)
+	seen := map[string]bool{}
+	for _, s := range a {
+		url, id, _ := strings.Cut(s, " ")
+		if !randRE.MatchString(url) || !uuidRE.MatchString(id) || seen[url] || seen[id] {
+			t.Fatalf("request %q: want a new 8-character random and a new version 4 UUID", s)
+		}
+		seen[url], seen[id] = true, true
+	}
+	if b := send(7); !slices.Equal(a, b) {
+		t.Errorf("the same seed sent %v then %v; want the same requests", a[:2], b[:2])
+	}
+	if c := send(8); c[0] == a[0] {
+		t.Errorf("seeds 7 and 8 both sent %q first", a[0])
+	}
+}
+
+// TestChainedTargets: a target that uses a value another captures waits for its first answer
+// (the round goes on without it), then uses the latest; results are matched to targets by their
+// URL templates, and only successful answers are captured.
+func TestChainedTargets(t *testing.T) {
+	t.Parallel()
+	rs := compiled(t,
+		Target{Name: "create", Method: "POST", URL: "http://x/orders", Capture: map[string]units.Locator{"order": "/data/id"}},
+		Target{Name: "read", URL: "http://x/orders/{{order}}", Header: http.Header{"Authorization": {"Bearer {{token}}"}}})
+	vals := &Values{}
+	vals.Set("token", "t0k")
+	next := targeter(rs, 1, vals)
+	urls := func(n int) []string {
+		var out []string
+		for range n {
+			var tg vegeta.Target
+			if err := next(&tg); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, tg.Method+" "+tg.URL+" "+tg.Header.Get("Authorization"))
+		}
+		return out
+	}
+	if got := urls(3); !slices.Equal(got, []string{"POST http://x/orders ", "POST http://x/orders ", "POST http://x/orders "}) {
+		t.Errorf("before any order was answered: %q; want only creates", got)
+	}
+	match := matcher(rs)
+	create := match("POST", "http://x/orders")
+	capture(create, 503, nil, []byte(`{"data": {"id": 9}}`), vals)
+	if _, ok := vals.Get("order"); ok {
+		t.Fatal("a 503's id was captured")
+	}
+	capture(create, 200, nil, []byte(`{"data": {"id": 12}}`), vals)
+	got := urls(4)
+	if !slices.Contains(got, "GET http://x/orders/12 Bearer t0k") || !slices.Contains(got, "POST http://x/orders ") {
+		t.Errorf("after order 12 was answered: %q; want creates and reads of order 12 with the token", got)
+	}
+	if m := match("GET", "http://x/orders/12"); m == nil || m.t.Name != "read" {
+		t.Errorf("GET http://x/orders/12 matched %v; want read", m)
+	}
+	if m := match("GET", "http://x/orders/12/items"); m != nil {
+		t.Errorf("GET http://x/orders/12/items matched %s; want none", m.t.Name)
 	}
 }

@@ -170,6 +170,7 @@ func NewPlan(sc *scenarios.Scenario, opt RunOptions) (*Plan, error) {
 		rand.Read(b[:])
 		p.Seed = binary.LittleEndian.Uint64(b[:]) >> 1
 	}
+	p.Load.Seed = p.Seed
 	p.Replay = fmt.Sprintf("seed %d", p.Seed)
 	if opt.Replay != nil {
 		p.Replay = opt.Replay(p.Seed)
@@ -226,11 +227,7 @@ func NewPlan(sc *scenarios.Scenario, opt RunOptions) (*Plan, error) {
 		p.Halt = append(p.Halt, Halt{Floor: h.AvailabilityBelow.F(), For: d})
 	}
 	for _, t := range sc.Load.Targets {
-		h := http.Header{}
-		for k, v := range t.Headers {
-			h.Set(k, v)
-		}
-		p.Targets = append(p.Targets, Target{Name: t.Name, Method: t.Method, URL: t.URL, Header: h, Body: []byte(t.Body), Expect: t.Expect})
+		p.Targets = append(p.Targets, targetOf(t))
 	}
 
 	var errs []error

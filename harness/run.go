@@ -113,6 +113,10 @@ func Run(ctx context.Context, p *Plan) (*record.Record, error) {
 	if err := waitReady(ctx, s, p.ReadyPath, p.ReadyTimeout); err != nil {
 		return finish(err)
 	}
+	vals, err := sendSetupRequests(ctx, p, base)
+	if err != nil {
+		return finish(fmt.Errorf("set-up: %w", err))
+	}
 
 	var sink faults.Sink = rec
 	if p.OnFault != nil {
@@ -122,7 +126,7 @@ func Run(ctx context.Context, p *Plan) (*record.Record, error) {
 	if err != nil {
 		return finish(fmt.Errorf("faults: %w", err))
 	}
-	err = runPhases(ctx, p, base, sched, rec)
+	err = runPhases(ctx, p, base, vals, sched, rec)
 	if ctx.Err() == nil && p.DurabilityQuery != "" {
 		checkDurability(ctx, p.DurabilityQuery, p.Load.Ack, e, rec)
 	}
@@ -160,7 +164,7 @@ func versions() map[string]string {
 
 // runPhases drives one continuous load over the three phases, marks their boundaries, runs the
 // fault schedule in the fault phase and scrapes the SUT's metrics throughout.
-func runPhases(ctx context.Context, p *Plan, base string, sched *faults.Scheduler, rec *record.Recorder) error {
+func runPhases(ctx context.Context, p *Plan, base string, vals *Values, sched *faults.Scheduler, rec *record.Recorder) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
@@ -203,7 +207,9 @@ func runPhases(ctx context.Context, p *Plan, base string, sched *faults.Schedule
 			targets[i].URL = base + targets[i].URL
 		}
 	}
-	err := Attack(ctx, targets, p.Pacer, p.Total(), p.Load, rec)
+	load := p.Load
+	load.Values = vals
+	err := Attack(ctx, targets, p.Pacer, p.Total(), load, rec)
 	cancel()
 	wg.Wait()
 	return errors.Join(err, faultErr)

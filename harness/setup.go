@@ -22,8 +22,9 @@ import (
 // setupTimeout bounds each set-up step.
 const setupTimeout = 5 * time.Minute
 
-// runSetup runs the scenario's set-up steps in order, after the environment is up and before the
-// system under test starts: SQL applied over a direct connection to Postgres (a file, or a folder
+// runSetup runs the scenario's sql and command steps in order, after the environment is up and
+// before the system under test starts (its request steps follow once the SUT is ready: see
+// sendSetupRequests): SQL applied over a direct connection to Postgres (a file, or a folder
 // of .sql files in the order of their names), commands with the variables a command SUT gets.
 // Paths are relative to the scenario file's folder. The first step that fails stops the run, with
 // its output.
@@ -34,9 +35,10 @@ func runSetup(ctx context.Context, sc *scenarios.Scenario, e *env.Env) error {
 	for i, st := range sc.Setup {
 		ctx, cancel := context.WithTimeout(ctx, setupTimeout)
 		var err error
-		if st.SQL != "" {
+		switch {
+		case st.SQL != "":
 			err = applySQL(ctx, filepath.Join(base, st.SQL), e)
-		} else {
+		case len(st.Command) > 0:
 			err = runCommand(ctx, st, base, vars, parts)
 		}
 		cancel()

@@ -15,6 +15,7 @@ import (
 
 	"github.com/shakedown-dev/shakedown/internal/kinds"
 	"github.com/shakedown-dev/shakedown/service"
+	"github.com/shakedown-dev/shakedown/units"
 )
 
 // Load reads and checks the scenario file at path.
@@ -75,10 +76,6 @@ func (d *decoder) at(path string) *yaml.Node {
 	}
 }
 
-// SeqPlaceholder is replaced by each request's number (0, 1, 2, ...) in a load target's URL,
-// headers and body.
-const SeqPlaceholder = "{{seq}}"
-
 var placeholderRE = regexp.MustCompile(`\{\{[^{}]*\}\}`)
 
 // Fill replaces each {{...}} placeholder of s by its value in values ("" for one it lacks): how
@@ -96,6 +93,91 @@ func sutPlaceholders(services []string) []string {
 		}
 	}
 	return out
+}
+
+// checkRequests checks the set-up requests' and the load targets' captures and placeholders: a
+// captured value has a name of its own and a place in the answer; a request uses only values
+// captured before it (a set-up request's, or any target's for a target); a target that captures
+// uses no target's value, so some target can always be sent.
+func (s *Scenario) checkRequests() []problem {
+	var ps []problem
+	add := func(path, format string, a ...any) { ps = append(ps, problem{path, fmt.Sprintf(format, a...)}) }
+	captured := map[string]string{} // name -> the path of the capture that gives it
+	byTarget := map[string]bool{}   // names captured by load targets
+	capture := func(path string, c map[string]units.Locator, target bool) {
+		for _, name := range slices.Sorted(maps.Keys(c)) {
+			p := path + ".capture." + name
+			switch {
+			case !nameRE.MatchString(name) || slices.Contains(reservedNames, name):
+				add(p, "%q cannot name a captured value; want letters, digits and _ (not seq, uuid or random)", name)
+			case captured[name] != "":
+				add(p, "%q is captured twice (first by %s); give each value its own name", name, captured[name])
+			default:
+				captured[name] = path
+				byTarget[name] = target
+			}
+			if err := c[name].Validate(); err != nil {
+				add(p, "%v", err)
+			}
+		}
+	}
+	// uses checks a request's templates against the values captured so far.
+	uses := func(path string, t *LoadTarget, setup bool) {
+		fields := map[string]string{path + ".url": t.URL, path + ".body": t.Body}
+		for k, v := range t.Headers {
+			fields[path+".headers."+k] = v
+		}
+		for _, f := range slices.Sorted(maps.Keys(fields)) {
+			tmpl, err := ParseTemplate(fields[f])
+			if err != nil {
+				add(f, "%v", err)
+				continue
+			}
+			for _, pc := range tmpl {
+				switch {
+				case pc.Kind == Seq && setup:
+					add(f, "{{seq}} numbers the load's requests; a set-up request is sent once")
+				case pc.Kind != Captured:
+				case captured[pc.Name] == "" || setup && byTarget[pc.Name]:
+					add(f, "unknown placeholder %s: no request before it captures %s; want {{seq}}, {{uuid}}, {{random N}} or a captured value (%s)", pc.Text, pc.Name, namesOf(captured, setup, byTarget))
+				case !setup && byTarget[pc.Name] && len(t.Capture) > 0:
+					add(f, "%s is captured by a load target, and this target captures too; a target that captures may use only set-up captures", pc.Text)
+				}
+			}
+		}
+	}
+	for i, st := range s.Setup {
+		if st.Request == nil {
+			continue
+		}
+		path := fmt.Sprintf("setup[%d].request", i)
+		if st.Request.URL == "" {
+			add(path+".url", "missing; want a path like /login or an absolute URL")
+		}
+		uses(path, st.Request, true)
+		capture(path, st.Request.Capture, false)
+	}
+	for i := range s.Load.Targets {
+		capture(fmt.Sprintf("load.targets[%d]", i), s.Load.Targets[i].Capture, true)
+	}
+	for i := range s.Load.Targets {
+		uses(fmt.Sprintf("load.targets[%d]", i), &s.Load.Targets[i], false)
+	}
+	return ps
+}
+
+// namesOf lists the captured names a request may use, for an error.
+func namesOf(captured map[string]string, setup bool, byTarget map[string]bool) string {
+	var names []string
+	for _, n := range slices.Sorted(maps.Keys(captured)) {
+		if !setup || !byTarget[n] {
+			names = append(names, "{{"+n+"}}")
+		}
+	}
+	if len(names) == 0 {
+		return "none is captured"
+	}
+	return "captured: " + strings.Join(names, ", ")
 }
 
 // problem is one failed check, by field path.
@@ -151,10 +233,22 @@ func (s *Scenario) check() []problem {
 			}
 		}
 	}
+	requestSeen := false
 	for i, st := range s.Setup {
 		path := fmt.Sprintf("setup[%d]", i)
-		if (st.SQL == "") == (len(st.Command) == 0) {
-			add(path, "want exactly one of sql (a .sql file or a folder of them) and command")
+		n := 0
+		for _, set := range []bool{st.SQL != "", len(st.Command) > 0, st.Request != nil} {
+			if set {
+				n++
+			}
+		}
+		if n != 1 {
+			add(path, "want exactly one of sql (a .sql file or a folder of them), command and request")
+		}
+		if st.Request != nil {
+			requestSeen = true
+		} else if requestSeen {
+			add(path, "a request step runs once the service is ready, after the sql and command steps; put this step before the request steps")
 		}
 		if st.SQL != "" && !slices.Contains(services, service.Postgres) {
 			add(path+".sql", "the environment has no postgres to apply it to")
@@ -180,22 +274,11 @@ func (s *Scenario) check() []problem {
 		add("load.targets", "missing; want at least one target with a url")
 	}
 	for i, t := range s.Load.Targets {
-		path := fmt.Sprintf("load.targets[%d]", i)
 		if t.URL == "" {
-			add(path+".url", "missing; want a path like /v1/agents or an absolute URL")
-		}
-		fields := map[string]string{path + ".url": t.URL, path + ".body": t.Body}
-		for k, v := range t.Headers {
-			fields[path+".headers."+k] = v
-		}
-		for _, f := range slices.Sorted(maps.Keys(fields)) {
-			for _, m := range placeholderRE.FindAllString(fields[f], -1) {
-				if m != SeqPlaceholder {
-					add(f, "unknown placeholder %s; the one placeholder is %s (the request's number)", m, SeqPlaceholder)
-				}
-			}
+			add(fmt.Sprintf("load.targets[%d].url", i), "missing; want a path like /v1/agents or an absolute URL")
 		}
 	}
+	ps = append(ps, s.checkRequests()...)
 	switch p := s.Load.Pacer; p.Type {
 	case "", "constant":
 	case "linear":

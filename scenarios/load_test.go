@@ -200,20 +200,76 @@ func TestVariables(t *testing.T) {
 	}
 }
 
-// TestUnknownPlaceholder: a placeholder other than {{seq}} in a target's URL, headers or body is
-// refused at its field (it used to be sent as written).
+// TestUnknownPlaceholder: a placeholder that is not {{seq}}, {{uuid}}, {{random N}} or a value
+// captured before it, in a target's URL, headers or body, is refused at its field (it used to be
+// sent as written).
 func TestUnknownPlaceholder(t *testing.T) {
 	t.Parallel()
 	data := "name: x\nsut: {url: http://127.0.0.1:1}\nphases: {fault: 1s}\nload:\n  rate: 1/s\n" +
-		"  targets: [{url: '/runs/{{id}}', headers: {X-Key: '{{uuid}}'}, body: '{\"n\": {{seq}}}'}]\n"
+		"  targets: [{url: '/runs/{{id}}', headers: {X-Key: '{{uuid}}', X-N: '{{random}}'}, body: '{\"n\": {{seq}}, \"s\": \"{{random 8}}\", \"x\": {{foo bar}}}'}]\n"
 	_, err := Parse("p.yaml", []byte(data))
-	for _, want := range []string{"load.targets[0].url: unknown placeholder {{id}}", "load.targets[0].headers.X-Key: unknown placeholder {{uuid}}"} {
+	for _, want := range []string{
+		"load.targets[0].url: unknown placeholder {{id}}: no request before it captures id",
+		"(none is captured)",
+		"load.targets[0].headers.X-N: placeholder {{random}}: want {{random N}}",
+		"load.targets[0].body: unknown placeholder {{foo bar}}",
+	} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("Parse = %v; want %q", err, want)
 		}
 	}
-	if err != nil && strings.Contains(err.Error(), "{{seq}}}") {
-		t.Errorf("{{seq}} refused: %v", err)
+	if err != nil && strings.Contains(err.Error(), "X-Key") {
+		t.Errorf("{{uuid}} refused: %v", err)
+	}
+}
+
+// TestCaptureChecks: captured values have names of their own and a place in the answer; a set-up
+// request uses only earlier set-up captures, and no {{seq}}; a target uses set-up captures and
+// other targets' (a target that captures uses none of the latter); request steps come after sql
+// and command steps.
+func TestCaptureChecks(t *testing.T) {
+	t.Parallel()
+	good := `name: x
+sut: {url: http://127.0.0.1:1}
+phases: {fault: 1s}
+setup:
+  - {command: [seed-db]}
+  - request: {method: POST, url: /login, body: '{"key": "k"}', capture: {token: /data/accessToken}}
+  - request: {url: /me, headers: {Authorization: 'Bearer {{token}}'}, capture: {user: 'header:X-User'}}
+load:
+  rate: 1/s
+  targets:
+    - {name: create, method: POST, url: /orders, headers: {Authorization: 'Bearer {{token}}'}, body: '{"by": "{{user}}", "ref": "{{uuid}}"}', capture: {order: /data/id}}
+    - {name: read, url: '/orders/{{order}}', headers: {Authorization: 'Bearer {{token}}'}}
+`
+	if _, err := Parse("good.yaml", []byte(good)); err != nil {
+		t.Fatalf("Parse = %v; want the chain accepted", err)
+	}
+	bad := `name: x
+sut: {url: http://127.0.0.1:1}
+phases: {fault: 1s}
+setup:
+  - request: {url: '/login/{{seq}}', headers: {X-Order: '{{order}}'}, capture: {token: data.token, seq: /x}}
+  - {command: [seed-db]}
+load:
+  rate: 1/s
+  targets:
+    - {name: create, method: POST, url: /orders, capture: {order: /data/id, token: /t}}
+    - {name: read, url: '/orders/{{order}}', capture: {item: /data/item}}
+`
+	_, err := Parse("bad.yaml", []byte(bad))
+	for _, want := range []string{
+		"setup[0].request.url: {{seq}} numbers the load's requests",
+		"setup[0].request.headers.X-Order: unknown placeholder {{order}}: no request before it captures order",
+		`setup[0].request.capture.seq: "seq" cannot name a captured value`,
+		`setup[0].request.capture.token: "data.token"; want location, header:NAME or a JSON pointer`,
+		"setup[1]: a request step runs once the service is ready, after the sql and command steps",
+		`load.targets[0].capture.token: "token" is captured twice (first by setup[0].request)`,
+		"load.targets[1].url: {{order}} is captured by a load target, and this target captures too",
+	} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Parse = %v; want %q", err, want)
+		}
 	}
 }
 
@@ -224,7 +280,7 @@ func TestSetupChecks(t *testing.T) {
 	data := "name: x\nenvironment: {services: [redis]}\nsut: {url: http://127.0.0.1:1}\nphases: {fault: 1s}\nload: {rate: 1/s, targets: [{url: /}]}\n" +
 		"setup:\n  - {sql: m/, command: [x]}\n  - {sql: m/}\n  - {command: [migrate, '{{redis.url}}', '{{port}}']}\n"
 	_, err := Parse("s.yaml", []byte(data))
-	for _, want := range []string{"setup[0]: want exactly one of sql", "setup[1].sql: the environment has no postgres", "setup[2].command[2]: unknown placeholder {{port}}"} {
+	for _, want := range []string{"setup[0]: want exactly one of sql (a .sql file or a folder of them), command and request", "setup[1].sql: the environment has no postgres", "setup[2].command[2]: unknown placeholder {{port}}"} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("Parse = %v; want %q", err, want)
 		}

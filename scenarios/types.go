@@ -49,7 +49,7 @@ func (s *Scenario) Shortened() *Scenario {
 	return &c
 }
 
-// SetupStep is one step of the set-up: exactly one of SQL and Command.
+// SetupStep is one step of the set-up: exactly one of SQL, Command and Request.
 type SetupStep struct {
 	// SQL is a .sql file, or a folder whose .sql files are applied in the order of their names
 	// (migrations), relative to the scenario file; applied to Postgres directly, not through its
@@ -61,6 +61,10 @@ type SetupStep struct {
 	// Dir is the command's working folder, relative to the scenario file. Empty: the scenario
 	// file's folder.
 	Dir string `yaml:"dir,omitempty"`
+	// Request is sent once the system under test is ready, before the warmup (a login): its
+	// status must be one it expects, and its captures are the values later requests use by name
+	// ("Bearer {{token}}"). Request steps come after every sql and command step.
+	Request *LoadTarget `yaml:"request,omitempty"`
 }
 
 // Metrics is the SUT's Prometheus endpoint, scraped on a tick throughout the run.
@@ -166,6 +170,12 @@ type LoadTarget struct {
 	// recovery_time, slo and the progress line: statuses (404), classes (2xx) or ranges
 	// (200-299). Empty: 2xx and 3xx. Any other status is a failure.
 	Expect []units.StatusRange `yaml:"expect,omitempty"`
+	// Capture takes values from the target's successful answers, by name: where each is in the
+	// answer (a JSON pointer such as /data/id, header:NAME, location). Another target uses the
+	// latest one as {{name}} (POST an order, then GET /orders/{{order}}); until an answer has
+	// given one, that target is skipped in the round. A target that captures uses no value a
+	// target captures.
+	Capture map[string]units.Locator `yaml:"capture,omitempty"`
 }
 
 // Phases are the run's three phases, in order.
