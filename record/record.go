@@ -80,6 +80,9 @@ const MaxAcks = 1_000_000
 type TargetStats struct {
 	Counts  map[string]Counts     `json:"counts"`
 	Latency map[string]*Histogram `json:"latency"`
+	// Seconds are the counts of each second of the run, as Record.Seconds (index i: the second
+	// that starts i seconds in).
+	Seconds []Counts `json:"seconds,omitempty"`
 }
 
 // Durability is the outcome of looking for every acknowledged write in the database over a direct

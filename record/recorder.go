@@ -126,6 +126,10 @@ func (r *Recorder) AddResult(res Result) {
 			r.targets[res.Target] = ts
 		}
 		ts.add(PhaseAll, res)
+		for int64(len(ts.Seconds)) <= sec {
+			ts.Seconds = append(ts.Seconds, Counts{})
+		}
+		ts.Seconds[sec].add(res)
 	}
 	if p := r.phaseAt(at); p != nil {
 		p.Counts.add(res)
@@ -244,7 +248,7 @@ func (r *Recorder) Finish(st Status, err error) *Record {
 	if len(r.targets) > 0 {
 		out.Targets = map[string]*TargetStats{}
 		for name, ts := range r.targets {
-			c := &TargetStats{Counts: maps.Clone(ts.Counts), Latency: map[string]*Histogram{}}
+			c := &TargetStats{Counts: maps.Clone(ts.Counts), Latency: map[string]*Histogram{}, Seconds: slices.Clone(ts.Seconds)}
 			for ph, h := range ts.Latency {
 				c.Latency[ph] = &Histogram{}
 				c.Latency[ph].Merge(h)

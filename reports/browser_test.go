@@ -126,8 +126,8 @@ func TestHTMLInChromium(t *testing.T) {
 	proxy, requests := proxyCounter(t)
 
 	dom := headless(t, bin, proxy, page, "")
-	if n := strings.Count(dom, `<svg class="chart"`); n != 4 {
-		t.Errorf("the DOM has %d charts; want 4 (requests, latency, breakers, retries)", n)
+	if n := strings.Count(dom, `<svg class="chart"`); n != 6 {
+		t.Errorf("the DOM has %d charts; want 6 (requests, one per target, latency, breakers, retries)", n)
 	}
 	if !strings.Contains(dom, `id="verdict"`) || !strings.Contains(dom, "&lt;script&gt;alert(1)&lt;/script&gt;") {
 		t.Error("the DOM lacks the verdict or shows the scenario's name as markup")

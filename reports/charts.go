@@ -3,6 +3,7 @@ package reports
 import (
 	"fmt"
 	"html"
+	"maps"
 	"math"
 	"slices"
 	"strings"
@@ -107,28 +108,50 @@ func span(r *record.Record) float64 {
 
 // requestsChart: requests per second by outcome, stacked: ok (of which degraded), 4xx, 5xx, errors.
 func requestsChart(r *record.Record, windows []record.Window) string {
+	counts := make([]record.Counts, len(r.Seconds))
+	for i, s := range r.Seconds {
+		counts[i] = s.Counts // r.Seconds[i] starts i seconds in
+	}
+	return countsChart(r, counts, "requests per second by outcome", "req/s", 200, windows)
+}
+
+// targetCharts: each named target's requests per second by outcome, as requestsChart, when the
+// load has more than one (one target's chart would be the chart of every request).
+func targetCharts(r *record.Record, windows []record.Window) []string {
+	if len(r.Targets) < 2 {
+		return nil
+	}
+	var out []string
+	for _, name := range slices.Sorted(maps.Keys(r.Targets)) {
+		out = append(out, countsChart(r, r.Targets[name].Seconds, "requests per second to "+name+" by outcome", name+" req/s", 120, windows))
+	}
+	return out
+}
+
+// countsChart draws counts (index i: the second that starts i seconds in) as stacked bars.
+func countsChart(r *record.Record, counts []record.Counts, title, ylabel string, height float64, windows []record.Window) string {
 	var b strings.Builder
 	max := 0.0
-	for _, s := range r.Seconds {
-		max = math.Max(max, float64(s.Requests))
+	for _, c := range counts {
+		max = math.Max(max, float64(c.Requests))
 	}
 	top, ticks := yticks(max)
-	a := axis{span: span(r), height: 200, ymax: top}
-	a.svg(&b, "requests per second by outcome", "req/s", ticks, func(v float64) string { return fmt.Sprintf("%g", v) }, windows, true)
+	a := axis{span: span(r), height: height, ymax: top}
+	a.svg(&b, title, ylabel, ticks, func(v float64) string { return fmt.Sprintf("%g", v) }, windows, true)
 	bw := math.Max(a.x(1)-a.x(0)-1, 1)
-	for _, s := range r.Seconds {
-		x := a.x(s.At.Seconds())
+	for i, c := range counts {
+		x := a.x(float64(i))
 		base := 0.0
 		for _, part := range []struct {
 			n     int64
 			col   string
 			label string
-		}{{s.OK - s.Degraded, colOK, "ok"}, {s.Degraded, colDegraded, "degraded"}, {s.Client, colClient, "4xx"}, {s.Server, colServer, "5xx"}, {s.Errors, colError, "errors"}} {
+		}{{c.OK - c.Degraded, colOK, "ok"}, {c.Degraded, colDegraded, "degraded"}, {c.Client, colClient, "4xx"}, {c.Server, colServer, "5xx"}, {c.Errors, colError, "errors"}} {
 			if part.n <= 0 {
 				continue
 			}
 			y0, y1 := a.y(base), a.y(base+float64(part.n))
-			fmt.Fprintf(&b, `<rect class="bar" x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s"><title>%s: %d %s</title></rect>`, x, y1, bw, y0-y1, part.col, fmtSec(s.At.Seconds()), part.n, part.label)
+			fmt.Fprintf(&b, `<rect class="bar" x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s"><title>%s: %d %s</title></rect>`, x, y1, bw, y0-y1, part.col, fmtSec(float64(i)), part.n, part.label)
 			base += float64(part.n)
 		}
 	}

@@ -80,7 +80,8 @@ func (HTML) Render(w io.Writer, j *Journal) error {
 	r := j.Record
 	windows := r.FaultWindows()
 	d := htmlData{Journal: j, Status: j.Status(), Windows: windows, Targets: targetRows(r)}
-	for _, c := range []string{requestsChart(r, windows), latencyChart(r, windows), breakersChart(r, windows), retriesChart(r, windows)} {
+	charts := append([]string{requestsChart(r, windows)}, targetCharts(r, windows)...)
+	for _, c := range append(charts, latencyChart(r, windows), breakersChart(r, windows), retriesChart(r, windows)) {
 		if c != "" {
 			d.Charts = append(d.Charts, template.HTML(c)) // built from escaped text and numbers
 		}

@@ -64,9 +64,19 @@ func sample() *Journal {
 	for i := range 100 {
 		h.Record(time.Duration(i+1) * time.Millisecond)
 	}
-	r.Targets = map[string]*record.TargetStats{"<runs>": {
-		Counts:  map[string]record.Counts{"warmup": {Requests: 100, OK: 100}, "fault": {Requests: 100, OK: 60, Client: 40, Failed: 40, Failed4xx: 40}},
-		Latency: map[string]*record.Histogram{"fault": h}}}
+	runs := &record.TargetStats{
+		Counts:  map[string]record.Counts{"warmup": {Requests: 50, OK: 50}, "fault": {Requests: 50, OK: 30, Client: 20, Failed: 20, Failed4xx: 20}},
+		Latency: map[string]*record.Histogram{"fault": h}}
+	health := &record.TargetStats{Counts: map[string]record.Counts{"warmup": {Requests: 50, OK: 50}, "fault": {Requests: 50, OK: 50}}}
+	for s := range 20 {
+		c := record.Counts{Requests: 5, OK: 5}
+		health.Seconds = append(health.Seconds, c)
+		if s >= 10 {
+			c = record.Counts{Requests: 5, OK: 3, Client: 2, Failed: 2, Failed4xx: 2}
+		}
+		runs.Seconds = append(runs.Seconds, c)
+	}
+	r.Targets = map[string]*record.TargetStats{"<runs>": runs, "health": health}
 	at := 12 * sec
 	verdicts := []assertions.Verdict{
 		{Name: "breaker opens", Kind: "breaker", Phase: "all", Status: assertions.Pass, Expected: "open within 3s", Measured: "opened 2s after it", Samples: 30, At: &at, Explanation: "breaker opens during all: opened 2s after it"},
@@ -233,7 +243,25 @@ func TestNoEmptyCharts(t *testing.T) {
 	if err := (HTML{}).Render(&b, j); err != nil {
 		t.Fatal(err)
 	}
-	if n := strings.Count(b.String(), `<svg class="chart"`); n != 2 {
-		t.Errorf("%d charts; want 2 (requests, latency)", n)
+	if n := strings.Count(b.String(), `<svg class="chart"`); n != 4 {
+		t.Errorf("%d charts; want 4 (requests, one per target, latency)", n)
+	}
+}
+
+// TestTargetCharts: with more than one named target, each has its requests chart, so the 4xx of
+// one endpoint are seen as its own; with one, its chart would be the chart of every request.
+func TestTargetCharts(t *testing.T) {
+	t.Parallel()
+	charts := targetCharts(sample().Record, nil)
+	if len(charts) != 2 || !strings.Contains(charts[0], "requests per second to &lt;runs&gt; by outcome") || !strings.Contains(charts[1], "to health by outcome") {
+		t.Fatalf("%d target charts; want one for <runs> (escaped) and one for health", len(charts))
+	}
+	if !strings.Contains(charts[0], ">12s: 2 4xx") || strings.Contains(charts[1], "4xx") || strings.Contains(charts[0], ">5s: 2 4xx") {
+		t.Errorf("want <runs>'s 4xx in the fault's seconds only, and none in health's chart:\n%s", charts[0])
+	}
+	one := sample().Record
+	delete(one.Targets, "health")
+	if c := targetCharts(one, nil); c != nil {
+		t.Errorf("one named target: %d charts; want none", len(c))
 	}
 }
