@@ -28,6 +28,7 @@ test: deps ## the whole test suite, with the race detector (builds the local ima
 	./scripts/images.sh --if-docker
 	$(GO) test -race -count=1 -p 1 -timeout 15m $(GOTESTFLAGS) $(PKGS)
 	cd bench && $(GO) test -race -count=1 -run Interop -timeout 5m $(GOTESTFLAGS) .
+	cd examples/shop && $(GO) test -race -count=1 -p 1 -timeout 10m $(GOTESTFLAGS) ./...
 
 test-short: ## unit tests only: no servers, no containers
 	$(GO) test -race -short -count=1 $(GOTESTFLAGS) $(PKGS)
@@ -35,6 +36,8 @@ test-short: ## unit tests only: no servers, no containers
 lint: tools ## go vet and staticcheck
 	$(GO) vet $(PKGS)
 	"$$($(GO) env GOPATH)/bin/staticcheck" $(PKGS)
+	cd bench && $(GO) vet ./... && "$$($(GO) env GOPATH)/bin/staticcheck" ./...
+	cd examples/shop && $(GO) vet ./... && "$$($(GO) env GOPATH)/bin/staticcheck" ./...
 
 tools:
 	@test -x "$$($(GO) env GOPATH)/bin/staticcheck" || $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)

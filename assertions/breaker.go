@@ -41,14 +41,14 @@ type BreakerSeries struct {
 	Closed []float64 `yaml:"closed,omitempty" json:"closed,omitempty"`
 }
 
-// resolved returns the series with its defaults filled in.
-func (s *BreakerSeries) resolved() BreakerSeries {
-	r := BreakerSeries{Name: record.BreakerSeries, Label: "name", Open: []float64{record.BreakerOpen}, Closed: []float64{record.BreakerClosed}}
+// Mapping returns how the series reads, the core's defaults filled in.
+func (s *BreakerSeries) Mapping() record.BreakerMapping {
+	r := record.CoreBreakers
 	if s == nil {
 		return r
 	}
 	if s.Name != "" {
-		r.Name = s.Name
+		r.Series = s.Name
 	}
 	if s.Label != "" {
 		r.Label = s.Label
@@ -70,20 +70,20 @@ func (b *Breaker) Validate() error {
 }
 func (b *Breaker) Evaluate(rec *record.Record) Verdict {
 	v := b.verdict(b.Kind())
-	bs := b.Series.resolved()
+	bs := b.Series.Mapping()
 	isOpen := func(v float64) bool { return slices.Contains(bs.Open, v) }
 	isClosed := func(v float64) bool { return slices.Contains(bs.Closed, v) }
-	series := rec.FindSeries(bs.Name, map[string]string{bs.Label: b.Breaker})
+	series := rec.FindSeries(bs.Series, map[string]string{bs.Label: b.Breaker})
 	if len(series) == 0 {
 		// Scrapes that worked but hold no such breaker show a service without it: a breaker that
 		// must open and does not exist fails. With nothing scraped there is nothing to judge by.
 		if n := len(rec.Series); n > 0 && !b.NeverOpens {
 			v.Status, v.Expected, v.Measured = Fail, fmt.Sprintf("breaker %s opens", b.Breaker), "no such breaker"
-			v.Explanation = fmt.Sprintf("%s: the SUT's metrics were scraped (%d series) and none is %s{%s=%q}: the SUT has no breaker of that name to open", b.Name, n, bs.Name, bs.Label, b.Breaker)
+			v.Explanation = fmt.Sprintf("%s: the SUT's metrics were scraped (%d series) and none is %s{%s=%q}: the SUT has no breaker of that name to open", b.Name, n, bs.Series, bs.Label, b.Breaker)
 			return v
 		}
 		v.Status = Insufficient
-		v.Explanation = fmt.Sprintf("%s: no %s{%s=%q} was scraped: does the SUT export it (see metrics: in the scenario)?", b.Name, bs.Name, bs.Label, b.Breaker)
+		v.Explanation = fmt.Sprintf("%s: no %s{%s=%q} was scraped: does the SUT export it (see metrics: in the scenario)?", b.Name, bs.Series, bs.Label, b.Breaker)
 		return v
 	}
 	pts := series[0].Points

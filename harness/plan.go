@@ -120,6 +120,9 @@ type Plan struct {
 	MetricsPath   string
 	MetricsHeader http.Header
 	Keep          []string
+	// Breakers are the breaker series the scraper and the progress line read, as
+	// record.WithCoreBreakers: the core's and those the breaker verdicts map.
+	Breakers []record.BreakerMapping
 	// Halt are the safety stops: each floor of availability and how long it must be broken.
 	Halt []Halt
 	// DurabilityQuery, when not empty, is checked after the load over a direct Postgres
@@ -204,6 +207,7 @@ func NewPlan(sc *scenarios.Scenario, opt RunOptions) (*Plan, error) {
 		case *assertions.Breaker:
 			if x.Series != nil {
 				names = append(names, x.Series.Name)
+				p.Breakers = append(p.Breakers, x.Series.Mapping())
 			}
 		case *assertions.Retries:
 			if x.Counters != nil {
@@ -216,6 +220,7 @@ func NewPlan(sc *scenarios.Scenario, opt RunOptions) (*Plan, error) {
 			}
 		}
 	}
+	p.Breakers = record.WithCoreBreakers(p.Breakers)
 	if p.Load.Timeout <= 0 {
 		p.Load.Timeout = 10 * time.Second
 	}

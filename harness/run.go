@@ -48,7 +48,7 @@ func (p Progress) String() string {
 	}
 	var open []string
 	for _, name := range slices.Sorted(maps.Keys(p.Breakers)) {
-		if st := p.Breakers[name]; st != record.BreakerState(record.BreakerClosed) {
+		if st := p.Breakers[name]; st != "closed" {
 			open = append(open, name+"="+st)
 		}
 	}
@@ -69,7 +69,7 @@ func (p Progress) String() string {
 func Run(ctx context.Context, p *Plan) (*record.Record, error) {
 	sc := p.Scenario
 	rec := record.NewRecorder(time.Now(), record.ScenarioInfo{Name: sc.Name, Description: sc.Description, File: sc.File, Source: sc.Source}, p.Seed)
-	rec.Update(func(r *record.Record) { r.Command, r.Env.Versions = p.Replay, versions() })
+	rec.Update(func(r *record.Record) { r.Command, r.Env.Versions, r.Breakers = p.Replay, versions(), p.Breakers[1:] })
 	finish := func(err error) (*record.Record, error) {
 		st := record.StatusCompleted
 		switch {
@@ -170,7 +170,7 @@ func runPhases(ctx context.Context, p *Plan, base string, vals *Values, sched *f
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	wg.Go(func() {
-		Scraper{URL: base + p.MetricsPath, Tick: p.ScrapeTick, Header: p.MetricsHeader, Keep: p.Keep}.Run(ctx, rec)
+		Scraper{URL: base + p.MetricsPath, Tick: p.ScrapeTick, Header: p.MetricsHeader, Keep: p.Keep, Breakers: p.Breakers}.Run(ctx, rec)
 	})
 	wg.Go(func() { probeReady(ctx, base+p.ReadyPath, p.ScrapeTick, rec) })
 
@@ -228,8 +228,10 @@ func reportProgress(ctx context.Context, p *Plan, phase *atomic.Value, sched *fa
 		}
 		all, last := rec.Totals()
 		br := map[string]string{}
-		for name, v := range rec.Latest(record.BreakerSeries, "name") {
-			br[name] = record.BreakerState(v)
+		for _, m := range p.Breakers {
+			for name, v := range rec.Latest(m.Series, m.Label) {
+				br[name] = m.State(v)
+			}
 		}
 		pr := Progress{Phase: phase.Load().(string), Elapsed: time.Since(start), Total: p.Total(), All: all, Last: last,
 			Active: sched.Active(), Breakers: br}

@@ -28,6 +28,8 @@ type Scraper struct {
 	Keep []string
 	// Client makes the requests. nil: a client with a timeout of Tick.
 	Client *http.Client
+	// Breakers are the breaker series whose changes of state become events. nil: the core's.
+	Breakers []record.BreakerMapping
 }
 
 // Run scrapes until ctx ends. Every scrape is counted in the record's Scrape (failures with the
@@ -118,6 +120,10 @@ func (s Scraper) keep(name string) bool {
 // store adds one point per sample (counters, gauges and untyped values; histograms and summaries
 // as their _count and _sum) and turns changes of a breaker's state into events.
 func (s Scraper) store(rec *record.Recorder, at record.Duration, fams map[string]*dto.MetricFamily, last map[string]float64) {
+	breakers := s.Breakers
+	if breakers == nil {
+		breakers = []record.BreakerMapping{record.CoreBreakers}
+	}
 	for name, f := range fams {
 		if !s.keep(name) {
 			continue
@@ -141,10 +147,14 @@ func (s Scraper) store(rec *record.Recorder, at record.Duration, fams map[string
 				rec.AddSample(at, name+"_count", labels, float64(m.Summary.GetSampleCount()))
 				rec.AddSample(at, name+"_sum", labels, m.Summary.GetSampleSum())
 			}
-			if name == record.BreakerSeries && m.Gauge != nil {
-				key, v := labels["name"], m.Gauge.GetValue()
+			for _, b := range breakers {
+				if name != b.Series || m.Gauge == nil {
+					continue
+				}
+				breaker, v := labels[b.Label], m.Gauge.GetValue()
+				key := name + "\x00" + breaker
 				if prev, seen := last[key]; !seen || prev != v {
-					rec.AddEvent(record.Event{At: at, Kind: record.EventBreaker, Subject: key, Value: record.BreakerState(v)})
+					rec.AddEvent(record.Event{At: at, Kind: record.EventBreaker, Subject: breaker, Value: b.State(v)})
 					last[key] = v
 				}
 			}

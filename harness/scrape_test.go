@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
@@ -19,6 +21,7 @@ import (
 	"github.com/shakedown-dev/shakedown/resilience/circuitbreaker"
 	"github.com/shakedown-dev/shakedown/resilience/prom"
 	"github.com/shakedown-dev/shakedown/scenarios"
+	"github.com/shakedown-dev/shakedown/units"
 )
 
 // TestScraperRecordsSeriesAndBreakerEvents scrapes the resilience core's real metrics while a
@@ -144,7 +147,9 @@ func TestScraperSendsHeadersAndCountsRefusals(t *testing.T) {
 }
 
 // TestRunScrapesTheConfiguredEndpoint: a scenario's metrics path, headers and keep reach the
-// scraper; a series a metric assertion names is kept without being listed.
+// scraper; a series a metric assertion names is kept without being listed; a breaker verdict's
+// mapping of another library's series (gobreaker's 2 is open) reads its state in the events, the
+// progress line and the record.
 func TestRunScrapesTheConfiguredEndpoint(t *testing.T) {
 	t.Parallel()
 	if testing.Short() {
@@ -154,7 +159,7 @@ func TestRunScrapesTheConfiguredEndpoint(t *testing.T) {
 		switch {
 		case r.URL.Path == "/health/ready" || r.URL.Path == "/":
 		case r.URL.Path == "/internal/metrics" && r.Header.Get("X-Metrics-Key") == "k":
-			fmt.Fprintln(w, "myapp_breaker_open{name=\"db\"} 0\ngobreaker_state{name=\"db\"} 0\nother_total 3")
+			fmt.Fprintln(w, "myapp_breaker_open{name=\"db\"} 0\ngobreaker_state{name=\"db\"} 0\nother_total 3\n# TYPE shop_breaker gauge\nshop_breaker{breaker=\"cache\"} 2")
 		default:
 			w.WriteHeader(http.StatusUnauthorized)
 		}
@@ -162,15 +167,34 @@ func TestRunScrapesTheConfiguredEndpoint(t *testing.T) {
 	defer srv.Close()
 	sc := readyScenario(scenarios.SUT{URL: srv.URL})
 	sc.Metrics = scenarios.Metrics{Path: "/internal/metrics", Headers: map[string]string{"X-Metrics-Key": "k"}, Keep: []string{"myapp_"}}
-	sc.Assertions = []assertions.Spec{&assertions.Metric{Common: assertions.Common{Name: "m", Type: "metric"}, Metric: "gobreaker_state", Op: assertions.OpAtEnd}}
-	rec, err := run(context.Background(), sc, RunOptions{StateDir: t.TempDir(), ScrapeTick: 200 * time.Millisecond})
+	gobreaker := &assertions.BreakerSeries{Name: "shop_breaker", Label: "breaker", Open: []float64{2}, Closed: []float64{0}}
+	sc.Assertions = []assertions.Spec{&assertions.Metric{Common: assertions.Common{Name: "m", Type: "metric"}, Metric: "gobreaker_state", Op: assertions.OpAtEnd},
+		&assertions.Breaker{Common: assertions.Common{Name: "b", Type: "breaker"}, Breaker: "cache", NeverOpens: true, Series: gobreaker}}
+	sc.Phases.Fault = units.Duration(2 * time.Second)
+	var mu sync.Mutex
+	var progress []string
+	rec, err := run(context.Background(), sc, RunOptions{StateDir: t.TempDir(), ScrapeTick: 200 * time.Millisecond,
+		OnProgress: func(p Progress) { mu.Lock(); progress = append(progress, p.String()); mu.Unlock() }})
 	if err != nil {
 		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(progress) == 0 || !strings.Contains(progress[len(progress)-1], "breakers: cache=open") {
+		t.Errorf("progress lines %q; want the mapped breaker cache open", progress)
+	}
+	if !slices.ContainsFunc(rec.Events, func(e record.Event) bool {
+		return e.Kind == record.EventBreaker && e.Subject == "cache" && e.Value == "open"
+	}) {
+		t.Errorf("events %+v; want cache's breaker open", rec.Events)
+	}
+	if len(rec.Breakers) != 1 || rec.Breakers[0].Series != "shop_breaker" {
+		t.Errorf("the record's breaker mappings %+v; want shop_breaker's", rec.Breakers)
 	}
 	if st := rec.Scrape; st == nil || st.Attempts == 0 || st.Failed != 0 || !strings.HasSuffix(st.URL, "/internal/metrics") {
 		t.Errorf("scrape stats %+v; want every scrape of /internal/metrics answered", st)
 	}
-	for name, want := range map[string]int{"myapp_breaker_open": 1, "gobreaker_state": 1, "other_total": 0} {
+	for name, want := range map[string]int{"myapp_breaker_open": 1, "gobreaker_state": 1, "shop_breaker": 1, "other_total": 0} {
 		if got := len(rec.FindSeries(name, nil)); got != want {
 			t.Errorf("%s: %d series kept; want %d", name, got, want)
 		}

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -61,6 +62,9 @@ func startSUT(ctx context.Context, p *Plan, e *env.Env, out io.Writer) (*sut, er
 	}
 	cmd := exec.Command(spec.Command[0], append(spec.Command[1:], spec.Args...)...)
 	cmd.Dir = spec.Dir
+	if cmd.Dir != "" && !filepath.IsAbs(cmd.Dir) && p.Scenario.File != "" {
+		cmd.Dir = filepath.Join(filepath.Dir(p.Scenario.File), cmd.Dir)
+	}
 	cmd.Env = append(os.Environ(), "PORT="+strconv.Itoa(port))
 	for _, k := range slices.Sorted(maps.Keys(vars)) {
 		cmd.Env = append(cmd.Env, k+"="+vars[k])

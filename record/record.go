@@ -62,6 +62,23 @@ type Record struct {
 	Halted string `json:"halted,omitempty"`
 	// Scrape says how the scrapes of the SUT's metrics went.
 	Scrape *ScrapeStats `json:"scrape,omitempty"`
+	// Breakers say how the scraped breaker series read, beside the core's (CoreBreakers): the
+	// mappings of the scenario's breaker verdicts for another library's breakers.
+	Breakers []BreakerMapping `json:"breakers,omitempty"`
+}
+
+// BreakerMappings returns CoreBreakers and the record's own mappings, each series once.
+func (r *Record) BreakerMappings() []BreakerMapping { return WithCoreBreakers(r.Breakers) }
+
+// WithCoreBreakers returns CoreBreakers and own, each series once.
+func WithCoreBreakers(own []BreakerMapping) []BreakerMapping {
+	out := []BreakerMapping{CoreBreakers}
+	for _, m := range own {
+		if !slices.ContainsFunc(out, func(o BreakerMapping) bool { return o.Series == m.Series && o.Label == m.Label }) {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 // ScrapeStats counts the scrapes of the SUT's metrics endpoint and keeps the last failure.

@@ -3,6 +3,8 @@ package record
 // The vocabulary every reader of a record shares: the phase names, and the series the engine
 // writes or scrapes that verdicts and reports read. Each is spelled here once.
 
+import "slices"
+
 // The phases of a run, in order, and the name of the whole run where a phase name is expected.
 const (
 	PhaseWarmup   = "warmup"
@@ -25,18 +27,28 @@ const (
 	BreakerHalfOpen = 2.0
 )
 
-// BreakerState names a value of BreakerSeries: "closed", "open" or "half-open"; another value
-// reads as "unknown".
-func BreakerState(v float64) string {
-	switch v {
-	case BreakerClosed:
-		return "closed"
-	case BreakerOpen:
+// BreakerMapping says how to read a breaker state series: its name, the label that names the
+// breaker, and the values that mean open and closed; any other value is half-open (gobreaker v2:
+// closed 0, half-open 1, open 2; failsafe-go: closed 0, open 1, half-open 2).
+type BreakerMapping struct {
+	Series string    `json:"series"`
+	Label  string    `json:"label"`
+	Open   []float64 `json:"open"`
+	Closed []float64 `json:"closed"`
+}
+
+// CoreBreakers reads the resilience core's BreakerSeries.
+var CoreBreakers = BreakerMapping{Series: BreakerSeries, Label: "name", Open: []float64{BreakerOpen}, Closed: []float64{BreakerClosed}}
+
+// State names v: "open", "closed" or "half-open".
+func (m BreakerMapping) State(v float64) string {
+	switch {
+	case slices.Contains(m.Open, v):
 		return "open"
-	case BreakerHalfOpen:
-		return "half-open"
+	case slices.Contains(m.Closed, v):
+		return "closed"
 	}
-	return "unknown"
+	return "half-open"
 }
 
 // RetrySeries is the resilience core's retry counter (resilience/prom), by name and outcome label;

@@ -50,14 +50,14 @@ func TestVocabularyMatchesTheResilienceCore(t *testing.T) {
 		t.Fatalf("no %s among the core's metrics", record.BreakerSeries)
 		return 0
 	}
-	if got := gauge(); got != record.BreakerClosed || record.BreakerState(got) != "closed" {
-		t.Errorf("closed breaker: %s = %g (%s); want %g (closed)", record.BreakerSeries, got, record.BreakerState(got), record.BreakerClosed)
+	if got := gauge(); got != record.BreakerClosed || record.CoreBreakers.State(got) != "closed" {
+		t.Errorf("closed breaker: %s = %g (%s); want %g (closed)", record.BreakerSeries, got, record.CoreBreakers.State(got), record.BreakerClosed)
 	}
 	b.ForceOpen()
-	if got := gauge(); got != record.BreakerOpen || record.BreakerState(got) != "open" {
-		t.Errorf("forced-open breaker: %s = %g (%s); want %g (open)", record.BreakerSeries, got, record.BreakerState(got), record.BreakerOpen)
+	if got := gauge(); got != record.BreakerOpen || record.CoreBreakers.State(got) != "open" {
+		t.Errorf("forced-open breaker: %s = %g (%s); want %g (open)", record.BreakerSeries, got, record.CoreBreakers.State(got), record.BreakerOpen)
 	}
-	if got := record.BreakerState(record.BreakerHalfOpen); got != "half-open" {
-		t.Errorf("BreakerState(%g) = %q; want half-open", record.BreakerHalfOpen, got)
+	if got := record.CoreBreakers.State(record.BreakerHalfOpen); got != "half-open" {
+		t.Errorf("CoreBreakers.State(%g) = %q; want half-open", record.BreakerHalfOpen, got)
 	}
 }

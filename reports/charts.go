@@ -30,7 +30,7 @@ var (
 	colServer   = "#c62828"
 	colError    = "#6a1b9a"
 	quantileCol = map[string]string{"p50": "#1565c0", "p95": "#ef6c00", "p99": "#c62828"}
-	stateCol    = map[float64]string{record.BreakerClosed: "#c8e6c9", record.BreakerOpen: "#ef9a9a", record.BreakerHalfOpen: "#ffe082"}
+	stateCol    = map[string]string{"closed": "#c8e6c9", "open": "#ef9a9a", "half-open": "#ffe082"}
 )
 
 type axis struct {
@@ -184,34 +184,44 @@ func latencyChart(r *record.Record, windows []record.Window) string {
 	return b.String()
 }
 
-// breakersChart: each breaker's state over time as a band.
+// breakersChart: each breaker's state over time as a band: the core's breakers and those of
+// another library whose series a breaker verdict maps (record.Breakers).
 func breakersChart(r *record.Record, windows []record.Window) string {
-	var series []record.Series
-	for _, s := range r.Series {
-		if s.Name == record.BreakerSeries {
-			series = append(series, s)
+	type band struct {
+		name string
+		s    record.Series
+		m    record.BreakerMapping
+	}
+	var bands []band
+	for _, m := range r.BreakerMappings() {
+		for _, s := range r.Series {
+			if s.Name == m.Series {
+				bands = append(bands, band{s.Labels[m.Label], s, m})
+			}
 		}
 	}
-	if len(series) == 0 {
+	if len(bands) == 0 {
 		return ""
 	}
-	slices.SortFunc(series, func(a, b record.Series) int { return strings.Compare(a.Labels["name"], b.Labels["name"]) })
+	slices.SortFunc(bands, func(a, b band) int { return strings.Compare(a.name, b.name) })
 	row := 22.0
 	var b strings.Builder
-	a := axis{span: span(r), height: chartTop + chartBot + row*float64(len(series)), ymax: 1}
+	a := axis{span: span(r), height: chartTop + chartBot + row*float64(len(bands)), ymax: 1}
 	a.svg(&b, "circuit breaker states", "breakers", nil, nil, windows, false)
-	for i, s := range series {
+	for i, bd := range bands {
 		y := chartTop + row*float64(i)
-		for k, p := range s.Points {
+		pts := bd.s.Points
+		for k, p := range pts {
 			end := r.Duration.Seconds()
-			if k+1 < len(s.Points) {
-				end = s.Points[k+1].At.Seconds()
+			if k+1 < len(pts) {
+				end = pts[k+1].At.Seconds()
 			}
 			x0, x1 := a.x(p.At.Seconds()), a.x(end)
-			fmt.Fprintf(&b, `<rect class="state s%g" x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s"><title>%s %s from %s</title></rect>`,
-				p.Value, x0, y+2, math.Max(x1-x0, 0.5), row-4, stateCol[p.Value], html.EscapeString(s.Labels["name"]), record.BreakerState(p.Value), fmtSec(p.At.Seconds()))
+			st := bd.m.State(p.Value)
+			fmt.Fprintf(&b, `<rect class="state %s" x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s"><title>%s %s from %s</title></rect>`,
+				st, x0, y+2, math.Max(x1-x0, 0.5), row-4, stateCol[st], html.EscapeString(bd.name), st, fmtSec(p.At.Seconds()))
 		}
-		fmt.Fprintf(&b, `<text class="band-label" x="%.1f" y="%.1f">%s</text>`, chartL-4, y+row/2+3, html.EscapeString(s.Labels["name"]))
+		fmt.Fprintf(&b, `<text class="band-label" x="%.1f" y="%.1f">%s</text>`, chartL-4, y+row/2+3, html.EscapeString(bd.name))
 	}
 	b.WriteString(`</svg>`)
 	return b.String()

@@ -265,3 +265,23 @@ func TestTargetCharts(t *testing.T) {
 		t.Errorf("one named target: %d charts; want none", len(c))
 	}
 }
+
+// TestBreakerChartOfAnotherLibrary: a breaker series a verdict maps (gobreaker's: 2 open, 1
+// half-open) is drawn with the core's, in its own states' colours.
+func TestBreakerChartOfAnotherLibrary(t *testing.T) {
+	t.Parallel()
+	r := sample().Record
+	r.Breakers = []record.BreakerMapping{{Series: "shop_cache_breaker_state", Label: "breaker", Open: []float64{2}, Closed: []float64{0}}}
+	r.Series = append(r.Series, record.Series{Name: "shop_cache_breaker_state", Labels: map[string]string{"breaker": "cache"},
+		Points: []record.Point{{At: 0, Value: 0}, {At: 12 * sec, Value: 2}, {At: 14 * sec, Value: 1}, {At: 15 * sec, Value: 0}}})
+	c := breakersChart(r, nil)
+	for _, want := range []string{">cache</text>", "<title>cache open from 12s</title>", "<title>cache half-open from 14s</title>", "<title>cache closed from 15s</title>", "<title>ollama open from 12s</title>"} {
+		if !strings.Contains(c, want) {
+			t.Errorf("the breakers chart lacks %q", want)
+		}
+	}
+	r.Breakers = nil
+	if c := breakersChart(r, nil); strings.Contains(c, ">cache</text>") {
+		t.Error("a series no verdict maps is drawn as a breaker")
+	}
+}

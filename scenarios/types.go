@@ -115,7 +115,8 @@ type SUT struct {
 	// the services' parts: DB_HOST: "{{postgres.host}}", REDIS_ADDR: "{{redis.host}}:{{redis.port}}",
 	// "{{port}}" the port the command must listen on (see service.Parts).
 	Env map[string]string `yaml:"env,omitempty"`
-	// Dir is a command's working folder (where it finds its ./.env, say). Empty: the harness's.
+	// Dir is a command's working folder (where it finds its ./.env, say), relative to the
+	// scenario file. Empty: the harness's.
 	Dir string `yaml:"dir,omitempty"`
 	// URL is a service already running.
 	URL string `yaml:"url,omitempty"`
