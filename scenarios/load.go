@@ -47,16 +47,32 @@ func Parse(name string, data []byte) (*Scenario, error) {
 	d := &decoder{file: name, pos: map[string]*yaml.Node{}}
 	s := &Scenario{File: name, Source: source}
 	d.decode(doc.Content[0], reflect.ValueOf(s).Elem(), "")
-	if len(d.errs) == 0 {
-		for _, p := range s.check() {
-			n := d.at(p.path)
-			d.errs = append(d.errs, &Error{File: name, Line: n.Line, Column: n.Column, Field: p.path, Msg: p.msg})
+	// The checks run on what did decode, so that every problem shows at once; a check's problem
+	// at or around a field that did not decode is left out (that field is not what it says).
+	failed := make([]string, len(d.errs))
+	for i, e := range d.errs {
+		failed[i] = e.(*Error).Field
+	}
+	for _, p := range s.check() {
+		if slices.ContainsFunc(failed, func(f string) bool { return overlaps(f, p.path) }) {
+			continue
 		}
+		n := d.at(p.path)
+		d.errs = append(d.errs, &Error{File: name, Line: n.Line, Column: n.Column, Field: p.path, Msg: p.msg})
 	}
 	if err := errors.Join(d.errs...); err != nil {
 		return nil, err
 	}
 	return s, nil
+}
+
+// overlaps reports whether one field path is the other or lies inside it ("faults[1]" and
+// "faults[1].latency"; not "faults[1]" and "faults[10]").
+func overlaps(a, b string) bool {
+	if len(a) > len(b) {
+		a, b = b, a
+	}
+	return a == "" || a == b || strings.HasPrefix(b, a) && (b[len(a)] == '.' || b[len(a)] == '[')
 }
 
 // at returns the node read for path, or the nearest enclosing one.
@@ -315,6 +331,9 @@ func (s *Scenario) check() []problem {
 	}
 	seen := map[string]bool{}
 	for i, f := range s.Faults {
+		if f == nil {
+			continue // its type did not decode
+		}
 		path := fmt.Sprintf("faults[%d]", i)
 		c := f.Base()
 		for _, e := range flatten(f.Validate()) {
@@ -338,6 +357,9 @@ func (s *Scenario) check() []problem {
 	}
 	seen = map[string]bool{}
 	for i, a := range s.Assertions {
+		if a == nil {
+			continue // its type did not decode
+		}
 		path := fmt.Sprintf("assertions[%d]", i)
 		c := a.Base()
 		for _, e := range flatten(a.Validate()) {

@@ -289,3 +289,40 @@ func TestSetupChecks(t *testing.T) {
 		t.Errorf("{{redis.url}} refused: %v", err)
 	}
 }
+
+// TestEveryProblemAtOnce: the checks across fields run beside the decoding errors, so one
+// validate shows every problem: an unknown assertion type does not hide a duplicate fault name,
+// and a fault with a bad field still has its name checked. A field that did not decode is not
+// also reported as missing.
+func TestEveryProblemAtOnce(t *testing.T) {
+	t.Parallel()
+	data := `name: x
+sut: {url: http://127.0.0.1:1}
+phases: {warmup: 1s, fault: 4s, recovery: 1s}
+load: {rate: fast, targets: [{url: /}]}
+faults:
+  - {name: slow, type: latency, target: redis, latency: 100ms}
+  - {name: slow, type: latency, target: redis, latency: quick}
+assertions:
+  - {name: a, type: availabilty, min: 99%}
+  - {name: b, type: availability, min: 99%, phase: nope}
+`
+	_, err := Parse("every.yaml", []byte(data))
+	if err == nil {
+		t.Fatal("Parse accepted a file with five problems")
+	}
+	for _, want := range []string{
+		`load.rate: "fast" is not a rate`,
+		`faults[1].latency:`,
+		`faults[1].name: "slow" is used twice`,
+		`assertions[0].type:`,
+		`assertions[1].phase:`,
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("Parse = %v; want %q", err, want)
+		}
+	}
+	if strings.Contains(err.Error(), "load.rate: missing") {
+		t.Errorf("a rate that did not decode is also reported missing: %v", err)
+	}
+}
