@@ -39,7 +39,8 @@ type Config struct {
 	// MaxQueue is how many calls may wait for a slot. 0: none wait; a call finds a slot or is
 	// rejected with ErrFull.
 	MaxQueue int
-	// MaxWait bounds a queued call's wait. 0: only the caller's context bounds it.
+	// MaxWait bounds a queued call's wait. 0: only the caller's context bounds it. It needs a
+	// queue (MaxQueue): with none, no call waits.
 	MaxWait time.Duration
 	// Observer is told of rejections. nil: nobody.
 	Observer Observer
@@ -56,6 +57,9 @@ func (c Config) Validate() error {
 	}
 	if c.MaxWait < 0 {
 		errs = append(errs, fmt.Errorf("bulkhead %q: MaxWait = %s; want 0 (the context bounds it) or more", c.Name, c.MaxWait))
+	}
+	if c.MaxWait > 0 && c.MaxQueue == 0 {
+		errs = append(errs, fmt.Errorf("bulkhead %q: MaxWait = %s with MaxQueue = 0; with no queue no call waits (a full bulkhead rejects at once): give MaxQueue, how many calls may wait up to MaxWait, or drop MaxWait", c.Name, c.MaxWait))
 	}
 	return errors.Join(errs...)
 }

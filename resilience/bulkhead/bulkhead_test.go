@@ -140,3 +140,17 @@ func TestHandOffUnderGivingUp(t *testing.T) {
 		t.Errorf("peak %d (limit %d), then InFlight %d, Queued %d; want ≤ limit, 0, 0", peak.Load(), limit, b.InFlight(), b.Queued())
 	}
 }
+
+// TestMaxWaitWithoutQueueRefused: MaxWait with no queue used to be accepted and mean nothing (a
+// full bulkhead rejected at once, where resilience4j and failsafe-go wait MaxWait); it is refused,
+// saying why and what to give.
+func TestMaxWaitWithoutQueueRefused(t *testing.T) {
+	t.Parallel()
+	_, err := New(Config{Name: "db", MaxConcurrent: 2, MaxWait: time.Second})
+	if err == nil || !strings.Contains(err.Error(), "MaxWait = 1s with MaxQueue = 0") || !strings.Contains(err.Error(), "give MaxQueue") {
+		t.Errorf("New = %v; want MaxWait without MaxQueue refused with what to give", err)
+	}
+	if _, err := New(Config{Name: "db", MaxConcurrent: 2, MaxQueue: 4, MaxWait: time.Second}); err != nil {
+		t.Errorf("New with a queue: %v", err)
+	}
+}

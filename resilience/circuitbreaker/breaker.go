@@ -29,12 +29,20 @@ type Breaker struct {
 	word        atomic.Uint64
 	consecutive atomic.Int64
 
-	mu       sync.Mutex // guards what follows, and every transition
+	// epoch is when the breaker was made: calls are timed as durations since it, so that the
+	// real clock's monotonic reading measures them (a wall-clock step changes nothing).
+	epoch time.Time
+
+	mu       sync.Mutex // guards what follows, every transition and every probe's admission
 	win      window     // nil without a rate condition
 	probeOK  int
 	openFor  time.Duration
 	openedAt time.Time
 	timer    Timer
+	// probes are the half-open probes admitted and not yet reported, by ticket, with the time
+	// each was admitted; probeSeq numbers them.
+	probes   map[uint64]time.Duration
+	probeSeq uint64
 
 	// Rejection errors are made once: a rejected call allocates nothing.
 	errOpen, errForced, errProbes *OpenError
@@ -52,6 +60,8 @@ func New(s Settings) (*Breaker, error) {
 		s:       s,
 		measure: s.SlowCallDuration > 0 || s.WindowDuration > 0 || s.Observer != nil,
 		openFor: s.OpenDuration,
+		epoch:   s.Clock.Now(),
+		probes:  map[uint64]time.Duration{},
 	}
 	if s.FailureRateThreshold > 0 || s.SlowCallRateThreshold > 0 {
 		if s.WindowDuration > 0 {
@@ -78,9 +88,10 @@ func (b *Breaker) State() State {
 }
 
 // Allow asks to make one call. On success the caller must report the call's result with
-// Permit.Done exactly once; a permit that is never reported is covered by HalfOpenMaxWait in the
-// half-open state and costs nothing in the others. A rejection's error wraps ErrOpen or
-// ErrTooManyProbes.
+// Permit.Done once; a permit that is never reported is covered by HalfOpenMaxWait in the
+// half-open state and costs nothing in the others. A half-open probe's permit reported again
+// (twice, or through a copy) is a no-op; in the closed state a second report counts again, as a
+// second call would. A rejection's error wraps ErrOpen or ErrTooManyProbes.
 func (b *Breaker) Allow() (Permit, error) {
 	for {
 		w := b.word.Load()
@@ -89,14 +100,10 @@ func (b *Breaker) Allow() (Permit, error) {
 		case StateClosed, StateDisabled:
 			return Permit{b: b, gen: gen, state: st, start: b.start()}, nil
 		case StateHalfOpen:
-			if int((w&probeMask)>>probeShift) >= b.s.HalfOpenProbes {
-				b.reject(st)
-				return Permit{}, b.errProbes
+			if p, err, again := b.admitProbe(); !again {
+				return p, err
 			}
-			if !b.word.CompareAndSwap(w, w+probeOne) {
-				continue // another caller or a transition got there first
-			}
-			return Permit{b: b, gen: gen, state: st, start: b.start()}, nil
+			// the state moved on before the probe could be admitted: look again
 		case StateForcedOpen:
 			b.reject(st)
 			return Permit{}, b.errForced
@@ -107,11 +114,43 @@ func (b *Breaker) Allow() (Permit, error) {
 	}
 }
 
-func (b *Breaker) start() int64 {
-	if !b.measure {
-		return 0
+// admitProbe admits a half-open probe if a place is free, under b.mu (half-open is rare, and a
+// probe must be known by its ticket to be reported once), and arms the max-wait timer; again is
+// set when the breaker is no longer half-open.
+func (b *Breaker) admitProbe() (p Permit, err error, again bool) {
+	b.mu.Lock()
+	w := b.word.Load()
+	st, gen := unpack(w)
+	if st != StateHalfOpen {
+		b.mu.Unlock()
+		return Permit{}, nil, true
 	}
-	return b.s.Clock.Now().UnixNano()
+	if int((w&probeMask)>>probeShift) >= b.s.HalfOpenProbes {
+		b.mu.Unlock()
+		b.reject(st)
+		return Permit{}, b.errProbes, false
+	}
+	b.word.Store(w + probeOne)
+	b.probeSeq++
+	now := b.since()
+	b.probes[b.probeSeq] = now
+	if b.timer == nil {
+		b.timer = b.s.Clock.AfterFunc(b.s.HalfOpenMaxWait, func() { b.expire(gen, StateHalfOpen) })
+	}
+	p = Permit{b: b, gen: gen, state: st, start: time.Duration(b.probeSeq)}
+	b.mu.Unlock()
+	return p, nil, false
+}
+
+// since returns the time since the breaker's epoch.
+func (b *Breaker) since() time.Duration { return b.s.Clock.Now().Sub(b.epoch) }
+
+// start returns when a call starts, or notTimed when the breaker does not time calls.
+func (b *Breaker) start() time.Duration {
+	if !b.measure {
+		return notTimed
+	}
+	return b.since()
 }
 
 func (b *Breaker) reject(State) {
@@ -158,46 +197,62 @@ func (b *Breaker) ForceOpen() { b.set(StateForcedOpen, "forced open") }
 // Disable turns the breaker off until Reset or ForceOpen: every call passes and none is counted.
 func (b *Breaker) Disable() { b.set(StateDisabled, "disabled") }
 
-// Reset closes the breaker and clears its counters and its open-duration backoff.
+// Reset closes the breaker and clears its counters and its open-duration backoff. A closed
+// breaker stays in its generation (calls in flight still count) and publishes no transition.
 func (b *Breaker) Reset() { b.set(StateClosed, "reset") }
 
+// set moves the breaker to to at an operator's request. A breaker already in to is left as it is
+// (calls in flight still count, and no transition is published, as resilience4j does), except
+// that Reset still clears a closed breaker's counters.
 func (b *Breaker) set(to State, reason string) {
 	b.mu.Lock()
+	if b.State() == to && to == StateClosed {
+		b.clearCounts()
+	}
 	b.transition(to, reason)
 	b.mu.Unlock()
 	b.events.deliver()
 }
 
+func (b *Breaker) clearCounts() {
+	b.consecutive.Store(0)
+	if b.win != nil {
+		b.win.reset()
+	}
+	b.openFor = b.s.OpenDuration
+}
+
 // transition moves to state to, in a new generation. b.mu must be held; the caller delivers the
-// queued event after unlocking.
+// queued event after unlocking. A move to the state the breaker is in does nothing.
 func (b *Breaker) transition(to State, reason string) {
 	from, gen := unpack(b.word.Load())
+	if from == to {
+		return
+	}
 	now := b.s.Clock.Now()
 	if b.timer != nil {
 		b.timer.Stop()
 		b.timer = nil
 	}
 	next := gen + 1
+	clear(b.probes)
 	switch to {
 	case StateClosed:
-		b.consecutive.Store(0)
-		if b.win != nil {
-			b.win.reset()
-		}
-		b.openFor = b.s.OpenDuration
+		b.clearCounts()
 	case StateOpen:
 		b.openedAt = now
 		b.timer = b.s.Clock.AfterFunc(b.openFor, func() { b.expire(next, StateOpen) })
 	case StateHalfOpen:
-		b.probeOK = 0
-		b.timer = b.s.Clock.AfterFunc(b.s.HalfOpenMaxWait, func() { b.expire(next, StateHalfOpen) })
+		b.probeOK = 0 // the max-wait timer starts with the first probe (admitProbe)
 	}
 	b.word.Store(next<<genShift | uint64(to))
 	b.events.push(Transition{Name: b.s.Name, From: from, To: to, At: now, Reason: reason})
 }
 
-// expire ends an open state (to half-open) or a half-open state that waited too long (to open),
-// if the breaker is still in the generation the timer was set for.
+// expire ends an open state (to half-open), or a half-open state whose oldest probe has not
+// reported within HalfOpenMaxWait (to open), if the breaker is still in the generation the timer
+// was set for. A half-open breaker with no probe out waits for traffic: the absence of calls is
+// no reason to reject the next one.
 func (b *Breaker) expire(gen uint64, st State) {
 	b.mu.Lock()
 	cur, g := unpack(b.word.Load())
@@ -205,10 +260,19 @@ func (b *Breaker) expire(gen uint64, st State) {
 		b.mu.Unlock()
 		return
 	}
+	b.timer = nil
 	if st == StateOpen {
 		b.transition(StateHalfOpen, fmt.Sprintf("open for %s", b.openFor))
-	} else {
-		b.transition(StateOpen, fmt.Sprintf("probes did not decide within %s", b.s.HalfOpenMaxWait))
+	} else if len(b.probes) > 0 {
+		oldest := time.Duration(1<<63 - 1)
+		for _, at := range b.probes {
+			oldest = min(oldest, at)
+		}
+		if waited := b.since() - oldest; waited >= b.s.HalfOpenMaxWait {
+			b.transition(StateOpen, fmt.Sprintf("a probe did not report within %s", b.s.HalfOpenMaxWait))
+		} else {
+			b.timer = b.s.Clock.AfterFunc(b.s.HalfOpenMaxWait-waited, func() { b.expire(gen, StateHalfOpen) })
+		}
 	}
 	b.mu.Unlock()
 	b.events.deliver()

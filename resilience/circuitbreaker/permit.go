@@ -8,13 +8,20 @@ import (
 )
 
 // Permit is the right to make one call, returned by Allow. It is a small value: keep it on the
-// stack and report the call's result with Done exactly once.
+// stack and report the call's result with Done once (a half-open probe's second report is a
+// no-op).
 type Permit struct {
 	b     *Breaker
 	gen   uint64
 	state State
-	start int64 // UnixNano when the breaker measures calls
+	// start is when the call started, as a duration since the breaker's epoch, or notTimed; a
+	// half-open probe's is its ticket (its start is kept with the breaker's probes). Four words:
+	// the permit is returned in registers.
+	start time.Duration
 }
+
+// notTimed is the start of a call the breaker does not time.
+const notTimed = time.Duration(-1 << 63)
 
 // Done reports the call's result: nil is a success; an error counts as the Settings'
 // IsIgnored and IsFailure say. A result from an older generation of the breaker is ignored.
@@ -43,16 +50,20 @@ func (p Permit) done(o Outcome) {
 	}
 	var d time.Duration
 	var now time.Time
-	if p.start != 0 {
-		now = b.s.Clock.Now()
-		d = time.Duration(now.UnixNano() - p.start)
-	}
-	slow := b.s.SlowCallDuration > 0 && d >= b.s.SlowCallDuration
 	switch p.state {
 	case StateClosed:
-		o = b.closedResult(p.gen, o, slow, now)
+		if p.start != notTimed {
+			now = b.s.Clock.Now()
+			d = now.Sub(b.epoch) - p.start
+		}
+		o = b.closedResult(p.gen, o, b.s.SlowCallDuration > 0 && d >= b.s.SlowCallDuration, now)
 	case StateHalfOpen:
-		o = b.probeResult(p.gen, o, slow)
+		o, d = b.probeResult(p.gen, uint64(p.start), o)
+	case StateDisabled:
+		if p.start != notTimed {
+			d = b.since() - p.start
+		}
+		o = OutcomeIgnored // a disabled breaker counts nothing
 	}
 	if b.s.Observer != nil {
 		b.s.Observer.OnCall(b.s.Name, o, d)
@@ -123,21 +134,38 @@ func (b *Breaker) trip(gen uint64, reason string) {
 
 // probeResult counts a half-open probe's result: a failure (or a slow call, when slow calls
 // count) opens the breaker again with a longer open duration; enough successes close it; an
-// ignored probe gives its place back.
-func (b *Breaker) probeResult(gen uint64, o Outcome, slow bool) Outcome {
+// ignored probe gives its place back. A probe reported already counts nothing. It returns the
+// outcome and the probe's duration, when the breaker times calls.
+func (b *Breaker) probeResult(gen, probe uint64, o Outcome) (Outcome, time.Duration) {
 	b.mu.Lock()
 	w := b.word.Load()
 	if st, g := unpack(w); g != gen || st != StateHalfOpen {
 		b.mu.Unlock()
-		return OutcomeIgnored
+		return OutcomeIgnored, 0
 	}
+	started, out := b.probes[probe]
+	if !out {
+		b.mu.Unlock()
+		return OutcomeIgnored, 0
+	}
+	delete(b.probes, probe)
+	var d time.Duration
+	if b.measure {
+		d = b.since() - started
+	}
+	slow := b.s.SlowCallDuration > 0 && d >= b.s.SlowCallDuration
 	var to State = -1
 	var reason string
 	switch {
 	case o == OutcomeIgnored:
 		b.releaseProbe()
 	case o == OutcomeFailure || (slow && b.s.SlowCallRateThreshold > 0):
-		b.openFor = min(time.Duration(float64(b.openFor)*b.s.OpenBackoff), b.s.MaxOpenDuration)
+		// In floating point until capped: a large backoff would overflow a Duration.
+		if next := float64(b.openFor) * b.s.OpenBackoff; next < float64(b.s.MaxOpenDuration) {
+			b.openFor = time.Duration(next)
+		} else {
+			b.openFor = b.s.MaxOpenDuration
+		}
 		to, reason = StateOpen, "a half-open probe failed"
 		if o == OutcomeSuccess {
 			reason = "a half-open probe was slow"
@@ -156,12 +184,11 @@ func (b *Breaker) probeResult(gen uint64, o Outcome, slow bool) Outcome {
 	if to >= 0 {
 		b.events.deliver()
 	}
-	return o
+	return o, d
 }
 
-// releaseProbe gives back one probe place. b.mu must be held, so the generation cannot change;
-// Allow may add probes concurrently, hence the atomic subtraction rather than a store.
-func (b *Breaker) releaseProbe() { b.word.Add(^uint64(probeOne - 1)) }
+// releaseProbe gives back one probe place. b.mu must be held: probes are admitted under it too.
+func (b *Breaker) releaseProbe() { b.word.Store(b.word.Load() - probeOne) }
 
 // errPanicked is the result recorded for a call that panicked.
 var errPanicked = errors.New("circuitbreaker: the call panicked")

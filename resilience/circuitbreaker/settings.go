@@ -49,8 +49,9 @@ type Settings struct {
 	HalfOpenProbes int
 	// HalfOpenSuccesses is how many successful probes close the breaker. 0: HalfOpenProbes.
 	HalfOpenSuccesses int
-	// HalfOpenMaxWait bounds the half-open state: if the probes have not closed or opened the
-	// breaker by then (a probe that never reported back), the breaker opens again. 0: OpenDuration.
+	// HalfOpenMaxWait bounds how long a half-open probe may take to report: a probe that has not
+	// reported by then (one that never will) opens the breaker again. A half-open breaker with no
+	// probe out waits for the next call, however long. 0: OpenDuration.
 	HalfOpenMaxWait time.Duration
 
 	// IsFailure says whether a non-nil error counts as a failure. nil: every error not ignored.

@@ -6,7 +6,8 @@ import (
 )
 
 // BurnRate is how fast a bad share spends the budget: 1 spends exactly the budget over the SLO
-// period, 14.4 spends 2% of a 30-day budget in one hour.
+// period, 14.4 spends 2% of a 30-day budget in one hour. It divides floating-point numbers, so a
+// burn of exactly a threshold may come out just below it: Objective.Burn of the counts is exact.
 func BurnRate(badShare, budget float64) float64 {
 	if budget <= 0 {
 		return 0

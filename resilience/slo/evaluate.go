@@ -80,13 +80,13 @@ func Evaluate(o Objective, s Series, period time.Duration, rules []Rule, th Thre
 		r.Total += b.Total
 	}
 	r.BadShare = badShare(Bucket{Good: r.Good, Total: r.Total})
-	r.Consumed = BurnRate(r.BadShare, o.Budget())
+	r.Consumed = o.Burn(Bucket{Good: r.Good, Total: r.Total})
 	r.Level = th.Level(r.Consumed)
 	for _, rule := range rules {
 		a := AlertResult{Rule: rule}
 		for end := 1; end <= len(s.Buckets); end++ {
-			long := BurnRate(badShare(s.window(end, rule.LongWindow)), o.Budget())
-			short := BurnRate(badShare(s.window(end, rule.ShortWindow)), o.Budget())
+			long := o.Burn(s.window(end, rule.LongWindow))
+			short := o.Burn(s.window(end, rule.ShortWindow))
 			a.MaxLongBurn, a.MaxShortBurn = max(a.MaxLongBurn, long), max(a.MaxShortBurn, short)
 			r.WorstBurn = max(r.WorstBurn, min(long, short))
 			if long >= rule.BurnRate && short >= rule.BurnRate {

@@ -3,6 +3,7 @@ package slo
 import (
 	"fmt"
 	"math"
+	"math/big"
 	"strconv"
 	"strings"
 )
@@ -54,6 +55,27 @@ func (o Objective) Budget() float64 {
 		return Budget(o.Target)
 	}
 	return o.budget
+}
+
+// Burn returns the burn rate of b: its bad share over the budget, (Total-Good) / (Total ×
+// budget), computed exactly (the budget of a target written with d decimals is a whole number of
+// 10^-d) and rounded once, so that a burn that is exactly a rule's rate or a level's threshold
+// reaches it: 144 bad of 10,000 at 99.9% is 14.4, where 0.0144 / 0.001 in floating point is
+// 14.399999999999999. 0 for an empty bucket.
+func (o Objective) Burn(b Bucket) float64 {
+	if b.Total <= 0 {
+		return 0
+	}
+	d := decimals(o.Target)
+	scale := new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(d)), nil)
+	units := int64(math.Round(o.Budget() * math.Pow10(d))) // the budget in 10^-d
+	if units <= 0 {
+		return math.Inf(1)
+	}
+	num := new(big.Int).Mul(big.NewInt(b.Total-b.Good), scale)
+	den := new(big.Int).Mul(big.NewInt(b.Total), big.NewInt(units))
+	f, _ := new(big.Rat).SetFrac(num, den).Float64()
+	return f
 }
 
 // String formats the objective as a percentage, e.g. "99.9%".

@@ -1,6 +1,7 @@
 package slo
 
 import (
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -152,4 +153,40 @@ func FuzzParseObjective(f *testing.F) {
 			t.Errorf("ParseObjective(%q) = %+v with budget %v", s, o, b)
 		}
 	})
+}
+
+// TestBurnAtTheThresholds: a burn that is exactly a rule's rate fires it, and a spent share that
+// is exactly a level's threshold reaches the level, for every workbook rule and every level; one
+// bad event fewer does not. 144 bad of 10,000 at 99.9% used to burn 14.399999999999999 (never
+// firing the 14.4x page), and 9 bad spent 0.8999999999999999 (critical, not freeze).
+func TestBurnAtTheThresholds(t *testing.T) {
+	t.Parallel()
+	o := MustObjective(0.999)
+	whole := time.Hour
+	for _, rate := range []float64{14.4, 6, 1} {
+		bad := int64(math.Round(rate * 10)) // the budget of 10,000 events at 99.9% is 10
+		for _, tt := range []struct {
+			bad  int64
+			fire bool
+		}{{bad, true}, {bad - 1, false}} {
+			s := Series{Step: whole, Buckets: []Bucket{{Good: 10_000 - tt.bad, Total: 10_000}}}
+			rule := Rule{Name: "r", BurnRate: rate, LongWindow: whole, ShortWindow: whole}
+			r := Evaluate(o, s, whole, []Rule{rule}, Thresholds{})
+			if r.Alerts[0].Fired != tt.fire {
+				t.Errorf("%d bad of 10,000 at 99.9%%: the %gx rule fired = %v (burn %v); want %v", tt.bad, rate, r.Alerts[0].Fired, r.Alerts[0].MaxLongBurn, tt.fire)
+			}
+		}
+	}
+	for _, tt := range []struct {
+		bad  int64
+		want Level
+	}{{4, LevelOK}, {5, LevelWarning}, {7, LevelWarning}, {8, LevelCritical}, {9, LevelFreeze}, {10, LevelFreeze}} {
+		r := Evaluate(o, Series{Step: whole, Buckets: []Bucket{{Good: 10_000 - tt.bad, Total: 10_000}}}, whole, []Rule{}, Thresholds{})
+		if r.Level != tt.want {
+			t.Errorf("%d bad of 10,000 at 99.9%%: %v of the budget spent, level %s; want %s", tt.bad, r.Consumed, r.Level, tt.want)
+		}
+	}
+	if got := MustObjective(0.9995).Burn(Bucket{Good: 9_993, Total: 10_000}); got != 1.4 {
+		t.Errorf("7 bad of 10,000 at 99.95%%: burn %v; want 1.4", got)
+	}
 }
