@@ -12,6 +12,7 @@ require (
 	github.com/redis/go-redis/v9 v9.23.0
 	github.com/shakedown-dev/shakedown v0.0.0
 	github.com/sony/gobreaker/v2 v2.4.0
+	golang.org/x/time v0.16.0
 )
 
 require (

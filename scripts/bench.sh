@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# make bench: the resilience core against sony/gobreaker v2, failsafe-go and eapache/go-resiliency,
+# make bench: the resilience core against sony/gobreaker v2, failsafe-go, eapache/go-resiliency and x/time/rate,
 # in the same run, serial (-cpu 1) and parallel (-cpu 2), summarised by benchstat with the
 # libraries as columns. Raw results land in out/bench.txt.
 set -euo pipefail

@@ -35,6 +35,11 @@ type Config struct {
 	// BreakerThreshold is the failure rate over the last 10 s (at least 10 calls) that opens a
 	// breaker.
 	BreakerThreshold float64
+	// RateLimit is how many runs a second the public endpoint (POST /v1/agents/{id}/runs) takes;
+	// the others are answered 429 with Retry-After. RateBurst is how many it takes back to back.
+	// 0: no limit (a load test at 2,000 runs a second is one of its callers).
+	RateLimit float64
+	RateBurst int
 
 	// The switches below turn resilience off, to show that the verdicts catch its absence.
 	NoBreakers   bool // no circuit breakers: every call goes to the dependency
@@ -104,6 +109,9 @@ func (c Config) Validate() error {
 			errs = append(errs, fmt.Errorf("agentd: --%s = %d; want 0 (the default) or more", n.flag, n.v))
 		}
 	}
+	if c.RateLimit < 0 || c.RateBurst < 0 {
+		errs = append(errs, fmt.Errorf("agentd: --rate-limit = %g, --rate-burst = %d; want 0 (no limit) or more", c.RateLimit, c.RateBurst))
+	}
 	if c.BreakerThreshold < 0 || c.BreakerThreshold > 1 {
 		errs = append(errs, fmt.Errorf("agentd: --breaker-threshold = %g; want a failure rate in (0, 1], or 0 for the default", c.BreakerThreshold))
 	}
@@ -139,6 +147,8 @@ func ParseFlags(args []string, getenv func(string) string, out io.Writer) (Confi
 	fs.IntVar(&c.LLMConcurrency, "llm-concurrency", d.LLMConcurrency, "LLM calls at once (the LLM bulkhead)")
 	fs.IntVar(&c.DBConcurrency, "db-concurrency", d.DBConcurrency, "database-only requests at once (their bulkhead)")
 	fs.IntVar(&c.MaxInFlight, "max-in-flight", d.MaxInFlight, "requests the server works on at once (its worker pool)")
+	fs.Float64Var(&c.RateLimit, "rate-limit", 0, "runs a second the public endpoint takes, 429 for the rest (0: no limit)")
+	fs.IntVar(&c.RateBurst, "rate-burst", 0, "runs it takes back to back under --rate-limit (0: one second's worth)")
 	fs.BoolVar(&c.NoBreakers, "no-breakers", false, "turn the circuit breakers off (to see a verdict catch it)")
 	fs.BoolVar(&c.NoRetries, "no-retries", false, "turn retries off")
 	fs.BoolVar(&c.NoFallback, "no-fallback", false, "answer 503 instead of a degraded answer")

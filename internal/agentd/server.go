@@ -23,6 +23,7 @@ import (
 	"github.com/shakedown-dev/shakedown/resilience/fallback"
 	"github.com/shakedown-dev/shakedown/resilience/health"
 	"github.com/shakedown-dev/shakedown/resilience/prom"
+	"github.com/shakedown-dev/shakedown/resilience/ratelimit"
 	"github.com/shakedown-dev/shakedown/resilience/retry"
 	"github.com/shakedown-dev/shakedown/resilience/timeout"
 )
@@ -51,6 +52,7 @@ type Server struct {
 	llmPipe  *resilience.Pipeline[string]
 	dbOnly   *bulkhead.Bulkhead // database-only endpoints; nil with NoBulkheads
 	workers  *bulkhead.Bulkhead // the server's worker pool
+	limit    *ratelimit.Limiter // the public endpoint's; nil without RateLimit
 	health   *health.Checker
 	status   *status
 
@@ -175,6 +177,14 @@ func (s *Server) policies() error {
 		must(err)
 		m.WatchBulkhead(s.dbOnly)
 	}
+	if c.RateLimit > 0 {
+		burst := c.RateBurst
+		if burst == 0 {
+			burst = max(int(c.RateLimit), 1)
+		}
+		s.limit, err = ratelimit.New(ratelimit.Config{Name: "runs", Rate: c.RateLimit, Burst: burst, Observer: m.RateLimiter()})
+		must(err)
+	}
 	var fb *fallback.Fallback[string]
 	if !c.NoFallback {
 		fb, err = fallback.New(fallback.Config[string]{Name: Ollama, Observer: m.Fallback(),
@@ -253,7 +263,11 @@ func (s *Server) migrate(ctx context.Context) error {
 // Handler returns the service's routes.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("POST /v1/agents/{id}/runs", s.pooled(http.HandlerFunc(s.createRun)))
+	var runs http.Handler = s.pooled(http.HandlerFunc(s.createRun))
+	if s.limit != nil {
+		runs = ratelimit.Handler(s.limit, runs) // before the worker pool: a refused run costs nothing
+	}
+	mux.Handle("POST /v1/agents/{id}/runs", runs)
 	mux.Handle("GET /v1/runs/{id}", s.pooled(s.isolated(http.HandlerFunc(s.getRun))))
 	mux.Handle("GET /v1/agents", s.pooled(s.isolated(http.HandlerFunc(s.listAgents))))
 	mux.HandleFunc("GET /status", s.getStatus)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/shakedown-dev/shakedown/resilience/bulkhead"
 	"github.com/shakedown-dev/shakedown/resilience/circuitbreaker"
+	"github.com/shakedown-dev/shakedown/resilience/ratelimit"
 	"github.com/shakedown-dev/shakedown/resilience/retry"
 )
 
@@ -21,6 +22,7 @@ type Metrics struct {
 	rejected    *prometheus.CounterVec
 	timeouts    *prometheus.CounterVec
 	fallbacks   *prometheus.CounterVec
+	limited     *prometheus.CounterVec
 	duration    *prometheus.HistogramVec
 	gauges      *gauges
 }
@@ -42,11 +44,13 @@ func New(reg prometheus.Registerer) (*Metrics, error) {
 			Help: "Calls cut off by a timeout policy."}, []string{"name"}),
 		fallbacks: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "resilience_fallbacks_total",
 			Help: "Degraded answers served by a fallback."}, []string{"name"}),
+		limited: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "resilience_rate_limiter_calls_total",
+			Help: "Calls a rate limiter decided, by outcome (allowed, refused)."}, []string{"name", "outcome"}),
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "resilience_call_duration_seconds",
 			Help: "Duration of calls through a circuit breaker, by outcome.", Buckets: prometheus.ExponentialBuckets(0.001, 2.5, 12)}, []string{"name", "outcome"}),
 		gauges: &gauges{},
 	}
-	for _, c := range []prometheus.Collector{m.calls, m.transitions, m.retryCalls, m.retries, m.rejected, m.timeouts, m.fallbacks, m.duration, m.gauges} {
+	for _, c := range []prometheus.Collector{m.calls, m.transitions, m.retryCalls, m.retries, m.rejected, m.timeouts, m.fallbacks, m.limited, m.duration, m.gauges} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}
@@ -74,6 +78,19 @@ func (m *Metrics) Timeout() TimeoutObserver { return TimeoutObserver{m} }
 
 // Fallback returns an observer for fallback.Config.Observer.
 func (m *Metrics) Fallback() FallbackObserver { return FallbackObserver{m} }
+
+// RateLimiter returns an observer for ratelimit.Config.Observer.
+func (m *Metrics) RateLimiter() ratelimit.Observer { return rateLimitObserver{m} }
+
+type rateLimitObserver struct{ m *Metrics }
+
+func (o rateLimitObserver) OnDecision(name string, allowed bool, _ time.Duration) {
+	outcome := "refused"
+	if allowed {
+		outcome = "allowed"
+	}
+	o.m.limited.WithLabelValues(name, outcome).Inc()
+}
 
 type breakerObserver struct{ m *Metrics }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/shakedown-dev/shakedown/resilience/bulkhead"
 	"github.com/shakedown-dev/shakedown/resilience/circuitbreaker"
 	"github.com/shakedown-dev/shakedown/resilience/fallback"
+	"github.com/shakedown-dev/shakedown/resilience/ratelimit"
 	"github.com/shakedown-dev/shakedown/resilience/retry"
 	"github.com/shakedown-dev/shakedown/resilience/timeout"
 )
@@ -51,6 +52,9 @@ func TestMetricsContract(t *testing.T) {
 	}
 	bh.Acquire(context.Background())
 	bh.Acquire(context.Background()) // rejected: full
+	rl := must(ratelimit.New(ratelimit.Config{Name: "public", Rate: 1, Observer: m.RateLimiter()}))
+	rl.Allow()
+	rl.Allow() // refused: the burst of 1 is spent
 
 	want := `
 # HELP resilience_circuit_breaker_state Circuit breaker state: 0 closed (or disabled), 1 open (or forced open), 2 half-open.
@@ -86,10 +90,14 @@ resilience_timeouts_total{name="ollama"} 2
 # HELP resilience_fallbacks_total Degraded answers served by a fallback.
 # TYPE resilience_fallbacks_total counter
 resilience_fallbacks_total{name="ollama"} 1
+# HELP resilience_rate_limiter_calls_total Calls a rate limiter decided, by outcome (allowed, refused).
+# TYPE resilience_rate_limiter_calls_total counter
+resilience_rate_limiter_calls_total{name="public",outcome="allowed"} 1
+resilience_rate_limiter_calls_total{name="public",outcome="refused"} 1
 `
 	names := []string{"resilience_circuit_breaker_state", "resilience_circuit_breaker_calls_total", "resilience_circuit_breaker_transitions_total",
 		"resilience_retry_calls_total", "resilience_retry_attempts_total", "resilience_bulkhead_in_flight", "resilience_bulkhead_queued",
-		"resilience_bulkhead_rejected_total", "resilience_timeouts_total", "resilience_fallbacks_total"}
+		"resilience_bulkhead_rejected_total", "resilience_timeouts_total", "resilience_fallbacks_total", "resilience_rate_limiter_calls_total"}
 	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), names...); err != nil {
 		t.Error(err)
 	}

@@ -27,8 +27,8 @@ func backends(t *testing.T) []string {
 func TestCatalogShort(t *testing.T) {
 	t.Parallel()
 	names := catalog.Names()
-	if len(names) < 9 {
-		t.Errorf("the catalog has %d scenarios: %v; want at least the nine of the README", len(names), names)
+	if len(names) < 10 {
+		t.Errorf("the catalog has %d scenarios: %v; want at least the ten of the README", len(names), names)
 	}
 	for _, name := range names {
 		for _, b := range backends(t) {
@@ -65,6 +65,7 @@ func TestVerdictsCatchMissingResilience(t *testing.T) {
 		{"postgres-outage", []string{"--shallow-ready"}, []string{"readiness reports the outage"}},
 		{"llm-latency", []string{"--llm-timeout", "500ms", "--breaker-threshold", "0.05"}, []string{"no false trip"}},
 		{"redis-outage", []string{"--no-breakers"}, []string{"cache breaker opens and closes"}},
+		{"overload", []string{"--rate-limit", "0"}, []string{"nobody degraded"}},
 		// Not db-connection-failures with --no-retries: its per-connection resets on a pool leave
 		// 0 to 3 calls that needed a retry in a short run, too few for its verdict to fail rather
 		// than have too little data (transient-failures shows the retries verdict failing);
