@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"os"
 	"testing"
 	"time"
 
@@ -21,7 +22,23 @@ import (
 	"github.com/shakedown-dev/shakedown/internal/builtins"
 	"github.com/shakedown-dev/shakedown/record"
 	"github.com/shakedown-dev/shakedown/scenarios"
+	"github.com/shakedown-dev/shakedown/service"
 )
+
+// Backends are the backends a suite of scenarios runs on: local, and docker where the images
+// are named (no registry is reachable here; make test sets SHAKEDOWN_*_IMAGE to the images of make
+// images). The test binary's TestMain must call env.SetProcessDefaults for docker, as the
+// shakedown command's main does.
+func Backends(t testing.TB) []string {
+	t.Helper()
+	out := []string{service.BackendLocal}
+	if os.Getenv(service.ImageVar(service.Postgres)) != "" && os.Getenv(service.ImageVar(service.Redis)) != "" {
+		out = append(out, service.BackendDocker)
+	} else {
+		t.Logf("docker backend skipped: SHAKEDOWN_*_IMAGE not set (no registry here; make test sets them)")
+	}
+	return out
+}
 
 // StartEnv starts an environment for the test and closes it when the test ends. It fails the test
 // if the environment cannot start within a minute, and skips it under -short.

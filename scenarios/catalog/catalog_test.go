@@ -2,7 +2,6 @@ package catalog_test
 
 import (
 	"fmt"
-	"os"
 	"testing"
 
 	"github.com/shakedown-dev/shakedown/harness"
@@ -10,18 +9,6 @@ import (
 	"github.com/shakedown-dev/shakedown/scenarios/catalog"
 	"github.com/shakedown-dev/shakedown/service"
 )
-
-// backends are where the short forms run: both, the docker backend where an engine answers and
-// the images are named (make test sets SHAKEDOWN_*_IMAGE to the images of make images).
-func backends(t *testing.T) []string {
-	out := []string{service.BackendLocal}
-	if os.Getenv(service.ImageVar(service.Postgres)) != "" && os.Getenv(service.ImageVar(service.Redis)) != "" {
-		out = append(out, service.BackendDocker)
-	} else {
-		t.Logf("docker backend skipped: SHAKEDOWN_*_IMAGE not set (no registry here; make test sets them)")
-	}
-	return out
-}
 
 // TestCatalogShort runs every catalog scenario's short form on each backend; every verdict must pass.
 func TestCatalogShort(t *testing.T) {
@@ -31,7 +18,7 @@ func TestCatalogShort(t *testing.T) {
 		t.Errorf("the catalog has %d scenarios: %v; want at least the ten of the README", len(names), names)
 	}
 	for _, name := range names {
-		for _, b := range backends(t) {
+		for _, b := range harnesstest.Backends(t) {
 			t.Run(name+"/"+b, func(t *testing.T) {
 				t.Parallel()
 				sc, err := catalog.Load(name)

@@ -14,7 +14,6 @@ import (
 	"github.com/shakedown-dev/shakedown/env"
 	"github.com/shakedown-dev/shakedown/harness"
 	"github.com/shakedown-dev/shakedown/harness/harnesstest"
-	"github.com/shakedown-dev/shakedown/service"
 )
 
 // TestMain builds the shop once, as its team would ship it, for the scenarios to start as a
@@ -48,18 +47,6 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// backends are where the short forms run: both, the docker backend where the images are named
-// (make test sets SHAKEDOWN_*_IMAGE to the images of make images).
-func backends(t *testing.T) []string {
-	out := []string{service.BackendLocal}
-	if os.Getenv(service.ImageVar(service.Postgres)) != "" && os.Getenv(service.ImageVar(service.Redis)) != "" {
-		out = append(out, service.BackendDocker)
-	} else {
-		t.Logf("docker backend skipped: SHAKEDOWN_*_IMAGE not set (no registry here; make test sets them)")
-	}
-	return out
-}
-
 // TestScenarios runs the shop's scenarios, short forms, on each backend: the shop as its team
 // wrote it (its own variables, a login, writes answered 200 with a JSON id, its own metric names,
 // a gobreaker breaker, failsafe-go retries, SQL migrations), with no wrapper. Each verdict must
@@ -74,7 +61,7 @@ func TestScenarios(t *testing.T) {
 		{"postgres-outage.yaml", []string{"orders taken during the outage"}, "faults: postgres-crash"},
 		{"slow-database.yaml", nil, "faults: slow-postgres"},
 	} {
-		for _, b := range backends(t) {
+		for _, b := range harnesstest.Backends(t) {
 			t.Run(tt.file+"/"+b, func(t *testing.T) {
 				log, err := os.Create(filepath.Join(t.ArtifactDir(), "shop.log")) // its request log, kept out of the test's output
 				if err != nil {
