@@ -196,6 +196,18 @@ var errPanicked = errors.New("circuitbreaker: the call panicked")
 // Execute runs fn if the breaker allows it and reports its result. A panic in fn counts as a
 // failure and is re-panicked; an error returned once ctx is done (the caller gave up) is ignored.
 func Execute[T any](ctx context.Context, b *Breaker, fn func(context.Context) (T, error)) (T, error) {
+	return execute(ctx, b, fn, nil)
+}
+
+// ExecuteResult is Execute for calls whose result, not only their error, can be a failure (an
+// HTTP answer of 503, say, as failsafe-go's HandleResult and resilience4j's recordResult): a
+// result isFailure calls a failure counts as one, and is returned to the caller as it is, with no
+// error.
+func ExecuteResult[T any](ctx context.Context, b *Breaker, fn func(context.Context) (T, error), isFailure func(T) bool) (T, error) {
+	return execute(ctx, b, fn, isFailure)
+}
+
+func execute[T any](ctx context.Context, b *Breaker, fn func(context.Context) (T, error), isFailure func(T) bool) (T, error) {
 	p, err := b.Allow()
 	if err != nil {
 		var zero T
@@ -209,9 +221,12 @@ func Execute[T any](ctx context.Context, b *Breaker, fn func(context.Context) (T
 	}()
 	v, err := fn(ctx)
 	reported = true
-	if err != nil && ctx.Err() != nil {
+	switch {
+	case err != nil && ctx.Err() != nil:
 		p.Ignore()
-	} else {
+	case err == nil && isFailure != nil && isFailure(v):
+		p.done(OutcomeFailure)
+	default:
 		p.Done(err)
 	}
 	return v, err

@@ -1,6 +1,7 @@
 package circuitbreaker
 
 import (
+	"context"
 	"slices"
 	"testing"
 	"testing/synctest"
@@ -185,4 +186,24 @@ func TestCallTimedFromTheEpoch(t *testing.T) {
 		}
 		wantState(t, b, StateOpen)
 	})
+}
+
+// TestExecuteResultCountsFailedResults: a result the predicate calls a failure (a 503 answer)
+// counts as one, and the caller still gets the result, with no error.
+func TestExecuteResultCountsFailedResults(t *testing.T) {
+	t.Parallel()
+	b := mustNew(t, Settings{ConsecutiveFailures: 2})
+	unavailable := func(code int) bool { return code == 503 }
+	for range 2 {
+		code, err := ExecuteResult(context.Background(), b, func(context.Context) (int, error) { return 503, nil }, unavailable)
+		if code != 503 || err != nil {
+			t.Fatalf("ExecuteResult = %d, %v; want the 503 with no error", code, err)
+		}
+	}
+	wantState(t, b, StateOpen)
+	b = mustNew(t, Settings{ConsecutiveFailures: 2})
+	for range 5 {
+		ExecuteResult(context.Background(), b, func(context.Context) (int, error) { return 200, nil }, unavailable)
+	}
+	wantState(t, b, StateClosed)
 }

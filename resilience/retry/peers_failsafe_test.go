@@ -100,3 +100,29 @@ func TestFailsafeBackoffDelay(t *testing.T) {
 		}
 	})
 }
+
+// "should not retry on non-retriable failure" (its policy retries the result 500): two answers of
+// 500, then a 0, is a success after three attempts; a result that stays 500 runs out of attempts
+// and returns the last result with an error that says why.
+func TestFailsafeRetryOnResult(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		r := mustNew(t, Config{MaxAttempts: 10})
+		serverError := func(code int) bool { return code == 500 }
+		n := 0
+		v, err := DoResult(context.Background(), r, func(context.Context) (int, error) {
+			if n++; n <= 2 {
+				return 500, nil
+			}
+			return 0, nil
+		}, serverError)
+		if v != 0 || err != nil || n != 3 {
+			t.Errorf("DoResult = %d, %v after %d attempts; want 0 after 3", v, err, n)
+		}
+		v, err = DoResult(context.Background(), mustNew(t, Config{}), func(context.Context) (int, error) { return 500, nil }, serverError)
+		var re *Error
+		if v != 500 || !errors.Is(err, ErrRejectedResult) || !errors.As(err, &re) || re.Attempts != 3 || re.Outcome != Exhausted {
+			t.Errorf("DoResult = %d, %v; want the last 500 and an exhausted error after 3 attempts matching ErrRejectedResult", v, err)
+		}
+	})
+}

@@ -95,6 +95,24 @@ func Do[T any](ctx context.Context, r *Retryer, fn func(context.Context) (T, err
 	return retryFrom(ctx, a, fn, v, err)
 }
 
+// ErrRejectedResult is the error DoResult gives an attempt whose result is one to retry (an
+// HTTP answer of 503, say); RetryOn and AbortOn see it like any attempt's error.
+var ErrRejectedResult = errors.New("the result is one to retry")
+
+// DoResult is Do for calls whose result, not only their error, says whether to retry (as
+// failsafe-go's HandleResult and resilience4j's retryOnResult): an attempt that returns a result
+// retryOn rejects is retried like one that failed. When the retries run out it returns the last
+// result with an *Error that matches ErrRejectedResult.
+func DoResult[T any](ctx context.Context, r *Retryer, fn func(context.Context) (T, error), retryOn func(T) bool) (T, error) {
+	return Do(ctx, r, func(ctx context.Context) (T, error) {
+		v, err := fn(ctx)
+		if err == nil && retryOn(v) {
+			return v, ErrRejectedResult
+		}
+		return v, err
+	})
+}
+
 // retryFrom goes on from a first attempt's result.
 func retryFrom[T any](ctx context.Context, a Attempts, fn func(context.Context) (T, error), v T, err error) (T, error) {
 	for err != nil {
