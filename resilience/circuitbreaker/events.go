@@ -1,6 +1,9 @@
 package circuitbreaker
 
-import "sync"
+import (
+	"sync"
+	"time"
+)
 
 // eventQueue hands transitions to the Observer one at a time, in order, outside the breaker's
 // lock. Whoever finds the queue idle drains it; an observer that calls back into the breaker and
@@ -51,5 +54,34 @@ func (q *eventQueue) deliver() {
 		q.obs.OnStateChange(t)
 		q.mu.Lock()
 		locked = true
+	}
+}
+
+// Hooks is an Observer made of functions, for a team that wires a breaker's events to its logs:
+// each is called outside every lock of the breaker (a hook may call back into it), and a nil one
+// is skipped.
+type Hooks struct {
+	// StateChange is told of each transition, in order.
+	StateChange func(Transition)
+	// NotPermitted is told of each rejected call.
+	NotPermitted func(name string)
+	// Result is told of each admitted call's outcome and duration (0 when not measured).
+	Result func(name string, o Outcome, d time.Duration)
+}
+
+// OnStateChange implements Observer.
+func (h Hooks) OnStateChange(t Transition) {
+	if h.StateChange != nil {
+		h.StateChange(t)
+	}
+}
+
+// OnCall implements Observer.
+func (h Hooks) OnCall(name string, o Outcome, d time.Duration) {
+	switch {
+	case o == OutcomeRejected && h.NotPermitted != nil:
+		h.NotPermitted(name)
+	case o != OutcomeRejected && h.Result != nil:
+		h.Result(name, o, d)
 	}
 }

@@ -207,3 +207,26 @@ func TestExecuteResultCountsFailedResults(t *testing.T) {
 	}
 	wantState(t, b, StateClosed)
 }
+
+// TestHooks: the hooks a team wires to its logs are told of a rejection, a result and each
+// transition, and run outside the breaker's locks: a hook that reads the breaker does not block.
+func TestHooks(t *testing.T) {
+	t.Parallel()
+	var b *Breaker
+	var log []string
+	b = mustNew(t, Settings{Name: "db", ConsecutiveFailures: 1, Observer: Hooks{
+		StateChange: func(tr Transition) {
+			log = append(log, tr.From.String()+"->"+tr.To.String()+" "+b.State().String()+" "+tr.Reason)
+		},
+		NotPermitted: func(name string) { log = append(log, "not permitted "+name+" "+b.State().String()) },
+		Result: func(name string, o Outcome, _ time.Duration) {
+			log = append(log, o.String()+" "+b.Counts().State.String())
+		},
+	}})
+	call(b, errBoom)
+	call(b, nil)
+	want := []string{"closed->open open 1 consecutive failures", "failure open", "not permitted db open"}
+	if !slices.Equal(log, want) {
+		t.Errorf("hooks said %q; want %q", log, want)
+	}
+}

@@ -126,3 +126,23 @@ func TestFailsafeRetryOnResult(t *testing.T) {
 		}
 	})
 }
+
+// TestHooks: OnRetry before each retry, OnRetriesExceeded once the attempts ran out, OnDone at the
+// end (failsafe-go's OnRetry and OnRetriesExceeded listeners).
+func TestHooks(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		var log []string
+		r := mustNew(t, Config{Name: "llm", Observer: Hooks{
+			Retry:           func(name string, n int, _ time.Duration, cause error) { log = append(log, "retry "+cause.Error()) },
+			RetriesExceeded: func(name string, attempts int) { log = append(log, "exceeded "+name) },
+			Done:            func(_ string, o Outcome, attempts int) { log = append(log, "done "+o.String()) },
+		}})
+		fn, _ := failing(100, errTransient)
+		Do(context.Background(), r, fn)
+		want := []string{"retry transient", "retry transient", "exceeded llm", "done exhausted"}
+		if !slices.Equal(log, want) {
+			t.Errorf("hooks said %q; want %q", log, want)
+		}
+	})
+}

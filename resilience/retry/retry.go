@@ -238,3 +238,32 @@ func (a *Attempts) decide(ctx context.Context, err error) (Outcome, time.Duratio
 	a.prev = delay
 	return -1, delay
 }
+
+// Hooks is an Observer made of functions, for a team that wires a retryer's events to its logs,
+// on the caller's goroutine; a nil one is skipped.
+type Hooks struct {
+	// Retry is told of each retry before its delay: the retry's number (1 for the first), the
+	// delay, and the error that caused it.
+	Retry func(name string, retry int, delay time.Duration, cause error)
+	// RetriesExceeded is told of a call whose attempts or time ran out.
+	RetriesExceeded func(name string, attempts int)
+	// Done is told of every call's end.
+	Done func(name string, o Outcome, attempts int)
+}
+
+// OnRetry implements Observer.
+func (h Hooks) OnRetry(name string, retry int, delay time.Duration, cause error) {
+	if h.Retry != nil {
+		h.Retry(name, retry, delay, cause)
+	}
+}
+
+// OnDone implements Observer.
+func (h Hooks) OnDone(name string, o Outcome, attempts int) {
+	if o == Exhausted && h.RetriesExceeded != nil {
+		h.RetriesExceeded(name, attempts)
+	}
+	if h.Done != nil {
+		h.Done(name, o, attempts)
+	}
+}
