@@ -43,6 +43,7 @@ type Breaker struct {
 	// each was admitted; probeSeq numbers them.
 	probes   map[uint64]time.Duration
 	probeSeq uint64
+	opens    int // openings in a row since the breaker was last closed, for OpenDurationFunc
 
 	// Rejection errors are made once: a rejected call allocates nothing.
 	errOpen, errForced, errProbes *OpenError
@@ -74,6 +75,12 @@ func New(s Settings) (*Breaker, error) {
 	b.errForced = &OpenError{Name: s.Name, State: StateForcedOpen, err: ErrOpen}
 	b.errProbes = &OpenError{Name: s.Name, State: StateHalfOpen, err: ErrTooManyProbes}
 	b.events.obs = s.Observer
+	if s.Initial != StateClosed {
+		b.mu.Lock()
+		b.transition(s.Initial, "the initial state")
+		b.events.drop() // starting is no transition
+		b.mu.Unlock()
+	}
 	return b, nil
 }
 
@@ -177,6 +184,10 @@ type Counts struct {
 	ProbesInFlight      int
 	ProbeSuccesses      int
 	OpenDuration        time.Duration // the current one: it grows with OpenBackoff
+	// BufferedCalls, Failures and SlowCalls are what the sliding window holds (0 without a rate
+	// condition); FailureRate and SlowCallRate their shares (0 with no call buffered).
+	BufferedCalls, Failures, SlowCalls int
+	FailureRate, SlowCallRate          float64
 }
 
 // Counts returns a snapshot of the breaker's counters.
@@ -185,10 +196,18 @@ func (b *Breaker) Counts() Counts {
 	defer b.mu.Unlock()
 	w := b.word.Load()
 	st, gen := unpack(w)
-	return Counts{
+	c := Counts{
 		State: st, Generation: gen, ConsecutiveFailures: b.consecutive.Load(),
 		ProbesInFlight: int((w & probeMask) >> probeShift), ProbeSuccesses: b.probeOK, OpenDuration: b.openFor,
 	}
+	if b.win != nil {
+		c.BufferedCalls, c.Failures, c.SlowCalls = b.win.totals(b.s.Clock.Now())
+		if c.BufferedCalls > 0 {
+			c.FailureRate = float64(c.Failures) / float64(c.BufferedCalls)
+			c.SlowCallRate = float64(c.SlowCalls) / float64(c.BufferedCalls)
+		}
+	}
+	return c
 }
 
 // ForceOpen holds the breaker open until Reset or Disable: every call is rejected.
@@ -215,6 +234,7 @@ func (b *Breaker) set(to State, reason string) {
 }
 
 func (b *Breaker) clearCounts() {
+	b.opens = 0
 	b.consecutive.Store(0)
 	if b.win != nil {
 		b.win.reset()
@@ -240,6 +260,11 @@ func (b *Breaker) transition(to State, reason string) {
 	case StateClosed:
 		b.clearCounts()
 	case StateOpen:
+		if b.opens++; b.s.OpenDurationFunc != nil {
+			if b.openFor = b.s.OpenDurationFunc(b.opens); b.openFor <= 0 {
+				b.openFor = b.s.OpenDuration
+			}
+		}
 		b.openedAt = now
 		b.timer = b.s.Clock.AfterFunc(b.openFor, func() { b.expire(next, StateOpen) })
 	case StateHalfOpen:

@@ -25,6 +25,13 @@ func (q *eventQueue) push(t Transition) {
 	q.mu.Unlock()
 }
 
+// drop forgets the queued transitions.
+func (q *eventQueue) drop() {
+	q.mu.Lock()
+	q.queue = nil
+	q.mu.Unlock()
+}
+
 // deliver drains the queue unless another goroutine already does. It is called without the
 // breaker's lock.
 func (q *eventQueue) deliver() {

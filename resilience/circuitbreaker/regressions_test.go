@@ -3,6 +3,7 @@ package circuitbreaker
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -228,5 +229,46 @@ func TestHooks(t *testing.T) {
 	want := []string{"closed->open open 1 consecutive failures", "failure open", "not permitted db open"}
 	if !slices.Equal(log, want) {
 		t.Errorf("hooks said %q; want %q", log, want)
+	}
+}
+
+// TestBreakerOptions: an initial state (open: the first probe after the open duration, and no
+// transition published for starting), an open duration by function of the openings in a row, and
+// the sliding window's snapshot in Counts.
+func TestBreakerOptions(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		obs := &recorder{}
+		b := mustNew(t, Settings{Initial: StateOpen, ConsecutiveFailures: 1, OpenDuration: time.Second, Observer: obs,
+			OpenDurationFunc: func(n int) time.Duration { return time.Duration(n) * 10 * time.Second }})
+		wantState(t, b, StateOpen)
+		if len(obs.path()) != 0 {
+			t.Errorf("starting open published %v", obs.path())
+		}
+		time.Sleep(10 * time.Second) // the first opening: 10s by the function
+		synctest.Wait()
+		wantState(t, b, StateHalfOpen)
+		call(b, errBoom) // the second opening in a row: 20s
+		if c := b.Counts(); c.OpenDuration != 20*time.Second {
+			t.Errorf("open duration %s after the second opening; want 20s", c.OpenDuration)
+		}
+		time.Sleep(20 * time.Second)
+		synctest.Wait()
+		call(b, nil)
+		wantState(t, b, StateClosed)
+		call(b, errBoom) // the first opening since it closed: 10s again
+		if c := b.Counts(); c.OpenDuration != 10*time.Second {
+			t.Errorf("open duration %s after closing and opening again; want 10s", c.OpenDuration)
+		}
+	})
+	b := mustNew(t, Settings{FailureRateThreshold: 0.9, WindowSize: 10, SlowCallDuration: time.Hour})
+	for _, err := range []error{nil, errBoom, nil, errBoom} {
+		call(b, err)
+	}
+	if c := b.Counts(); c.BufferedCalls != 4 || c.Failures != 2 || c.FailureRate != 0.5 || c.SlowCallRate != 0 {
+		t.Errorf("Counts() = %+v; want 4 buffered, 2 failures, a failure rate of 0.5", c)
+	}
+	if _, err := New(Settings{Initial: StateHalfOpen}); err == nil || !strings.Contains(err.Error(), "Initial") {
+		t.Errorf("New with a half-open initial state = %v; want it refused", err)
 	}
 }

@@ -45,6 +45,15 @@ type Settings struct {
 	// MaxOpenDuration caps a backing-off open duration. 0: 10 times OpenDuration.
 	MaxOpenDuration time.Duration
 
+	// OpenDurationFunc, if set, gives the open duration of the breaker's n-th opening in a row
+	// (1 for the first since it was last closed), instead of OpenDuration, OpenBackoff and
+	// MaxOpenDuration. A result of 0 or less is OpenDuration.
+	OpenDurationFunc func(n int) time.Duration
+
+	// Initial is the state the breaker starts in: closed (the zero value), open (it is known to
+	// be down: the first probe goes after OpenDuration), forced-open or disabled.
+	Initial State
+
 	// HalfOpenProbes is how many calls the half-open breaker lets through at once. 0: 1.
 	HalfOpenProbes int
 	// HalfOpenSuccesses is how many successful probes close the breaker. 0: HalfOpenProbes.
@@ -113,6 +122,9 @@ func (s Settings) Validate() error {
 	}
 	if s.HalfOpenSuccesses < 0 {
 		bad("HalfOpenSuccesses", s.HalfOpenSuccesses, "0 (HalfOpenProbes) or more")
+	}
+	if s.Initial == StateHalfOpen || s.Initial < 0 || int(s.Initial) >= len(stateNames) {
+		bad("Initial", s.Initial, "closed, open, forced-open or disabled")
 	}
 	if s.HalfOpenMaxWait < 0 {
 		bad("HalfOpenMaxWait", s.HalfOpenMaxWait, "0 (OpenDuration) or more")

@@ -6,6 +6,8 @@ import "time"
 type window interface {
 	// add counts one call and returns the window's totals afterwards.
 	add(now time.Time, failed, slow bool) (calls, failures, slows int)
+	// totals returns the window's totals at now, counting nothing.
+	totals(now time.Time) (calls, failures, slows int)
 	reset()
 }
 
@@ -51,6 +53,8 @@ func (w *countWindow) add(_ time.Time, failed, slow bool) (int, int, int) {
 	return w.calls, w.failures, w.slows
 }
 
+func (w *countWindow) totals(time.Time) (int, int, int) { return w.calls, w.failures, w.slows }
+
 func (w *countWindow) reset() {
 	clear(w.ring)
 	w.next, w.calls, w.failures, w.slows = 0, 0, 0, 0
@@ -89,6 +93,15 @@ func (w *timeWindow) add(now time.Time, failed, slow bool) (calls, failures, slo
 	if slow {
 		b.slows++
 	}
+	return w.sum(epoch)
+}
+
+func (w *timeWindow) totals(now time.Time) (int, int, int) {
+	return w.sum(now.UnixNano() / int64(w.width))
+}
+
+// sum adds up the buckets of the window that ends in epoch.
+func (w *timeWindow) sum(epoch int64) (calls, failures, slows int) {
 	for _, x := range w.buckets {
 		if x.epoch > epoch-timeBuckets && x.epoch <= epoch {
 			calls += x.calls
