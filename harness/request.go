@@ -71,6 +71,7 @@ type request struct {
 	urlRE *regexp.Regexp
 }
 
+// compile parses t's templates, and the pattern its URLs are matched by.
 func compile(t *Target) (*request, error) {
 	r := &request{t: t, method: t.Method, header: map[string][]scenarios.Template{}}
 	if r.method == "" {
