@@ -6,7 +6,7 @@
 //
 // The bucket is the generic cell rate algorithm: one atomic word, the theoretical arrival time of
 // the next call, moved forward by 1/Rate for each token taken, so Allow is one clock read and one
-// compare-and-swap, with no lock and no allocation. The clock is the monotonic clock (about
+// atomic add (a refusal, while the limiter refuses, only reads), with no lock and no allocation. The clock is the monotonic clock (about
 // 25 ns here), or, with Config.Coarse, a word a ticker goroutine updates (Close stops it): the
 // fast path then costs a few nanoseconds, and tokens are granted at the ticker's resolution.
 //
