@@ -1,6 +1,6 @@
 // Package resilience composes the policies of its sub-packages into one pipeline around a call to
 // a dependency. The sub-packages stand alone: circuitbreaker, retry, bulkhead, timeout, fallback,
-// health and slo; resilience/prom exports their events as Prometheus metrics. The core imports the
+// health, slo, ratelimit and hedge; resilience/prom exports their events as Prometheus metrics. The core imports the
 // standard library only, so a service can use it without pulling in any test machinery.
 //
 // The pipeline's order, outermost first, is fallback, retry, breaker, bulkhead, timeout:

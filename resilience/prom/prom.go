@@ -8,6 +8,7 @@ import (
 
 	"github.com/shakedown-dev/shakedown/resilience/bulkhead"
 	"github.com/shakedown-dev/shakedown/resilience/circuitbreaker"
+	"github.com/shakedown-dev/shakedown/resilience/hedge"
 	"github.com/shakedown-dev/shakedown/resilience/ratelimit"
 	"github.com/shakedown-dev/shakedown/resilience/retry"
 )
@@ -23,6 +24,8 @@ type Metrics struct {
 	timeouts    *prometheus.CounterVec
 	fallbacks   *prometheus.CounterVec
 	limited     *prometheus.CounterVec
+	hedges      *prometheus.CounterVec
+	hedgeCalls  *prometheus.CounterVec
 	duration    *prometheus.HistogramVec
 	gauges      *gauges
 }
@@ -46,11 +49,15 @@ func New(reg prometheus.Registerer) (*Metrics, error) {
 			Help: "Degraded answers served by a fallback."}, []string{"name"}),
 		limited: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "resilience_rate_limiter_calls_total",
 			Help: "Calls a rate limiter decided, by outcome (allowed, refused)."}, []string{"name", "outcome"}),
+		hedges: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "resilience_hedges_total",
+			Help: "Hedged attempts sent (attempts after the first)."}, []string{"name"}),
+		hedgeCalls: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "resilience_hedge_calls_total",
+			Help: "Calls through a hedging policy, by whose answer was taken (first, hedge, failed)."}, []string{"name", "outcome"}),
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "resilience_call_duration_seconds",
 			Help: "Duration of calls through a circuit breaker, by outcome.", Buckets: prometheus.ExponentialBuckets(0.001, 2.5, 12)}, []string{"name", "outcome"}),
 		gauges: &gauges{},
 	}
-	for _, c := range []prometheus.Collector{m.calls, m.transitions, m.retryCalls, m.retries, m.rejected, m.timeouts, m.fallbacks, m.limited, m.duration, m.gauges} {
+	for _, c := range []prometheus.Collector{m.calls, m.transitions, m.retryCalls, m.retries, m.rejected, m.timeouts, m.fallbacks, m.limited, m.hedges, m.hedgeCalls, m.duration, m.gauges} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}
@@ -81,6 +88,26 @@ func (m *Metrics) Fallback() FallbackObserver { return FallbackObserver{m} }
 
 // RateLimiter returns an observer for ratelimit.Config.Observer.
 func (m *Metrics) RateLimiter() ratelimit.Observer { return rateLimitObserver{m} }
+
+// Hedge returns an observer for hedge.Config.Observer.
+func (m *Metrics) Hedge() hedge.Observer { return hedgeObserver{m} }
+
+type hedgeObserver struct{ m *Metrics }
+
+func (o hedgeObserver) OnHedge(name string, _ int, _ time.Duration) {
+	o.m.hedges.WithLabelValues(name).Inc()
+}
+
+func (o hedgeObserver) OnDone(name string, won, _ int) {
+	outcome := "hedge"
+	switch won {
+	case 0:
+		outcome = "failed"
+	case 1:
+		outcome = "first"
+	}
+	o.m.hedgeCalls.WithLabelValues(name, outcome).Inc()
+}
 
 type rateLimitObserver struct{ m *Metrics }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/shakedown-dev/shakedown/resilience/bulkhead"
 	"github.com/shakedown-dev/shakedown/resilience/circuitbreaker"
 	"github.com/shakedown-dev/shakedown/resilience/fallback"
+	"github.com/shakedown-dev/shakedown/resilience/hedge"
 	"github.com/shakedown-dev/shakedown/resilience/ratelimit"
 	"github.com/shakedown-dev/shakedown/resilience/retry"
 	"github.com/shakedown-dev/shakedown/resilience/timeout"
@@ -55,6 +57,15 @@ func TestMetricsContract(t *testing.T) {
 	rl := must(ratelimit.New(ratelimit.Config{Name: "public", Rate: 1, Observer: m.RateLimiter()}))
 	rl.Allow()
 	rl.Allow() // refused: the burst of 1 is spent
+	hg := must(hedge.New(hedge.Config{Name: "search", Delay: time.Microsecond, Observer: m.Hedge()}))
+	var attempts atomic.Int32
+	hedge.Do(context.Background(), hg, func(ctx context.Context) (int, error) {
+		if attempts.Add(1) == 1 {
+			<-ctx.Done() // the first attempt hangs; the hedge wins
+			return 0, ctx.Err()
+		}
+		return 1, nil
+	})
 
 	want := `
 # HELP resilience_circuit_breaker_state Circuit breaker state: 0 closed (or disabled), 1 open (or forced open), 2 half-open.
@@ -94,10 +105,16 @@ resilience_fallbacks_total{name="ollama"} 1
 # TYPE resilience_rate_limiter_calls_total counter
 resilience_rate_limiter_calls_total{name="public",outcome="allowed"} 1
 resilience_rate_limiter_calls_total{name="public",outcome="refused"} 1
+# HELP resilience_hedges_total Hedged attempts sent (attempts after the first).
+# TYPE resilience_hedges_total counter
+resilience_hedges_total{name="search"} 1
+# HELP resilience_hedge_calls_total Calls through a hedging policy, by whose answer was taken (first, hedge, failed).
+# TYPE resilience_hedge_calls_total counter
+resilience_hedge_calls_total{name="search",outcome="hedge"} 1
 `
 	names := []string{"resilience_circuit_breaker_state", "resilience_circuit_breaker_calls_total", "resilience_circuit_breaker_transitions_total",
 		"resilience_retry_calls_total", "resilience_retry_attempts_total", "resilience_bulkhead_in_flight", "resilience_bulkhead_queued",
-		"resilience_bulkhead_rejected_total", "resilience_timeouts_total", "resilience_fallbacks_total", "resilience_rate_limiter_calls_total"}
+		"resilience_bulkhead_rejected_total", "resilience_timeouts_total", "resilience_fallbacks_total", "resilience_rate_limiter_calls_total", "resilience_hedges_total", "resilience_hedge_calls_total"}
 	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), names...); err != nil {
 		t.Error(err)
 	}

@@ -52,8 +52,9 @@ func NewBudget(ratio, minPerSecond float64, now func() time.Time) (*Budget, erro
 	return b, nil
 }
 
-// deposit counts one request.
-func (b *Budget) deposit() {
+// Deposit counts one request. Retryers sharing the budget call it; another policy that spends it
+// (resilience/hedge) does too.
+func (b *Budget) Deposit() {
 	if b.milliPerRequest == 0 {
 		return
 	}
@@ -62,8 +63,8 @@ func (b *Budget) deposit() {
 	}
 }
 
-// withdraw takes one retry from the budget, reporting whether there was one.
-func (b *Budget) withdraw() bool {
+// Withdraw takes one retry (or hedge) from the budget, reporting whether there was one.
+func (b *Budget) Withdraw() bool {
 	for {
 		n := b.balance.Load()
 		if n < 1000 {

@@ -79,7 +79,7 @@ func Do[T any](ctx context.Context, r *Retryer, fn func(context.Context) (T, err
 	c := &r.c
 	if c.MaxElapsed == 0 { // the fast path: no clock, no Attempts until an attempt fails
 		if c.Budget != nil {
-			c.Budget.deposit()
+			c.Budget.Deposit()
 		}
 		v, err := fn(ctx)
 		if err == nil {
@@ -150,7 +150,7 @@ type Attempts struct {
 // Start begins a call: it counts the request in the budget.
 func (r *Retryer) Start() Attempts {
 	if r.c.Budget != nil {
-		r.c.Budget.deposit()
+		r.c.Budget.Deposit()
 	}
 	a := Attempts{r: r, n: 1}
 	if r.c.MaxElapsed > 0 {
@@ -232,7 +232,7 @@ func (a *Attempts) decide(ctx context.Context, err error) (Outcome, time.Duratio
 	if c.MaxElapsed > 0 && c.Now().Add(delay).Sub(a.start) > c.MaxElapsed {
 		return Exhausted, 0
 	}
-	if c.Budget != nil && !c.Budget.withdraw() {
+	if c.Budget != nil && !c.Budget.Withdraw() {
 		return BudgetExhausted, 0
 	}
 	a.prev = delay
