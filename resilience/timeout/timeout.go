@@ -80,10 +80,49 @@ func Do[T any](ctx context.Context, t *Timeout, fn func(context.Context) (T, err
 	defer cancel()
 	v, err := fn(tctx)
 	if err != nil && ctx.Err() == nil && errors.Is(context.Cause(tctx), t.cause) {
-		if t.c.Observer != nil {
-			t.c.Observer.OnTimeout(t.c.Name, t.c.Timeout)
-		}
+		t.timedOut()
 		return v, &Error{Name: t.c.Name, After: t.c.Timeout, Err: err}
 	}
 	return v, err
+}
+
+// DoAbandon is Do for a call that may ignore its context (a library with no context, a cgo
+// call): fn runs on a goroutine of its own, and DoAbandon returns at the deadline, or when ctx
+// ends, whether fn has returned or not. The caller gets its answer in time, but an abandoned fn
+// keeps running until it returns by itself, holding what it holds, and its result is dropped:
+// under a dependency that hangs, abandoned calls pile up. Prefer Do wherever fn honours its
+// context.
+func DoAbandon[T any](ctx context.Context, t *Timeout, fn func(context.Context) (T, error)) (T, error) {
+	tctx, cancel := context.WithTimeoutCause(ctx, t.c.Timeout, t.cause)
+	type result struct {
+		v   T
+		err error
+	}
+	done := make(chan result, 1) // buffered: an abandoned fn's send never blocks
+	go func() {
+		defer cancel()
+		v, err := fn(tctx)
+		done <- result{v, err}
+	}()
+	select {
+	case r := <-done:
+		if r.err != nil && ctx.Err() == nil && errors.Is(context.Cause(tctx), t.cause) {
+			t.timedOut()
+			return r.v, &Error{Name: t.c.Name, After: t.c.Timeout, Err: r.err}
+		}
+		return r.v, r.err
+	case <-tctx.Done():
+		var zero T
+		if ctx.Err() != nil {
+			return zero, ctx.Err()
+		}
+		t.timedOut()
+		return zero, &Error{Name: t.c.Name, After: t.c.Timeout, Err: fmt.Errorf("abandoned: %w", context.Cause(tctx))}
+	}
+}
+
+func (t *Timeout) timedOut() {
+	if t.c.Observer != nil {
+		t.c.Observer.OnTimeout(t.c.Name, t.c.Timeout)
+	}
 }

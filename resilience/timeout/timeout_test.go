@@ -3,6 +3,7 @@ package timeout
 import (
 	"context"
 	"errors"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -55,4 +56,35 @@ func TestConfigValidate(t *testing.T) {
 	if _, err := New(Config{Name: "x"}); err == nil || err.Error() != `timeout "x": Timeout = 0s; want more than 0` {
 		t.Errorf("New with no Timeout = %v", err)
 	}
+}
+
+// TestDoAbandonReturnsAtTheDeadline: a call that ignores its context is abandoned at the deadline
+// (Do would wait the 10 s out); it keeps running and finishes by itself, its result dropped. A call
+// that honours its context, or answers in time, is as with Do.
+func TestDoAbandonReturnsAtTheDeadline(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		to, err := New(Config{Name: "cgo", Timeout: time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var finished atomic.Bool
+		start := time.Now()
+		_, err = DoAbandon(context.Background(), to, func(context.Context) (int, error) {
+			time.Sleep(10 * time.Second) // ignores its context
+			finished.Store(true)
+			return 1, nil
+		})
+		if !errors.Is(err, ErrTimeout) || time.Since(start) != time.Second || finished.Load() {
+			t.Fatalf("DoAbandon = %v after %s (finished %v); want ErrTimeout at 1s, the call still running", err, time.Since(start), finished.Load())
+		}
+		time.Sleep(9 * time.Second)
+		synctest.Wait()
+		if !finished.Load() {
+			t.Error("the abandoned call never finished")
+		}
+		if v, err := DoAbandon(context.Background(), to, func(context.Context) (int, error) { return 7, nil }); v != 7 || err != nil {
+			t.Errorf("a call in time: %d, %v", v, err)
+		}
+	})
 }
