@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -57,14 +58,16 @@ func TestMetricsContract(t *testing.T) {
 	rl := must(ratelimit.New(ratelimit.Config{Name: "public", Rate: 1, Observer: m.RateLimiter()}))
 	rl.Allow()
 	rl.Allow() // refused: the burst of 1 is spent
-	hg := must(hedge.New(hedge.Config{Name: "search", Delay: time.Microsecond, Observer: m.Hedge()}))
-	var attempts atomic.Int32
-	hedge.Do(context.Background(), hg, func(ctx context.Context) (int, error) {
-		if attempts.Add(1) == 1 {
-			<-ctx.Done() // the first attempt hangs; the hedge wins
-			return 0, ctx.Err()
-		}
-		return 1, nil
+	hg := must(hedge.New(hedge.Config{Name: "search", Delay: 10 * time.Millisecond, Observer: m.Hedge()}))
+	synctest.Test(t, func(*testing.T) { // fake time: the first attempt surely runs before the hedge
+		var attempts atomic.Int32
+		hedge.Do(context.Background(), hg, func(ctx context.Context) (int, error) {
+			if attempts.Add(1) == 1 {
+				<-ctx.Done() // the first attempt hangs; the hedge wins
+				return 0, ctx.Err()
+			}
+			return 1, nil
+		})
 	})
 
 	want := `
