@@ -111,8 +111,9 @@ func (l *Limiter) Allow() bool {
 }
 
 // lag is how far behind now the arrival time may fall before a call lifts it (GCRA keeps it at
-// now at least; letting it lag a little spares most calls a compare-and-swap): a burst may
-// exceed Burst by Rate × lag, under one token below 100,000 calls a second.
+// now at least; letting it lag a little spares most calls a compare-and-swap). The price: a
+// burst may exceed Burst by Rate × lag (under one token below 100,000 calls a second), and by
+// the calls that race a lift after a quiet spell (at most one per concurrent caller).
 const lag = int64(10 * time.Microsecond)
 
 // Take takes a token if one is there; else it says how long until the next is due. While the
