@@ -35,15 +35,8 @@ func NewKeyed(c Config, maxKeys int) (*Keyed, error) {
 	if maxKeys <= 0 {
 		maxKeys = DefaultMaxKeys
 	}
-	k := &Keyed{c: c, maxKeys: maxKeys, keys: map[string]*Limiter{}, now: c.Now}
-	switch {
-	case c.Coarse > 0:
-		k.coarse = newCoarseClock(c.Coarse)
-		k.now = k.coarse.now
-	case k.now == nil:
-		epoch := time.Now()
-		k.now = func() time.Duration { return time.Since(epoch) }
-	}
+	k := &Keyed{c: c, maxKeys: maxKeys, keys: map[string]*Limiter{}}
+	k.now, k.coarse = clockOf(c)
 	return k, nil
 }
 

@@ -83,20 +83,13 @@ func New(c Config) (*Limiter, error) {
 	}
 	burst := max(c.Burst, 1)
 	interval := int64(math.Round(1e9 / c.Rate))
-	l := &Limiter{name: c.Name, interval: interval, obs: c.Observer, now: c.Now}
+	l := &Limiter{name: c.Name, interval: interval, obs: c.Observer}
 	if t := float64(burst-1) * float64(interval); t < math.MaxInt64/2 {
 		l.tol = int64(t)
 	} else {
 		l.tol = math.MaxInt64 / 2
 	}
-	switch {
-	case c.Coarse > 0:
-		l.coarse = newCoarseClock(c.Coarse)
-		l.now = l.coarse.now
-	case l.now == nil:
-		epoch := time.Now()
-		l.now = func() time.Duration { return time.Since(epoch) }
-	}
+	l.now, l.coarse = clockOf(c)
 	l.tat.Store(int64(l.now())) // full: an arrival time not after now leaves every token banked
 	return l, nil
 }
@@ -189,6 +182,19 @@ func (l *Limiter) Close() {
 	if l.coarse != nil {
 		l.coarse.stop()
 	}
+}
+
+// clockOf returns c's clock: Now, the coarse clock (which must be stopped), or the monotonic one.
+func clockOf(c Config) (func() time.Duration, *coarseClock) {
+	switch {
+	case c.Coarse > 0:
+		cc := newCoarseClock(c.Coarse)
+		return cc.now, cc
+	case c.Now != nil:
+		return c.Now, nil
+	}
+	epoch := time.Now()
+	return func() time.Duration { return time.Since(epoch) }, nil
 }
 
 // coarseClock is a time word a ticker updates.
