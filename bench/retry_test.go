@@ -10,12 +10,14 @@ import (
 	"github.com/failsafe-go/failsafe-go"
 	fsbulk "github.com/failsafe-go/failsafe-go/bulkhead"
 	fscb "github.com/failsafe-go/failsafe-go/circuitbreaker"
+	fsrl "github.com/failsafe-go/failsafe-go/ratelimiter"
 	fsretry "github.com/failsafe-go/failsafe-go/retrypolicy"
 	"github.com/sony/gobreaker/v2"
 
 	"github.com/shakedown-dev/shakedown/resilience"
 	"github.com/shakedown-dev/shakedown/resilience/bulkhead"
 	"github.com/shakedown-dev/shakedown/resilience/circuitbreaker"
+	"github.com/shakedown-dev/shakedown/resilience/ratelimit"
 	"github.com/shakedown-dev/shakedown/resilience/retry"
 )
 
@@ -67,5 +69,24 @@ func BenchmarkPipeline(b *testing.B) {
 				return err
 			})
 		})
+	})
+}
+
+// BenchmarkPipelineRateLimited: retry + breaker + rate limit + bulkhead around a call that
+// succeeds, the limiter far above the calls' rate (every call takes a token).
+func BenchmarkPipelineRateLimited(b *testing.B) {
+	ctx := context.Background()
+	b.Run("lib=shakedown", func(b *testing.B) {
+		p := &resilience.Pipeline[int]{}
+		p.Retry, _ = retry.New(retry.Config{Name: "p"})
+		p.Breaker, _ = circuitbreaker.New(circuitbreaker.Settings{Name: "p"})
+		p.RateLimit, _ = ratelimit.New(ratelimit.Config{Name: "p", Rate: 1e9, Burst: 1 << 20})
+		p.Bulkhead, _ = bulkhead.New(bulkhead.Config{Name: "p", MaxConcurrent: 64})
+		parallel(b, func() error { _, err := p.Execute(ctx, ok); return err })
+	})
+	b.Run("lib=failsafe", func(b *testing.B) {
+		ex := failsafe.With[int](fsretry.NewWithDefaults[int](), fscb.NewWithDefaults[int](),
+			fsrl.NewBursty[int](1<<20, time.Millisecond), fsbulk.New[int](64))
+		parallel(b, func() error { _, err := ex.Get(func() (int, error) { return 1, nil }); return err })
 	})
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/shakedown-dev/shakedown/resilience/bulkhead"
 	"github.com/shakedown-dev/shakedown/resilience/circuitbreaker"
 	"github.com/shakedown-dev/shakedown/resilience/fallback"
+	"github.com/shakedown-dev/shakedown/resilience/ratelimit"
 	"github.com/shakedown-dev/shakedown/resilience/retry"
 	"github.com/shakedown-dev/shakedown/resilience/timeout"
 )
@@ -18,8 +19,12 @@ type Pipeline[T any] struct {
 	Fallback *fallback.Fallback[T]
 	Retry    *retry.Retryer
 	Breaker  *circuitbreaker.Breaker
-	Bulkhead *bulkhead.Bulkhead
-	Timeout  *timeout.Timeout
+	// RateLimit paces the attempts the breaker admits: each waits for its token when the token is
+	// due before the context's deadline, and fails with ratelimit.ErrLimited at once when it is
+	// not. Without a deadline an attempt waits as long as the queue of tokens is.
+	RateLimit *ratelimit.Limiter
+	Bulkhead  *bulkhead.Bulkhead
+	Timeout   *timeout.Timeout
 }
 
 // Execute runs fn through the pipeline. The result is Degraded when the fallback answered.
@@ -68,7 +73,7 @@ func (p *Pipeline[T]) attempt(ctx context.Context, fn func(context.Context) (T, 
 	switch {
 	case err != nil && ctx.Err() != nil: // the caller gave up: that says nothing of the dependency
 		permit.Ignore()
-	case errors.Is(err, bulkhead.ErrFull) || errors.Is(err, bulkhead.ErrQueueTimeout): // local overload
+	case errors.Is(err, bulkhead.ErrFull) || errors.Is(err, bulkhead.ErrQueueTimeout) || errors.Is(err, ratelimit.ErrLimited): // local overload
 		permit.Ignore()
 	default:
 		permit.Done(err)
@@ -76,8 +81,14 @@ func (p *Pipeline[T]) attempt(ctx context.Context, fn func(context.Context) (T, 
 	return v, err
 }
 
-// guarded runs fn in a bulkhead slot with a timeout.
+// guarded runs fn once its token is due, in a bulkhead slot, with a timeout.
 func (p *Pipeline[T]) guarded(ctx context.Context, fn func(context.Context) (T, error)) (T, error) {
+	if p.RateLimit != nil {
+		if err := p.RateLimit.Wait(ctx); err != nil {
+			var zero T
+			return zero, err
+		}
+	}
 	if p.Bulkhead != nil {
 		if err := p.Bulkhead.Acquire(ctx); err != nil {
 			var zero T

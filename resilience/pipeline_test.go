@@ -11,6 +11,7 @@ import (
 	"github.com/shakedown-dev/shakedown/resilience/bulkhead"
 	"github.com/shakedown-dev/shakedown/resilience/circuitbreaker"
 	"github.com/shakedown-dev/shakedown/resilience/fallback"
+	"github.com/shakedown-dev/shakedown/resilience/ratelimit"
 	"github.com/shakedown-dev/shakedown/resilience/retry"
 	"github.com/shakedown-dev/shakedown/resilience/timeout"
 )
@@ -109,4 +110,52 @@ func TestCallerCancellationIsIgnored(t *testing.T) {
 	if b.State() != circuitbreaker.StateClosed {
 		t.Errorf("breaker %s; want closed", b.State())
 	}
+}
+
+// TestRateLimitRefusalDoesNotTripBreaker: a limiter's refusal is a local overload, like a full
+// bulkhead; the breaker ignores it, and the call never reaches the dependency.
+func TestRateLimitRefusalDoesNotTripBreaker(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		b := must(circuitbreaker.New(circuitbreaker.Settings{Name: "llm", ConsecutiveFailures: 1}))
+		p := &Pipeline[int]{Breaker: b, RateLimit: must(ratelimit.New(ratelimit.Config{Name: "llm", Rate: 1}))}
+		var calls atomic.Int32
+		fn := func(context.Context) (int, error) { calls.Add(1); return 1, nil }
+		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+		defer cancel()
+		if _, err := p.Execute(ctx, fn); err != nil {
+			t.Fatalf("first Execute = %v; want the one token", err)
+		}
+		for range 5 { // the next token is due in 1 s, past the deadline: refused at once
+			if _, err := p.Execute(ctx, fn); !errors.Is(err, ratelimit.ErrLimited) {
+				t.Fatalf("Execute = %v; want ErrLimited", err)
+			}
+		}
+		if calls.Load() != 1 || b.State() != circuitbreaker.StateClosed {
+			t.Errorf("after 5 refusals: %d calls, breaker %s; want 1 call and closed", calls.Load(), b.State())
+		}
+	})
+}
+
+// TestEveryRetrySpendsAToken: the limit is on calls to the dependency, so each attempt waits for
+// a token of its own: 3 attempts at 10 a second take 200 ms after the first.
+func TestEveryRetrySpendsAToken(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		p := &Pipeline[int]{
+			Retry:     must(retry.New(retry.Config{Name: "db", MaxAttempts: 3, BaseDelay: time.Nanosecond, MaxDelay: time.Nanosecond})),
+			RateLimit: must(ratelimit.New(ratelimit.Config{Name: "db", Rate: 10})),
+		}
+		var calls atomic.Int32
+		start := time.Now()
+		_, err := p.Execute(context.Background(), func(context.Context) (int, error) {
+			if calls.Add(1) < 3 {
+				return 0, errDown
+			}
+			return 1, nil
+		})
+		if elapsed := time.Since(start); err != nil || calls.Load() != 3 || elapsed < 200*time.Millisecond || elapsed > 201*time.Millisecond {
+			t.Errorf("Execute = %v after %d calls in %s; want success on the 3rd call after 200 ms", err, calls.Load(), elapsed)
+		}
+	})
 }
