@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sync"
 
@@ -11,6 +12,7 @@ import (
 	"github.com/moby/moby/client"
 
 	"github.com/shakedown-dev/shakedown/faults"
+	"github.com/shakedown-dev/shakedown/faults/wirefault"
 	"github.com/shakedown-dev/shakedown/mock/ollama"
 	"github.com/shakedown-dev/shakedown/service"
 )
@@ -38,6 +40,10 @@ type Spec struct {
 	StateDir string
 	// External describes the services of the external backend.
 	External *service.External
+	// Wire holds, by service name (postgres, redis), the injectors of the request faults
+	// (queries, commands): each is put on its service's proxy as a request stage before the
+	// first connection. They need the embedded proxy: the external backend refuses them.
+	Wire map[string]*wirefault.Injector
 }
 
 // withDefaults fills the database's empty fields with "shakedown".
@@ -55,6 +61,17 @@ func (s Spec) Validate() error {
 	var errs []error
 	for _, p := range service.Check(s.Services, s.Backend, s.External) {
 		errs = append(errs, fmt.Errorf("env: %s", p))
+	}
+	for _, name := range slices.Sorted(maps.Keys(s.Wire)) {
+		want := map[string]wirefault.Protocol{service.Postgres: wirefault.Postgres, service.Redis: wirefault.Redis}[name]
+		switch in := s.Wire[name]; {
+		case want == "":
+			errs = append(errs, fmt.Errorf("env: request faults on %q: want postgres or redis (HTTP faults act on %s)", name, service.Ollama))
+		case in.Protocol() != want:
+			errs = append(errs, fmt.Errorf("env: request faults on %s: the injector speaks %s", name, in.Protocol()))
+		case s.Backend == service.BackendExternal:
+			errs = append(errs, fmt.Errorf("env: request faults on %s (query and command faults) need the harness's embedded proxy; the external backend's faults go through a Toxiproxy server, which cannot run them", name))
+		}
 	}
 	return errors.Join(errs...)
 }
@@ -77,6 +94,7 @@ type Service struct {
 	untouched string              // why srv is nil
 	remote    *remoteProxy        // a Toxiproxy server's proxy (the external backend)
 	http      faults.HTTPInjector // the mock Ollama's fault injector
+	wire      *wirefault.Injector // the request stage's injector; nil: none
 	pg        service.Database    // the credentials in a Postgres URL
 	dataDir   string              // a local server's data folder
 	directURL string              // given for an external service; else built from direct
@@ -181,6 +199,15 @@ func Start(ctx context.Context, spec Spec) (_ *Env, err error) {
 			if s.Proxy, err = startProxy(e.toxi, name, "127.0.0.1:0", s.Direct()); err != nil {
 				return nil, err
 			}
+		}
+		if in := spec.Wire[name]; in != nil {
+			if s.Proxy == nil {
+				return nil, fmt.Errorf("env: request faults on %s need the harness's embedded proxy; this service is behind a Toxiproxy server", name)
+			}
+			if err := s.Proxy.AddToxic(ctx, faults.Toxic{Name: WireToxic, Type: wirefault.ToxicType, Stream: "upstream", Toxicity: 1, Attributes: in.Attributes()}); err != nil {
+				return nil, err
+			}
+			s.wire = in
 		}
 		if s.Proxy != nil {
 			s.Proxied = s.Proxy.Listen()

@@ -73,7 +73,11 @@ func (p *Proxy) RemoveToxic(ctx context.Context, name string) error {
 	return nil
 }
 
-// Toxics returns the toxics in place.
+// WireToxic names the request stage's toxic on a proxy (see Spec.Wire).
+const WireToxic = "shakedown-request-stage"
+
+// Toxics returns the toxics faults put in place: the request stage, part of the proxy for the
+// whole run, is not among them.
 func (p *Proxy) Toxics() []faults.Toxic {
 	var out []faults.Toxic
 	for _, t := range p.p.Toxics.GetToxicArray() {
@@ -82,7 +86,7 @@ func (p *Proxy) Toxics() []faults.Toxic {
 			continue
 		}
 		var x faults.Toxic
-		if json.Unmarshal(b, &x) == nil {
+		if json.Unmarshal(b, &x) == nil && x.Name != WireToxic {
 			out = append(out, x)
 		}
 	}

@@ -58,6 +58,17 @@ func (t envTargets) HTTP(name string) (faults.HTTPInjector, error) {
 	return s.http, nil
 }
 
+func (t envTargets) Wire(name string) (faults.WireInjector, error) {
+	s, err := t.service(name)
+	if err != nil {
+		return nil, err
+	}
+	if s.wire == nil {
+		return nil, fmt.Errorf("service %q has no request stage: query and command faults act on postgres and redis through the harness's embedded proxy, put in place when the scenario has such a fault (env.Spec.Wire)", name)
+	}
+	return s.wire, nil
+}
+
 func (t envTargets) Process(name string) (faults.Process, error) {
 	s, err := t.service(name)
 	if err != nil {

@@ -38,9 +38,7 @@ func (s *HTTP) Build(t Targets) (Fault, error) {
 
 type httpFault struct {
 	toggle
-	mu                sync.Mutex
-	counted           bool
-	decided, injected uint64 // the fault's counts when it was last removed
+	counts
 }
 
 func newHTTPFault(in HTTPInjector, f httpfault.Fault) *httpFault {
@@ -48,22 +46,33 @@ func newHTTPFault(in HTTPInjector, f httpfault.Fault) *httpFault {
 	h.toggle = toggle{
 		on: func(ctx context.Context) error { return in.Set(ctx, f) },
 		off: func(ctx context.Context) error {
-			decided, injected, ok := in.Counts(ctx, f.Name)
-			h.mu.Lock()
-			h.counted, h.decided, h.injected = ok, decided, injected
-			h.mu.Unlock()
+			h.counts.set(in.Counts(ctx, f.Name))
 			return in.Remove(ctx, f.Name)
 		}}
 	return h
 }
 
-// Report gives the fault's decision counts (over the run so far), for the removal event: the
-// decisions of a mock in a container are counted there, not one by one in the record.
-func (h *httpFault) Report() string {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if !h.counted {
+// counts are a request fault's decision counts (over the run so far) when it was last removed,
+// for the removal event: the decisions of a mock in a container are counted there, not one by
+// one in the record.
+type counts struct {
+	mu                sync.Mutex
+	counted           bool
+	decided, injected uint64
+}
+
+func (c *counts) set(decided, injected uint64, ok bool) {
+	c.mu.Lock()
+	c.counted, c.decided, c.injected = ok, decided, injected
+	c.mu.Unlock()
+}
+
+// Report gives the counts, for the removal event.
+func (c *counts) Report() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.counted {
 		return ""
 	}
-	return fmt.Sprintf("%d requests decided, %d injected", h.decided, h.injected)
+	return fmt.Sprintf("%d requests decided, %d injected", c.decided, c.injected)
 }

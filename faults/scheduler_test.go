@@ -65,6 +65,7 @@ func (t fakeTargets) Proxy(name string) (Proxy, error) {
 	return t.p, nil
 }
 func (t fakeTargets) HTTP(string) (HTTPInjector, error) { return nil, errors.New("no HTTP target") }
+func (t fakeTargets) Wire(string) (WireInjector, error) { return nil, errors.New("no request stage") }
 func (t fakeTargets) Process(string) (Process, error)   { return nil, errors.New("no process target") }
 
 // sink is a Sink that keeps everything.

@@ -156,6 +156,8 @@ var table = kinds.Table[Spec]{
 	{Name: "pause", Description: "freeze the target's server (SIGSTOP, docker pause): connections stay open, nothing answers", New: func() Spec { return &Pause{} }},
 	{Name: "kill", Description: "kill the target's server (SIGKILL, or SIGTERM with graceful) for the window, then restart it and wait until it answers", New: func() Spec { return &Kill{} }},
 	{Name: "cpu", Description: "burn load of cores CPU in the harness process, drawn each tick", New: func() Spec { return &CPUSpike{} }},
+	{Name: "query", Description: "Postgres queries, one by one on open connections: latency, an error with a chosen SQLSTATE, or the connection dropped", New: func() Spec { return &Query{} }},
+	{Name: "command", Description: "Redis commands, one by one on open connections (pipelines included): latency, an error reply of a chosen class, or the connection dropped", New: func() Spec { return &Command{} }},
 	{Name: "http", Description: "HTTP faults on the target's requests (error status, latency, stalls, drops, malformed chunks)", New: func() Spec { return &HTTP{} }},
 }
 

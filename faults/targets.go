@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/shakedown-dev/shakedown/faults/httpfault"
+	"github.com/shakedown-dev/shakedown/faults/wirefault"
 )
 
 // Toxic is one Toxiproxy toxic: a type, a stream (upstream: client to server; downstream: server to
@@ -51,10 +52,20 @@ func (p inProcess) Counts(_ context.Context, name string) (uint64, uint64, bool)
 	return p.in.Snapshot().Counts(name)
 }
 
+// WireInjector is what query and command faults act on: the request stage of a service's proxy
+// (*wirefault.Injector is one).
+type WireInjector interface {
+	Protocol() wirefault.Protocol
+	Set(f wirefault.Fault) error
+	Remove(name string) bool
+	Counts(name string) (decided, injected uint64, ok bool)
+}
+
 // Targets resolves a fault's target by service name. The run engine implements it over its
 // environment.
 type Targets interface {
 	Proxy(service string) (Proxy, error)
 	HTTP(service string) (HTTPInjector, error)
+	Wire(service string) (WireInjector, error)
 	Process(service string) (Process, error)
 }

@@ -1,0 +1,225 @@
+package wirefault
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/shakedown-dev/shakedown/faults/seeded"
+)
+
+// Decision is one per-request decision of one fault: the record of a draw.
+type Decision struct {
+	At          time.Time
+	Fault       string
+	Kind        Kind
+	Request     string // the statement, or the command and its key, cut to 100 bytes
+	Seq         uint64 // the fault's draw number, from 0
+	Draw        float64
+	Probability float64
+	Injected    bool // Draw < Probability, while fewer than Max were injected
+}
+
+// Config configures an Injector.
+type Config struct {
+	// Protocol is what the connections speak.
+	Protocol Protocol
+	// Seed seeds every fault's stream of draws.
+	Seed uint64
+	// OnDecision, if set, is called with every decision, on the connection's goroutine and
+	// outside the injector's lock.
+	OnDecision func(Decision)
+	// Now stamps decisions. nil: time.Now.
+	Now func() time.Time
+}
+
+// drawStream is one fault's source of draws; it outlives the fault, so a fault removed and set again
+// goes on where its stream was, and so does its count towards Max.
+type drawStream struct {
+	rng      *rand.Rand
+	seq      uint64
+	injected uint64
+}
+
+type set struct {
+	Fault
+	match matcher
+}
+
+// Injector decides the faults of one service's connections. Create it with New and put its Toxic
+// on the service's proxy; it is safe for concurrent use.
+type Injector struct {
+	key        string
+	proto      Protocol
+	seed       uint64
+	onDecision func(Decision)
+	now        func() time.Time
+
+	mu      sync.Mutex
+	faults  []set // in the order first set
+	streams map[string]*drawStream
+	active  atomic.Int32 // len(faults): with none, requests pass without a lock
+}
+
+// New returns an Injector, registered for its toxic until Close.
+func New(cfg Config) (*Injector, error) {
+	if cfg.Protocol != Postgres && cfg.Protocol != Redis {
+		return nil, fmt.Errorf("wirefault: protocol %q; want postgres or redis", cfg.Protocol)
+	}
+	in := &Injector{proto: cfg.Protocol, seed: cfg.Seed, onDecision: cfg.OnDecision, now: cfg.Now, streams: map[string]*drawStream{}}
+	if in.now == nil {
+		in.now = time.Now
+	}
+	register(in)
+	return in, nil
+}
+
+// Protocol returns the protocol the injector frames.
+func (in *Injector) Protocol() Protocol { return in.proto }
+
+// Close unregisters the injector: a toxic that still refers to it passes everything.
+func (in *Injector) Close() { unregister(in) }
+
+// Set adds f, or replaces the fault of the same name, after validating it.
+func (in *Injector) Set(f Fault) error {
+	if err := f.Validate(in.proto); err != nil {
+		return err
+	}
+	s := set{Fault: f, match: compile(in.proto, f.Action)}
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if i := slices.IndexFunc(in.faults, func(g set) bool { return g.Name == f.Name }); i >= 0 {
+		in.faults[i] = s
+	} else {
+		in.faults = append(in.faults, s)
+	}
+	if in.streams[f.Name] == nil {
+		in.streams[f.Name] = &drawStream{rng: seeded.Stream(in.seed, f.Name)}
+	}
+	in.active.Store(int32(len(in.faults)))
+	return nil
+}
+
+// Remove takes the named fault off, reporting whether it was set. Every connection is on the
+// plain path for the requests that follow.
+func (in *Injector) Remove(name string) bool {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	n := len(in.faults)
+	in.faults = slices.DeleteFunc(in.faults, func(f set) bool { return f.Name == name })
+	in.active.Store(int32(len(in.faults)))
+	return len(in.faults) < n
+}
+
+// Counts returns the named fault's decisions and injections so far; ok is false for a fault
+// never set.
+func (in *Injector) Counts(name string) (decided, injected uint64, ok bool) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	s := in.streams[name]
+	if s == nil {
+		return 0, 0, false
+	}
+	return s.seq, s.injected, true
+}
+
+// action is what to do to one request: an optional delay, then forward it as it is, replace it,
+// or cut the connection.
+type action struct {
+	delay   time.Duration
+	replace []byte // the request the server gets instead; nil: the request as it came
+	drop    bool
+}
+
+// decide draws once for every fault that matches r, in the order the faults were set. The first
+// injected latency fault sets the delay, the first injected error or drop fault the rest.
+func (in *Injector) decide(r *Request) action {
+	var a action
+	if in.active.Load() == 0 {
+		return a
+	}
+	now := in.now()
+	var buf [4]Decision
+	ds := buf[:0]
+	var chosen *set
+	in.mu.Lock()
+	for i := range in.faults {
+		f := &in.faults[i]
+		if !f.match.matches(r) {
+			continue
+		}
+		s := in.streams[f.Name]
+		draw := s.rng.Float64()
+		p := f.Probability.F()
+		d := Decision{At: now, Fault: f.Name, Kind: f.Kind, Request: cut(r.Text, 100), Seq: s.seq, Draw: draw, Probability: p,
+			Injected: draw < p && (f.Max == 0 || s.injected < uint64(f.Max))}
+		s.seq++
+		if d.Injected {
+			s.injected++
+			switch {
+			case f.Kind == KindLatency && a.delay == 0:
+				a.delay = f.Latency.D()
+				if j := f.Jitter.D(); j > 0 {
+					a.delay += time.Duration((2*s.rng.Float64() - 1) * float64(j))
+				}
+			case f.Kind != KindLatency && chosen == nil:
+				chosen = f
+			}
+		}
+		ds = append(ds, d)
+	}
+	in.mu.Unlock()
+	if chosen != nil {
+		if chosen.Kind == KindDrop {
+			a.drop = true
+		} else {
+			a.replace = in.errorRequest(&chosen.Fault)
+		}
+	}
+	if in.onDecision != nil {
+		for _, d := range ds {
+			in.onDecision(d)
+		}
+	}
+	return a
+}
+
+func cut(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
+}
+
+// errorRequest is the request that has the server answer f's error.
+func (in *Injector) errorRequest(f *Fault) []byte {
+	if in.proto == Redis {
+		return redisError(f)
+	}
+	return pgError(f)
+}
+
+// The registry lets a toxic, which Toxiproxy makes from JSON attributes, find its injector.
+var (
+	registry   sync.Map // key -> *Injector
+	registered atomic.Uint64
+)
+
+func register(in *Injector) {
+	in.key = fmt.Sprintf("%s-%d", in.proto, registered.Add(1))
+	registry.Store(in.key, in)
+}
+
+func unregister(in *Injector) { registry.Delete(in.key) }
+
+func lookup(key string) (*Injector, error) {
+	v, ok := registry.Load(key)
+	if !ok {
+		return nil, errors.New("wirefault: no injector " + key)
+	}
+	return v.(*Injector), nil
+}
