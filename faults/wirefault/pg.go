@@ -198,7 +198,9 @@ func pgError(f *Fault) []byte {
 		code = "40001"
 	}
 	if code == "57P01" {
-		return pgQuery("SELECT pg_terminate_backend(pg_backend_pid())")
+		// The signal is taken at the backend's next check for interrupts: the sleep's, before
+		// the block answers anything.
+		return pgQuery("DO $shakedown$BEGIN PERFORM pg_terminate_backend(pg_backend_pid()); PERFORM pg_sleep(10); END$shakedown$")
 	}
 	msg, ok := SQLStates[code]
 	if !ok {

@@ -17,8 +17,13 @@ type respFramer struct {
 	args, skip int
 }
 
-// maxArgs bounds the arguments of a command the stage frames.
-const maxArgs = 1 << 20
+// Bounds of what the stage frames: a command's arguments, a header line ("*3\r\n", "$5\r\n"),
+// an inline command's line; past them the connection's framing is lost and its bytes pass.
+const (
+	maxArgs   = 1 << 20
+	maxHeader = 32
+	maxInline = 64 << 10
+)
 
 func (f *respFramer) feed(p []byte) []unit {
 	if f.lost {
@@ -40,9 +45,9 @@ func (f *respFramer) feed(p []byte) []unit {
 			continue
 		}
 		if data[0] != '*' { // an inline command: up to its newline
-			i := bytes.IndexByte(data, '\n')
+			i := bytes.IndexByte(data[:min(len(data), maxInline)], '\n')
 			if i < 0 {
-				if len(data) > 64<<10 {
+				if len(data) >= maxInline {
 					f.lost = true
 					return pass(us, data)
 				}
@@ -66,7 +71,7 @@ func (f *respFramer) feed(p []byte) []unit {
 			us, data = pass(us, data[:hdr]), data[hdr:]
 			continue
 		default:
-			if req == nil {
+			if req == nil || n > maxMessage {
 				us = pass(us, data[:n])
 			} else {
 				us = append(us, unit{raw: data[:n], req: req})
@@ -128,9 +133,9 @@ func respHeader(b []byte, kind byte) (n, size, status int) {
 	if b[0] != kind {
 		return 0, 0, respBad
 	}
-	i := bytes.IndexByte(b, '\n')
+	i := bytes.IndexByte(b[:min(len(b), maxHeader)], '\n')
 	if i < 0 {
-		if len(b) > 32 {
+		if len(b) >= maxHeader {
 			return 0, 0, respBad
 		}
 		return 0, 0, respShort
