@@ -20,6 +20,7 @@ import (
 
 	"github.com/shakedown-dev/shakedown/faults"
 	"github.com/shakedown-dev/shakedown/faults/httpfault"
+	"github.com/shakedown-dev/shakedown/faults/wirefault"
 	"github.com/shakedown-dev/shakedown/mock/ollama"
 	"github.com/shakedown-dev/shakedown/record"
 )
@@ -87,8 +88,17 @@ func Run(ctx context.Context, p *Plan) (*record.Record, error) {
 		rec.AddDecision(record.Decision{Fault: d.Fault, Unit: string(faults.PerRequest), Seq: d.Seq, Draw: d.Draw,
 			Probability: d.Probability, Injected: d.Injected, Detail: d.Method + " " + d.Path})
 	}}
+	wire, err := wireInjectors(sc.Faults, p.Seed, rec)
+	if err != nil {
+		return finish(fmt.Errorf("faults: %w", err))
+	}
+	defer func() {
+		for _, in := range wire {
+			in.Close()
+		}
+	}()
 	e, err := env.Start(ctx, env.Spec{Services: sc.Environment.Services, Backend: p.Backend, StateDir: p.StateDir,
-		Images: sc.Environment.Images, Ollama: mock, External: sc.Environment.External, Postgres: sc.Environment.Postgres})
+		Images: sc.Environment.Images, Ollama: mock, External: sc.Environment.External, Postgres: sc.Environment.Postgres, Wire: wire})
 	if err != nil {
 		return finish(fmt.Errorf("environment: %w", err))
 	}
@@ -131,6 +141,36 @@ func Run(ctx context.Context, p *Plan) (*record.Record, error) {
 		checkDurability(ctx, p.DurabilityQuery, p.Load.Ack, e, rec)
 	}
 	return finish(err)
+}
+
+// wireInjectors returns, for each service a query or command fault targets, the injector of its
+// request stage: decisions drawn from the run's seed (a stream per fault), each to the record.
+func wireInjectors(specs []faults.Spec, seed uint64, rec *record.Recorder) (map[string]*wirefault.Injector, error) {
+	out := map[string]*wirefault.Injector{}
+	for _, s := range specs {
+		var proto wirefault.Protocol
+		switch s.(type) {
+		case *faults.Query:
+			proto = wirefault.Postgres
+		case *faults.Command:
+			proto = wirefault.Redis
+		default:
+			continue
+		}
+		target := s.Base().Target
+		if out[target] != nil {
+			continue
+		}
+		in, err := wirefault.New(wirefault.Config{Protocol: proto, Seed: seed, OnDecision: func(d wirefault.Decision) {
+			rec.AddDecision(record.Decision{Fault: d.Fault, Unit: string(faults.PerRequest), Seq: d.Seq, Draw: d.Draw,
+				Probability: d.Probability, Injected: d.Injected, Detail: d.Request})
+		}})
+		if err != nil {
+			return nil, err
+		}
+		out[target] = in
+	}
+	return out, nil
 }
 
 // faultSink records what the faults do and tells onFault of each fault event.

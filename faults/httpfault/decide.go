@@ -60,7 +60,7 @@ func (in *Injector) decide(r *http.Request) plan {
 		s := in.streams[f.Name]
 		draw := s.rng.Float64()
 		d := Decision{At: now, Fault: f.Name, Kind: f.Kind, Method: r.Method, Path: r.URL.Path, Seq: s.seq,
-			Draw: draw, Probability: f.Probability.F(), Injected: draw < f.Probability.F()}
+			Draw: draw, Probability: f.Probability.F(), Injected: draw < f.Probability.F() && (f.Max == 0 || s.injected < uint64(f.Max))}
 		s.seq++
 		ds = append(ds, d)
 		if d.Injected {

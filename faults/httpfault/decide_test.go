@@ -210,3 +210,21 @@ func TestSwitchingWhileServing(t *testing.T) {
 		t.Errorf("Snapshot after Clear = %+v; want seed 3 and no faults", got)
 	}
 }
+
+// TestMaxInjectsExactlyN: max 2 at probability 1 injects the first two requests and no other;
+// at 30% it injects exactly 2 of 200, the first two the stream chose.
+func TestMaxInjectsExactlyN(t *testing.T) {
+	t.Parallel()
+	for _, p := range []units.Probability{1, 0.3} {
+		ds := decisions(t, 7, []Fault{{Name: "first-two", Probability: p, Action: Action{Kind: KindError, Max: 2}}}, 200, "/api/chat")
+		var injected []uint64
+		for _, d := range ds {
+			if d.Injected {
+				injected = append(injected, d.Seq)
+			}
+		}
+		if len(ds) != 200 || len(injected) != 2 || p == 1 && (injected[0] != 0 || injected[1] != 1) {
+			t.Errorf("p=%v: %d decisions, injected at %v; want 200 decisions and exactly 2 injected (0 and 1 at p=1)", p, len(ds), injected)
+		}
+	}
+}

@@ -63,6 +63,9 @@ type Action struct {
 	// AfterChunks is how many body writes pass before a stall, drop or malformed chunk. 0: before
 	// the first (a stall or drop at 0 sends the headers first).
 	AfterChunks int `json:"after_chunks,omitempty" yaml:"after_chunks,omitempty"`
+	// Max stops the fault after its first Max injections ("fail the first 2 attempts, then
+	// succeed"); the fault still draws for every request it matches. 0: no limit.
+	Max int `json:"max,omitempty" yaml:"max,omitempty"`
 }
 
 // UnmarshalJSON decodes a fault strictly and takes the probability as a JSON number or a string.
@@ -161,6 +164,9 @@ func (f Fault) Validate() error {
 	}
 	if f.AfterChunks < 0 {
 		bad("after_chunks", f.AfterChunks, "0 or more")
+	}
+	if f.Max < 0 {
+		bad("max", f.Max, "0 (no limit) or the number of injections after which the fault stops")
 	}
 	if f.Method != "" && f.Method != http.MethodGet && f.Method != http.MethodPost && f.Method != http.MethodPut &&
 		f.Method != http.MethodDelete && f.Method != http.MethodHead && f.Method != http.MethodPatch {

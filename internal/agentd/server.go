@@ -86,7 +86,10 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		s.pool.Close()
 		return nil, fmt.Errorf("agentd: redis URL: %w", err)
 	}
-	ro.MaxRetries = -1                                   // the resilience core decides
+	ro.MaxRetries = -1 // the resilience core decides
+	// The cache's timeout is a context deadline: go-redis bounds its socket reads by it only when
+	// told to (redis-flaky found a 100 ms timeout waiting out a 200 ms command).
+	ro.ContextTimeoutEnabled = true
 	quietRedis.Do(func() { redis.SetLogger(discard{}) }) // its failures are in the metrics and /status
 	s.rdb = redis.NewClient(ro)
 	ou, err := url.Parse(cfg.OllamaURL)

@@ -16,7 +16,13 @@
 // number of calls the half-open state admits in all (gobreaker's MaxRequests, resilience4j's
 // permittedNumberOfCallsInHalfOpenState): a probe that reported frees its place for the next; and
 // the first failed probe reopens the breaker, without waiting for the others (as gobreaker, and
-// failsafe-go with a failure threshold of 1; resilience4j judges the probes' failure rate).
+// failsafe-go with a failure threshold of 1; resilience4j judges the probes' failure rate), as
+// does the first slow probe when slow calls count. A rate is judged after every counted call, a
+// success included (as resilience4j; Polly judges it only when a call fails). A rejection's error
+// is made once per breaker: it wraps ErrOpen or ErrTooManyProbes, not the failure that opened the
+// breaker (Polly's BrokenCircuitException wraps it). Neither starting in another state than closed
+// nor a Reset of a closed breaker publishes anything (Polly publishes the opening of a circuit
+// made isolated, resilience4j a reset event).
 //
 // A half-open breaker waits for traffic: it lets the next call through as a probe however long
 // nobody called, and HalfOpenMaxWait reopens it only when a probe admitted that long ago has not

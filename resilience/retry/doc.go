@@ -12,5 +12,7 @@
 //
 // A call whose first attempt succeeds costs one function call and, with a Budget, one atomic add;
 // the clock is read only when MaxElapsed is set or a retry is needed. Sleeps end as soon as the
-// context ends.
+// context ends. The first attempt is made whatever the state of the context, which fn is handed
+// and honours as any Go function does (Polly does not run a callback whose token is already
+// cancelled); no retry is made once it is done.
 package retry

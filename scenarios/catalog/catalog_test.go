@@ -53,10 +53,9 @@ func TestVerdictsCatchMissingResilience(t *testing.T) {
 		{"llm-latency", []string{"--llm-timeout", "500ms", "--breaker-threshold", "0.05"}, []string{"no false trip"}},
 		{"redis-outage", []string{"--no-breakers"}, []string{"cache breaker opens and closes"}},
 		{"overload", []string{"--rate-limit", "0"}, []string{"nobody degraded"}},
-		// Not db-connection-failures with --no-retries: its per-connection resets on a pool leave
-		// 0 to 3 calls that needed a retry in a short run, too few for its verdict to fail rather
-		// than have too little data (transient-failures shows the retries verdict failing);
-		// per-query faults (issue 14) would make it a negative check.
+		{"db-connection-failures", []string{"--no-retries"}, []string{"retries recover", "still available"}},
+		{"redis-flaky", []string{"--cache-timeout", "1s"}, []string{"p95 bounded"}},
+		{"transient-first-attempts", []string{"--no-retries"}, []string{"retries recover", "nobody degraded"}},
 		{"slo", []string{"--no-retries", "--no-fallback"}, []string{"slo", "budget during the fault"}},
 	} {
 		t.Run(fmt.Sprintf("%s%v", tt.scenario, tt.args), func(t *testing.T) {
