@@ -1,11 +1,16 @@
 package catalog_test
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/shakedown-dev/shakedown/harness"
 	"github.com/shakedown-dev/shakedown/harness/harnesstest"
+	"github.com/shakedown-dev/shakedown/record"
 	"github.com/shakedown-dev/shakedown/scenarios/catalog"
 	"github.com/shakedown-dev/shakedown/service"
 )
@@ -75,4 +80,62 @@ func TestLoadUnknown(t *testing.T) {
 	if _, err := catalog.Load("nope"); err == nil {
 		t.Error("Load(nope) found a scenario")
 	}
+}
+
+// TestSameSeedSameDecisions runs each scenario whose faults are all drawn from the run's seed
+// (per request, per window, per tick) twice with its seed and once with another, through the
+// whole harness.Run. Each fault's decisions, as (seq, draw, injected) in seq order, are the same
+// in both runs of the seed for every draw both made, and the two runs made as many draws, give or
+// take the requests that reached a window's edge a millisecond apart (at most 2% or 2 draws);
+// the other seed's decisions differ.
+func TestSameSeedSameDecisions(t *testing.T) {
+	t.Parallel()
+	for _, name := range []string{"db-connection-failures", "redis-flaky", "transient-failures", "llm-latency", "cpu-spike"} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			sc, err := catalog.Load(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			run := func(seed uint64) map[string][]string {
+				res := harnesstest.Run(t, sc, harness.RunOptions{Backend: service.BackendLocal, Short: true, Seed: seed})
+				if len(res.Record.DecisionLog) >= record.MaxDecisions {
+					t.Fatalf("%d decisions: the log is cut", len(res.Record.DecisionLog))
+				}
+				out := map[string][]string{}
+				for _, d := range res.Record.DecisionLog {
+					out[d.Fault] = append(out[d.Fault], fmt.Sprintf("%d:%v:%v", d.Seq, d.Draw, d.Injected))
+				}
+				for _, ds := range out {
+					slices.SortFunc(ds, func(a, b string) int { return cmp.Compare(seqOf(a), seqOf(b)) })
+				}
+				return out
+			}
+			a, b, c := run(sc.Seed), run(sc.Seed), run(sc.Seed+1)
+			if len(a) == 0 {
+				t.Fatal("no decisions")
+			}
+			for fault, da := range a {
+				db, dc := b[fault], c[fault]
+				n := min(len(da), len(db))
+				if diff := len(da) - len(db); diff*diff > max(4, len(da)*len(da)/2500) {
+					t.Errorf("%s: %d and %d decisions with the same seed; want as many, give or take a window's edge", fault, len(da), len(db))
+				}
+				for i := range n {
+					if da[i] != db[i] {
+						t.Errorf("%s: decision %d is %s and %s with the same seed", fault, i, da[i], db[i])
+						break
+					}
+				}
+				if slices.Equal(da[:min(n, len(dc))], dc[:min(n, len(dc))]) {
+					t.Errorf("%s: seeds %d and %d gave the same decisions", fault, sc.Seed, sc.Seed+1)
+				}
+			}
+		})
+	}
+}
+
+func seqOf(s string) int {
+	n, _ := strconv.Atoi(s[:strings.IndexByte(s, ':')])
+	return n
 }
