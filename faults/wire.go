@@ -25,6 +25,9 @@ func (s *Query) Validate() error {
 }
 func (s *Query) Build(t Targets) (Fault, error) { return buildWire(t, &s.Common, s.Action) }
 
+// SchemaOmits names the fields of wirefault.Action a query fault does not take, for the schema.
+func (*Query) SchemaOmits() []string { return []string{"error"} }
+
 // Command sets a request fault on Redis commands for each window: a delay, an error reply of a
 // chosen class, or the connection cut, decided per command (a pipeline's commands one by one).
 type Command struct {
@@ -38,6 +41,9 @@ func (s *Command) Validate() error {
 	return joinErrs(&s.Common, wireTarget(&s.Common, service.Redis), wireSpec(&s.Common, s.Action).Validate(wirefault.Redis))
 }
 func (s *Command) Build(t Targets) (Fault, error) { return buildWire(t, &s.Common, s.Action) }
+
+// SchemaOmits names the fields of wirefault.Action a command fault does not take, for the schema.
+func (*Command) SchemaOmits() []string { return []string{"sqlstate", "match_regexp"} }
 
 func wireTarget(c *Common, want string) error {
 	if c.Target == "" || c.Target == want {

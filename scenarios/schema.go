@@ -36,6 +36,11 @@ func Schema() ([]byte, error) {
 				ty.Const, ty.Description = names[i], descriptions[i]
 			}
 			def.Required = append(def.Required, required...)
+			if o, ok := spec.(interface{ SchemaOmits() []string }); ok { // fields of a shared part that do not apply
+				for _, f := range o.SchemaOmits() {
+					def.Properties.Delete(f)
+				}
+			}
 			refs = append(refs, &jsonschema.Schema{Ref: "#/$defs/" + t.Name()})
 		}
 		return &jsonschema.Schema{OneOf: refs}
