@@ -107,12 +107,12 @@ func (a *tracedActions) counts() map[actionStatus]int {
 	return out
 }
 
-// From Bulkhead/BulkheadSpecsBase.cs Should_control_executions_per_specification, over every case
-// of Bulkhead/BulkheadScenarios.cs: all the actions thrown at the bulkhead, min(total,
-// parallelization) execute, the next ones up to the queue's size queue, the rest are rejected;
-// then, one at a time, a queueing action is cancelled (once, if the scenario says so), an
-// executing one is cancelled (once), or the first executing one completes, and each time a
-// queued action takes the freed slot, until all are done. After each step the counts of
+// From test/Polly.Specs/Bulkhead/BulkheadSpecsBase.cs Should_control_executions_per_specification,
+// over every case of test/Polly.Specs/Bulkhead/BulkheadScenarios.cs: all the actions thrown at the
+// bulkhead, min(total, parallelization) execute, the next ones up to the queue's size queue, the
+// rest are rejected; then, one at a time, a queueing action is cancelled (once, if the scenario
+// says so), an executing one is cancelled (once), or the first executing one completes, and each
+// time a queued action takes the freed slot, until all are done. After each step the counts of
 // executing, queueing, rejected, completed and cancelled actions and the free slots and queue
 // places are what Polly expects.
 func TestPollyBulkheadScenarios(t *testing.T) {
@@ -197,9 +197,10 @@ func TestPollyBulkheadScenarios(t *testing.T) {
 	}
 }
 
-// From Bulkhead/BulkheadSpecs.cs Should_call_onBulkheadRejected_with_passed_context: with its one
-// slot taken, a call is rejected and onBulkheadRejected is told (Polly: the call's own context,
-// with its operation key; ours: the bulkhead's name and the reason).
+// From test/Polly.Specs/Bulkhead/BulkheadSpecs.cs
+// Should_call_onBulkheadRejected_with_passed_context: with its one slot taken, a call is rejected
+// and onBulkheadRejected is told (Polly: the call's own context, with its operation key; ours: the
+// bulkhead's name and the reason).
 func TestPollyBulkheadOnRejected(t *testing.T) {
 	t.Parallel()
 	var told []string
@@ -219,12 +220,13 @@ type rejectFunc func(name string, r Reason)
 
 func (f rejectFunc) OnReject(name string, r Reason) { f(name, r) }
 
-// From Bulkhead/BulkheadSpecs.cs Should_throw_when_maxParallelization_less_or_equal_to_zero,
+// From test/Polly.Specs/Bulkhead/BulkheadSpecs.cs
+// Should_throw_when_maxParallelization_less_or_equal_to_zero,
 // Should_throw_when_maxParallelization_less_or_equal_to_zero_and_no_maxQueuingActions and
 // Should_throw_when_maxQueuedActions_less_than_zero, and
-// RateLimiterResiliencePipelineBuilderExtensionsTests.cs AddConcurrencyLimiter_InvalidOptions_Throws:
-// negative limits are refused, both at once. Polly also refuses a maxParallelization of 0; ours
-// takes 0 as the default of 10 slots.
+// test/Polly.RateLimiting.Tests/RateLimiterResiliencePipelineBuilderExtensionsTests.cs
+// AddConcurrencyLimiter_InvalidOptions_Throws: negative limits are refused, both at once. Polly
+// also refuses a maxParallelization of 0; ours takes 0 as the default of 10 slots.
 func TestPollyBulkheadConfigValidation(t *testing.T) {
 	t.Parallel()
 	err := Config{MaxConcurrent: -10, MaxQueue: -10}.Validate()

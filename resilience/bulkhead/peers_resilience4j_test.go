@@ -42,7 +42,10 @@ func (r *rejections) got() []Reason {
 	return append([]Reason(nil), r.reasons...)
 }
 
-// From internal/SemaphoreBulkheadTest.java testBulkhead and BulkheadEventPublisherTest.java
+// From
+// resilience4j-bulkhead/src/test/java/io/github/resilience4j/bulkhead/internal/SemaphoreBulkheadTest.java
+// testBulkhead and
+// resilience4j-bulkhead/src/test/java/io/github/resilience4j/bulkhead/BulkheadEventPublisherTest.java
 // shouldConsumeOnCallPermittedEvent and shouldConsumeOnCallRejectedEvent: of 2 slots, two calls
 // take both; a third is rejected, once, and its call is not run; each release frees one slot; a
 // call after them is permitted and runs.
@@ -79,10 +82,11 @@ func TestResilience4jBulkheadPermitsAndRejects(t *testing.T) {
 	}
 }
 
-// From internal/SemaphoreBulkheadTest.java testTryEnterWithTimeout and testEntryTimeout: with its
-// one slot taken, a call waits its maxWaitDuration, 50 ms (and 10 ms), and is refused then, no
-// sooner; it leaves nothing behind. (resilience4j: a false from tryAcquirePermission; ours:
-// ErrQueueTimeout.)
+// From
+// resilience4j-bulkhead/src/test/java/io/github/resilience4j/bulkhead/internal/SemaphoreBulkheadTest.java
+// testTryEnterWithTimeout and testEntryTimeout: with its one slot taken, a call waits its
+// maxWaitDuration, 50 ms (and 10 ms), and is refused then, no sooner; it leaves nothing behind.
+// (resilience4j: a false from tryAcquirePermission; ours: ErrQueueTimeout.)
 func TestResilience4jBulkheadWaitTimesOut(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
@@ -107,11 +111,12 @@ func TestResilience4jBulkheadWaitTimesOut(t *testing.T) {
 	})
 }
 
-// From internal/SemaphoreBulkheadTest.java testTryEnterWithInterruptDuringTimeout and
-// testAcquireWithInterruptDuringTimeout: a call waiting up to 2 s for the one slot is interrupted
-// after 1 s: it stops waiting at once, before its wait is over, with an error that says so
-// (resilience4j: AcquirePermissionCancelledException; ours: the context's error), and holds
-// nothing.
+// From
+// resilience4j-bulkhead/src/test/java/io/github/resilience4j/bulkhead/internal/SemaphoreBulkheadTest.java
+// testTryEnterWithInterruptDuringTimeout and testAcquireWithInterruptDuringTimeout: a call waiting
+// up to 2 s for the one slot is interrupted after 1 s: it stops waiting at once, before its wait is
+// over, with an error that says so (resilience4j: AcquirePermissionCancelledException; ours: the
+// context's error), and holds nothing.
 func TestResilience4jBulkheadInterruptedWhileWaiting(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
@@ -150,7 +155,10 @@ func TestResilience4jBulkheadInterruptedWhileWaiting(t *testing.T) {
 	})
 }
 
-// From internal/SemaphoreBulkheadTest.java testZeroMaxConcurrentCalls and BulkheadConfigTest.java
+// From
+// resilience4j-bulkhead/src/test/java/io/github/resilience4j/bulkhead/internal/SemaphoreBulkheadTest.java
+// testZeroMaxConcurrentCalls and
+// resilience4j-bulkhead/src/test/java/io/github/resilience4j/bulkhead/BulkheadConfigTest.java
 // testBuildCustom, testBuildWithZeroMaxCurrentCalls, testBuildWithIllegalMaxConcurrent and
 // testBuildWithIllegalMaxWait. A negative maximum or wait is refused by both. resilience4j takes a
 // maxConcurrentCalls of 0 as "permit nothing"; ours, whose zero values stand for defaults, as 10

@@ -63,7 +63,8 @@ func (c *stateCounts) want(t *testing.T, opened, halfOpened, closed int32) {
 	}
 }
 
-// From CircuitBreakerResiliencePipelineBuilderTests.cs AddCircuitBreaker_IntegrationTest and
+// From test/Polly.Core.Tests/CircuitBreaker/CircuitBreakerResiliencePipelineBuilderTests.cs
+// AddCircuitBreaker_IntegrationTest and
 // AddCircuitBreaker_IntegrationTest_WithBreakDurationGenerator: a ratio of 0.5 from 10 calls over
 // 10 s, results of -1 handled. Ten -1s open it; a call is refused; after the break the probe
 // returns -1 and opens it again, and a call is refused; after another break a 0 closes it. With a
@@ -111,10 +112,10 @@ func TestPollyIntegrationOpenHalfOpenClose(t *testing.T) {
 	}
 }
 
-// From Controller/CircuitStateControllerTests.cs BreakDurationGenerator_EnsureHalfOpenAttempts:
-// five openings in a row (each probe failing), a close, then three more: the generator is told
-// the half-open attempts 0, 1, 2, 3, 4, then 0, 1, 2 (ours, the openings in a row, 1 to 5, then 1
-// to 3: the same count, from 1).
+// From test/Polly.Core.Tests/CircuitBreaker/Controller/CircuitStateControllerTests.cs
+// BreakDurationGenerator_EnsureHalfOpenAttempts: five openings in a row (each probe failing), a
+// close, then three more: the generator is told the half-open attempts 0, 1, 2, 3, 4, then 0, 1, 2
+// (ours, the openings in a row, 1 to 5, then 1 to 3: the same count, from 1).
 func TestPollyBreakDurationGeneratorCountsOpeningsInARow(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
@@ -144,10 +145,11 @@ func TestPollyBreakDurationGeneratorCountsOpeningsInARow(t *testing.T) {
 	})
 }
 
-// From Controller/AdvancedCircuitBehaviorTests.cs OnActionFailure_WhenClosed_EnsureCorrectBehavior:
-// with a ratio of 0.1 and a minimum of 10 calls, a failure breaks the circuit when the window holds
-// at least 10 calls and the failure rate is at least 0.1: 10 calls with 1 or 2 failures break it;
-// 9 calls with 1 failure (below the minimum) and 11 calls with 1 failure (0.09) do not.
+// From test/Polly.Core.Tests/CircuitBreaker/Controller/AdvancedCircuitBehaviorTests.cs
+// OnActionFailure_WhenClosed_EnsureCorrectBehavior: with a ratio of 0.1 and a minimum of 10 calls,
+// a failure breaks the circuit when the window holds at least 10 calls and the failure rate is at
+// least 0.1: 10 calls with 1 or 2 failures break it; 9 calls with 1 failure (below the minimum) and
+// 11 calls with 1 failure (0.09) do not.
 func TestPollyMinimumThroughputAndFailureRatio(t *testing.T) {
 	t.Parallel()
 	for _, tt := range []struct {
@@ -173,10 +175,10 @@ func TestPollyMinimumThroughputAndFailureRatio(t *testing.T) {
 	}
 }
 
-// From Health/RollingHealthMetricsTests.cs Increment_Ok, GetHealthInfo_EnsureWindowRespected,
-// GetHealthInfo_EnsureWindowCapacityRespected, GetHealthInfo_SamplingDurationRespected and
-// Reset_Ok: a 10 s window in 10 buckets, read through Counts (a threshold nothing reaches keeps the
-// breaker closed).
+// From test/Polly.Core.Tests/CircuitBreaker/Health/RollingHealthMetricsTests.cs Increment_Ok,
+// GetHealthInfo_EnsureWindowRespected, GetHealthInfo_EnsureWindowCapacityRespected,
+// GetHealthInfo_SamplingDurationRespected and Reset_Ok: a 10 s window in 10 buckets, read through
+// Counts (a threshold nothing reaches keeps the breaker closed).
 func TestPollyRollingWindow(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
@@ -248,11 +250,12 @@ func TestPollyRollingWindow(t *testing.T) {
 	})
 }
 
-// From Controller/CircuitStateControllerTests.cs OnActionPreExecute_HalfOpen,
-// HalfOpen_EnsureCorrectStateTransitionAfterExecution and Flow_Closed_HalfOpen_Open_HalfOpen_Closed:
-// after the break the first call is the one probe and a second one is refused, both told apart by
-// the half-open transition having been published; a successful probe closes, a failed one opens,
-// and a call 1 ms later is refused; two breaks later a probe closes it.
+// From test/Polly.Core.Tests/CircuitBreaker/Controller/CircuitStateControllerTests.cs
+// OnActionPreExecute_HalfOpen, HalfOpen_EnsureCorrectStateTransitionAfterExecution and
+// Flow_Closed_HalfOpen_Open_HalfOpen_Closed: after the break the first call is the one probe and a
+// second one is refused, both told apart by the half-open transition having been published; a
+// successful probe closes, a failed one opens, and a call 1 ms later is refused; two breaks later a
+// probe closes it.
 func TestPollyHalfOpenSingleProbe(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
@@ -297,11 +300,12 @@ func TestPollyHalfOpenSingleProbe(t *testing.T) {
 	})
 }
 
-// From Controller/CircuitStateControllerTests.cs HalfOpen_EnsureBreakDuration: Polly, going
-// half-open, blocks further calls for one more BreakDuration, after which, with the probe still
-// out, it admits the next call as another probe, half-open still. Ours differs on purpose (package
-// doc): a probe that has not reported within HalfOpenMaxWait (by default the open duration) opens
-// the breaker again, and the next probe waits out another open duration.
+// From test/Polly.Core.Tests/CircuitBreaker/Controller/CircuitStateControllerTests.cs
+// HalfOpen_EnsureBreakDuration: Polly, going half-open, blocks further calls for one more
+// BreakDuration, after which, with the probe still out, it admits the next call as another probe,
+// half-open still. Ours differs on purpose (package doc): a probe that has not reported within
+// HalfOpenMaxWait (by default the open duration) opens the breaker again, and the next probe waits
+// out another open duration.
 func TestPollyHalfOpenHungProbe(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
@@ -333,13 +337,15 @@ func TestPollyHalfOpenHungProbe(t *testing.T) {
 	})
 }
 
-// From Controller/CircuitStateControllerTests.cs IsolateAsync_Ok and BreakAsync_Ok,
-// CircuitBreakerResilienceStrategyTests.cs Ctor_ManualControl_EnsureAttached and
-// CircuitBreakerManualControlTests.cs Ctor_Isolated: isolating the circuit opens it by hand (told
-// to the observer) and refuses calls with an isolated-circuit error that has no RetryAfter;
-// closing it lets calls through again. A manual control made isolated starts the circuit
-// isolated: ours starts forced open (Settings.Initial) and, unlike Polly's, publishes no
-// transition for starting.
+// From test/Polly.Core.Tests/CircuitBreaker/Controller/CircuitStateControllerTests.cs
+// IsolateAsync_Ok and BreakAsync_Ok,
+// test/Polly.Core.Tests/CircuitBreaker/CircuitBreakerResilienceStrategyTests.cs
+// Ctor_ManualControl_EnsureAttached and
+// test/Polly.Core.Tests/CircuitBreaker/CircuitBreakerManualControlTests.cs Ctor_Isolated: isolating
+// the circuit opens it by hand (told to the observer) and refuses calls with an isolated-circuit
+// error that has no RetryAfter; closing it lets calls through again. A manual control made isolated
+// starts the circuit isolated: ours starts forced open (Settings.Initial) and, unlike Polly's,
+// publishes no transition for starting.
 func TestPollyManualIsolateAndClose(t *testing.T) {
 	t.Parallel()
 	obs := &recorder{}
@@ -372,13 +378,14 @@ func TestPollyManualIsolateAndClose(t *testing.T) {
 	}
 }
 
-// From CircuitBreakerResilienceStrategyTests.cs Execute_HandledResult_OnFailureCalled,
-// Execute_UnhandledResult_OnActionSuccess, Execute_HandledException_OnFailureCalled and
-// Execute_UnhandledException_OnActionSuccess, and CircuitBreakerOptionsTests.cs
-// ShouldHandle_EnsureDefaults: a handled result or error counts as a failure and an unhandled one
-// as a success, and either way reaches the caller as it is. By default a result is not handled, an
-// error is, and an OperationCanceledException (context.Canceled) is not: Polly counts that one as
-// a success, ours does not count it at all (IsIgnored's default).
+// From test/Polly.Core.Tests/CircuitBreaker/CircuitBreakerResilienceStrategyTests.cs
+// Execute_HandledResult_OnFailureCalled, Execute_UnhandledResult_OnActionSuccess,
+// Execute_HandledException_OnFailureCalled and Execute_UnhandledException_OnActionSuccess, and
+// test/Polly.Core.Tests/CircuitBreaker/CircuitBreakerOptionsTests.cs ShouldHandle_EnsureDefaults: a
+// handled result or error counts as a failure and an unhandled one as a success, and either way
+// reaches the caller as it is. By default a result is not handled, an error is, and an
+// OperationCanceledException (context.Canceled) is not: Polly counts that one as a success, ours
+// does not count it at all (IsIgnored's default).
 func TestPollyShouldHandle(t *testing.T) {
 	t.Parallel()
 	obs := &recorder{}
@@ -415,12 +422,13 @@ func TestPollyShouldHandle(t *testing.T) {
 	}
 }
 
-// From Controller/AdvancedCircuitBehaviorTests.cs (only OnActionFailure can break the circuit) and
-// Controller/CircuitStateControllerTests.cs OnActionSuccess_EnsureCorrectBehavior (closed stays
-// closed on a success). Polly judges the failure rate only when a call fails. Ours judges it after
-// every counted call, a success included (as resilience4j does): a failure and nine successes with
-// a ratio of 0.1 from 10 calls open it at the tenth call, a success, where Polly waits for the next
-// failure.
+// From test/Polly.Core.Tests/CircuitBreaker/Controller/AdvancedCircuitBehaviorTests.cs (only
+// OnActionFailure can break the circuit) and
+// test/Polly.Core.Tests/CircuitBreaker/Controller/CircuitStateControllerTests.cs
+// OnActionSuccess_EnsureCorrectBehavior (closed stays closed on a success). Polly judges the
+// failure rate only when a call fails. Ours judges it after every counted call, a success included
+// (as resilience4j does): a failure and nine successes with a ratio of 0.1 from 10 calls open it at
+// the tenth call, a success, where Polly waits for the next failure.
 func TestPollyRateJudgedAfterEveryCall(t *testing.T) {
 	t.Parallel()
 	b := mustNew(t, Settings{FailureRateThreshold: 0.1, MinimumCalls: 10, WindowDuration: 30 * time.Second})
@@ -433,11 +441,12 @@ func TestPollyRateJudgedAfterEveryCall(t *testing.T) {
 	wantState(t, b, StateOpen) // Polly: closed until the next failure
 }
 
-// From BrokenCircuitExceptionTests.cs Ctor_RetryAfter_Ok and Controller/CircuitStateControllerTests.cs
+// From test/Polly.Core.Tests/CircuitBreaker/BrokenCircuitExceptionTests.cs Ctor_RetryAfter_Ok and
+// test/Polly.Core.Tests/CircuitBreaker/Controller/CircuitStateControllerTests.cs
 // OnActionPreExecute_CircuitOpenedByValue: the exception of a call the open circuit refuses says
 // when it may be retried (the break's end less now). Our *OpenError has a RetryAfter field for
-// that, documented as "how long until the breaker lets probes through, when known", and the
-// breaker knows it (Breaker.RetryAfter), but the field is never set.
+// that, documented as "how long until the breaker lets probes through, when known", and the breaker
+// knows it (Breaker.RetryAfter), but the field is never set.
 func TestPollyBrokenCircuitErrorCarriesRetryAfter(t *testing.T) {
 	t.Skip("bug: a rejection's *OpenError has RetryAfter 0 although the breaker knows the time left " +
 		"(Breaker.RetryAfter() = 3s here): the open-state error is built once in New with no RetryAfter and " +
@@ -456,12 +465,12 @@ func TestPollyBrokenCircuitErrorCarriesRetryAfter(t *testing.T) {
 	})
 }
 
-// From Controller/CircuitStateControllerTests.cs
+// From test/Polly.Core.Tests/CircuitBreaker/Controller/CircuitStateControllerTests.cs
 // OnActionPreExecute_CircuitOpened_EnsureExceptionStackTraceDoesNotGrow and
-// OnActionPreExecute_CircuitOpenedByException: 100 refused calls get the same error, with the
-// same message, each time. Polly's BrokenCircuitException wraps the failure that broke the
-// circuit as its InnerException; ours is made once for the breaker (a refusal allocates nothing)
-// and wraps only ErrOpen.
+// OnActionPreExecute_CircuitOpenedByException: 100 refused calls get the same error, with the same
+// message, each time. Polly's BrokenCircuitException wraps the failure that broke the circuit as
+// its InnerException; ours is made once for the breaker (a refusal allocates nothing) and wraps
+// only ErrOpen.
 func TestPollyRejectionErrorDoesNotGrow(t *testing.T) {
 	t.Parallel()
 	b := mustNew(t, Settings{Name: "cb", ConsecutiveFailures: 1})
@@ -481,10 +490,10 @@ func TestPollyRejectionErrorDoesNotGrow(t *testing.T) {
 	}
 }
 
-// From Controller/CircuitStateControllerTests.cs OnActionFailureAsync_EnsureBreakDurationNotOverflow:
-// a break that would end past the largest time ends at it instead; the circuit stays open and
-// says so. Ours: an open duration as long as a Duration allows keeps the breaker open, with the
-// whole of it still to wait.
+// From test/Polly.Core.Tests/CircuitBreaker/Controller/CircuitStateControllerTests.cs
+// OnActionFailureAsync_EnsureBreakDurationNotOverflow: a break that would end past the largest time
+// ends at it instead; the circuit stays open and says so. Ours: an open duration as long as a
+// Duration allows keeps the breaker open, with the whole of it still to wait.
 func TestPollyBreakDurationDoesNotOverflow(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
@@ -500,11 +509,11 @@ func TestPollyBreakDurationDoesNotOverflow(t *testing.T) {
 	})
 }
 
-// From Controller/CircuitStateControllerTests.cs OnActionFailureAsync_EnsureCorrectBehavior
-// (open stays open, isolated stays isolated) and OnActionSuccess_EnsureCorrectBehavior (isolated
-// stays isolated): a failure that reports after the circuit opened neither opens it again nor
-// extends the break, and a success that reports after it was isolated does not close it. Ours
-// ignores a result from an older state (package doc).
+// From test/Polly.Core.Tests/CircuitBreaker/Controller/CircuitStateControllerTests.cs
+// OnActionFailureAsync_EnsureCorrectBehavior (open stays open, isolated stays isolated) and
+// OnActionSuccess_EnsureCorrectBehavior (isolated stays isolated): a failure that reports after the
+// circuit opened neither opens it again nor extends the break, and a success that reports after it
+// was isolated does not close it. Ours ignores a result from an older state (package doc).
 func TestPollyResultsAfterTheStateChanged(t *testing.T) {
 	t.Parallel()
 	obs := &recorder{}
@@ -525,10 +534,11 @@ func TestPollyResultsAfterTheStateChanged(t *testing.T) {
 	wantState(t, b, StateForcedOpen)
 }
 
-// From CircuitBreakerOptionsTests.cs InvalidOptions_Validate and Ctor_Defaults: invalid options are
-// refused with every problem at once; Polly's smallest valid values are valid. Polly refuses a
-// MinimumThroughput of 0 (or 1) and a SamplingDuration or BreakDuration of 0 or under 500 ms; our
-// zero values stand for defaults, so ours refuses the negative ones (and takes a minimum of 1).
+// From test/Polly.Core.Tests/CircuitBreaker/CircuitBreakerOptionsTests.cs InvalidOptions_Validate
+// and Ctor_Defaults: invalid options are refused with every problem at once; Polly's smallest valid
+// values are valid. Polly refuses a MinimumThroughput of 0 (or 1) and a SamplingDuration or
+// BreakDuration of 0 or under 500 ms; our zero values stand for defaults, so ours refuses the
+// negative ones (and takes a minimum of 1).
 func TestPollyOptionsValidation(t *testing.T) {
 	t.Parallel()
 	err := Settings{Name: "Dummy", FailureRateThreshold: 0.1, MinimumCalls: -1, WindowDuration: -time.Second, OpenDuration: -299 * time.Millisecond}.Validate()

@@ -97,8 +97,11 @@ func halfOpenR4j(t *testing.T, b *Breaker) *Breaker {
 	return b
 }
 
-// From internal/CircuitBreakerStateMachineTest.java shouldThrowCallNotPermittedExceptionWhenStateIsOpen
-// and shouldThrowCallNotPermittedExceptionWhenStateIsForcedOpen, and CircuitBreakerTest.java
+// From
+// resilience4j-circuitbreaker/src/test/java/io/github/resilience4j/circuitbreaker/internal/CircuitBreakerStateMachineTest.java
+// shouldThrowCallNotPermittedExceptionWhenStateIsOpen and
+// shouldThrowCallNotPermittedExceptionWhenStateIsForcedOpen, and
+// resilience4j-circuitbreaker/src/test/java/io/github/resilience4j/circuitbreaker/CircuitBreakerTest.java
 // shouldReturnFailureWithCircuitBreakerOpenExceptionWithFutures: an open or forced-open breaker
 // refuses the call without running it, with an error that says which, and counts one call not
 // permitted.
@@ -134,8 +137,9 @@ func TestResilience4jRejectsWhenOpenOrForcedOpen(t *testing.T) {
 	})
 }
 
-// From internal/CircuitBreakerStateMachineTest.java shouldOnlyPermitFourCallsInHalfOpenState,
-// shouldIncreaseCounterOnReleasePermission and
+// From
+// resilience4j-circuitbreaker/src/test/java/io/github/resilience4j/circuitbreaker/internal/CircuitBreakerStateMachineTest.java
+// shouldOnlyPermitFourCallsInHalfOpenState, shouldIncreaseCounterOnReleasePermission and
 // shouldThrowCallNotPermittedExceptionWhenNotFurtherTestCallsArePermitted: the half-open state
 // admits 4 probes and refuses the 5th and 6th; a probe given back (releasePermission: our Ignore)
 // frees a place; the next half-open state has 4 places again.
@@ -192,11 +196,13 @@ func TestResilience4jHalfOpenPermitsFourProbes(t *testing.T) {
 	})
 }
 
-// From internal/CircuitBreakerStateMachineTest.java shouldOpenAfterFailureRateThresholdExceeded:
-// 3 failures and 2 successes in the time-based window: at the 5th call (the minimum) the failure
-// rate is 60%, over 50%, and the breaker opens, once; the next call is not permitted. resilience4j
-// reports a failure rate of -1 while the window holds fewer calls than the minimum; our Counts
-// reports the share (here 100%), which no condition judges until MinimumCalls.
+// From
+// resilience4j-circuitbreaker/src/test/java/io/github/resilience4j/circuitbreaker/internal/CircuitBreakerStateMachineTest.java
+// shouldOpenAfterFailureRateThresholdExceeded: 3 failures and 2 successes in the time-based window:
+// at the 5th call (the minimum) the failure rate is 60%, over 50%, and the breaker opens, once; the
+// next call is not permitted. resilience4j reports a failure rate of -1 while the window holds
+// fewer calls than the minimum; our Counts reports the share (here 100%), which no condition judges
+// until MinimumCalls.
 func TestResilience4jOpensAfterFailureRateThresholdExceeded(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
@@ -228,11 +234,12 @@ func TestResilience4jOpensAfterFailureRateThresholdExceeded(t *testing.T) {
 	})
 }
 
-// From internal/CircuitBreakerStateMachineTest.java shouldOpenAfterFailureRateThresholdExceeded2:
-// one call a second into the 20 s window: 3 successes and 2 failures are 40%, closed; a third
-// failure a second later makes 3 of 6, 50%, and opens it. And calls older than the window no
-// longer count: 4 failures, 21 s of quiet, and one more failure leave one call buffered, below the
-// minimum.
+// From
+// resilience4j-circuitbreaker/src/test/java/io/github/resilience4j/circuitbreaker/internal/CircuitBreakerStateMachineTest.java
+// shouldOpenAfterFailureRateThresholdExceeded2: one call a second into the 20 s window: 3 successes
+// and 2 failures are 40%, closed; a third failure a second later makes 3 of 6, 50%, and opens it.
+// And calls older than the window no longer count: 4 failures, 21 s of quiet, and one more failure
+// leave one call buffered, below the minimum.
 func TestResilience4jTimeWindowFailureRate(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
@@ -258,10 +265,12 @@ func TestResilience4jTimeWindowFailureRate(t *testing.T) {
 	})
 }
 
-// From internal/CircuitBreakerStateMachineTest.java shouldOpenAfterSlowCallRateThresholdExceeded
-// and shouldOpenAfterSlowCallRateThresholdExceededUsingMockClock: calls of 5 s, 5 s, 100 ms,
-// 100 ms and 5 s (the first and third failing): 3 of 5 are slower than 4 s, 60%, and the breaker
-// opens on the slow-call rate though the failure rate is 40%.
+// From
+// resilience4j-circuitbreaker/src/test/java/io/github/resilience4j/circuitbreaker/internal/CircuitBreakerStateMachineTest.java
+// shouldOpenAfterSlowCallRateThresholdExceeded and
+// shouldOpenAfterSlowCallRateThresholdExceededUsingMockClock: calls of 5 s, 5 s, 100 ms, 100 ms and
+// 5 s (the first and third failing): 3 of 5 are slower than 4 s, 60%, and the breaker opens on the
+// slow-call rate though the failure rate is 40%.
 func TestResilience4jOpensAfterSlowCallRateThresholdExceeded(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
@@ -290,11 +299,14 @@ func TestResilience4jOpensAfterSlowCallRateThresholdExceeded(t *testing.T) {
 	})
 }
 
-// From internal/CircuitBreakerStateMachineTest.java shouldTransitionToHalfOpenAfterWaitDuration
-// and CircuitBreakerAutoTransitionStateMachineTest.java testAutoTransition: 3 s after opening the
-// breaker is still open and refuses (two calls not permitted in all); after its 5 s it is half-open
-// with or without traffic (our open-to-half-open change is always made by a timer, as the peer's
-// automaticTransitionFromOpenToHalfOpenEnabled), and the next call is a probe.
+// From
+// resilience4j-circuitbreaker/src/test/java/io/github/resilience4j/circuitbreaker/internal/CircuitBreakerStateMachineTest.java
+// shouldTransitionToHalfOpenAfterWaitDuration and
+// resilience4j-circuitbreaker/src/test/java/io/github/resilience4j/circuitbreaker/CircuitBreakerAutoTransitionStateMachineTest.java
+// testAutoTransition: 3 s after opening the breaker is still open and refuses (two calls not
+// permitted in all); after its 5 s it is half-open with or without traffic (our open-to-half-open
+// change is always made by a timer, as the peer's automaticTransitionFromOpenToHalfOpenEnabled),
+// and the next call is a probe.
 func TestResilience4jTransitionsToHalfOpenAfterWaitDuration(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
@@ -329,10 +341,12 @@ func TestResilience4jTransitionsToHalfOpenAfterWaitDuration(t *testing.T) {
 	})
 }
 
-// From internal/CircuitBreakerStateMachineTest.java shouldTransitionToHalfOpenAfterWaitInterval: an
-// exponential wait interval of 5 s times 1.5: the first opening lasts 5 s (open at 3 s, half-open
-// at 6 s), the next in a row 7.5 s (open at 6 s, half-open at 11 s). The peer opens the breaker a
-// second time by hand; ours opens again when the probe fails.
+// From
+// resilience4j-circuitbreaker/src/test/java/io/github/resilience4j/circuitbreaker/internal/CircuitBreakerStateMachineTest.java
+// shouldTransitionToHalfOpenAfterWaitInterval: an exponential wait interval of 5 s times 1.5: the
+// first opening lasts 5 s (open at 3 s, half-open at 6 s), the next in a row 7.5 s (open at 6 s,
+// half-open at 11 s). The peer opens the breaker a second time by hand; ours opens again when the
+// probe fails.
 func TestResilience4jWaitIntervalBacksOff(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
@@ -362,7 +376,8 @@ func TestResilience4jWaitIntervalBacksOff(t *testing.T) {
 	})
 }
 
-// From internal/CircuitBreakerStateMachineTest.java
+// From
+// resilience4j-circuitbreaker/src/test/java/io/github/resilience4j/circuitbreaker/internal/CircuitBreakerStateMachineTest.java
 // shouldTransitionBackToOpenStateWhenFailureRateIsAboveThreshold,
 // shouldTransitionBackToClosedStateWhenFailureIsBelowThreshold,
 // shouldReleasePermissionWhenExceptionIgnored and
@@ -370,8 +385,8 @@ func TestResilience4jWaitIntervalBacksOff(t *testing.T) {
 // half-open state by the rates of its 4 probes: fail, fail, succeed, fail opens (75%); fail and
 // three successes close (25%); three successes, an ignored error and a failure close (25%); three
 // slow probes and a fast one open (slow-call rate 75%). Ours differs on purpose (package doc): the
-// first failed probe, or the first slow one when slow calls count, opens the breaker again at
-// once, and the peer's later probes are refused.
+// first failed probe, or the first slow one when slow calls count, opens the breaker again at once,
+// and the peer's later probes are refused.
 func TestResilience4jHalfOpenReopensOnFirstFailedProbe(t *testing.T) {
 	t.Parallel()
 	type probe struct {
@@ -419,10 +434,12 @@ func TestResilience4jHalfOpenReopensOnFirstFailedProbe(t *testing.T) {
 	}
 }
 
-// From internal/CircuitBreakerStateMachineTest.java shouldIgnoreExceptionsAndThenTransitionToClosed
-// (and the end of shouldTransitionBackToClosedStateWhenFailureIsBelowThreshold): four probes that
-// end in an ignored error count nothing and give their places back; then four successful probes
-// close the breaker, whose window starts empty; the next success is its first buffered call.
+// From
+// resilience4j-circuitbreaker/src/test/java/io/github/resilience4j/circuitbreaker/internal/CircuitBreakerStateMachineTest.java
+// shouldIgnoreExceptionsAndThenTransitionToClosed (and the end of
+// shouldTransitionBackToClosedStateWhenFailureIsBelowThreshold): four probes that end in an ignored
+// error count nothing and give their places back; then four successful probes close the breaker,
+// whose window starts empty; the next success is its first buffered call.
 func TestResilience4jIgnoredProbesThenClose(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
@@ -453,12 +470,13 @@ func TestResilience4jIgnoredProbesThenClose(t *testing.T) {
 	})
 }
 
-// From internal/CircuitBreakerStateMachineTest.java
+// From
+// resilience4j-circuitbreaker/src/test/java/io/github/resilience4j/circuitbreaker/internal/CircuitBreakerStateMachineTest.java
 // circuitBreakerTransitionsToOpenAfterWaitDurationInHalfOpenState: resilience4j's half-open state
 // opens again once maxWaitDurationInHalfOpenState (1 s) has passed, whether or not a probe is out.
 // Ours differs on purpose (package doc; issue 13): a half-open breaker with no probe out waits for
-// traffic however long, and HalfOpenMaxWait reopens it only when a probe admitted that long ago
-// has not reported.
+// traffic however long, and HalfOpenMaxWait reopens it only when a probe admitted that long ago has
+// not reported.
 func TestResilience4jHalfOpenMaxWait(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
@@ -478,9 +496,12 @@ func TestResilience4jHalfOpenMaxWait(t *testing.T) {
 	})
 }
 
-// From internal/CircuitBreakerStateMachineTest.java shouldDisableCircuitBreaker and
-// shouldForceOpenCircuitBreaker, CircuitBreakerAutoTransitionStateMachineTest.java
-// shouldCancelAutoTransition and CircuitBreakerEventPublisherTest.java
+// From
+// resilience4j-circuitbreaker/src/test/java/io/github/resilience4j/circuitbreaker/internal/CircuitBreakerStateMachineTest.java
+// shouldDisableCircuitBreaker and shouldForceOpenCircuitBreaker,
+// resilience4j-circuitbreaker/src/test/java/io/github/resilience4j/circuitbreaker/CircuitBreakerAutoTransitionStateMachineTest.java
+// shouldCancelAutoTransition and
+// resilience4j-circuitbreaker/src/test/java/io/github/resilience4j/circuitbreaker/CircuitBreakerEventPublisherTest.java
 // shouldNotProduceEventsInDisabledState. A disabled breaker admits every call and counts none; a
 // forced-open one refuses every call and stays so past the open duration, also when it was open
 // with its move to half-open already scheduled. resilience4j publishes no call event while
@@ -534,12 +555,14 @@ func TestResilience4jOperatorStates(t *testing.T) {
 	})
 }
 
-// From internal/CircuitBreakerStateMachineTest.java shouldResetMetrics, shouldResetClosedState,
-// shouldResetToClosedState and circuitBreakerDoesNotPublishStateTransitionEventsForInternalTransitions,
-// and CircuitBreakerEventPublisherTest.java shouldConsumeOnResetEvent. Reset clears the counts and
-// closes an open breaker; a move to the state the breaker is in publishes nothing. resilience4j
-// also publishes a reset event for a reset of a closed breaker; ours publishes nothing then (no
-// state changed: Reset's doc).
+// From
+// resilience4j-circuitbreaker/src/test/java/io/github/resilience4j/circuitbreaker/internal/CircuitBreakerStateMachineTest.java
+// shouldResetMetrics, shouldResetClosedState, shouldResetToClosedState and
+// circuitBreakerDoesNotPublishStateTransitionEventsForInternalTransitions, and
+// resilience4j-circuitbreaker/src/test/java/io/github/resilience4j/circuitbreaker/CircuitBreakerEventPublisherTest.java
+// shouldConsumeOnResetEvent. Reset clears the counts and closes an open breaker; a move to the
+// state the breaker is in publishes nothing. resilience4j also publishes a reset event for a reset
+// of a closed breaker; ours publishes nothing then (no state changed: Reset's doc).
 func TestResilience4jResetAndSameStateTransitions(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
@@ -583,9 +606,12 @@ var (
 	errIO       = errors.New("i/o")
 )
 
-// From internal/CircuitBreakerExceptionHandlingTest.java (every case) and
-// internal/CircuitBreakerResultHandlingTest.java shouldRecordSpecificStringResultAsAFailureAndAnyOtherAsSuccess
-// and shouldRecordSpecificComplexResultAsAFailureAndAnyOtherAsSuccess: an error IsFailure rejects
+// From
+// resilience4j-circuitbreaker/src/test/java/io/github/resilience4j/circuitbreaker/internal/CircuitBreakerExceptionHandlingTest.java
+// (every case) and
+// resilience4j-circuitbreaker/src/test/java/io/github/resilience4j/circuitbreaker/internal/CircuitBreakerResultHandlingTest.java
+// shouldRecordSpecificStringResultAsAFailureAndAnyOtherAsSuccess and
+// shouldRecordSpecificComplexResultAsAFailureAndAnyOtherAsSuccess: an error IsFailure rejects
 // counts as a success; an ignored one is not buffered at all; a result the predicate calls a
 // failure counts as one, and the caller still gets it.
 func TestResilience4jRecordedAndIgnoredErrorsAndResults(t *testing.T) {
@@ -632,11 +658,13 @@ func TestResilience4jRecordedAndIgnoredErrorsAndResults(t *testing.T) {
 	}
 }
 
-// From internal/CircuitBreakerMetricsTest.java testCircuitBreakerMetrics: a count-based window of
-// 10 that judges from 10 calls. 2 successes and 2 failures: 4 buffered (resilience4j: a failure
-// rate of -1 below the minimum; ours the share, 0.5). 12 calls recorded: the window holds the last
-// 10, 6 failed, 60%, over the default 50% (with a threshold of 50% ours opens right at the 10th,
-// since the rate is judged after every call). Then 3 more successes: 30%.
+// From
+// resilience4j-circuitbreaker/src/test/java/io/github/resilience4j/circuitbreaker/internal/CircuitBreakerMetricsTest.java
+// testCircuitBreakerMetrics: a count-based window of 10 that judges from 10 calls. 2 successes and
+// 2 failures: 4 buffered (resilience4j: a failure rate of -1 below the minimum; ours the share,
+// 0.5). 12 calls recorded: the window holds the last 10, 6 failed, 60%, over the default 50% (with
+// a threshold of 50% ours opens right at the 10th, since the rate is judged after every call). Then
+// 3 more successes: 30%.
 func TestResilience4jMetricsSnapshot(t *testing.T) {
 	t.Parallel()
 	b := mustNew(t, Settings{FailureRateThreshold: 1, WindowSize: 10, MinimumCalls: 10}) // never trips on this traffic
@@ -670,10 +698,12 @@ func TestResilience4jMetricsSnapshot(t *testing.T) {
 	wantState(t, b, StateOpen)
 }
 
-// From CircuitBreakerEventPublisherTest.java shouldConsumeOnSuccessEvent, shouldConsumeOnErrorEvent,
-// shouldConsumeIgnoredErrorEvent, shouldConsumeOnStateTransitionEvent and
-// shouldConsumeCallNotPermittedEvent: each outcome is published once, a window of 1 opens on the
-// first error with one transition, and a call refused by it is one not-permitted event.
+// From
+// resilience4j-circuitbreaker/src/test/java/io/github/resilience4j/circuitbreaker/CircuitBreakerEventPublisherTest.java
+// shouldConsumeOnSuccessEvent, shouldConsumeOnErrorEvent, shouldConsumeIgnoredErrorEvent,
+// shouldConsumeOnStateTransitionEvent and shouldConsumeCallNotPermittedEvent: each outcome is
+// published once, a window of 1 opens on the first error with one transition, and a call refused by
+// it is one not-permitted event.
 func TestResilience4jEvents(t *testing.T) {
 	t.Parallel()
 	var log []string
@@ -694,14 +724,16 @@ func TestResilience4jEvents(t *testing.T) {
 	}
 }
 
-// From CircuitBreakerTest.java shouldDecorateFutureWithSupplierAndCallCancel,
-// shouldDecorateFutureSupplierAndInterruptedByCallingThread, shouldDecorateFutureSupplierTimeout and
-// shouldNotMeasureErrorsAsFailures, with the peer's defaults (50% of a window of 100). A cancelled
-// call (CancellationException: context.Canceled) and a call whose caller gave up (the calling
-// thread interrupted: the caller's context done) are not recorded; a timeout of the dependency is
-// a failure. A StackOverflowError (a Java Error, not an Exception) is not recorded by resilience4j;
-// the nearest thing in Go, a panic, counts as a failure in ours (Execute's doc, as gobreaker does)
-// and reaches the caller.
+// From
+// resilience4j-circuitbreaker/src/test/java/io/github/resilience4j/circuitbreaker/CircuitBreakerTest.java
+// shouldDecorateFutureWithSupplierAndCallCancel,
+// shouldDecorateFutureSupplierAndInterruptedByCallingThread, shouldDecorateFutureSupplierTimeout
+// and shouldNotMeasureErrorsAsFailures, with the peer's defaults (50% of a window of 100). A
+// cancelled call (CancellationException: context.Canceled) and a call whose caller gave up (the
+// calling thread interrupted: the caller's context done) are not recorded; a timeout of the
+// dependency is a failure. A StackOverflowError (a Java Error, not an Exception) is not recorded by
+// resilience4j; the nearest thing in Go, a panic, counts as a failure in ours (Execute's doc, as
+// gobreaker does) and reaches the caller.
 func TestResilience4jCancellationTimeoutsAndPanics(t *testing.T) {
 	t.Parallel()
 	b := mustNew(t, Settings{FailureRateThreshold: 0.5, WindowSize: 100})
@@ -731,9 +763,10 @@ func TestResilience4jCancellationTimeoutsAndPanics(t *testing.T) {
 	}
 }
 
-// From CircuitBreakerConfigTest.java failureRateThresholdAboveHundredShouldFail,
-// slowCallRateThresholdAboveHundredShouldFail, zeroSlowCallDurationThresholdShouldFail,
-// shouldReduceMinimumNumberOfCallsToSlidingWindowSize,
+// From
+// resilience4j-circuitbreaker/src/test/java/io/github/resilience4j/circuitbreaker/CircuitBreakerConfigTest.java
+// failureRateThresholdAboveHundredShouldFail, slowCallRateThresholdAboveHundredShouldFail,
+// zeroSlowCallDurationThresholdShouldFail, shouldReduceMinimumNumberOfCallsToSlidingWindowSize,
 // shouldAllowHighMinimumNumberOfCallsWhenSlidingWindowIsTimeBased, zeroSlidingWindowSizeShouldFail,
 // zeroWaitIntervalShouldFail and zeroPermittedNumberOfCallsInHalfOpenStateShouldFail. Our zero
 // values stand for defaults (a rate of 0 is off, a window of 0 is 100 calls, an open duration of 0

@@ -51,9 +51,11 @@ func shouldRefuse(t *testing.T, l *Limiter, want time.Duration) {
 	}
 }
 
-// From RateLimitPolicySpecsBase.cs (and TokenBucketRateLimiterTestsBase.cs)
+// From test/Polly.Specs/RateLimit/RateLimitPolicySpecsBase.cs (and
+// test/Polly.Specs/RateLimit/TokenBucketRateLimiterTestsBase.cs)
 // Given_bucket_capacity_one_and_time_not_advanced_ratelimiter_specifies_correct_wait_until_next_execution
-// and Given_bucket_capacity_N_and_time_not_advanced_ratelimiter_permits_executions_up_to_bucket_capacity:
+// and
+// Given_bucket_capacity_N_and_time_not_advanced_ratelimiter_permits_executions_up_to_bucket_capacity:
 // with time standing still, a bucket of one permits the first call and tells the next to wait the
 // whole interval (1, 2 or 5 s); a bucket of N (1, 2, 50) permits N and tells the next the same.
 func TestPollyRateLimitBucketCapacity(t *testing.T) {
@@ -71,10 +73,11 @@ func TestPollyRateLimitBucketCapacity(t *testing.T) {
 	}
 }
 
-// From RateLimitPolicySpecsBase.cs Given_any_bucket_capacity_ratelimiter_permits_another_execution_per_interval:
-// for intervals of 1, 2 and 5 s and buckets of 1 and 10, once the bucket is spent: a nanosecond
-// short of the interval a call is refused and told to wait that nanosecond; at the interval one
-// call is permitted and the next refused; three times the bucket's size over.
+// From test/Polly.Specs/RateLimit/RateLimitPolicySpecsBase.cs
+// Given_any_bucket_capacity_ratelimiter_permits_another_execution_per_interval: for intervals of 1,
+// 2 and 5 s and buckets of 1 and 10, once the bucket is spent: a nanosecond short of the interval a
+// call is refused and told to wait that nanosecond; at the interval one call is permitted and the
+// next refused; three times the bucket's size over.
 func TestPollyRateLimitAnotherPerInterval(t *testing.T) {
 	t.Parallel()
 	for _, tt := range []struct{ seconds, burst int }{{1, 1}, {2, 1}, {5, 1}, {1, 10}, {2, 10}, {5, 10}} {
@@ -95,11 +98,13 @@ func TestPollyRateLimitAnotherPerInterval(t *testing.T) {
 	}
 }
 
-// From RateLimitPolicySpecsBase.cs Given_any_bucket_capacity_rate_limiter_permits_full_bucket_burst_after_exact_elapsed_time,
+// From test/Polly.Specs/RateLimit/RateLimitPolicySpecsBase.cs
+// Given_any_bucket_capacity_rate_limiter_permits_full_bucket_burst_after_exact_elapsed_time,
 // Given_any_bucket_capacity_rate_limiter_permits_half_full_bucket_burst_after_half_required_refill_time_elapsed
-// and Given_any_bucket_capacity_rate_limiter_permits_only_full_bucket_burst_even_if_multiple_required_refill_time_elapsed:
-// a spent bucket of 10 or 100 refills whole after 10 or 100 intervals, half after half that, and
-// no more than whole after 2 or 5 times that.
+// and
+// Given_any_bucket_capacity_rate_limiter_permits_only_full_bucket_burst_even_if_multiple_required_refill_time_elapsed:
+// a spent bucket of 10 or 100 refills whole after 10 or 100 intervals, half after half that, and no
+// more than whole after 2 or 5 times that.
 func TestPollyRateLimitRefill(t *testing.T) {
 	t.Parallel()
 	for _, tt := range []struct {
@@ -120,9 +125,9 @@ func TestPollyRateLimitRefill(t *testing.T) {
 	}
 }
 
-// From RateLimitPolicySpecsBase.cs Given_immediate_parallel_contention_ratelimiter_still_only_permits_one:
-// 2, 5 or 100 goroutines released at once against a bucket of one, time standing still: exactly
-// one is permitted.
+// From test/Polly.Specs/RateLimit/RateLimitPolicySpecsBase.cs
+// Given_immediate_parallel_contention_ratelimiter_still_only_permits_one: 2, 5 or 100 goroutines
+// released at once against a bucket of one, time standing still: exactly one is permitted.
 func TestPollyRateLimitParallelContention(t *testing.T) {
 	t.Parallel()
 	for _, n := range []int{2, 5, 100} {
@@ -152,10 +157,11 @@ func TestPollyRateLimitParallelContention(t *testing.T) {
 	}
 }
 
-// From RateLimiterResilienceStrategyTests.cs Execute_LeaseRejected (with events, with a retry-after):
-// a refused call raises one rejection event and carries the limiter's retry-after (123 s), and
-// the call is not made. Ours: the Observer is told the refusal once with its wait, and Handler
-// answers 429 Too Many Requests with Retry-After: 123 without calling the handler behind it.
+// From test/Polly.RateLimiting.Tests/RateLimiterResilienceStrategyTests.cs Execute_LeaseRejected
+// (with events, with a retry-after): a refused call raises one rejection event and carries the
+// limiter's retry-after (123 s), and the call is not made. Ours: the Observer is told the refusal
+// once with its wait, and Handler answers 429 Too Many Requests with Retry-After: 123 without
+// calling the handler behind it.
 func TestPollyRateLimitRejection(t *testing.T) {
 	t.Parallel()
 	clk := &fakeClock{}
@@ -180,14 +186,15 @@ func TestPollyRateLimitRejection(t *testing.T) {
 	}
 }
 
-// From RateLimitPolicySpecsBase.cs Syntax_should_throw_for_perTimeSpan_zero,
-// Syntax_should_throw_for_perTimeSpan_infinite, Syntax_should_throw_for_perTimeSpan_too_small,
-// Syntax_should_throw_for_perTimeSpan_negative, Syntax_should_throw_for_numberOfExecutions_negative,
+// From test/Polly.Specs/RateLimit/RateLimitPolicySpecsBase.cs
+// Syntax_should_throw_for_perTimeSpan_zero, Syntax_should_throw_for_perTimeSpan_infinite,
+// Syntax_should_throw_for_perTimeSpan_too_small, Syntax_should_throw_for_perTimeSpan_negative,
+// Syntax_should_throw_for_numberOfExecutions_negative,
 // Syntax_should_throw_for_numberOfExecutions_zero, Syntax_should_throw_for_maxBurst_negative and
 // Syntax_should_throw_for_maxBurst_zero: each is a Rate that is not a positive number of calls a
-// second, at most 1e9 (Polly's "too small" is int.MaxValue executions a second, over our 1e9), or
-// a negative burst, and is refused. Polly also refuses a maxBurst of 0; our zero Burst is the
-// default of 1.
+// second, at most 1e9 (Polly's "too small" is int.MaxValue executions a second, over our 1e9), or a
+// negative burst, and is refused. Polly also refuses a maxBurst of 0; our zero Burst is the default
+// of 1.
 func TestPollyRateLimitValidation(t *testing.T) {
 	t.Parallel()
 	rate := func(executions float64, per time.Duration) float64 { return executions / per.Seconds() }

@@ -30,11 +30,12 @@ import (
 // period is the tests' limitRefreshPeriod: 250 ms, one permit each.
 const period = 250 * time.Millisecond
 
-// From internal/RefillRateLimiterTest.java acquireAndRefreshWithEventPublishing,
-// rejectedByTimeoutNonBlocking, defaultPermissionsAtStartup and notSpyRawTest: the bucket starts
-// with its one permit; a second call at once is refused and told to wait the period; a nanosecond
-// before the period is over, to wait 1 ns; at the period, one more call is permitted and the next
-// refused again. Each decision is published.
+// From
+// resilience4j-ratelimiter/src/test/java/io/github/resilience4j/ratelimiter/internal/RefillRateLimiterTest.java
+// acquireAndRefreshWithEventPublishing, rejectedByTimeoutNonBlocking, defaultPermissionsAtStartup
+// and notSpyRawTest: the bucket starts with its one permit; a second call at once is refused and
+// told to wait the period; a nanosecond before the period is over, to wait 1 ns; at the period, one
+// more call is permitted and the next refused again. Each decision is published.
 func TestResilience4jRateLimiterAcquireAndRefresh(t *testing.T) {
 	t.Parallel()
 	clk := &fakeClock{}
@@ -62,9 +63,10 @@ func TestResilience4jRateLimiterAcquireAndRefresh(t *testing.T) {
 	}
 }
 
-// From internal/RefillRateLimiterTest.java reserveAndRefresh: with a timeout of one period, a call
-// that finds no permit waits for the next one, which comes a period after the last, and gets it;
-// the next permit is then a period away.
+// From
+// resilience4j-ratelimiter/src/test/java/io/github/resilience4j/ratelimiter/internal/RefillRateLimiterTest.java
+// reserveAndRefresh: with a timeout of one period, a call that finds no permit waits for the next
+// one, which comes a period after the last, and gets it; the next permit is then a period away.
 func TestResilience4jRateLimiterWaitsWithinTimeout(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
@@ -84,12 +86,14 @@ func TestResilience4jRateLimiterWaitsWithinTimeout(t *testing.T) {
 	})
 }
 
-// From internal/RefillRateLimiterTest.java reserveFewThenSkipNanosBeforeRefillNonBlocking and
-// reserveFewThenWaitBeforeReachingMaxCapacity: with a timeout of one period, the first call is
-// permitted, the second reserves the next permit and gets it a period later, and a third, whose
-// permit would come two periods away, past its timeout, is refused and takes nothing (resilience4j
-// lets a blocking caller wait out its timeout first; ours refuses at once). After six idle periods
-// the bucket holds its capacity, one permit, no more.
+// From
+// resilience4j-ratelimiter/src/test/java/io/github/resilience4j/ratelimiter/internal/RefillRateLimiterTest.java
+// reserveFewThenSkipNanosBeforeRefillNonBlocking and reserveFewThenWaitBeforeReachingMaxCapacity:
+// with a timeout of one period, the first call is permitted, the second reserves the next permit
+// and gets it a period later, and a third, whose permit would come two periods away, past its
+// timeout, is refused and takes nothing (resilience4j lets a blocking caller wait out its timeout
+// first; ours refuses at once). After six idle periods the bucket holds its capacity, one permit,
+// no more.
 func TestResilience4jRateLimiterRefusesPastTimeout(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
@@ -129,10 +133,12 @@ func TestResilience4jRateLimiterRefusesPastTimeout(t *testing.T) {
 	})
 }
 
-// From internal/RefillRateLimiterTest.java waitingThreadIsInterrupted: a caller interrupted while
-// it waits for its reserved permit stops waiting and does not get it. resilience4j keeps the
-// reservation (the permit is spent: the next one is still two periods away); ours gives the
-// permit back (Wait's doc), so the next caller gets it one period after the last.
+// From
+// resilience4j-ratelimiter/src/test/java/io/github/resilience4j/ratelimiter/internal/RefillRateLimiterTest.java
+// waitingThreadIsInterrupted: a caller interrupted while it waits for its reserved permit stops
+// waiting and does not get it. resilience4j keeps the reservation (the permit is spent: the next
+// one is still two periods away); ours gives the permit back (Wait's doc), so the next caller gets
+// it one period after the last.
 func TestResilience4jRateLimiterInterruptedWaiter(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
@@ -160,11 +166,12 @@ func TestResilience4jRateLimiterInterruptedWaiter(t *testing.T) {
 	})
 }
 
-// From internal/RefillRateLimiterTest.java reservePermissionsUpfront: 3 permits per 12 ms, a
-// timeout of 12 ms, 9 callers at the same instant: three get a permit at once, three wait 4, 8
-// and 12 ms, and three, whose permits are further than 12 ms away, are refused. The timeout here
-// is 12 ms and 1 ns: a permit due exactly at the deadline is the bug that
-// TestResilience4jRateLimiterPermitDueAtTheDeadline documents.
+// From
+// resilience4j-ratelimiter/src/test/java/io/github/resilience4j/ratelimiter/internal/RefillRateLimiterTest.java
+// reservePermissionsUpfront: 3 permits per 12 ms, a timeout of 12 ms, 9 callers at the same
+// instant: three get a permit at once, three wait 4, 8 and 12 ms, and three, whose permits are
+// further than 12 ms away, are refused. The timeout here is 12 ms and 1 ns: a permit due exactly at
+// the deadline is the bug that TestResilience4jRateLimiterPermitDueAtTheDeadline documents.
 func TestResilience4jRateLimiterReservesUpfront(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
@@ -200,11 +207,13 @@ func TestResilience4jRateLimiterReservesUpfront(t *testing.T) {
 	})
 }
 
-// From internal/RefillRateLimiterTest.java reservePermissionsUpfront and reserveAndRefresh: a
-// caller whose permit comes exactly when its timeout ends gets it (resilience4j: a wait equal to
-// the timeout is permitted). Ours admits such a Wait (it does not refuse it with ErrLimited) and
-// then races the permit's timer against the context's deadline, which end at the same instant.
-// Four callers at once, each with a timeout equal to the wait for its permit, 10,000 times over.
+// From
+// resilience4j-ratelimiter/src/test/java/io/github/resilience4j/ratelimiter/internal/RefillRateLimiterTest.java
+// reservePermissionsUpfront and reserveAndRefresh: a caller whose permit comes exactly when its
+// timeout ends gets it (resilience4j: a wait equal to the timeout is permitted). Ours admits such a
+// Wait (it does not refuse it with ErrLimited) and then races the permit's timer against the
+// context's deadline, which end at the same instant. Four callers at once, each with a timeout
+// equal to the wait for its permit, 10,000 times over.
 func TestResilience4jRateLimiterPermitDueAtTheDeadline(t *testing.T) {
 	t.Skip("bug: Wait admits a call whose token is due exactly at ctx's deadline (a wait equal to the time left " +
 		"is not refused with ErrLimited) and tells the Observer it was allowed, but its sleep and the deadline then end " +

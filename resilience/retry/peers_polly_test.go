@@ -24,7 +24,7 @@ import (
 // RetryHelper.GetRetryDelay our Backoff.Next. The FakeTimeProvider is testing/synctest's fake
 // clock. Where the semantics differ, the test asserts ours and says what Polly does.
 
-// From RetryResilienceStrategyTests.cs Retry_RetryCount_Respected and
+// From test/Polly.Core.Tests/Retry/RetryResilienceStrategyTests.cs Retry_RetryCount_Respected and
 // RetryException_RetryCount_Respected: 12 retries of a handled result call OnRetry 12 times; 3
 // retries of a handled exception call it 3 times, told the exception, and the exception reaches the
 // caller (Polly: as it is; ours: wrapped in an *Error that errors.Is finds it in).
@@ -57,11 +57,12 @@ func TestPollyRetryCountRespected(t *testing.T) {
 
 var errInvalidOperation = errors.New("invalid operation") // Polly's InvalidOperationException
 
-// From RetryResilienceStrategyTests.cs ExecuteAsync_CancellationRequested_EnsureNotRetried: with
-// the token already cancelled, Polly does not run the callback at all and returns an
-// OperationCanceledException. Ours makes the first attempt with the done context (fn is given ctx
-// and is expected to honour it, as a Go function is) and makes no retry: a function that ignores
-// ctx returns its result; one that honours it returns the context's error after one call.
+// From test/Polly.Core.Tests/Retry/RetryResilienceStrategyTests.cs
+// ExecuteAsync_CancellationRequested_EnsureNotRetried: with the token already cancelled, Polly does
+// not run the callback at all and returns an OperationCanceledException. Ours makes the first
+// attempt with the done context (fn is given ctx and is expected to honour it, as a Go function is)
+// and makes no retry: a function that ignores ctx returns its result; one that honours it returns
+// the context's error after one call.
 func TestPollyRetryCancelledBeforeTheCall(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -81,11 +82,12 @@ func TestPollyRetryCancelledBeforeTheCall(t *testing.T) {
 	}
 }
 
-// From RetryResilienceStrategyTests.cs ExecuteAsync_CancellationRequestedAfterCallback_EnsureNotRetried:
-// OnRetry, called before the delay, cancels the token; the callback ran once, no retry is made,
-// and the result is an OperationCanceledException. Our Hooks.Retry is documented as "told of each
-// retry before its delay", so the same hook must see the retry before the sleep and its
-// cancellation must end the call without a second attempt.
+// From test/Polly.Core.Tests/Retry/RetryResilienceStrategyTests.cs
+// ExecuteAsync_CancellationRequestedAfterCallback_EnsureNotRetried: OnRetry, called before the
+// delay, cancels the token; the callback ran once, no retry is made, and the result is an
+// OperationCanceledException. Our Hooks.Retry is documented as "told of each retry before its
+// delay", so the same hook must see the retry before the sleep and its cancellation must end the
+// call without a second attempt.
 func TestPollyRetryCancelledInOnRetry(t *testing.T) {
 	t.Skip("bug: Attempts.Next calls Observer.OnRetry after the backoff sleep, not before it as Hooks.Retry's doc " +
 		"says: a hook that cancels the context runs 1s after the failure here, and the retry is made anyway with the " +
@@ -109,11 +111,11 @@ func TestPollyRetryCancelledInOnRetry(t *testing.T) {
 	})
 }
 
-// From RetryResilienceStrategyTests.cs OnRetry_EnsureCorrectArguments and OnRetry_EnsureTelemetry:
-// three retries of a handled result are told, in order, with their numbers and delays, and the
-// handled outcome; the delays are the ones waited. Polly's linear delays from 2 s are 2, 4, 6 s
-// and its attempt numbers 0, 1, 2; ours, exponential from 2 s, 2, 4, 8 s, numbered 1, 2, 3, and
-// the handled result is told as ErrRejectedResult.
+// From test/Polly.Core.Tests/Retry/RetryResilienceStrategyTests.cs OnRetry_EnsureCorrectArguments
+// and OnRetry_EnsureTelemetry: three retries of a handled result are told, in order, with their
+// numbers and delays, and the handled outcome; the delays are the ones waited. Polly's linear
+// delays from 2 s are 2, 4, 6 s and its attempt numbers 0, 1, 2; ours, exponential from 2 s, 2, 4,
+// 8 s, numbered 1, 2, 3, and the handled result is told as ErrRejectedResult.
 func TestPollyRetryOnRetryArguments(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
@@ -138,12 +140,13 @@ func TestPollyRetryOnRetryArguments(t *testing.T) {
 	})
 }
 
-// From RetryResilienceStrategyTests.cs MaxDelay_EnsureRespected and RetryHelperTests.cs MaxDelay_Ok
-// and MaxDelay_DelayLessThanMaxDelay_Respected: MaxDelay caps every delay. Polly takes a Delay of
-// 2 s with a MaxDelay of 123 ms and waits 123 ms each time; ours refuses a BaseDelay over MaxDelay.
+// From test/Polly.Core.Tests/Retry/RetryResilienceStrategyTests.cs MaxDelay_EnsureRespected and
+// test/Polly.Core.Tests/Retry/RetryHelperTests.cs MaxDelay_Ok and
+// MaxDelay_DelayLessThanMaxDelay_Respected: MaxDelay caps every delay. Polly takes a Delay of 2 s
+// with a MaxDelay of 123 ms and waits 123 ms each time; ours refuses a BaseDelay over MaxDelay.
 // From a base of 10 s capped at 1 s, the third delay is 1 s for the constant and exponential
-// strategies; ours applies the jitter within the capped delay (full jitter: a draw of 0.5 is
-// 500 ms, equal jitter 750 ms), where Polly jitters, then caps. A delay under the cap is kept.
+// strategies; ours applies the jitter within the capped delay (full jitter: a draw of 0.5 is 500
+// ms, equal jitter 750 ms), where Polly jitters, then caps. A delay under the cap is kept.
 func TestPollyRetryMaxDelay(t *testing.T) {
 	t.Parallel()
 	if err := (Config{BaseDelay: 2 * time.Second, MaxDelay: 123 * time.Millisecond}).Validate(); err == nil ||
@@ -174,14 +177,15 @@ func TestPollyRetryMaxDelay(t *testing.T) {
 	})
 }
 
-// From RetryHelperTests.cs Constant_Ok, Exponential_Ok, GetRetryDelay_Overflow_ReturnsMaxTimeSpan,
-// GetRetryDelay_OverflowWithMaxDelay_ReturnsMaxDelay, GetRetryDelay_Exponential_Does_Not_Exceed_MaxDelay,
+// From test/Polly.Core.Tests/Retry/RetryHelperTests.cs Constant_Ok, Exponential_Ok,
+// GetRetryDelay_Overflow_ReturnsMaxTimeSpan, GetRetryDelay_OverflowWithMaxDelay_ReturnsMaxDelay,
+// GetRetryDelay_Exponential_Does_Not_Exceed_MaxDelay,
 // GetRetryDelay_Exponential_Is_Positive_When_No_Maximum_Delay and
 // ExponentialWithJitter_EnsureRandomness: constant and exponential delays from 0 and from 1 s; the
-// 1000th exponential delay from a day is the cap (2 days, or the largest Duration); jittered
-// delays from 2 s stay within a 30 s cap for attempts up to 1025 and, for the decorrelated
-// strategy (the formula of Polly's exponential jitter), above 0 (our full and equal jitter may be
-// 0 at a draw of 0); two random sources give two different sequences.
+// 1000th exponential delay from a day is the cap (2 days, or the largest Duration); jittered delays
+// from 2 s stay within a 30 s cap for attempts up to 1025 and, for the decorrelated strategy (the
+// formula of Polly's exponential jitter), above 0 (our full and equal jitter may be 0 at a draw of
+// 0); two random sources give two different sequences.
 func TestPollyRetryBackoffFormulas(t *testing.T) {
 	t.Parallel()
 	for _, tt := range []struct {
@@ -234,12 +238,12 @@ func TestPollyRetryBackoffFormulas(t *testing.T) {
 	}
 }
 
-// From RetryStrategyOptionsTests.cs Ctor_Ok and ShouldHandle_EnsureDefaults. Polly's defaults are
-// 3 retries (4 attempts) 2 s apart; ours are 3 attempts with a full jitter from 100 ms. By default
-// neither retries a result or a success, and both retry an error; Polly does not handle an
-// OperationCanceledException, where ours (RetryOn nil: every error) retries a context.Canceled
-// that the function returns while the caller's own context is still live (a caller's cancellation
-// is never retried).
+// From test/Polly.Core.Tests/Retry/RetryStrategyOptionsTests.cs Ctor_Ok and
+// ShouldHandle_EnsureDefaults. Polly's defaults are 3 retries (4 attempts) 2 s apart; ours are 3
+// attempts with a full jitter from 100 ms. By default neither retries a result or a success, and
+// both retry an error; Polly does not handle an OperationCanceledException, where ours (RetryOn
+// nil: every error) retries a context.Canceled that the function returns while the caller's own
+// context is still live (a caller's cancellation is never retried).
 func TestPollyRetryDefaults(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
@@ -263,8 +267,8 @@ func TestPollyRetryDefaults(t *testing.T) {
 	})
 }
 
-// From RetryStrategyOptionsTests.cs InvalidOptions: a negative MaxRetryAttempts, Delay and MaxDelay
-// are refused, every problem in one error.
+// From test/Polly.Core.Tests/Retry/RetryStrategyOptionsTests.cs InvalidOptions: a negative
+// MaxRetryAttempts, Delay and MaxDelay are refused, every problem in one error.
 func TestPollyRetryOptionsValidation(t *testing.T) {
 	t.Parallel()
 	err := Config{Name: "Invalid Options", MaxAttempts: -3, BaseDelay: -time.Hour, MaxDelay: -10 * time.Second}.Validate()
@@ -278,12 +282,13 @@ func TestPollyRetryOptionsValidation(t *testing.T) {
 	}
 }
 
-// From RetryResilienceStrategyTests.cs ExecuteAsync_MultipleRetries_EnsureDiscardedResultsDisposed,
+// From test/Polly.Core.Tests/Retry/RetryResilienceStrategyTests.cs
+// ExecuteAsync_MultipleRetries_EnsureDiscardedResultsDisposed,
 // Execute_HandledFinalAttempt_EnsureAttemptReported and
 // Execute_NotHandledFinalAttempt_EnsureAttemptReported: with 5 retries of a result that is always
-// handled, 6 results are made and the last one reaches the caller; a result handled the first
-// time and not the second is returned after one retry. Polly returns the final handled result as
-// its outcome, with no exception; ours returns it with an *Error (exhausted, 6 attempts) matching
+// handled, 6 results are made and the last one reaches the caller; a result handled the first time
+// and not the second is returned after one retry. Polly returns the final handled result as its
+// outcome, with no exception; ours returns it with an *Error (exhausted, 6 attempts) matching
 // ErrRejectedResult (DoResult's doc).
 func TestPollyRetryFinalResultReturned(t *testing.T) {
 	t.Parallel()

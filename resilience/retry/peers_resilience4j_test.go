@@ -44,9 +44,10 @@ func timed(fn func()) time.Duration {
 	return time.Since(start)
 }
 
-// From internal/SupplierRetryTest.java shouldNotRetry, shouldNotRetryWithResult and
-// shouldOnCompleteCallOnFinish: a call that succeeds, or whose result is not one to retry, is made
-// once, with no wait.
+// From
+// resilience4j-retry/src/test/java/io/github/resilience4j/retry/internal/SupplierRetryTest.java
+// shouldNotRetry, shouldNotRetryWithResult and shouldOnCompleteCallOnFinish: a call that succeeds,
+// or whose result is not one to retry, is made once, with no wait.
 func TestResilience4jRetryNotOnSuccess(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
@@ -72,11 +73,12 @@ func TestResilience4jRetryNotOnSuccess(t *testing.T) {
 	})
 }
 
-// From internal/SupplierRetryTest.java testDecorateSupplier, testExecuteSupplier,
-// testDecorateCallable, testExecuteCallable, shouldReturnSuccessfullyAfterSecondAttempt and
-// testDecorateSupplierAndInvokeTwice: a failure then a success is two calls and one wait of
-// 500 ms; the same Retryer used twice so makes four calls, waits 1 s in all, and counts two
-// successes after a retry.
+// From
+// resilience4j-retry/src/test/java/io/github/resilience4j/retry/internal/SupplierRetryTest.java
+// testDecorateSupplier, testExecuteSupplier, testDecorateCallable, testExecuteCallable,
+// shouldReturnSuccessfullyAfterSecondAttempt and testDecorateSupplierAndInvokeTwice: a failure then
+// a success is two calls and one wait of 500 ms; the same Retryer used twice so makes four calls,
+// waits 1 s in all, and counts two successes after a retry.
 func TestResilience4jRetrySucceedsOnSecondAttempt(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
@@ -108,10 +110,12 @@ func TestResilience4jRetrySucceedsOnSecondAttempt(t *testing.T) {
 	})
 }
 
-// From internal/SupplierRetryTest.java shouldReturnAfterThreeAttempts and
-// shouldReturnAfterThreeAttemptsAndRecover: a call that always fails is made three times, with two
-// waits of 500 ms, and counts as one call failed after retries. resilience4j rethrows the
-// HelloWorldException itself; ours returns an *Error (exhausted, 3 attempts) that wraps it.
+// From
+// resilience4j-retry/src/test/java/io/github/resilience4j/retry/internal/SupplierRetryTest.java
+// shouldReturnAfterThreeAttempts and shouldReturnAfterThreeAttemptsAndRecover: a call that always
+// fails is made three times, with two waits of 500 ms, and counts as one call failed after retries.
+// resilience4j rethrows the HelloWorldException itself; ours returns an *Error (exhausted, 3
+// attempts) that wraps it.
 func TestResilience4jRetryExhausted(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
@@ -130,8 +134,10 @@ func TestResilience4jRetryExhausted(t *testing.T) {
 	})
 }
 
-// From internal/SupplierRetryTest.java shouldReturnAfterOneAttempt: with maxAttempts(1) a failure
-// is returned as it is after one call, with no wait.
+// From
+// resilience4j-retry/src/test/java/io/github/resilience4j/retry/internal/SupplierRetryTest.java
+// shouldReturnAfterOneAttempt: with maxAttempts(1) a failure is returned as it is after one call,
+// with no wait.
 func TestResilience4jRetryOneAttempt(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
@@ -145,8 +151,12 @@ func TestResilience4jRetryOneAttempt(t *testing.T) {
 	})
 }
 
-// From internal/SupplierRetryTest.java shouldReturnAfterOneAttemptAndIgnoreException,
-// internal/EventPublisherTest.java shouldIgnoreError and RetryConfigBuilderTest.java
+// From
+// resilience4j-retry/src/test/java/io/github/resilience4j/retry/internal/SupplierRetryTest.java
+// shouldReturnAfterOneAttemptAndIgnoreException,
+// resilience4j-retry/src/test/java/io/github/resilience4j/retry/internal/EventPublisherTest.java
+// shouldIgnoreError and
+// resilience4j-retry/src/test/java/io/github/resilience4j/retry/RetryConfigBuilderTest.java
 // shouldUseIgnoreExceptionOverRecordToBuildPredicate and shouldUseBothRecordToBuildPredicate: an
 // exception the predicate does not retry is returned at once, with no wait; an exception both
 // retried (a RuntimeException) and ignored (a subclass on the ignore list) is not retried.
@@ -189,9 +199,11 @@ func TestResilience4jRetryOnExceptionPredicate(t *testing.T) {
 	})
 }
 
-// From internal/SupplierRetryTest.java shouldRetryWithResult, testExecuteSupplierWithResult,
-// shouldThrowMaxRetriesExceededIfConfigured, shouldNotThrowMaxRetriesExceededIfCompletedExceptionally
-// and shouldReturnAfterThreeAttemptsAndRecoverWithResult. A result retryOnResult accepts is retried
+// From
+// resilience4j-retry/src/test/java/io/github/resilience4j/retry/internal/SupplierRetryTest.java
+// shouldRetryWithResult, testExecuteSupplierWithResult, shouldThrowMaxRetriesExceededIfConfigured,
+// shouldNotThrowMaxRetriesExceededIfCompletedExceptionally and
+// shouldReturnAfterThreeAttemptsAndRecoverWithResult. A result retryOnResult accepts is retried
 // until the attempts run out. resilience4j then returns that result as a success, unless
 // failAfterMaxAttempts(true) makes it throw MaxRetriesExceededException ("Retry 'test' has
 // exhausted all attempts (3)"); ours always does the latter, on purpose: DoResult returns the last
@@ -237,10 +249,13 @@ func TestResilience4jRetryOnResult(t *testing.T) {
 	})
 }
 
-// From internal/SupplierRetryTest.java shouldTakeIntoAccountBackoffFunction and
-// IntervalFunctionTest.java generatesExponentialIntervals: an exponential backoff from 500 ms times
-// 2 waits 500 ms, then 1 s; with a multiplier of 1.5 from 100 ms every delay is longer than the
-// last, 49 retries on (our MaxDelay caps them; here it is as large as a Duration).
+// From
+// resilience4j-retry/src/test/java/io/github/resilience4j/retry/internal/SupplierRetryTest.java
+// shouldTakeIntoAccountBackoffFunction and
+// resilience4j-retry/src/test/java/io/github/resilience4j/retry/IntervalFunctionTest.java
+// generatesExponentialIntervals: an exponential backoff from 500 ms times 2 waits 500 ms, then 1 s;
+// with a multiplier of 1.5 from 100 ms every delay is longer than the last, 49 retries on (our
+// MaxDelay caps them; here it is as large as a Duration).
 func TestResilience4jRetryIntervalFunctions(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
@@ -263,9 +278,11 @@ func TestResilience4jRetryIntervalFunctions(t *testing.T) {
 	}
 }
 
-// From internal/EventPublisherTest.java shouldReturnAfterThreeAttempts, shouldReturnAfterTwoAttempts
-// and shouldIgnoreError: a call that always fails publishes RETRY, RETRY, ERROR; one that fails
-// once, RETRY, SUCCESS; one whose exception is not retried, IGNORED_ERROR alone.
+// From
+// resilience4j-retry/src/test/java/io/github/resilience4j/retry/internal/EventPublisherTest.java
+// shouldReturnAfterThreeAttempts, shouldReturnAfterTwoAttempts and shouldIgnoreError: a call that
+// always fails publishes RETRY, RETRY, ERROR; one that fails once, RETRY, SUCCESS; one whose
+// exception is not retried, IGNORED_ERROR alone.
 func TestResilience4jRetryEvents(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
@@ -299,12 +316,14 @@ func TestResilience4jRetryEvents(t *testing.T) {
 	})
 }
 
-// From RetryConfigBuilderTest.java zeroMaxAttemptsShouldFail, waitIntervalUnderZeroShouldFail,
-// zeroWaitInterval and waitIntervalUnderTenMillisShouldSucceed, and IntervalFunctionTest.java
+// From resilience4j-retry/src/test/java/io/github/resilience4j/retry/RetryConfigBuilderTest.java
+// zeroMaxAttemptsShouldFail, waitIntervalUnderZeroShouldFail, zeroWaitInterval and
+// waitIntervalUnderTenMillisShouldSucceed, and
+// resilience4j-retry/src/test/java/io/github/resilience4j/retry/IntervalFunctionTest.java
 // shouldRejectOutOfBoundsMultiplier. A negative wait and a multiplier under 1 are refused by both.
 // Our zero values stand for defaults: resilience4j refuses maxAttempts(0) where ours makes the
-// default 3 attempts, and takes a wait of 0 as no wait where ours waits the default 100 ms base.
-// A 5 ms wait is taken as it is.
+// default 3 attempts, and takes a wait of 0 as no wait where ours waits the default 100 ms base. A
+// 5 ms wait is taken as it is.
 func TestResilience4jRetryConfigValidation(t *testing.T) {
 	t.Parallel()
 	err := Config{MaxAttempts: -1, BaseDelay: -time.Millisecond, Multiplier: 0.9999}.Validate()
