@@ -57,21 +57,15 @@ var (
 	ErrTooManyProbes = errors.New("circuit breaker is half-open and its probes are taken")
 )
 
-// OpenError is the error of a rejected call.
+// OpenError is the error of a rejected call. A breaker makes its errors once, so that a
+// rejection allocates nothing: the time until probes is Breaker.RetryAfter's, read when needed.
 type OpenError struct {
 	Name  string
 	State State
-	// RetryAfter is how long until the breaker lets probes through, when known (0 otherwise).
-	RetryAfter time.Duration
-	err        error
+	err   error
 }
 
-func (e *OpenError) Error() string {
-	if e.RetryAfter > 0 {
-		return fmt.Sprintf("%s: %q is %s, retry in %s", e.err, e.Name, e.State, e.RetryAfter.Round(time.Millisecond))
-	}
-	return fmt.Sprintf("%s: %q is %s", e.err, e.Name, e.State)
-}
+func (e *OpenError) Error() string { return fmt.Sprintf("%s: %q is %s", e.err, e.Name, e.State) }
 
 // Unwrap returns ErrOpen or ErrTooManyProbes.
 func (e *OpenError) Unwrap() error { return e.err }

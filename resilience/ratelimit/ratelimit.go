@@ -140,7 +140,8 @@ func (l *Limiter) Take() (ok bool, retryAfter time.Duration) {
 }
 
 // Wait takes the next token and sleeps until it is due. When that is past ctx's deadline it
-// returns ErrLimited at once and takes nothing; when ctx ends while it sleeps, it gives the token
+// returns ErrLimited at once and takes nothing (a token due at the deadline itself is the
+// caller's); when ctx ends while it sleeps, it gives the token
 // back and returns ctx's error.
 func (l *Limiter) Wait(ctx context.Context) error {
 	now := int64(l.now())
@@ -171,6 +172,9 @@ func (l *Limiter) Wait(ctx context.Context) error {
 	case <-t.C:
 		return nil
 	case <-ctx.Done():
+		if int64(l.now()) >= now+wait { // due with the deadline, at the same instant: the caller's
+			return nil
+		}
 		l.tat.Add(-l.interval) // give the token back
 		return ctx.Err()
 	}

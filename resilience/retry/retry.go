@@ -32,7 +32,8 @@ func (o Outcome) String() string {
 
 // Observer is told what a Retryer does, on the caller's goroutine.
 type Observer interface {
-	// OnRetry: attempt (1 for the first retry) is about to be made after delay, because of cause.
+	// OnRetry: retry attempt (1 for the first retry) will be made after delay, because of cause;
+	// told before the delay, so a retry cancelled during its delay was told too.
 	OnRetry(name string, attempt int, delay time.Duration, cause error)
 	// OnDone: the call ended after attempts attempts.
 	OnDone(name string, o Outcome, attempts int)
@@ -176,14 +177,17 @@ func (a *Attempts) Succeeded() {
 func (a *Attempts) Next(ctx context.Context, err error) error {
 	c := &a.r.c
 	o, delay := a.decide(ctx, err)
+	if o < 0 && c.Observer != nil {
+		c.Observer.OnRetry(c.Name, a.n, delay, err) // before the delay: a hook may log it, or cancel
+		if ctx.Err() != nil {
+			o = Cancelled
+		}
+	}
 	if o < 0 {
 		t := time.NewTimer(delay)
 		select {
 		case <-t.C:
 			a.n++
-			if c.Observer != nil {
-				c.Observer.OnRetry(c.Name, a.n-1, delay, err)
-			}
 			return nil
 		case <-ctx.Done():
 			t.Stop()
