@@ -90,7 +90,7 @@ func TestLoadUnknown(t *testing.T) {
 // the other seed's decisions differ.
 func TestSameSeedSameDecisions(t *testing.T) {
 	t.Parallel()
-	for _, name := range []string{"db-connection-failures", "redis-flaky", "transient-failures", "llm-latency", "cpu-spike"} {
+	for _, name := range []string{"db-connection-failures", "redis-flaky", "transient-failures", "cpu-spike"} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			sc, err := catalog.Load(name)
