@@ -57,14 +57,11 @@ func (in *Injector) decide(r *http.Request) plan {
 		if !f.matches(r) {
 			continue
 		}
-		s := in.streams[f.Name]
-		draw := s.rng.Float64()
-		d := Decision{At: now, Fault: f.Name, Kind: f.Kind, Method: r.Method, Path: r.URL.Path, Seq: s.seq,
-			Draw: draw, Probability: f.Probability.F(), Injected: draw < f.Probability.F() && (f.Max == 0 || s.injected < uint64(f.Max))}
-		s.seq++
+		seq, draw, injected := in.streams[f.Name].Decide(f.Probability.F(), f.Max)
+		d := Decision{At: now, Fault: f.Name, Kind: f.Kind, Method: r.Method, Path: r.URL.Path, Seq: seq,
+			Draw: draw, Probability: f.Probability.F(), Injected: injected}
 		ds = append(ds, d)
 		if d.Injected {
-			s.injected++
 			fc := *f
 			p.add(&fc)
 		}

@@ -3,7 +3,6 @@ package httpfault
 import (
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -38,14 +37,6 @@ type Config struct {
 	Now func() time.Time
 }
 
-// stream is one fault's source of draws. It outlives the fault: a fault removed and set again
-// goes on where its stream was.
-type stream struct {
-	rng      *rand.Rand
-	seq      uint64 // draws so far
-	injected uint64
-}
-
 // Injector decides and applies faults. Create it with New; it is safe for concurrent use.
 type Injector struct {
 	seed       uint64
@@ -55,13 +46,13 @@ type Injector struct {
 
 	mu      sync.Mutex
 	faults  []Fault // in the order they were first set
-	streams map[string]*stream
+	streams map[string]*seeded.Draws
 	active  atomic.Int32 // len(faults): the no-fault path takes no lock
 }
 
 // New returns an Injector with cfg's faults set, or every problem with them.
 func New(cfg Config) (*Injector, error) {
-	in := &Injector{seed: cfg.Seed, onDecision: cfg.OnDecision, now: cfg.Now, streams: map[string]*stream{}}
+	in := &Injector{seed: cfg.Seed, onDecision: cfg.OnDecision, now: cfg.Now, streams: map[string]*seeded.Draws{}}
 	if in.now == nil {
 		in.now = time.Now
 	}
@@ -102,7 +93,7 @@ func (in *Injector) SetAll(fs []Fault) error {
 			in.faults = append(in.faults, f)
 		}
 		if in.streams[f.Name] == nil {
-			in.streams[f.Name] = &stream{rng: seeded.Stream(in.seed, f.Name)}
+			in.streams[f.Name] = seeded.NewDraws(in.seed, f.Name)
 		}
 		in.metrics.touch(f)
 	}
@@ -165,8 +156,8 @@ func (in *Injector) Snapshot() Snapshot {
 	defer in.mu.Unlock()
 	s := Snapshot{Seed: in.seed, Faults: make([]FaultState, 0, len(in.faults))}
 	for _, f := range in.faults {
-		st := in.streams[f.Name]
-		s.Faults = append(s.Faults, FaultState{Fault: f, Decisions: st.seq, Injected: st.injected})
+		decided, injected := in.streams[f.Name].Counts()
+		s.Faults = append(s.Faults, FaultState{Fault: f, Decisions: decided, Injected: injected})
 	}
 	return s
 }

@@ -16,3 +16,32 @@ func Stream(seed uint64, fault string) *rand.Rand {
 	h.Write([]byte(fault))
 	return rand.New(rand.NewPCG(seed, h.Sum64()))
 }
+
+// Draws is one fault's numbered draws and its count of injections. A fault removed and set
+// again goes on where its draws were. Not safe for concurrent use: its owner draws under a lock.
+type Draws struct {
+	rng      *rand.Rand
+	seq      uint64
+	injected uint64
+}
+
+// NewDraws returns the fault's draws, from Stream.
+func NewDraws(seed uint64, fault string) *Draws { return &Draws{rng: Stream(seed, fault)} }
+
+// Decide takes the next draw: its number (from 0), the draw, and whether it injects: below p,
+// while fewer than max were injected (max 0: no cap).
+func (d *Draws) Decide(p float64, max int) (seq uint64, draw float64, injected bool) {
+	seq, draw = d.seq, d.rng.Float64()
+	d.seq++
+	injected = draw < p && (max == 0 || d.injected < uint64(max))
+	if injected {
+		d.injected++
+	}
+	return seq, draw, injected
+}
+
+// Float64 is a further draw of the same stream, for what an injection needs drawn (a jitter).
+func (d *Draws) Float64() float64 { return d.rng.Float64() }
+
+// Counts returns the decisions and injections so far.
+func (d *Draws) Counts() (decided, injected uint64) { return d.seq, d.injected }

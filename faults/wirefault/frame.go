@@ -40,3 +40,13 @@ func pass(us []unit, raw []byte) []unit {
 func adjacent(a, b []byte) bool {
 	return cap(a) > len(a) && len(b) > 0 && &a[:len(a)+1][len(a)] == &b[0]
 }
+
+// withHeld returns p after the bytes held back from the last feed, which it takes.
+func withHeld(held *[]byte, p []byte) []byte {
+	if len(*held) == 0 {
+		return p
+	}
+	data := append(*held, p...)
+	*held = nil
+	return data
+}

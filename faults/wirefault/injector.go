@@ -3,7 +3,6 @@ package wirefault
 import (
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -37,14 +36,6 @@ type Config struct {
 	Now func() time.Time
 }
 
-// drawStream is one fault's source of draws; it outlives the fault, so a fault removed and set again
-// goes on where its stream was, and so does its count towards Max.
-type drawStream struct {
-	rng      *rand.Rand
-	seq      uint64
-	injected uint64
-}
-
 type set struct {
 	Fault
 	match matcher
@@ -61,7 +52,7 @@ type Injector struct {
 
 	mu      sync.Mutex
 	faults  []set // in the order first set
-	streams map[string]*drawStream
+	streams map[string]*seeded.Draws
 	active  atomic.Int32 // len(faults): with none, requests pass without a lock
 }
 
@@ -70,7 +61,7 @@ func New(cfg Config) (*Injector, error) {
 	if cfg.Protocol != Postgres && cfg.Protocol != Redis {
 		return nil, fmt.Errorf("wirefault: protocol %q; want postgres or redis", cfg.Protocol)
 	}
-	in := &Injector{proto: cfg.Protocol, seed: cfg.Seed, onDecision: cfg.OnDecision, now: cfg.Now, streams: map[string]*drawStream{}}
+	in := &Injector{proto: cfg.Protocol, seed: cfg.Seed, onDecision: cfg.OnDecision, now: cfg.Now, streams: map[string]*seeded.Draws{}}
 	if in.now == nil {
 		in.now = time.Now
 	}
@@ -98,7 +89,7 @@ func (in *Injector) Set(f Fault) error {
 		in.faults = append(in.faults, s)
 	}
 	if in.streams[f.Name] == nil {
-		in.streams[f.Name] = &drawStream{rng: seeded.Stream(in.seed, f.Name)}
+		in.streams[f.Name] = seeded.NewDraws(in.seed, f.Name)
 	}
 	in.active.Store(int32(len(in.faults)))
 	return nil
@@ -124,7 +115,8 @@ func (in *Injector) Counts(name string) (decided, injected uint64, ok bool) {
 	if s == nil {
 		return 0, 0, false
 	}
-	return s.seq, s.injected, true
+	decided, injected = s.Counts()
+	return decided, injected, true
 }
 
 // action is what to do to one request: an optional delay, then forward it as it is, replace it,
@@ -153,18 +145,15 @@ func (in *Injector) decide(r *Request) action {
 			continue
 		}
 		s := in.streams[f.Name]
-		draw := s.rng.Float64()
 		p := f.Probability.F()
-		d := Decision{At: now, Fault: f.Name, Kind: f.Kind, Request: cut(r.Text, 100), Seq: s.seq, Draw: draw, Probability: p,
-			Injected: draw < p && (f.Max == 0 || s.injected < uint64(f.Max))}
-		s.seq++
+		seq, draw, injected := s.Decide(p, f.Max)
+		d := Decision{At: now, Fault: f.Name, Kind: f.Kind, Request: cut(r.Text, 100), Seq: seq, Draw: draw, Probability: p, Injected: injected}
 		if d.Injected {
-			s.injected++
 			switch {
 			case f.Kind == KindLatency && a.delay == 0:
 				a.delay = f.Latency.D()
 				if j := f.Jitter.D(); j > 0 {
-					a.delay += time.Duration((2*s.rng.Float64() - 1) * float64(j))
+					a.delay += time.Duration((2*s.Float64() - 1) * float64(j))
 				}
 			case f.Kind != KindLatency && chosen == nil:
 				chosen = f

@@ -29,11 +29,7 @@ func (f *respFramer) feed(p []byte) []unit {
 	if f.lost {
 		return []unit{{raw: p}}
 	}
-	data := p
-	if len(f.held) > 0 {
-		data = append(f.held, p...)
-		f.held = nil
-	}
+	data := withHeld(&f.held, p)
 	var us []unit
 	for len(data) > 0 {
 		if f.skip > 0 || f.args > 0 {

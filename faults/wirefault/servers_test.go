@@ -238,4 +238,3 @@ func checkChosen(t *testing.T, s *stage, fault string, n int, p float64, failed 
 		t.Errorf("%s: %d requests failed; the decisions chose %d", fault, k, len(chosen))
 	}
 }
-
