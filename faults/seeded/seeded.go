@@ -40,8 +40,9 @@ func (d *Draws) Decide(p float64, max int) (seq uint64, draw float64, injected b
 	return seq, draw, injected
 }
 
-// Float64 is a further draw of the same stream, for what an injection needs drawn (a jitter).
-func (d *Draws) Float64() float64 { return d.rng.Float64() }
+// Rand is the stream itself, for what an injection needs drawn (a jitter, a delay from a
+// distribution): such draws follow the injection's in the stream.
+func (d *Draws) Rand() *rand.Rand { return d.rng }
 
 // Counts returns the decisions and injections so far.
 func (d *Draws) Counts() (decided, injected uint64) { return d.seq, d.injected }

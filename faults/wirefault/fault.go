@@ -3,8 +3,10 @@ package wirefault
 import (
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/shakedown-dev/shakedown/internal/kinds"
 	"github.com/shakedown-dev/shakedown/units"
@@ -54,10 +56,13 @@ type Action struct {
 	// MatchRegexp (Postgres) limits the requests to statements the regular expression (Go's
 	// syntax) matches.
 	MatchRegexp string `json:"match_regexp,omitempty" yaml:"match_regexp,omitempty"`
-	// Latency and Jitter: a latency fault holds the request for Latency ± Jitter (drawn from the
-	// fault's stream).
-	Latency units.Duration `json:"latency,omitempty" yaml:"latency,omitempty"`
-	Jitter  units.Duration `json:"jitter,omitempty" yaml:"jitter,omitempty"`
+	// Latency, Jitter and Distribution: how long a latency fault holds the request, drawn from the
+	// fault's stream. uniform (the default): Latency ± Jitter; normal: mean Latency, standard
+	// deviation Jitter, never below 0; exponential: Latency plus an exponential tail of mean
+	// Jitter (most requests a little slow, a few very slow, as a database under load).
+	Latency      units.Duration `json:"latency,omitempty" yaml:"latency,omitempty"`
+	Jitter       units.Duration `json:"jitter,omitempty" yaml:"jitter,omitempty"`
+	Distribution string         `json:"distribution,omitempty" yaml:"distribution,omitempty" jsonschema:"enum=uniform,enum=normal,enum=exponential"`
 	// SQLState is a Postgres error fault's code. Empty: 40001.
 	SQLState string `json:"sqlstate,omitempty" yaml:"sqlstate,omitempty"`
 	// Error is a Redis error fault's class, the reply's first word. Empty: ERR.
@@ -112,12 +117,21 @@ func (f Fault) Validate(p Protocol) error {
 		if f.Latency <= 0 {
 			bad("latency", f.Latency, "more than 0 for a latency fault, e.g. 200ms")
 		}
-		if f.Jitter < 0 || f.Jitter > f.Latency {
-			bad("jitter", f.Jitter, fmt.Sprintf("0 to latency (%s)", f.Latency))
+		switch f.Distribution {
+		case "", "uniform":
+			if f.Jitter < 0 || f.Jitter > f.Latency {
+				bad("jitter", f.Jitter, fmt.Sprintf("0 to latency (%s) for a uniform delay", f.Latency))
+			}
+		case "normal", "exponential":
+			if f.Jitter <= 0 {
+				bad("jitter", f.Jitter, fmt.Sprintf("more than 0: the %s delay's spread", f.Distribution))
+			}
+		default:
+			bad("distribution", fmt.Sprintf("%q", f.Distribution), "uniform (the default), normal or exponential")
 		}
 	case KindError, KindDrop:
-		if f.Latency != 0 || f.Jitter != 0 {
-			bad("latency", f.Latency, "unset: only a latency fault delays")
+		if f.Latency != 0 || f.Jitter != 0 || f.Distribution != "" {
+			bad("latency", f.Latency, "unset, with jitter and distribution: only a latency fault delays")
 		}
 	default:
 		bad("fault", fmt.Sprintf("%q", f.Kind), fmt.Sprintf("one of %v", Kinds))
@@ -201,6 +215,24 @@ func compile(p Protocol, a Action) matcher {
 		m.re = regexp.MustCompile(a.MatchRegexp) // checked by Validate
 	}
 	return m
+}
+
+// delay draws a latency fault's delay from r, after its injection's draw.
+func (a *Action) delay(r *rand.Rand) time.Duration {
+	l, j := float64(a.Latency.D()), float64(a.Jitter.D())
+	var d float64
+	switch a.Distribution {
+	case "normal":
+		d = l + j*r.NormFloat64()
+	case "exponential":
+		d = l + j*r.ExpFloat64()
+	default:
+		if j == 0 {
+			return a.Latency.D()
+		}
+		d = l + (2*r.Float64()-1)*j
+	}
+	return time.Duration(max(d, 0))
 }
 
 func (m *matcher) matches(r *Request) bool {

@@ -137,7 +137,7 @@ func (in *Injector) decide(r *Request) action {
 	now := in.now()
 	var buf [4]Decision
 	ds := buf[:0]
-	var chosen *set
+	var chosen, delayed *set
 	in.mu.Lock()
 	for i := range in.faults {
 		f := &in.faults[i]
@@ -150,11 +150,8 @@ func (in *Injector) decide(r *Request) action {
 		d := Decision{At: now, Fault: f.Name, Kind: f.Kind, Request: cut(r.Text, 100), Seq: seq, Draw: draw, Probability: p, Injected: injected}
 		if d.Injected {
 			switch {
-			case f.Kind == KindLatency && a.delay == 0:
-				a.delay = f.Latency.D()
-				if j := f.Jitter.D(); j > 0 {
-					a.delay += time.Duration((2*s.Float64() - 1) * float64(j))
-				}
+			case f.Kind == KindLatency && delayed == nil:
+				delayed, a.delay = f, f.Action.delay(s.Rand())
 			case f.Kind != KindLatency && chosen == nil:
 				chosen = f
 			}
