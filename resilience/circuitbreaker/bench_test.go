@@ -1,6 +1,7 @@
 package circuitbreaker
 
 import (
+	"fmt"
 	"sync/atomic"
 	"testing"
 )
@@ -41,14 +42,18 @@ func BenchmarkClosedSuccessFailureRateWindow(b *testing.B) {
 }
 
 func BenchmarkOpenReject(b *testing.B) {
-	cb, _ := New(Settings{Name: "bench"})
-	cb.ForceOpen()
-	b.ReportAllocs()
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			if _, err := cb.Allow(); err == nil {
-				b.Fatal("allowed while open")
-			}
-		}
-	})
+	for _, count := range []bool{false, true} {
+		b.Run(fmt.Sprintf("count=%v", count), func(b *testing.B) {
+			cb, _ := New(Settings{Name: "bench", CountRejections: count})
+			cb.ForceOpen()
+			b.ReportAllocs()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					if _, err := cb.Allow(); err == nil {
+						b.Fatal("allowed while open")
+					}
+				}
+			})
+		})
+	}
 }

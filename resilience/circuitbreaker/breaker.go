@@ -28,6 +28,11 @@ type Breaker struct {
 
 	word        atomic.Uint64
 	consecutive atomic.Int64
+	// rejected counts rejections (with CountRejections), on a cache line of its own: the
+	// rejection path's writes must not slow every call's read of word.
+	_        [64]byte
+	rejected atomic.Uint64
+	_        [56]byte
 
 	// epoch is when the breaker was made: calls are timed as durations since it, so that the
 	// real clock's monotonic reading measures them (a wall-clock step changes nothing).
@@ -161,6 +166,9 @@ func (b *Breaker) start() time.Duration {
 }
 
 func (b *Breaker) reject(State) {
+	if b.s.CountRejections {
+		b.rejected.Add(1)
+	}
 	if b.s.Observer != nil {
 		b.s.Observer.OnCall(b.s.Name, OutcomeRejected, 0)
 	}
@@ -188,6 +196,9 @@ type Counts struct {
 	// condition); FailureRate and SlowCallRate their shares (0 with no call buffered).
 	BufferedCalls, Failures, SlowCalls int
 	FailureRate, SlowCallRate          float64
+	// NotPermitted is how many calls the breaker rejected since it was made (open, forced open,
+	// or half-open with its probes taken); counted only with Settings.CountRejections.
+	NotPermitted uint64
 }
 
 // Counts returns a snapshot of the breaker's counters.
@@ -199,6 +210,7 @@ func (b *Breaker) Counts() Counts {
 	c := Counts{
 		State: st, Generation: gen, ConsecutiveFailures: b.consecutive.Load(),
 		ProbesInFlight: int((w & probeMask) >> probeShift), ProbeSuccesses: b.probeOK, OpenDuration: b.openFor,
+		NotPermitted: b.rejected.Load(),
 	}
 	if b.win != nil {
 		c.BufferedCalls, c.Failures, c.SlowCalls = b.win.totals(b.s.Clock.Now())

@@ -272,3 +272,37 @@ func TestBreakerOptions(t *testing.T) {
 		t.Errorf("New with a half-open initial state = %v; want it refused", err)
 	}
 }
+
+// TestCountsNotPermitted: with CountRejections, Counts().NotPermitted counts every rejected
+// call (open, and half-open with its probe taken); without it, none.
+func TestCountsNotPermitted(t *testing.T) {
+	t.Parallel()
+	for _, count := range []bool{false, true} {
+		synctest.Test(t, func(t *testing.T) {
+			b := mustNew(t, Settings{ConsecutiveFailures: 1, OpenDuration: time.Second, CountRejections: count})
+			call(b, errBoom)
+			for range 5 {
+				if _, err := b.Allow(); err == nil {
+					t.Fatal("an open breaker permitted a call")
+				}
+			}
+			time.Sleep(time.Second)
+			synctest.Wait()
+			probe, err := b.Allow()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := b.Allow(); err == nil {
+				t.Fatal("a second probe was permitted")
+			}
+			probe.Done(nil)
+			want := uint64(0)
+			if count {
+				want = 6
+			}
+			if got := b.Counts().NotPermitted; got != want {
+				t.Errorf("CountRejections %v: NotPermitted = %d; want %d", count, got, want)
+			}
+		})
+	}
+}

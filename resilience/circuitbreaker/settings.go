@@ -69,6 +69,12 @@ type Settings struct {
 	// Execute also ignores any error once the caller's own context is done.
 	IsIgnored func(error) bool
 
+	// CountRejections counts the calls the breaker does not permit, for Counts().NotPermitted.
+	// Off by default: it puts an atomic add on one shared word in the rejection path (a
+	// rejection then costs about what a contended add does, where it otherwise only reads; an
+	// Observer's OutcomeRejected counts them too, as resilience/prom does).
+	CountRejections bool
+
 	// Clock is the source of time. nil: the real clock.
 	Clock Clock
 	// Observer is told of transitions and calls. nil: nobody.
