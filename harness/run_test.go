@@ -21,6 +21,7 @@ import (
 	"github.com/shakedown-dev/shakedown/env"
 	"github.com/shakedown-dev/shakedown/faults"
 	"github.com/shakedown-dev/shakedown/faults/httpfault"
+	"github.com/shakedown-dev/shakedown/faults/wirefault"
 	"github.com/shakedown-dev/shakedown/record"
 	"github.com/shakedown-dev/shakedown/resilience/circuitbreaker"
 	"github.com/shakedown-dev/shakedown/resilience/prom"
@@ -124,6 +125,12 @@ func shortScenario(t *testing.T, backend string) *scenarios.Scenario {
 			&faults.ProxyDown{Common: faults.Common{Name: "pg-flap", Type: "proxy_down", Target: service.Postgres, Duration: units.Duration(200 * time.Millisecond),
 				Every: units.Duration(600 * time.Millisecond), Probability: p(0.5)}},
 			&faults.HTTP{Common: faults.Common{Name: "ollama-503", Type: "http", Target: service.Ollama, Probability: p(0.3)}, Action: httpfault.Action{Kind: httpfault.KindError, Status: 503}},
+			// Request faults inside open connections, decided in the harness's process on every
+			// backend; a millisecond, so that they change nothing the checks measure.
+			&faults.Query{Common: faults.Common{Name: "pg-query-slow", Type: "query", Target: service.Postgres, Probability: p(0.5)},
+				Action: wirefault.Action{Kind: wirefault.KindLatency, Latency: units.Duration(time.Millisecond)}},
+			&faults.Command{Common: faults.Common{Name: "redis-command-slow", Type: "command", Target: service.Redis, Probability: p(0.5)},
+				Action: wirefault.Action{Kind: wirefault.KindLatency, Latency: units.Duration(time.Millisecond)}},
 		},
 	}
 	if err := sc.Validate(); err != nil {
@@ -180,14 +187,18 @@ func TestRunShortScenario(t *testing.T) {
 		if wa, wb := decisions(a, "pg-flap"), decisions(b, "pg-flap"); len(wa) == 0 || !slices.Equal(wa, wb) {
 			t.Errorf("pg-flap's decisions differ between the local run and the %s run:\n%v\n%v", name, wa, wb)
 		}
-		if name == "docker" {
-			continue // the mock in a container counts its decisions; they are not in the record one by one
-		}
 		// Per request: the runs made different numbers of requests, but draw k is the same in both.
-		ra, rb := decisions(a, "ollama-503"), decisions(b, "ollama-503")
-		n := min(len(ra), len(rb))
-		if n < 50 || !slices.Equal(ra[:n], rb[:n]) {
-			t.Errorf("ollama-503's first %d decisions differ between the runs (or too few: %d, %d)", n, len(ra), len(rb))
+		// The mock in a container counts its decisions; they are not in the record one by one.
+		perRequest := []string{"pg-query-slow", "redis-command-slow"}
+		if name != "docker" {
+			perRequest = append(perRequest, "ollama-503")
+		}
+		for _, fault := range perRequest {
+			ra, rb := decisions(a, fault), decisions(b, fault)
+			n := min(len(ra), len(rb))
+			if n < 50 || !slices.Equal(ra[:n], rb[:n]) {
+				t.Errorf("%s's first %d decisions differ between the local run and the %s run (or too few: %d, %d)", fault, n, name, len(ra), len(rb))
+			}
 		}
 	}
 }

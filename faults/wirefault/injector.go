@@ -153,7 +153,8 @@ func (in *Injector) decide(r *Request) action {
 			case f.Kind == KindLatency && delayed == nil:
 				delayed, a.delay = f, f.Action.delay(s.Rand())
 			case f.Kind != KindLatency && chosen == nil:
-				chosen = f
+				c := *f // a copy: once the lock is left, Set and Remove may move the faults
+				chosen = &c
 			}
 		}
 		ds = append(ds, d)

@@ -3,6 +3,7 @@ package wirefault
 import (
 	"math"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -54,6 +55,41 @@ func TestDelayDistributions(t *testing.T) {
 		}
 		if !slices.Equal(ds, delays(1)) || slices.Equal(ds, delays(2)) {
 			t.Errorf("%s: the same seed drew other delays, or another seed the same", tt.dist)
+		}
+	}
+}
+
+// TestDecideWhileFaultsChange: requests decided while faults are set and removed (a window
+// closing under load) see whole faults: no data race (go test -race), and every injected error
+// is one of the faults' own requests.
+func TestDecideWhileFaultsChange(t *testing.T) {
+	t.Parallel()
+	in, err := New(Config{Protocol: Postgres})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close()
+	f := func(name string) Fault {
+		return Fault{Name: name, Probability: 1, Action: Action{Kind: KindError, SQLState: "40P01"}}
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for range 2000 {
+			in.Set(f("a"))
+			in.Set(f("b"))
+			in.Remove("a")
+			in.Remove("b")
+		}
+	}()
+	for {
+		select {
+		case <-done:
+			return
+		default:
+		}
+		if a := in.decide(&Request{Text: "SELECT 1"}); a.replace != nil && !strings.Contains(string(a.replace), "40P01") {
+			t.Fatalf("replacement %q; want the 40P01 of a fault that was set", a.replace)
 		}
 	}
 }
