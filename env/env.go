@@ -69,8 +69,8 @@ func (s Spec) Validate() error {
 			errs = append(errs, fmt.Errorf("env: request faults on %q: want postgres or redis (HTTP faults act on %s)", name, service.Ollama))
 		case in.Protocol() != want:
 			errs = append(errs, fmt.Errorf("env: request faults on %s: the injector speaks %s", name, in.Protocol()))
-		case s.Backend == service.BackendExternal:
-			errs = append(errs, fmt.Errorf("env: request faults on %s (query and command faults) need the harness's embedded proxy; the external backend's faults go through a Toxiproxy server, which cannot run them", name))
+		case s.External != nil && s.External.Toxiproxy != "":
+			errs = append(errs, fmt.Errorf("env: request faults on %s (query and command faults) need the harness's embedded proxy; this environment's faults go through the Toxiproxy server %s, which cannot run them (give each service a listen address instead, for an embedded proxy)", name, s.External.Toxiproxy))
 		}
 	}
 	return errors.Join(errs...)

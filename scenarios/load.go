@@ -346,9 +346,6 @@ func (s *Scenario) check() []problem {
 		if c.Target != "" && c.Target != "sut" && !slices.Contains(services, c.Target) {
 			add(path+".target", "%q is not a service of this scenario; want one of %s", c.Target, strings.Join(services, ", "))
 		}
-		if k := f.Kind(); (k == "query" || k == "command") && s.Environment.Backend == service.BackendExternal {
-			add(path+".type", "%s faults need the harness's embedded proxy, which the external backend does not have (its faults go through a Toxiproxy server); want a local or docker backend", k)
-		}
 		if end := c.Start.D() + c.Duration.D(); c.Start.D() >= s.Phases.Fault.D() || end > s.Phases.Fault.D() {
 			add(path+".start", "its window (%s + %s) does not lie inside the fault phase (%s)", c.Start, c.Duration, s.Phases.Fault)
 		}

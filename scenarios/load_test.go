@@ -80,15 +80,13 @@ faults:
 			`f.yaml:7:68: faults[0].start: its window (4s + 3s) does not lie inside the fault phase (5s)`,
 			`f.yaml:8:12: faults[1].name: "a" is used twice`,
 		}},
-		{"request faults", base + `environment: {backend: external}
-faults:
+		{"request faults", base + `faults:
   - {name: q, type: query, target: postgres, fault: error, sqlstate: "4000"}
   - {name: c, type: command, target: redis, fault: latency, match: "GET a b"}
 `, []string{
-			`f.yaml:7:21: faults[0].type: query faults need the harness's embedded proxy`,
-			`f.yaml:7:70: faults[0].sqlstate: "4000"; want an error's SQLSTATE`,
+			`f.yaml:6:70: faults[0].sqlstate: "4000"; want an error's SQLSTATE`,
 			`faults[1].latency: 0s; want more than 0 for a latency fault`,
-			`f.yaml:8:68: faults[1].match: "GET a b"; want a command and at most one key glob`,
+			`f.yaml:7:68: faults[1].match: "GET a b"; want a command and at most one key glob`,
 		}},
 		{"assertion decoding", base + `assertions:
   - {name: a, type: availability, min: 2}
