@@ -76,7 +76,7 @@ func (in *Injector) decide(r *http.Request) plan {
 	return p
 }
 
-// errorBody is Ollama's (and most JSON APIs') error shape.
-func errorBody(f *Fault) string {
-	return fmt.Sprintf(`{"error":"injected fault %s: %d %s"}`+"\n", f.Name, f.status(), http.StatusText(f.status()))
+// errorMessage is an error fault's message.
+func errorMessage(f *Fault) string {
+	return fmt.Sprintf("injected fault %s: %d %s", f.Name, f.status(), http.StatusText(f.status()))
 }

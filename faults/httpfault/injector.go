@@ -1,8 +1,10 @@
 package httpfault
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -35,6 +37,9 @@ type Config struct {
 	OnDecision func(Decision)
 	// Now stamps decisions. nil: time.Now.
 	Now func() time.Time
+	// ErrorBody is an error fault's answer to r, in the shape the service answers errors in
+	// there. nil: Ollama's (and most JSON APIs') {"error": "..."}.
+	ErrorBody func(r *http.Request, msg string) []byte
 }
 
 // Injector decides and applies faults. Create it with New; it is safe for concurrent use.
@@ -42,6 +47,7 @@ type Injector struct {
 	seed       uint64
 	onDecision func(Decision)
 	now        func() time.Time
+	errorBody  func(r *http.Request, msg string) []byte
 	metrics    *metrics
 
 	mu      sync.Mutex
@@ -52,15 +58,25 @@ type Injector struct {
 
 // New returns an Injector with cfg's faults set, or every problem with them.
 func New(cfg Config) (*Injector, error) {
-	in := &Injector{seed: cfg.Seed, onDecision: cfg.OnDecision, now: cfg.Now, streams: map[string]*seeded.Draws{}}
+	in := &Injector{seed: cfg.Seed, onDecision: cfg.OnDecision, now: cfg.Now, errorBody: cfg.ErrorBody, streams: map[string]*seeded.Draws{}}
 	if in.now == nil {
 		in.now = time.Now
+	}
+	if in.errorBody == nil {
+		in.errorBody = func(_ *http.Request, msg string) []byte { return ErrorJSON(msg) }
 	}
 	in.metrics = newMetrics(in)
 	if err := in.SetAll(cfg.Faults); err != nil {
 		return nil, err
 	}
 	return in, nil
+}
+
+// ErrorJSON is the default answer of an error fault: {"error": msg}, Ollama's shape and most
+// JSON APIs'.
+func ErrorJSON(msg string) []byte {
+	b, _ := json.Marshal(map[string]string{"error": msg})
+	return append(b, '\n')
 }
 
 // Set adds f, or replaces the fault of the same name, after validating it.

@@ -36,7 +36,7 @@ func (in *Injector) Middleware(next http.Handler) http.Handler {
 			}
 			w.Header().Set("Content-Type", "application/json; charset=utf-8")
 			w.WriteHeader(f.status())
-			w.Write([]byte(errorBody(f)))
+			w.Write(in.errorBody(r, errorMessage(f)))
 			return
 		}
 		if !p.streams() {

@@ -44,8 +44,9 @@ type Config struct {
 	TimeToFirstToken time.Duration
 	// TokenInterval is the wait between tokens. 0: none.
 	TokenInterval time.Duration
-	// Tokens fixes the number of tokens of every answer. 0: 8 to 39, drawn from the request;
-	// a request's options.num_predict wins, up to 4096 (the context length /api/ps reports).
+	// Tokens fixes the number of tokens of every answer. 0: 8 to 39, drawn from the request. A
+	// request's options.num_predict cuts a longer answer there, with done_reason "length", as
+	// Ollama's runner stops at it.
 	Tokens int
 	// Faults are set on the fault injector at start.
 	Faults []httpfault.Fault

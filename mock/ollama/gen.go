@@ -24,16 +24,16 @@ func (s *Server) rng(parts ...string) *rand.Rand {
 }
 
 // tokens returns the answer's tokens: each a word with its leading space.
-func (s *Server) tokens(model, prompt string, numPredict int) []string {
+// tokens returns an answer's tokens: as many as drawn from the request (or Config.Tokens),
+// ending a sentence, cut after numPredict when that is fewer (cut: Ollama's done_reason
+// "length"; the cut answer is the start of the whole one, as a model's would be).
+func (s *Server) tokens(model, prompt string, numPredict int) (out []string, cut bool) {
 	r := s.rng("text", model, prompt)
 	n := 8 + r.IntN(32)
 	if s.cfg.Tokens > 0 {
 		n = s.cfg.Tokens
 	}
-	if numPredict > 0 {
-		n = numPredict
-	}
-	out := make([]string, n)
+	out = make([]string, n)
 	for i := range out {
 		w := vocabulary[r.IntN(len(vocabulary))]
 		if i == 0 {
@@ -44,7 +44,10 @@ func (s *Server) tokens(model, prompt string, numPredict int) []string {
 		out[i] = w
 	}
 	out[n-1] += "."
-	return out
+	if numPredict > 0 && numPredict < n {
+		return out[:numPredict], true
+	}
+	return out, false
 }
 
 // embedding returns a unit vector of dim dimensions for the input.

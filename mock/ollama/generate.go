@@ -7,11 +7,13 @@ import (
 	"time"
 )
 
-// answer is one generation: its tokens and the metrics that agree with them.
+// answer is one generation: its tokens, why it ended ("stop", or "length" when num_predict cut
+// it) and the metrics that agree with them.
 type answer struct {
-	model  string
-	tokens []string
-	m      metrics
+	model      string
+	tokens     []string
+	doneReason string
+	m          metrics
 }
 
 func (s *Server) answer(model string, prompt string, promptCount int, options map[string]any) answer {
@@ -19,9 +21,13 @@ func (s *Server) answer(model string, prompt string, promptCount int, options ma
 	if v, ok := options["num_predict"].(float64); ok && v >= 1 { // Ollama's -1 and -2 (no limit) draw
 		n = int(min(v, contextLength))
 	}
-	toks := s.tokens(model, prompt, n)
+	toks, cut := s.tokens(model, prompt, n)
+	reason := "stop"
+	if cut {
+		reason = "length"
+	}
 	evalDur := time.Duration(len(toks)-1) * s.cfg.TokenInterval
-	return answer{model: model, tokens: toks, m: metrics{
+	return answer{model: model, tokens: toks, doneReason: reason, m: metrics{
 		TotalDuration:      s.cfg.TimeToFirstToken + evalDur,
 		LoadDuration:       0,
 		PromptEvalCount:    promptCount,
@@ -84,7 +90,7 @@ func (s *Server) handleGenerate(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		writeJSON(w, http.StatusOK, generateResponse{Model: req.Model, CreatedAt: now(), Response: strings.Join(a.tokens, ""),
-			Done: true, DoneReason: "stop", Context: contextOf(a), metrics: a.m})
+			Done: true, DoneReason: a.doneReason, Context: contextOf(a), metrics: a.m})
 		return
 	}
 	st := newStreamer(w)
@@ -93,7 +99,7 @@ func (s *Server) handleGenerate(w http.ResponseWriter, r *http.Request) {
 	}) {
 		return
 	}
-	st.send(generateResponse{Model: req.Model, CreatedAt: now(), Done: true, DoneReason: "stop", Context: contextOf(a), metrics: a.m})
+	st.send(generateResponse{Model: req.Model, CreatedAt: now(), Done: true, DoneReason: a.doneReason, Context: contextOf(a), metrics: a.m})
 }
 
 func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
@@ -120,7 +126,7 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		writeJSON(w, http.StatusOK, chatResponse{Model: req.Model, CreatedAt: now(), Message: message{Role: "assistant", Content: strings.Join(a.tokens, "")},
-			Done: true, DoneReason: "stop", metrics: a.m})
+			Done: true, DoneReason: a.doneReason, metrics: a.m})
 		return
 	}
 	st := newStreamer(w)
@@ -129,7 +135,7 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 	}) {
 		return
 	}
-	st.send(chatResponse{Model: req.Model, CreatedAt: now(), Message: message{Role: "assistant"}, Done: true, DoneReason: "stop", metrics: a.m})
+	st.send(chatResponse{Model: req.Model, CreatedAt: now(), Message: message{Role: "assistant"}, Done: true, DoneReason: a.doneReason, metrics: a.m})
 }
 
 // contextOf is the generate answer's context: one token id per token, as Ollama returns them.

@@ -29,6 +29,7 @@ func (s *Server) routes() http.Handler {
 	api.HandleFunc("POST /api/embed", s.handleEmbed)
 	api.HandleFunc("POST /api/embeddings", s.handleEmbeddings)
 	api.HandleFunc("POST /api/pull", s.handlePull)
+	s.openAIRoutes(api)
 	api.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) { // as Ollama's router answers
 		w.Header().Set("Content-Type", "text/plain")
 		w.WriteHeader(http.StatusNotFound)

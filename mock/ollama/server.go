@@ -57,7 +57,7 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	inj, err := httpfault.New(httpfault.Config{Seed: cfg.Seed, Faults: cfg.Faults, OnDecision: cfg.OnDecision})
+	inj, err := httpfault.New(httpfault.Config{Seed: cfg.Seed, Faults: cfg.Faults, OnDecision: cfg.OnDecision, ErrorBody: errorBody})
 	if err != nil {
 		return nil, err
 	}
