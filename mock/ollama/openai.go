@@ -36,7 +36,7 @@ func (s *Server) openAIRoutes(mux *http.ServeMux) {
 	})
 	mux.HandleFunc("GET /v1/models/{model...}", func(w http.ResponseWriter, r *http.Request) {
 		name := r.PathValue("model")
-		body, _ := json.Marshal(api.ShowRequest{Name: name})
+		body, _ := json.Marshal(api.ShowRequest{Model: name}) // Ollama's middleware sets the deprecated Name; the handler reads either
 		s.handleShow(v1(w, func(w http.ResponseWriter, line []byte) error {
 			var sr api.ShowResponse
 			if err := json.Unmarshal(line, &sr); err != nil {
