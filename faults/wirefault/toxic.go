@@ -117,8 +117,7 @@ func (t *Toxic) forward(stub *toxics.ToxicStub, st *connState, in *Injector, us 
 			if a.drop {
 				flush()
 				stub.Close()
-				for c := range stub.Input { // the client's further bytes go nowhere
-					_ = c
+				for range stub.Input { // the client's further bytes go nowhere
 				}
 				return false
 			}
