@@ -20,16 +20,17 @@ build: ## build every command into ./bin
 	$(GO) build -o bin/ ./cmd/...
 
 # One package at a time (-p 1): the harness's and the catalog's runs measure latency, and on two
-# cores two packages of whole runs at once starve each other's services (p50 of a second). The
-# catalog's runs, which wait on their phases, go four at a time (-parallel 4), and one that
-# burns the CPU goes alone (scenarios/catalog's run).
+# cores two packages of whole runs at once starve each other's services (p50 of a second). In
+# the catalog, a run that burns the CPU goes alone (scenarios/catalog's run). Four runs at a time
+# (-parallel 4) took the catalog from 512 s to 334 s, but other runs' start-ups (initdb, servers
+# starting) then landed on a warmup and failed postgres-outage's "healthy before" (4 of 60
+# requests past agentd's 1 s database timeout): not until start-ups are kept off warmups.
 deps: ## the Debian packages the tests and images need (only those missing; quick when all are there)
 	./scripts/install-deps.sh
 
 test: deps ## the whole test suite, with the race detector (builds the local images first when Docker answers)
 	./scripts/images.sh --if-docker
-	$(GO) test -race -count=1 -p 1 -timeout 15m $(GOTESTFLAGS) $$($(GO) list $(PKGS) | grep -v '/scenarios/catalog$$')
-	$(GO) test -race -count=1 -parallel 4 -timeout 15m $(GOTESTFLAGS) ./scenarios/catalog
+	$(GO) test -race -count=1 -p 1 -timeout 15m $(GOTESTFLAGS) $(PKGS)
 	cd bench && $(GO) test -race -count=1 -run Interop -timeout 5m $(GOTESTFLAGS) .
 	cd examples/shop && $(GO) test -race -count=1 -p 1 -timeout 10m $(GOTESTFLAGS) ./...
 

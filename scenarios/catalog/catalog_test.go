@@ -21,8 +21,7 @@ import (
 
 // burning is held by the runs of a scenario whose faults burn the CPU of the harness's process
 // (cpu), which every run of this test binary shares: such a run takes it alone, the others
-// share it, so a CPU spike never lands on another scenario's latency verdicts. make test runs
-// this package's runs four at a time (-parallel 4): they wait on their phases, not the CPU.
+// share it, so a CPU spike never lands on another scenario's latency verdicts.
 var burning sync.RWMutex
 
 // run runs a scenario for the test, alone if it burns the CPU.
