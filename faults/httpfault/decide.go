@@ -8,14 +8,14 @@ import (
 // plan is what to do to one request: at most one fault of each kind (the first injected, in the
 // order the faults were set).
 type plan struct {
-	err, latency, firstChunk, stall, drop, malformed *Fault
+	err, latency, firstChunk, stall, drop, malformed, streamErr *Fault
 }
 
 func (p *plan) empty() bool { return *p == plan{} }
 
 // streams reports whether the plan acts on the response body.
 func (p *plan) streams() bool {
-	return p.firstChunk != nil || p.stall != nil || p.drop != nil || p.malformed != nil
+	return p.firstChunk != nil || p.stall != nil || p.drop != nil || p.malformed != nil || p.streamErr != nil
 }
 
 // add puts f in its kind's place unless an earlier fault took it.
@@ -32,6 +32,8 @@ func (p *plan) add(f *Fault) {
 		slot = &p.stall
 	case KindDrop:
 		slot = &p.drop
+	case KindStreamError:
+		slot = &p.streamErr
 	default:
 		slot = &p.malformed
 	}
@@ -78,5 +80,8 @@ func (in *Injector) decide(r *http.Request) plan {
 
 // errorMessage is an error fault's message.
 func errorMessage(f *Fault) string {
+	if f.Kind == KindStreamError {
+		return fmt.Sprintf("injected fault %s: the stream ended with an error", f.Name)
+	}
 	return fmt.Sprintf("injected fault %s: %d %s", f.Name, f.status(), http.StatusText(f.status()))
 }

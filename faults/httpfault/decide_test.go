@@ -137,7 +137,7 @@ func TestMatching(t *testing.T) {
 func TestValidate(t *testing.T) {
 	t.Parallel()
 	err := Fault{Name: "bad name!", Probability: 2, Action: Action{Kind: "explode", Status: 200, AfterChunks: -1, Method: "FETCH", Delay: -1}}.Validate()
-	for _, want := range []string{`name = "bad name!"; want 1-64 letters`, `kind = "explode"; want one of [error latency first-chunk stall drop malformed]`,
+	for _, want := range []string{`name = "bad name!"; want 1-64 letters`, `kind = "explode"; want one of [error latency first-chunk stall drop malformed stream-error]`,
 		"probability = 200%; want a value from 0 to 1", "status = 200; want an HTTP error status from 400 to 599",
 		"after_chunks = -1; want 0 or more", `method = "FETCH"; want GET, POST`, "delay = -1ns; want 0 or more"} {
 		if err == nil || !strings.Contains(err.Error(), want) {

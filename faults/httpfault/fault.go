@@ -24,10 +24,14 @@ const (
 	KindStall      Kind = "stall"       // after AfterChunks body writes (flushed), wait Delay before the next
 	KindDrop       Kind = "drop"        // after AfterChunks body writes (flushed), cut the connection
 	KindMalformed  Kind = "malformed"   // replace body write number AfterChunks+1 with broken JSON
+	// KindStreamError ends a streamed answer with an error line in place of line AfterChunks
+	// (the answer's status stays 200): what a client of an LLM server sees when the model runner
+	// dies mid-answer. The line is Config.StreamError's.
+	KindStreamError Kind = "stream-error"
 )
 
 // Kinds lists every kind.
-var Kinds = []Kind{KindError, KindLatency, KindFirstChunk, KindStall, KindDrop, KindMalformed}
+var Kinds = []Kind{KindError, KindLatency, KindFirstChunk, KindStall, KindDrop, KindMalformed, KindStreamError}
 
 // Fault is one fault. A request it matches is faulted with Probability, decided per request.
 //
@@ -164,6 +168,9 @@ func (f Fault) Validate() error {
 	}
 	if f.AfterChunks < 0 {
 		bad("after_chunks", f.AfterChunks, "0 or more")
+	}
+	if f.Kind == KindStreamError && f.AfterChunks < 1 {
+		bad("after_chunks", f.AfterChunks, "1 or more for a stream-error fault (an error before the first chunk is an error fault)")
 	}
 	if f.Max < 0 {
 		bad("max", f.Max, "0 (no limit) or the number of injections after which the fault stops")

@@ -40,6 +40,10 @@ type Config struct {
 	// ErrorBody is an error fault's answer to r, in the shape the service answers errors in
 	// there. nil: Ollama's (and most JSON APIs') {"error": "..."}.
 	ErrorBody func(r *http.Request, msg string) []byte
+	// StreamError is the line a stream-error fault ends r's answer with: last is the last
+	// non-blank line the client received (a server-sent event's "data: ..." line, an NDJSON
+	// object), msg the fault's message. nil: {"error": msg}, as an NDJSON stream ends.
+	StreamError func(r *http.Request, last []byte, msg string) []byte
 }
 
 // Injector decides and applies faults. Create it with New; it is safe for concurrent use.
@@ -48,6 +52,7 @@ type Injector struct {
 	onDecision func(Decision)
 	now        func() time.Time
 	errorBody  func(r *http.Request, msg string) []byte
+	streamErr  func(r *http.Request, last []byte, msg string) []byte
 	metrics    *metrics
 
 	mu      sync.Mutex
@@ -58,9 +63,12 @@ type Injector struct {
 
 // New returns an Injector with cfg's faults set, or every problem with them.
 func New(cfg Config) (*Injector, error) {
-	in := &Injector{seed: cfg.Seed, onDecision: cfg.OnDecision, now: cfg.Now, errorBody: cfg.ErrorBody, streams: map[string]*seeded.Draws{}}
+	in := &Injector{seed: cfg.Seed, onDecision: cfg.OnDecision, now: cfg.Now, errorBody: cfg.ErrorBody, streamErr: cfg.StreamError, streams: map[string]*seeded.Draws{}}
 	if in.now == nil {
 		in.now = time.Now
+	}
+	if in.streamErr == nil {
+		in.streamErr = func(_ *http.Request, _ []byte, msg string) []byte { return ErrorJSON(msg) }
 	}
 	if in.errorBody == nil {
 		in.errorBody = func(_ *http.Request, msg string) []byte { return ErrorJSON(msg) }

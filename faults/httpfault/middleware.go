@@ -18,7 +18,8 @@ import (
 // NDJSON object, an SSE line; a body without newlines is one chunk), however the handler's writes
 // cut them: first-chunk delays chunk 0, stall flushes and waits before chunk AfterChunks, drop
 // flushes and cuts the connection there (panic(http.ErrAbortHandler): the client sees the body
-// end early), malformed replaces that chunk with broken JSON. A wait ends early when the
+// end early), malformed replaces that chunk with broken JSON, stream-error puts an error line
+// in place of the first non-blank line from AfterChunks on and ends the body there. A wait ends early when the
 // request's context does, and the handler's later writes then fail.
 func (in *Injector) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -43,7 +44,7 @@ func (in *Injector) Middleware(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		next.ServeHTTP(&faultWriter{ResponseWriter: w, ctx: r.Context(), p: p}, r)
+		next.ServeHTTP(&faultWriter{ResponseWriter: w, ctx: r.Context(), p: p, r: r, in: in}, r)
 	})
 }
 

@@ -25,7 +25,14 @@ type faultWriter struct {
 	skip    bool  // dropping the rest of a line that a malformed chunk replaced
 	err     error // set when a wait was cut by the request's end: every later write fails with it
 	headed  bool  // the headers were prepared
+	r       *http.Request
+	in      *Injector
+	line    []byte // with a stream-error fault: the line being written
+	last    []byte // with a stream-error fault: the last non-blank line written
 }
+
+// errStreamEnded is what the handler's writes return after a stream-error fault ended the body.
+var errStreamEnded = errors.New("httpfault: the stream was ended by a stream-error fault")
 
 // prepare readies the headers once, before they are sent: a malformed chunk changes the body's
 // length, so a Content-Length the handler set (a reverse proxy copies the backend's) must go.
@@ -66,6 +73,21 @@ func (w *faultWriter) Write(b []byte) (int, error) {
 			line = rest[:i+1]
 		}
 		ends := line[len(line)-1] == '\n'
+		if f := w.p.streamErr; f != nil {
+			if !w.midLine && w.chunks-1 >= f.AfterChunks && len(bytes.TrimSpace(line)) > 0 {
+				w.ResponseWriter.Write(w.in.streamErr(w.r, w.last, errorMessage(f)))
+				w.Flush()
+				w.err = errStreamEnded
+				return done, w.err
+			}
+			w.line = append(w.line, line...)
+			if ends {
+				if len(bytes.TrimSpace(w.line)) > 0 {
+					w.last = append(w.last[:0], bytes.TrimRight(w.line, "\r\n")...)
+				}
+				w.line = w.line[:0]
+			}
+		}
 		if !w.skip {
 			if _, err := w.ResponseWriter.Write(line); err != nil {
 				return done, err

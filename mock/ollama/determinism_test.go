@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +13,10 @@ import (
 	"github.com/shakedown-dev/shakedown/faults/httpfault"
 	"github.com/shakedown-dev/shakedown/mock/ollama"
 )
+
+// measured are the fields Ollama measures on its clock, and the mock too: the time a request
+// waited for its model, and the total that includes it.
+var measured = regexp.MustCompile(`"(load_duration|total_duration)":\d+`)
 
 // transcript sends the same requests to a fresh server and returns every response body and the
 // fault decisions, in order.
@@ -41,7 +46,8 @@ func transcript(t *testing.T, seed uint64) (string, string) {
 				t.Fatal(err)
 			}
 			fmt.Fprintf(&out, "%s %d ", req.path, resp.StatusCode)
-			io.Copy(&out, resp.Body)
+			b, _ := io.ReadAll(resp.Body)
+			out.Write(measured.ReplaceAll(b, []byte(`"$1":MEASURED`)))
 			resp.Body.Close()
 		}
 	}

@@ -31,7 +31,7 @@ func ExampleNewServer() {
 		})
 	fmt.Println(err)
 	// Output:
-	// "Burn from and spends fast so."
+	// "Under retries open service the breakers."
 	// 6 tokens, done: stop
 	// <nil>
 }

@@ -1,47 +1,22 @@
 package ollama
 
 import (
-	"github.com/shakedown-dev/shakedown/internal/clock"
-
 	"cmp"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"regexp"
 	"strings"
 	"time"
+
+	"github.com/ollama/ollama/api"
+
+	"github.com/shakedown-dev/shakedown/internal/clock"
 )
-
-func (s *Server) routes() http.Handler {
-	api := http.NewServeMux()
-	running := func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "Ollama is running") }
-	api.HandleFunc("GET /{$}", running)
-	api.HandleFunc("HEAD /{$}", running)
-	api.HandleFunc("GET /api/version", func(w http.ResponseWriter, _ *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]string{"version": Version})
-	})
-	api.HandleFunc("GET /api/tags", s.handleTags)
-	api.HandleFunc("GET /api/ps", s.handlePS)
-	api.HandleFunc("POST /api/show", s.handleShow)
-	api.HandleFunc("POST /api/generate", s.handleGenerate)
-	api.HandleFunc("POST /api/chat", s.handleChat)
-	api.HandleFunc("POST /api/embed", s.handleEmbed)
-	api.HandleFunc("POST /api/embeddings", s.handleEmbeddings)
-	api.HandleFunc("POST /api/pull", s.handlePull)
-	s.openAIRoutes(api)
-	api.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) { // as Ollama's router answers
-		w.Header().Set("Content-Type", "text/plain")
-		w.WriteHeader(http.StatusNotFound)
-		io.WriteString(w, "404 page not found")
-	})
-
-	root := http.NewServeMux()
-	root.Handle(FaultsPath+"/", http.StripPrefix(FaultsPath, s.faults.AdminHandler()))
-	root.Handle(FaultsPath, http.StripPrefix(FaultsPath, s.faults.AdminHandler()))
-	root.Handle("/", s.faults.Middleware(api))
-	return root
-}
 
 func writeJSON(w http.ResponseWriter, code int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
@@ -54,9 +29,11 @@ func writeError(w http.ResponseWriter, code int, msg string) {
 	writeJSON(w, code, map[string]string{"error": msg})
 }
 
-// decode reads a JSON body into v, answering 400 like Ollama when it cannot.
+// decode reads a JSON body into v (one of Ollama's own request types, so that a decoding error
+// names them as Ollama's does: "... Go struct field GenerateRequest.prompt ..."), answering 400
+// like Ollama when it cannot. As gin's ShouldBindJSON, it sets no limit on the body's size.
 func decode(w http.ResponseWriter, r *http.Request, v any) bool {
-	err := json.NewDecoder(io.LimitReader(r.Body, 32<<20)).Decode(v)
+	err := json.NewDecoder(r.Body).Decode(v)
 	switch {
 	case errors.Is(err, io.EOF):
 		writeError(w, http.StatusBadRequest, "missing request body")
@@ -71,24 +48,28 @@ func decode(w http.ResponseWriter, r *http.Request, v any) bool {
 // missing is how one endpoint of Ollama (0.17.4) answers a request that names no model, or a
 // model it does not have: the codes and texts differ from endpoint to endpoint.
 type missing struct {
-	noneCode    int
-	none        string // the answer to no model; "" means unknownf with an empty name
+	invalidCode int
+	invalid     string // the answer to an empty or invalid name; "" means unknownf with the name
 	unknownCode int
 	unknownf    string // the answer to an unknown model, formatted with its name
 }
 
 var (
-	missingGenerate = missing{http.StatusNotFound, "", http.StatusNotFound, "model '%s' not found"}
-	missingChat     = missing{http.StatusBadRequest, "model is required", http.StatusNotFound, "model '%s' not found"}
-	missingShow     = missingChat
+	missingGenerate = missing{http.StatusNotFound, "", http.StatusNotFound, "model '%s' not found"}             // routes.go:200-227
+	missingChat     = missing{http.StatusBadRequest, "model is required", http.StatusNotFound, "model '%s' not found"} // routes.go:2000-2024
+	missingShow     = missingChat                                                                                // routes.go:1076-1086
 	missingEmbed    = missing{http.StatusBadRequest, "model is required", http.StatusNotFound, "model %q not found, try pulling it first"}
-	missingPull     = missing{http.StatusBadRequest, "invalid model name", http.StatusInternalServerError, "pull model manifest: file does not exist"}
+	missingDelete   = missing{http.StatusBadRequest, "name %q is invalid", http.StatusNotFound, "model '%s' not found"} // routes.go:1027-1034
 )
 
 // find resolves the requested model, answering like Ollama's endpoint when it cannot.
 func (s *Server) find(w http.ResponseWriter, name string, how missing) (Model, bool) {
-	if name == "" && how.none != "" {
-		writeError(w, how.noneCode, how.none)
+	if canonical(name) == "" && how.invalid != "" {
+		msg := how.invalid
+		if strings.Contains(msg, "%") {
+			msg = fmt.Sprintf(msg, name)
+		}
+		writeError(w, how.invalidCode, msg)
 		return Model{}, false
 	}
 	m, ok := s.model(name)
@@ -102,29 +83,33 @@ func (s *Server) find(w http.ResponseWriter, name string, how missing) (Model, b
 	return m, ok
 }
 
-func details(m Model) modelDetails {
-	return modelDetails{Format: "gguf", Family: m.Family, Families: []string{m.Family}, ParameterSize: m.ParameterSize, QuantizationLevel: "Q4_K_M"}
+func details(m Model) api.ModelDetails {
+	return api.ModelDetails{Format: "gguf", Family: m.Family, Families: []string{m.Family}, ParameterSize: m.ParameterSize, QuantizationLevel: "Q4_K_M"}
 }
 
 func (s *Server) handleTags(w http.ResponseWriter, _ *http.Request) {
-	models := make([]listModel, 0, len(s.cfg.Models))
-	for _, m := range s.cfg.Models {
-		models = append(models, listModel{Name: m.tagged(), Model: m.tagged(), ModifiedAt: modifiedAt, Size: m.size(), Digest: m.digest(), Details: details(m)})
+	all := s.models()
+	models := make([]api.ListModelResponse, 0, len(all))
+	for _, m := range all {
+		models = append(models, api.ListModelResponse{Name: m.tagged(), Model: m.tagged(), ModifiedAt: modifiedAt, Size: m.size(), Digest: m.digest(), Details: details(m)})
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"models": models})
+	writeJSON(w, http.StatusOK, api.ListResponse{Models: models})
 }
 
+// handlePS lists the loaded models only, as Ollama's PsHandler lists its runners: none before the
+// first request, and none after a keep_alive of 0 or once the keep-alive ran out.
 func (s *Server) handlePS(w http.ResponseWriter, _ *http.Request) {
-	models := make([]processModel, 0, len(s.cfg.Models))
-	for _, m := range s.cfg.Models {
-		models = append(models, processModel{Name: m.tagged(), Model: m.tagged(), Size: m.size(), Digest: m.digest(),
-			Details: details(m), ExpiresAt: s.cfg.Now().Add(5 * time.Minute).UTC(), SizeVRAM: m.size(), ContextLength: contextLength})
+	models := []api.ProcessModelResponse{}
+	for _, l := range s.sched.loaded(s.models()) {
+		m := l.model
+		models = append(models, api.ProcessModelResponse{Name: m.tagged(), Model: m.tagged(), Size: m.size(), Digest: m.digest(),
+			Details: details(m), ExpiresAt: l.expiresAt, SizeVRAM: m.size(), ContextLength: numCtx})
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"models": models})
+	writeJSON(w, http.StatusOK, api.ProcessResponse{Models: models})
 }
 
 func (s *Server) handleShow(w http.ResponseWriter, r *http.Request) {
-	var req showRequest
+	var req api.ShowRequest
 	if !decode(w, r, &req) {
 		return
 	}
@@ -132,32 +117,32 @@ func (s *Server) handleShow(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	caps := []string{"completion"}
-	if m.Embedding {
-		caps = []string{"embedding"}
+	info := map[string]any{
+		"general.architecture":          m.Family,
+		"general.parameter_count":       m.size() / 2,
+		m.Family + ".context_length":    m.contextLength(),
+		m.Family + ".embedding_length":  m.dim(),
+		m.Family + ".block_count":       32,
+		m.Family + ".attention.head_count": 32,
 	}
-	writeJSON(w, http.StatusOK, map[string]any{
-		"modelfile":    "# Modelfile of the Shakedown mock\nFROM " + m.Name + "\n",
-		"parameters":   "temperature 0",
-		"template":     "{{ .Prompt }}",
-		"details":      details(m),
-		"model_info":   map[string]any{"general.architecture": m.Family, "general.parameter_count": m.size() / 2, m.Family + ".embedding_length": m.dim()},
-		"capabilities": caps,
-		"modified_at":  modifiedAt,
+	writeJSON(w, http.StatusOK, api.ShowResponse{
+		Modelfile:    "# Modelfile of the Shakedown mock\nFROM " + m.Name + "\n",
+		Parameters:   "temperature 0",
+		Template:     "{{ .Prompt }}",
+		Details:      details(m),
+		ModelInfo:    info,
+		Capabilities: caps(m),
+		ModifiedAt:   modifiedAt,
 	})
 }
 
 func (s *Server) handleEmbed(w http.ResponseWriter, r *http.Request) {
-	var req embedRequest
+	var req api.EmbedRequest
 	if !decode(w, r, &req) {
 		return
 	}
-	m, ok := s.find(w, req.Model, missingEmbed)
-	if !ok {
-		return
-	}
 	var inputs []string
-	switch in := req.Input.(type) {
+	switch in := req.Input.(type) { // routes.go:679-696
 	case string:
 		if in != "" {
 			inputs = []string{in}
@@ -172,19 +157,30 @@ func (s *Server) handleEmbed(w http.ResponseWriter, r *http.Request) {
 			inputs = append(inputs, str)
 		}
 	case nil:
-		inputs = nil
 	default:
 		writeError(w, http.StatusBadRequest, "invalid input type")
+		return
+	}
+	m, ok := s.find(w, req.Model, missingEmbed)
+	if !ok {
+		return
+	}
+	start := time.Now()
+	release, err := s.sched.acquire(r.Context(), m, keepAlive(req.KeepAlive))
+	if err != nil {
+		scheduleError(w, err)
+		return
+	}
+	defer release()
+	if len(inputs) == 0 { // routes.go:714, once the model is loaded
+		writeJSON(w, http.StatusOK, api.EmbedResponse{Model: req.Model, Embeddings: [][]float32{}})
 		return
 	}
 	dim := m.dim()
 	if req.Dimensions > 0 && req.Dimensions < dim {
 		dim = req.Dimensions
 	}
-	resp := embedResponse{Model: req.Model, Embeddings: make([][]float32, 0, len(inputs))}
-	if len(inputs) > 0 {
-		resp.PromptEvalCount = promptTokens(inputs...)
-	}
+	resp := api.EmbedResponse{Model: req.Model, Embeddings: make([][]float32, 0, len(inputs)), PromptEvalCount: promptTokens(inputs...)}
 	for _, in := range inputs {
 		v := s.embedding(m.Name, in, dim)
 		f := make([]float32, len(v))
@@ -196,12 +192,13 @@ func (s *Server) handleEmbed(w http.ResponseWriter, r *http.Request) {
 	if !s.wait(r, s.cfg.TimeToFirstToken) {
 		return
 	}
-	resp.TotalDuration = s.cfg.TimeToFirstToken
+	resp.LoadDuration = time.Since(start) - s.cfg.TimeToFirstToken
+	resp.TotalDuration = resp.LoadDuration + s.cfg.TimeToFirstToken
 	writeJSON(w, http.StatusOK, resp)
 }
 
 func (s *Server) handleEmbeddings(w http.ResponseWriter, r *http.Request) {
-	var req embeddingsRequest
+	var req api.EmbeddingRequest
 	if !decode(w, r, &req) {
 		return
 	}
@@ -213,33 +210,44 @@ func (s *Server) handleEmbeddings(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"embedding": []float64{}})
 		return
 	}
+	release, err := s.sched.acquire(r.Context(), m, keepAlive(req.KeepAlive))
+	if err != nil {
+		scheduleError(w, err)
+		return
+	}
+	defer release()
 	if !s.wait(r, s.cfg.TimeToFirstToken) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"embedding": s.embedding(m.Name, req.Prompt, m.dim())})
 }
 
-func (s *Server) handlePull(w http.ResponseWriter, r *http.Request) {
-	var req pullRequest
-	if !decode(w, r, &req) {
+// scheduleError answers a scheduler's refusal as Ollama's handleScheduleError does.
+func scheduleError(w http.ResponseWriter, err error) {
+	if errors.Is(err, errMaxQueue) {
+		writeError(w, http.StatusServiceUnavailable, err.Error())
 		return
 	}
-	m, ok := s.find(w, cmp.Or(req.Model, req.Name), missingPull)
-	if !ok {
-		return
-	}
-	total := m.size()
-	steps := []progress{
-		{Status: "pulling manifest"},
-		{Status: "pulling " + m.digest()[:12], Digest: "sha256:" + m.digest(), Total: total, Completed: 0},
-		{Status: "pulling " + m.digest()[:12], Digest: "sha256:" + m.digest(), Total: total, Completed: total / 2},
-		{Status: "pulling " + m.digest()[:12], Digest: "sha256:" + m.digest(), Total: total, Completed: total},
-		{Status: "verifying sha256 digest"},
-		{Status: "writing manifest"},
-		{Status: "success"},
-	}
-	if req.Stream != nil && !*req.Stream {
+	writeError(w, 499, "request canceled")
+}
+
+// progressStream answers a pull, push or create: the steps streamed as NDJSON, or, with
+// "stream": false, the last one (or the error, a 500 unless status says otherwise), as Ollama's
+// streamResponse and waitForStream do. fail, if not "", ends the steps with an error line.
+func (s *Server) progressStream(w http.ResponseWriter, r *http.Request, stream *bool, steps []api.ProgressResponse, fail string, status int) {
+	if !streaming(stream) {
+		if !s.wait(r, time.Duration(len(steps))*s.cfg.TokenInterval) {
+			return
+		}
+		if fail != "" {
+			writeError(w, cmp.Or(status, http.StatusInternalServerError), fail)
+			return
+		}
 		writeJSON(w, http.StatusOK, steps[len(steps)-1])
+		return
+	}
+	if fail != "" && len(steps) == 0 {
+		writeError(w, cmp.Or(status, http.StatusInternalServerError), fail)
 		return
 	}
 	st := newStreamer(w)
@@ -248,6 +256,170 @@ func (s *Server) handlePull(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	if fail != "" {
+		st.send(map[string]string{"error": fail})
+	}
+}
+
+// handlePull streams a configured model's pull; an unknown model's pull answers 200, "pulling
+// manifest", then the registry's error line, as Ollama's does for a name the registry lacks.
+func (s *Server) handlePull(w http.ResponseWriter, r *http.Request) {
+	var req api.PullRequest
+	if !decode(w, r, &req) {
+		return
+	}
+	name := cmp.Or(req.Model, req.Name)
+	if canonical(name) == "" { // routes.go:895
+		writeError(w, http.StatusBadRequest, "invalid model name")
+		return
+	}
+	m, ok := s.model(name)
+	if !ok {
+		s.progressStream(w, r, req.Stream, []api.ProgressResponse{{Status: "pulling manifest"}}, "pull model manifest: file does not exist", 0)
+		return
+	}
+	total, d := m.size(), m.digest()
+	s.progressStream(w, r, req.Stream, []api.ProgressResponse{
+		{Status: "pulling manifest"},
+		{Status: "pulling " + d[:12], Digest: "sha256:" + d, Total: total, Completed: 0},
+		{Status: "pulling " + d[:12], Digest: "sha256:" + d, Total: total, Completed: total / 2},
+		{Status: "pulling " + d[:12], Digest: "sha256:" + d, Total: total, Completed: total},
+		{Status: "verifying sha256 digest"},
+		{Status: "writing manifest"},
+		{Status: "success"},
+	}, "", 0)
+}
+
+// handlePush: the mock has no registry to push to. It answers as Ollama does up to the registry,
+// then with an error line that says so (a stated difference).
+func (s *Server) handlePush(w http.ResponseWriter, r *http.Request) {
+	var req api.PushRequest
+	if !decode(w, r, &req) {
+		return
+	}
+	name := cmp.Or(req.Model, req.Name)
+	if name == "" { // routes.go:950
+		writeError(w, http.StatusBadRequest, "model is required")
+		return
+	}
+	if _, ok := s.model(name); !ok {
+		s.progressStream(w, r, req.Stream, []api.ProgressResponse{{Status: "retrieving manifest"}}, "open "+name+": no such file or directory", 0)
+		return
+	}
+	s.progressStream(w, r, req.Stream, []api.ProgressResponse{{Status: "retrieving manifest"}}, "the Shakedown mock has no registry to push to", 0)
+}
+
+// handleCreate creates a model from a served one ("from"), streaming Ollama's progress; the new
+// model is then served with the capabilities of the one it came from.
+func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request) {
+	var req api.CreateRequest
+	if !decode(w, r, &req) {
+		return
+	}
+	name := cmp.Or(req.Model, req.Name)
+	if canonical(name) == "" { // create.go:76
+		writeError(w, http.StatusBadRequest, "invalid model name")
+		return
+	}
+	if req.From == "" {
+		s.progressStream(w, r, req.Stream, nil, "neither 'from' or 'files' was specified", http.StatusBadRequest)
+		return
+	}
+	from, ok := s.model(req.From)
+	if !ok {
+		if canonical(req.From) == "" {
+			s.progressStream(w, r, req.Stream, nil, "invalid model name", http.StatusBadRequest)
+			return
+		}
+		s.progressStream(w, r, req.Stream, []api.ProgressResponse{{Status: "pulling manifest"}}, "pull model manifest: file does not exist", 0)
+		return
+	}
+	nm := from
+	nm.Name = strings.TrimSuffix(name, ":latest")
+	s.addModel(nm)
+	s.progressStream(w, r, req.Stream, []api.ProgressResponse{
+		{Status: "using existing layer sha256:" + from.digest()},
+		{Status: "writing manifest"},
+		{Status: "success"},
+	}, "", 0)
+}
+
+// handleCopy copies a served model to a new name (200 and no body, as Ollama's CopyHandler).
+func (s *Server) handleCopy(w http.ResponseWriter, r *http.Request) {
+	var req api.CopyRequest
+	if !decode(w, r, &req) {
+		return
+	}
+	if canonical(req.Source) == "" { // routes.go:1379
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("source %q is invalid", req.Source))
+		return
+	}
+	if canonical(req.Destination) == "" { // routes.go:1390
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("destination %q is invalid", req.Destination))
+		return
+	}
+	m, ok := s.model(req.Source)
+	if !ok { // routes.go:1400
+		writeError(w, http.StatusNotFound, fmt.Sprintf("model %q not found", req.Source))
+		return
+	}
+	m.Name = strings.TrimSuffix(req.Destination, ":latest")
+	s.addModel(m)
+	w.WriteHeader(http.StatusOK)
+}
+
+// handleDelete stops serving a model (200 and no body, as Ollama's DeleteHandler).
+func (s *Server) handleDelete(w http.ResponseWriter, r *http.Request) {
+	var req api.DeleteRequest
+	if !decode(w, r, &req) {
+		return
+	}
+	m, ok := s.find(w, cmp.Or(req.Model, req.Name), missingDelete)
+	if !ok {
+		return
+	}
+	s.removeModel(m)
+	w.WriteHeader(http.StatusOK)
+}
+
+var digestFormat = regexp.MustCompile(`^sha256[:-][0-9a-fA-F]{64}$`) // manifest/paths.go
+
+// handleHeadBlob and handleCreateBlob keep the digests of the blobs uploaded (not their bytes).
+func (s *Server) handleHeadBlob(w http.ResponseWriter, r *http.Request) {
+	d := r.PathValue("digest")
+	if !digestFormat.MatchString(d) {
+		writeError(w, http.StatusBadRequest, "invalid digest format")
+		return
+	}
+	if !s.hasBlob(d) {
+		writeError(w, http.StatusNotFound, fmt.Sprintf("blob %q not found", d))
+		return
+	}
+	w.WriteHeader(http.StatusOK)
+}
+
+func (s *Server) handleCreateBlob(w http.ResponseWriter, r *http.Request) {
+	d := r.PathValue("digest")
+	if !digestFormat.MatchString(d) {
+		writeError(w, http.StatusBadRequest, "invalid digest format")
+		return
+	}
+	if s.hasBlob(d) {
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	h := sha256.New()
+	if _, err := io.Copy(h, r.Body); err != nil {
+		writeError(w, http.StatusInternalServerError, err.Error())
+		return
+	}
+	got := "sha256:" + hex.EncodeToString(h.Sum(nil))
+	if !strings.EqualFold(strings.Replace(d, "-", ":", 1), got) {
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("digest mismatch, expected %q, got %q", d, got))
+		return
+	}
+	s.addBlob(d)
+	w.WriteHeader(http.StatusCreated)
 }
 
 // wait sleeps d unless the request ends first, reporting whether it waited the whole d.

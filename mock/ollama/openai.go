@@ -21,30 +21,26 @@ import (
 // faults act on these paths as on the native ones: the middleware sees the /v1 path and the
 // OpenAI bytes.
 
-func (s *Server) openAIRoutes(mux *http.ServeMux) {
-	mux.HandleFunc("POST /v1/chat/completions", s.v1Chat)
-	mux.HandleFunc("POST /v1/completions", s.v1Completions)
-	mux.HandleFunc("POST /v1/embeddings", s.v1Embeddings)
-	mux.HandleFunc("GET /v1/models", func(w http.ResponseWriter, r *http.Request) {
-		s.handleTags(v1(w, func(w http.ResponseWriter, line []byte) error {
-			var lr api.ListResponse
-			if err := json.Unmarshal(line, &lr); err != nil {
-				return err
-			}
-			return v1JSON(w, openai.ToListCompletion(lr))
-		}), r)
-	})
-	mux.HandleFunc("GET /v1/models/{model...}", func(w http.ResponseWriter, r *http.Request) {
-		name := r.PathValue("model")
-		body, _ := json.Marshal(api.ShowRequest{Model: name}) // Ollama's middleware sets the deprecated Name; the handler reads either
-		s.handleShow(v1(w, func(w http.ResponseWriter, line []byte) error {
-			var sr api.ShowResponse
-			if err := json.Unmarshal(line, &sr); err != nil {
-				return err
-			}
-			return v1JSON(w, openai.ToModel(sr, name))
-		}), withBody(r, body))
-	})
+func (s *Server) v1Models(w http.ResponseWriter, r *http.Request) {
+	s.handleTags(v1(w, func(w http.ResponseWriter, line []byte) error {
+		var lr api.ListResponse
+		if err := json.Unmarshal(line, &lr); err != nil {
+			return err
+		}
+		return v1JSON(w, openai.ToListCompletion(lr))
+	}), r)
+}
+
+func (s *Server) v1Model(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("model")
+	body, _ := json.Marshal(api.ShowRequest{Model: name}) // Ollama's middleware sets the deprecated Name; the handler reads either
+	s.handleShow(v1(w, func(w http.ResponseWriter, line []byte) error {
+		var sr api.ShowResponse
+		if err := json.Unmarshal(line, &sr); err != nil {
+			return err
+		}
+		return v1JSON(w, openai.ToModel(sr, name))
+	}), withBody(r, body))
 }
 
 func (s *Server) v1Chat(w http.ResponseWriter, r *http.Request) {
@@ -274,4 +270,32 @@ func errorBody(r *http.Request, msg string) []byte {
 	}
 	b, _ := json.Marshal(openai.NewError(http.StatusInternalServerError, msg))
 	return append(b, '\n')
+}
+
+// runnerDied is the error Ollama's llm server returns when the runner's stream breaks off
+// (llm/server.go, Completion: the scanner's unexpected EOF), which the handler sends as the
+// stream's last line.
+const runnerDied = "an error was encountered while running the model: unexpected EOF"
+
+// streamError is the line a stream-error fault ends an answer with, as Ollama ends it when the
+// runner dies: on the native API the error line; on /v1, what Ollama's middleware makes of that
+// line, which it decodes as an empty answer: a chunk with no content and no finish reason, under
+// the stream's id, and then no "data: [DONE]" (middleware/openai.go, ChatWriter and
+// CompleteWriter.writeResponse).
+func streamError(r *http.Request, last []byte, _ string) []byte {
+	if !strings.HasPrefix(r.URL.Path, "/v1/") {
+		return httpfault.ErrorJSON(runnerDied)
+	}
+	var prev struct {
+		ID string `json:"id"`
+	}
+	json.Unmarshal(bytes.TrimPrefix(last, []byte("data: ")), &prev)
+	var chunk any
+	if strings.HasPrefix(r.URL.Path, "/v1/completions") {
+		chunk = openai.ToCompleteChunk(prev.ID, api.GenerateResponse{})
+	} else {
+		chunk = openai.ToChunk(prev.ID, api.ChatResponse{}, false)
+	}
+	d, _ := json.Marshal(chunk)
+	return fmt.Appendf(nil, "data: %s\n\n", d)
 }

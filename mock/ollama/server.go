@@ -7,8 +7,10 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
+	"github.com/ollama/ollama/types/model"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/shakedown-dev/shakedown/faults/httpfault"
@@ -24,9 +26,15 @@ type Server struct {
 
 	cfg     Config
 	faults  *httpfault.Injector
+	sched   *scheduler
 	handler http.Handler
 	ts      *httptest.Server
 	stop    context.CancelFunc // ends every request's context: Close does not wait on sleeps
+
+	mu     sync.RWMutex
+	list   []Model          // served, in order: created and copied models come last
+	byName map[string]Model // by canonical name
+	blobs  map[string]bool  // digests uploaded to /api/blobs
 }
 
 // NewServer starts a mock on 127.0.0.1 on a port the OS chooses. It panics on an invalid Config,
@@ -57,11 +65,16 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	inj, err := httpfault.New(httpfault.Config{Seed: cfg.Seed, Faults: cfg.Faults, OnDecision: cfg.OnDecision, ErrorBody: errorBody})
+	inj, err := httpfault.New(httpfault.Config{Seed: cfg.Seed, Faults: cfg.Faults, OnDecision: cfg.OnDecision,
+		ErrorBody: errorBody, StreamError: streamError})
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, faults: inj}
+	s := &Server{cfg: cfg, faults: inj, byName: map[string]Model{}, blobs: map[string]bool{}}
+	s.sched = newScheduler(&s.cfg)
+	for _, m := range cfg.Models {
+		s.addModel(m)
+	}
 	s.handler = s.routes()
 	return s, nil
 }
@@ -102,11 +115,59 @@ func (s *Server) Collectors() []prometheus.Collector {
 	return []prometheus.Collector{s.faults.Collector()}
 }
 
-// model finds a served model by name, with or without the ":latest" tag.
-func (s *Server) model(name string) (Model, bool) {
-	i := slices.IndexFunc(s.cfg.Models, func(m Model) bool { return m.Name == name || m.tagged() == name })
-	if i < 0 {
-		return Model{}, false
+// models are the models served now.
+func (s *Server) models() []Model {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return slices.Clone(s.list)
+}
+
+// addModel serves m, replacing a model of the same name (as /api/create and /api/copy do).
+func (s *Server) addModel(m Model) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := canonical(m.Name)
+	if _, ok := s.byName[c]; ok {
+		i := slices.IndexFunc(s.list, func(o Model) bool { return canonical(o.Name) == c })
+		s.list[i] = m
+	} else {
+		s.list = append(s.list, m)
 	}
-	return s.cfg.Models[i], true
+	s.byName[c] = m
+}
+
+func (s *Server) removeModel(m Model) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := canonical(m.Name)
+	delete(s.byName, c)
+	s.list = slices.DeleteFunc(s.list, func(o Model) bool { return canonical(o.Name) == c })
+}
+
+func (s *Server) lookup(c string) (Model, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	m, ok := s.byName[c]
+	return m, ok
+}
+
+func (s *Server) hasBlob(d string) bool {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.blobs[strings.Replace(d, "-", ":", 1)]
+}
+
+func (s *Server) addBlob(d string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.blobs[strings.Replace(d, "-", ":", 1)] = true
+}
+
+// caps are m's capabilities as /api/show reports them.
+func caps(m Model) []model.Capability {
+	var out []model.Capability
+	for _, c := range m.capabilities() {
+		out = append(out, model.Capability(c))
+	}
+	return out
 }
