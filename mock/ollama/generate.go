@@ -349,4 +349,3 @@ func contextOf(a answer) []int {
 	}
 	return out
 }
-

@@ -55,9 +55,9 @@ type missing struct {
 }
 
 var (
-	missingGenerate = missing{http.StatusNotFound, "", http.StatusNotFound, "model '%s' not found"}             // routes.go:200-227
+	missingGenerate = missing{http.StatusNotFound, "", http.StatusNotFound, "model '%s' not found"}                    // routes.go:200-227
 	missingChat     = missing{http.StatusBadRequest, "model is required", http.StatusNotFound, "model '%s' not found"} // routes.go:2000-2024
-	missingShow     = missingChat                                                                                // routes.go:1076-1086
+	missingShow     = missingChat                                                                                      // routes.go:1076-1086
 	missingEmbed    = missing{http.StatusBadRequest, "model is required", http.StatusNotFound, "model %q not found, try pulling it first"}
 	missingDelete   = missing{http.StatusBadRequest, "name %q is invalid", http.StatusNotFound, "model '%s' not found"} // routes.go:1027-1034
 )
@@ -118,11 +118,11 @@ func (s *Server) handleShow(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	info := map[string]any{
-		"general.architecture":          m.Family,
-		"general.parameter_count":       m.size() / 2,
-		m.Family + ".context_length":    m.contextLength(),
-		m.Family + ".embedding_length":  m.dim(),
-		m.Family + ".block_count":       32,
+		"general.architecture":             m.Family,
+		"general.parameter_count":          m.size() / 2,
+		m.Family + ".context_length":       m.contextLength(),
+		m.Family + ".embedding_length":     m.dim(),
+		m.Family + ".block_count":          32,
 		m.Family + ".attention.head_count": 32,
 	}
 	writeJSON(w, http.StatusOK, api.ShowResponse{

@@ -166,7 +166,6 @@ func expiry(now time.Time, session time.Duration) time.Time {
 	return now.Add(session) // a negative keep_alive (math.MaxInt64) is some 292 years from now, as Ollama reports it
 }
 
-
 // loadedModel is a loaded model as /api/ps lists it.
 type loadedModel struct {
 	model     Model
