@@ -190,14 +190,17 @@ func (g schemaGen) resolve(ref string) any {
 	return cur
 }
 
-// toolCall draws a call of one of tools, with arguments valid against its parameters, and the
+// toolCall draws a call of one of tools, with arguments valid against its parameters (as sent,
+// from schemas, when there), and the
 // id Ollama gives it ("call_" and 8 letters or digits).
-func toolCall(r *rand.Rand, tools api.Tools) api.ToolCall {
+func toolCall(r *rand.Rand, tools api.Tools, schemas map[string]json.RawMessage) api.ToolCall {
 	t := tools[r.IntN(len(tools))]
 	var params any
-	if b, err := json.Marshal(t.Function.Parameters); err == nil {
-		json.Unmarshal(b, &params)
+	raw, ok := schemas[t.Function.Name]
+	if !ok {
+		raw, _ = json.Marshal(t.Function.Parameters)
 	}
+	json.Unmarshal(raw, &params)
 	g := schemaGen{r: r, root: params}
 	args := api.NewToolCallFunctionArguments()
 	obj, _ := g.value(params, 0).(map[string]any)

@@ -27,6 +27,7 @@ type turn struct {
 	format      json.RawMessage
 	think       bool
 	tools       api.Tools
+	schemas     map[string]json.RawMessage // the tools' parameters as sent
 	toolResult  *string // the last message is a tool's result: the answer uses it
 	logprobs    bool
 	topLogprobs int
@@ -207,7 +208,7 @@ func (s *Server) generate(t *turn, load time.Duration) answer {
 	}
 	a.doneReason = "stop"
 	if len(t.tools) > 0 && t.toolResult == nil && r.Float64() >= s.cfg.SkipToolProbability {
-		tc := toolCall(r, t.tools)
+		tc := toolCall(r, t.tools, t.schemas)
 		n := len(splitTokens(toolText(tc)))
 		a.pieces = append(a.pieces, piece{call: &tc, tokens: n})
 		tokens += n
@@ -294,7 +295,8 @@ func (s *Server) handleGenerate(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 	var req api.ChatRequest
-	if !decode(w, r, &req) {
+	body, ok := decodeRaw(w, r, &req)
+	if !ok {
 		return
 	}
 	if req.TopLogprobs < 0 || req.TopLogprobs > 20 { // routes.go:1995
@@ -310,7 +312,11 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, api.ChatResponse{Model: req.Model, CreatedAt: s.now(), Message: api.Message{Role: "assistant"}, Done: true, DoneReason: "unload"})
 		return
 	}
-	t := &turn{model: m, name: req.Model, chat: true, stream: streaming(req.Stream), format: req.Format, tools: req.Tools, logprobs: req.Logprobs,
+	schemas, _ := r.Context().Value(schemasKey{}).(map[string]json.RawMessage) // a /v1 request's, kept there
+	if schemas == nil {
+		schemas = toolSchemas(body)
+	}
+	t := &turn{model: m, name: req.Model, chat: true, stream: streaming(req.Stream), format: req.Format, tools: req.Tools, schemas: schemas, logprobs: req.Logprobs,
 		topLogprobs: req.TopLogprobs, truncate: req.Truncate == nil || *req.Truncate, keepAlive: keepAlive(req.KeepAlive)}
 	images := 0
 	for _, msg := range req.Messages {

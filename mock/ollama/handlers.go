@@ -1,6 +1,7 @@
 package ollama
 
 import (
+	"bytes"
 	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
@@ -33,17 +34,51 @@ func writeError(w http.ResponseWriter, code int, msg string) {
 // names them as Ollama's does: "... Go struct field GenerateRequest.prompt ..."), answering 400
 // like Ollama when it cannot. As gin's ShouldBindJSON, it sets no limit on the body's size.
 func decode(w http.ResponseWriter, r *http.Request, v any) bool {
-	err := json.NewDecoder(r.Body).Decode(v)
+	_, ok := decodeRaw(w, r, v)
+	return ok
+}
+
+// decodeRaw is decode that also returns the body.
+func decodeRaw(w http.ResponseWriter, r *http.Request, v any) ([]byte, bool) {
+	body, err := io.ReadAll(r.Body)
+	if err == nil {
+		err = json.NewDecoder(bytes.NewReader(body)).Decode(v)
+	}
 	switch {
 	case errors.Is(err, io.EOF):
 		writeError(w, http.StatusBadRequest, "missing request body")
 	case err != nil:
 		writeError(w, http.StatusBadRequest, err.Error())
 	default:
-		return true
+		return body, true
 	}
-	return false
+	return nil, false
 }
+
+// toolSchemas are the tools' parameters as the request gave them, by tool name: Ollama's
+// api.ToolProperty keeps only some keywords (type, enum, items, properties, anyOf), and the mock
+// draws arguments valid against the whole schema (minimum, maxLength ...) as a constrained
+// model's would be.
+func toolSchemas(body []byte) map[string]json.RawMessage {
+	var req struct {
+		Tools []struct {
+			Function struct {
+				Name       string          `json:"name"`
+				Parameters json.RawMessage `json:"parameters"`
+			} `json:"function"`
+		} `json:"tools"`
+	}
+	if json.Unmarshal(body, &req) != nil || len(req.Tools) == 0 {
+		return nil
+	}
+	out := map[string]json.RawMessage{}
+	for _, t := range req.Tools {
+		out[t.Function.Name] = t.Function.Parameters
+	}
+	return out
+}
+
+type schemasKey struct{}
 
 // missing is how one endpoint of Ollama (0.17.4) answers a request that names no model, or a
 // model it does not have: the codes and texts differ from endpoint to endpoint.

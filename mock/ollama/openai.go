@@ -2,6 +2,7 @@ package ollama
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -45,8 +46,12 @@ func (s *Server) v1Model(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) v1Chat(w http.ResponseWriter, r *http.Request) {
 	var req openai.ChatCompletionRequest
-	if !v1Decode(w, r, &req) {
+	raw, ok := v1Decode(w, r, &req)
+	if !ok {
 		return
+	}
+	if schemas := toolSchemas(raw); schemas != nil {
+		r = r.WithContext(context.WithValue(r.Context(), schemasKey{}, schemas))
 	}
 	if len(req.Messages) == 0 {
 		v1Error(w, http.StatusBadRequest, "[] is too short - 'messages'")
@@ -89,7 +94,7 @@ func (s *Server) v1Chat(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) v1Completions(w http.ResponseWriter, r *http.Request) {
 	var req openai.CompletionRequest
-	if !v1Decode(w, r, &req) {
+	if _, ok := v1Decode(w, r, &req); !ok {
 		return
 	}
 	gen, err := openai.FromCompleteRequest(req)
@@ -129,7 +134,7 @@ func (s *Server) v1Completions(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) v1Embeddings(w http.ResponseWriter, r *http.Request) {
 	var req openai.EmbedRequest
-	if !v1Decode(w, r, &req) {
+	if _, ok := v1Decode(w, r, &req); !ok {
 		return
 	}
 	if req.EncodingFormat != "" && !strings.EqualFold(req.EncodingFormat, "float") && !strings.EqualFold(req.EncodingFormat, "base64") {
@@ -155,12 +160,16 @@ func (s *Server) v1Embeddings(w http.ResponseWriter, r *http.Request) {
 
 // v1Decode reads an OpenAI request as gin's ShouldBindJSON does, answering 400 with the decoder's
 // error in OpenAI's shape when it cannot.
-func v1Decode(w http.ResponseWriter, r *http.Request, v any) bool {
-	if err := json.NewDecoder(r.Body).Decode(v); err != nil {
-		v1Error(w, http.StatusBadRequest, err.Error())
-		return false
+func v1Decode(w http.ResponseWriter, r *http.Request, v any) ([]byte, bool) {
+	body, err := io.ReadAll(r.Body)
+	if err == nil {
+		err = json.NewDecoder(bytes.NewReader(body)).Decode(v)
 	}
-	return true
+	if err != nil {
+		v1Error(w, http.StatusBadRequest, err.Error())
+		return nil, false
+	}
+	return body, true
 }
 
 func v1Error(w http.ResponseWriter, code int, msg string) {
