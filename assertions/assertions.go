@@ -121,6 +121,7 @@ var table = kinds.Table[Spec]{
 	{Name: "slo", Description: "availability (and a latency quantile) meet the objective, and the error budget spent stays under a level", New: func() Spec { return &SLO{} }},
 	{Name: "recovery_time", Description: "after the last fault ends, the rolling availability is back at the objective within max", New: func() Spec { return &RecoveryTime{} }},
 	{Name: "readiness", Description: "the readiness endpoint said 503 during the phase and 200 again by the end of the run", New: func() Spec { return &Readiness{} }},
+	{Name: "noticed", Description: "of a fault's injections, at least min were counted by the service as failed calls (a cut stream is not a short answer)", New: func() Spec { return &Noticed{} }},
 	{Name: "durability", Description: "every write the SUT acknowledged is in Postgres after the run", New: func() Spec { return &Durability{} }},
 }
 

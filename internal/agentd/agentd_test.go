@@ -187,3 +187,44 @@ func TestParseFlags(t *testing.T) {
 	_, err = agentd.ParseFlags([]string{"stray"}, func(k string) string { return vars[k] }, io.Discard)
 	assert.ErrorContains(t, err, `unexpected argument "stray"`)
 }
+
+// TestToolRunAnswersWithTheToolsResult: on a tool run the model calls count_runs, agentd counts
+// the agent's stored runs in Postgres, and the answer the model gives with the result carries it.
+func TestToolRunAnswersWithTheToolsResult(t *testing.T) {
+	t.Parallel()
+	base, _ := start(t)
+	for i := range 2 {
+		require.Equal(t, http.StatusCreated, post(t, base+"/v1/agents/support/runs", "", `{"prompt": "question `+string(rune('a'+i))+`"}`).StatusCode)
+	}
+	resp := post(t, base+"/v1/agents/support/tool-runs", "", `{"prompt": "How many questions have you answered?"}`)
+	require.Equal(t, http.StatusCreated, resp.StatusCode)
+	run := decode[agentd.RunResponse](t, resp.Body)
+	assert.Equal(t, "llm", run.Source)
+	assert.True(t, strings.HasPrefix(run.Answer, `{"runs":2}`), "the answer %q should begin with the tool's result", run.Answer)
+
+	again := decode[agentd.RunResponse](t, post(t, base+"/v1/agents/support/tool-runs", "", `{"prompt": "How many questions have you answered?"}`).Body)
+	assert.True(t, strings.HasPrefix(again.Answer, `{"runs":3}`), "a tool's answer is not cached: %q should count the run before", again.Answer)
+}
+
+// TestCutStreamIsAFailure: an answer whose stream ends in Ollama's error line is a failed LLM
+// call (retried, then the fallback), not a short answer; with --accept-cut-answers it is taken
+// as the answer, the mistake the llm-stream-dies scenario catches.
+func TestCutStreamIsAFailure(t *testing.T) {
+	t.Parallel()
+	dies := httpfault.Fault{Name: "dies", Probability: 1, Action: httpfault.Action{Kind: httpfault.KindStreamError, AfterChunks: 2, PathPrefix: "/api/chat"}}
+	base, e := start(t, "--no-retries")
+	inj, err := e.FaultTargets().HTTP(service.Ollama)
+	require.NoError(t, err)
+	require.NoError(t, inj.Set(t.Context(), dies))
+	run := decode[agentd.RunResponse](t, post(t, base+"/v1/agents/support/runs", "", `{"prompt": "cut me"}`).Body)
+	assert.True(t, run.Degraded, "a cut stream should fail the call: %+v", run)
+	assert.Equal(t, "fallback", run.Source)
+
+	careless, e2 := start(t, "--no-retries", "--accept-cut-answers")
+	inj2, err := e2.FaultTargets().HTTP(service.Ollama)
+	require.NoError(t, err)
+	require.NoError(t, inj2.Set(t.Context(), dies))
+	cut := decode[agentd.RunResponse](t, post(t, careless+"/v1/agents/support/runs", "", `{"prompt": "cut me"}`).Body)
+	assert.False(t, cut.Degraded)
+	assert.Equal(t, 2, len(strings.Fields(cut.Answer)), "the careless service keeps the 2 tokens before the cut: %q", cut.Answer)
+}

@@ -48,6 +48,9 @@ type Config struct {
 	NoBulkheads  bool // LLM calls may take every worker of the server
 	UnsafeAck    bool // acknowledge a run before its write commits (and write it afterwards)
 	ShallowReady bool // /health/ready says 200 without checking the dependencies
+	// AcceptCutAnswers takes an answer whose stream broke off for a short answer: the mistake
+	// the llm-stream-dies scenario's verdicts catch.
+	AcceptCutAnswers bool
 }
 
 // DefaultConfig returns the defaults: what each zero field of a Config stands for, and each
@@ -155,6 +158,7 @@ func ParseFlags(args []string, getenv func(string) string, out io.Writer) (Confi
 	fs.BoolVar(&c.NoBulkheads, "no-bulkheads", false, "let LLM calls take every worker")
 	fs.BoolVar(&c.UnsafeAck, "unsafe-ack", false, "acknowledge runs before their write commits")
 	fs.BoolVar(&c.ShallowReady, "shallow-ready", false, "report ready without checking the dependencies")
+	fs.BoolVar(&c.AcceptCutAnswers, "accept-cut-answers", false, "take an LLM answer whose stream broke off for a short answer")
 	if err := fs.Parse(args); err != nil {
 		return Config{}, err
 	}

@@ -95,7 +95,13 @@ func (s *Server) db(ctx context.Context, fn func(context.Context) error) error {
 	return err
 }
 
-func (s *Server) createRun(w http.ResponseWriter, r *http.Request) {
+func (s *Server) createRun(w http.ResponseWriter, r *http.Request) { s.run(w, r, false) }
+
+// createToolRun is a run whose agent may call a tool (count_runs: how many runs the agent has
+// stored) and answers with its result.
+func (s *Server) createToolRun(w http.ResponseWriter, r *http.Request) { s.run(w, r, true) }
+
+func (s *Server) run(w http.ResponseWriter, r *http.Request, tools bool) {
 	ctx := r.Context()
 	var in struct {
 		Prompt string `json:"prompt"`
@@ -117,10 +123,13 @@ func (s *Server) createRun(w http.ResponseWriter, r *http.Request) {
 	}
 	out := RunResponse{Source: "cache"}
 	key := cacheKey(agent.ID, in.Prompt)
-	if v, err := s.cached(ctx, key); err == nil {
+	if tools {
+		key = cacheKey(agent.ID+":tools", in.Prompt)
+	}
+	if v, err := s.cached(ctx, key); err == nil && !tools { // a tool's answer changes with the data: never cached
 		out.Answer = v
 	} else {
-		res, err := s.llmPipe.Execute(ctx, func(ctx context.Context) (string, error) { return s.ask(ctx, agent, in.Prompt) })
+		res, err := s.llmPipe.Execute(ctx, func(ctx context.Context) (string, error) { return s.ask(ctx, agent, in.Prompt, tools) })
 		if err != nil {
 			writeError(w, http.StatusServiceUnavailable, "the LLM failed: %v", err)
 			return
@@ -128,7 +137,7 @@ func (s *Server) createRun(w http.ResponseWriter, r *http.Request) {
 		out.Answer, out.Degraded, out.Source = res.Value, res.Degraded, "llm"
 		if res.Degraded {
 			out.Source = "fallback"
-		} else {
+		} else if !tools {
 			s.cache.Execute(ctx, func(ctx context.Context) (string, error) {
 				return "", s.rdb.Set(ctx, key, res.Value, 10*time.Minute).Err()
 			})
@@ -229,22 +238,79 @@ func (s *Server) cached(ctx context.Context, key string) (string, error) {
 	return res.Value, err
 }
 
-// ask asks the LLM for an answer with the chat API, not streamed.
-func (s *Server) ask(ctx context.Context, a Agent, prompt string) (string, error) {
-	stream := false
-	var answer string
+// countRunsTool is the tool agents may call on a tool run.
+var countRunsTool = func() api.Tool {
+	var t api.Tool
+	if err := json.Unmarshal([]byte(`{"type":"function","function":{"name":"count_runs","description":"How many runs this agent has answered",
+		"parameters":{"type":"object","required":["agent_id"],"properties":{"agent_id":{"type":"string","description":"the agent's id"}}}}}`), &t); err != nil {
+		panic(err)
+	}
+	return t
+}()
+
+// maxToolRounds bounds the model's tool calls in one run.
+const maxToolRounds = 3
+
+// ask asks the LLM for an answer with the chat API, streamed; with tools, it runs the tools the
+// model calls and asks again with their results, until the model answers.
+func (s *Server) ask(ctx context.Context, a Agent, prompt string, tools bool) (string, error) {
+	msgs := []api.Message{{Role: "system", Content: a.SystemPrompt}, {Role: "user", Content: prompt}}
+	var offered api.Tools
+	if tools {
+		offered = api.Tools{countRunsTool}
+	}
+	for range maxToolRounds {
+		msg, err := s.chat(ctx, a, msgs, offered)
+		if err != nil || len(msg.ToolCalls) == 0 {
+			return msg.Content, err
+		}
+		msgs = append(msgs, msg)
+		for _, tc := range msg.ToolCalls {
+			result, err := s.callTool(ctx, a, tc)
+			if err != nil {
+				return "", err
+			}
+			msgs = append(msgs, api.Message{Role: "tool", ToolName: tc.Function.Name, ToolCallID: tc.ID, Content: result})
+		}
+	}
+	return "", fmt.Errorf("the LLM still called tools after %d rounds", maxToolRounds)
+}
+
+// chat is one streamed chat call: the answer assembled from its chunks. A stream that ends
+// without its done chunk, or with an error line (Ollama's runner died), is a failure, not a short
+// answer, unless Config.AcceptCutAnswers.
+func (s *Server) chat(ctx context.Context, a Agent, msgs []api.Message, tools api.Tools) (api.Message, error) {
+	out := api.Message{Role: "assistant"}
 	var done bool
-	err := s.llm.Chat(ctx, &api.ChatRequest{Model: a.Model, Stream: &stream, Options: map[string]any{"num_predict": 32},
-		Messages: []api.Message{{Role: "system", Content: a.SystemPrompt}, {Role: "user", Content: prompt}}},
+	err := s.llm.Chat(ctx, &api.ChatRequest{Model: a.Model, Options: map[string]any{"num_predict": 32}, Messages: msgs, Tools: tools},
 		func(r api.ChatResponse) error {
-			answer += r.Message.Content
+			out.Content += r.Message.Content
+			out.ToolCalls = append(out.ToolCalls, r.Message.ToolCalls...)
 			done = done || r.Done
 			return nil
 		})
 	if err == nil && !done {
-		err = errors.New("the LLM's answer was cut short (no done chunk)") // the client hides a cut stream
+		err = errors.New("the LLM's answer was cut short (no done chunk)") // the client hides a stream cut by the network
 	}
-	return answer, err
+	if err != nil && s.cfg.AcceptCutAnswers && out.Content != "" && ctx.Err() == nil {
+		return out, nil // the mistake: what came is taken for the whole answer
+	}
+	return out, err
+}
+
+// callTool runs a tool the model called.
+func (s *Server) callTool(ctx context.Context, a Agent, tc api.ToolCall) (string, error) {
+	if tc.Function.Name != "count_runs" {
+		return fmt.Sprintf(`{"error":"no tool %q"}`, tc.Function.Name), nil
+	}
+	var n int
+	err := s.db(ctx, func(ctx context.Context) error {
+		return s.pool.QueryRow(ctx, "SELECT count(*) FROM runs WHERE agent_id = $1", a.ID).Scan(&n)
+	})
+	if err != nil {
+		return "", fmt.Errorf("tool count_runs: %w", err)
+	}
+	return fmt.Sprintf(`{"runs":%d}`, n), nil
 }
 
 func cacheKey(agent, prompt string) string {

@@ -271,6 +271,11 @@ func (s *Server) Handler() http.Handler {
 		runs = ratelimit.Handler(s.limit, runs) // before the worker pool: a refused run costs nothing
 	}
 	mux.Handle("POST /v1/agents/{id}/runs", runs)
+	var toolRuns http.Handler = s.pooled(http.HandlerFunc(s.createToolRun))
+	if s.limit != nil {
+		toolRuns = ratelimit.Handler(s.limit, toolRuns)
+	}
+	mux.Handle("POST /v1/agents/{id}/tool-runs", toolRuns)
 	mux.Handle("GET /v1/runs/{id}", s.pooled(s.isolated(http.HandlerFunc(s.getRun))))
 	mux.Handle("GET /v1/agents", s.pooled(s.isolated(http.HandlerFunc(s.listAgents))))
 	mux.HandleFunc("GET /status", s.getStatus)

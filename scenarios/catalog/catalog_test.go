@@ -85,6 +85,7 @@ func TestVerdictsCatchMissingResilience(t *testing.T) {
 		{"redis-flaky", []string{"--cache-timeout", "1s"}, []string{"p95 bounded"}},
 		{"transient-first-attempts", []string{"--no-retries"}, []string{"retries recover", "nobody degraded"}},
 		{"slo", []string{"--no-retries", "--no-fallback"}, []string{"slo", "budget during the fault"}},
+		{"llm-stream-dies", []string{"--accept-cut-answers"}, []string{"cut streams are failures"}},
 	} {
 		t.Run(fmt.Sprintf("%s%v", tt.scenario, tt.args), func(t *testing.T) {
 			t.Parallel()
