@@ -25,7 +25,7 @@ type Noticed struct {
 	// Breaker is the breaker's name label (of the resilience core's counter).
 	Breaker string `yaml:"breaker,omitempty" json:"breaker,omitempty"`
 	// Failures is the counter a service exports for another library's failed calls, instead.
-	Failures *SeriesRef       `yaml:"failures,omitempty" json:"failures,omitempty"`
+	Failures *SeriesRef        `yaml:"failures,omitempty" json:"failures,omitempty"`
 	Min      units.Probability `yaml:"min" json:"min"`
 }
 
