@@ -67,6 +67,24 @@ func config(args []string, stderr io.Writer) (ollama.Config, string, error) {
 		cfg.Tokens = v
 		return nil
 	})
+	fs.Func("num-parallel", "requests a loaded model serves at a time, as OLLAMA_NUM_PARALLEL; -1: no limit (default 1)", func(s string) error {
+		v, err := strconv.Atoi(s)
+		if err != nil || v < -1 || v == 0 {
+			return errors.New("want a positive whole number, or -1 for no limit")
+		}
+		cfg.NumParallel = v
+		return nil
+	})
+	fs.Func("max-queue", "requests that may wait for a loading model, as OLLAMA_MAX_QUEUE (default 512)", func(s string) error {
+		v, err := strconv.Atoi(s)
+		if err != nil || v < 1 {
+			return errors.New("want a positive whole number")
+		}
+		cfg.MaxQueue = v
+		return nil
+	})
+	load := durationFlag(fs, "load-duration", "how long a model takes to load, e.g. 2s (default 0)")
+	keepAlive := durationFlag(fs, "keep-alive", "how long a model stays loaded after its last request, as OLLAMA_KEEP_ALIVE (default 5m)")
 	faultsFile := fs.String("faults", "", "a JSON file of faults to set at start: one fault object or an array, as PUT "+ollama.FaultsPath+" takes")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -83,7 +101,7 @@ func config(args []string, stderr io.Writer) (ollama.Config, string, error) {
 	if _, _, err := net.SplitHostPort(*addr); err != nil {
 		return cfg, "", usageError("invalid value %q for flag -addr: want host:port, like 127.0.0.1:11434 or :11434", *addr)
 	}
-	cfg.TimeToFirstToken, cfg.TokenInterval = *ttft, *interval
+	cfg.TimeToFirstToken, cfg.TokenInterval, cfg.LoadDuration, cfg.KeepAlive = *ttft, *interval, *load, *keepAlive
 	if *models != "" {
 		m, err := ollama.ParseModels(*models)
 		if err != nil {
@@ -105,8 +123,8 @@ func config(args []string, stderr io.Writer) (ollama.Config, string, error) {
 	return cfg, *addr, nil
 }
 
-// run serves the mock until ctx ends, then shuts down gracefully: requests in progress end (their
-// contexts are ctx's children) and the connections close within 5 seconds.
+// run serves the mock until ctx ends, then closes every connection at once, as Ollama's server
+// does on SIGINT and SIGTERM (server/routes.go:1733-1736): a stream in progress is cut.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	cfg, addr, err := config(args, stderr)
 	if err != nil {
@@ -130,7 +148,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("listen on --addr %q: %w", addr, err)
 	}
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, BaseContext: func(net.Listener) context.Context { return ctx }}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	fmt.Fprintf(stdout, "mock-ollama listening on http://%s (seed %d, %d faults set)\n", ln.Addr(), cfg.Seed, len(cfg.Faults))
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -139,12 +157,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	case <-ctx.Done():
 	}
-	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(shutdown); err != nil {
-		srv.Close()
-		return fmt.Errorf("shutting down: %w", err)
-	}
+	srv.Close()
 	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}

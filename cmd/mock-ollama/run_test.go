@@ -102,6 +102,10 @@ func TestRunFlagErrors(t *testing.T) {
 		{[]string{"--tokens", "many"}, `invalid value "many" for flag -tokens: want 0 (drawn per request) or a positive whole number`},
 		{[]string{"--models", "a,,b"}, `invalid value for flag -models: models "a,,b": an empty name`},
 		{[]string{"--addr", "nowhere"}, `invalid value "nowhere" for flag -addr: want host:port, like 127.0.0.1:11434 or :11434`},
+		{[]string{"--num-parallel", "0"}, `invalid value "0" for flag -num-parallel: want a positive whole number, or -1 for no limit`},
+		{[]string{"--max-queue", "none"}, `invalid value "none" for flag -max-queue: want a positive whole number`},
+		{[]string{"--keep-alive", "forever"}, `invalid value "forever" for flag -keep-alive: want a duration`},
+		{[]string{"--models", "x+telepathy"}, `unknown capability "telepathy"; want tools, thinking, vision or insert`},
 		{[]string{"--colour", "red"}, `flag provided but not defined: -colour`},
 		{[]string{"extra"}, `unexpected argument "extra"; mock-ollama takes flags only`},
 		{[]string{"--faults", "/nonexistent.json"}, `flag -faults: open /nonexistent.json: no such file or directory`},
@@ -123,15 +127,16 @@ func TestHelp(t *testing.T) {
 	}
 }
 
-// TestSignals starts the command as a child process and stops it with SIGTERM and SIGINT: it
-// shuts down gracefully and exits 0.
+// TestSignals starts the command as a child process and stops it with SIGTERM and SIGINT while a
+// stream is open: the stream is cut (the client reads an unexpected EOF after the first chunk, as
+// Ollama's srvr.Close() cuts it) and the command exits 0.
 func TestSignals(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: no child processes")
 	}
 	t.Parallel()
 	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
-		cmd := exec.Command(os.Args[0], "--addr", "127.0.0.1:0")
+		cmd := exec.Command(os.Args[0], "--addr", "127.0.0.1:0", "--token-interval", "1h")
 		cmd.Env = append(os.Environ(), "MOCK_OLLAMA_AS_MAIN=1")
 		out, err := cmd.StdoutPipe()
 		if err != nil {
@@ -150,7 +155,19 @@ func TestSignals(t *testing.T) {
 		if code, _ := httpGet(t, strings.Fields(line)[3]+"/"); code != 200 {
 			t.Errorf("GET / = %d", code)
 		}
+		resp, err := http.Post(strings.Fields(line)[3]+"/api/chat", "application/json", strings.NewReader(`{"model":"llama3.2","messages":[{"role":"user","content":"hi"}]}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		body := bufio.NewReader(resp.Body)
+		if first, err := body.ReadString('\n'); err != nil || !strings.Contains(first, `"done":false`) {
+			t.Errorf("first chunk %q, %v; want a token", first, err)
+		}
 		cmd.Process.Signal(sig)
+		if _, err := io.ReadAll(body); !errors.Is(err, io.ErrUnexpectedEOF) {
+			t.Errorf("after %v the stream's rest: %v; want it cut (unexpected EOF)", sig, err)
+		}
+		resp.Body.Close()
 		rest, _ := io.ReadAll(r)
 		if err := cmd.Wait(); err != nil || !strings.Contains(string(rest), "mock-ollama stopped") {
 			t.Errorf("after %v: exit %v, output %q; want exit 0 after \"mock-ollama stopped\"", sig, err, rest)
