@@ -64,6 +64,8 @@ func TestAnswersLikeOllama(t *testing.T) {
 		{"POST", "/api/chat", `{"model":"gpt-17","messages":[]}`, 404, jsonCT, `{"error":"model 'gpt-17' not found"}`, "server/routes.go:2023"},
 		{"POST", "/api/chat", `{"model":"nomic-embed-text:latest","messages":[]}`, 400, jsonCT, `{"error":"\"nomic-embed-text:latest\" does not support chat"}`, "server/routes.go:2169"},
 		{"POST", "/api/chat", `{"model":"llava","messages":[{"role":"user","content":"x"}],"tools":[{"type":"function","function":{"name":"f","parameters":{"type":"object","properties":{}}}}]}`, 400, jsonCT, `{"error":"registry.ollama.ai/library/llava:latest does not support tools"}`, "server/routes.go:2145, 149"},
+		{"POST", "/api/chat", `{"model":"llama3.2","messages":[{"role":"user","content":"x"}],"think":"high"}`, 400, jsonCT, `{"error":"\"llama3.2\" does not support thinking"}`, "server/routes.go:2157-2161 (a level is true: the capability comes first)"},
+		{"POST", "/api/chat", `{"model":"qwen3","messages":[{"role":"user","content":"x"}],"think":"high"}`, 400, jsonCT, `{"error":"think value \"high\" is not supported for this model"}`, "server/routes.go:2237-2240, once loaded"},
 		{"POST", "/api/chat", `{"model":"qwen2.5","messages":[{"role":"user","content":"x"}],"think":true}`, 400, jsonCT, `{"error":"\"qwen2.5\" does not support thinking"}`, "server/routes.go:2161"},
 		{"POST", "/api/chat", `{"model":"LLAMA3.2","keep_alive":0}`, 200, jsonCT, `{"model":"LLAMA3.2","created_at":"2026-11-22T00:00:00Z","message":{"role":"assistant","content":""},"done":true,"done_reason":"unload"}`, "server/routes.go:2037-2048, 992-1013 (names compared case-insensitively)"},
 		{"POST", "/api/show", `{}`, 400, jsonCT, `{"error":"model is required"}`, "server/routes.go:1077"},

@@ -26,6 +26,7 @@ type turn struct {
 	opts        api.Options
 	format      json.RawMessage
 	think       bool
+	thinkLevel  string // a chat's think level, refused once the model is loaded
 	tools       api.Tools
 	schemas     map[string]json.RawMessage // the tools' parameters as sent
 	toolResult  *string // the last message is a tool's result: the answer uses it
@@ -74,9 +75,15 @@ func (s *Server) check(w http.ResponseWriter, t *turn, think *api.ThinkValue, op
 	if t.chat {
 		verb = "chat"
 	}
-	if think != nil && think.IsString() { // only harmony (gpt-oss) models take levels; the mock has none
-		writeError(w, http.StatusBadRequest, fmt.Sprintf("think value %q is not supported for this model", think.String()))
-		return false
+	// Only harmony (gpt-oss) models take a think level; the mock has none. Generate refuses a
+	// level first (routes.go:374); chat checks the capability first and the level once the model
+	// is loaded (routes.go:2150-2163, 2237).
+	if think != nil && think.IsString() {
+		if !t.chat {
+			writeError(w, http.StatusBadRequest, fmt.Sprintf("think value %q is not supported for this model", think.String()))
+			return false
+		}
+		t.thinkLevel = think.String()
 	}
 	m := t.model
 	switch {
@@ -133,6 +140,10 @@ func (s *Server) run(w http.ResponseWriter, r *http.Request, t *turn, empty bool
 		} else {
 			writeJSON(w, http.StatusOK, api.GenerateResponse{Model: t.name, CreatedAt: s.now(), Done: true, DoneReason: "load"})
 		}
+		return
+	}
+	if t.thinkLevel != "" {
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("think value %q is not supported for this model", t.thinkLevel))
 		return
 	}
 	if f := string(t.format); f != "" && f != "null" && f != `""` && f != `"json"` && f[0] != '{' {
