@@ -29,7 +29,7 @@ type turn struct {
 	thinkLevel  string // a chat's think level, refused once the model is loaded
 	tools       api.Tools
 	schemas     map[string]json.RawMessage // the tools' parameters as sent
-	toolResult  *string // the last message is a tool's result: the answer uses it
+	toolResult  *string                    // the last message is a tool's result: the answer uses it
 	logprobs    bool
 	topLogprobs int
 	truncate    bool
