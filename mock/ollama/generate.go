@@ -112,6 +112,9 @@ func (s *Server) check(w http.ResponseWriter, t *turn, think *api.ThinkValue, op
 	if t.opts.NumCtx == 0 {
 		t.opts.NumCtx = numCtx
 	}
+	if len(opts) == 0 {
+		return true
+	}
 	if err := t.opts.FromMap(opts); err != nil { // handleScheduleError's default: a 500
 		writeError(w, http.StatusInternalServerError, err.Error())
 		return false

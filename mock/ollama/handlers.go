@@ -34,8 +34,19 @@ func writeError(w http.ResponseWriter, code int, msg string) {
 // names them as Ollama's does: "... Go struct field GenerateRequest.prompt ..."), answering 400
 // like Ollama when it cannot. As gin's ShouldBindJSON, it sets no limit on the body's size.
 func decode(w http.ResponseWriter, r *http.Request, v any) bool {
-	_, ok := decodeRaw(w, r, v)
-	return ok
+	return decodeErr(w, json.NewDecoder(r.Body).Decode(v))
+}
+
+func decodeErr(w http.ResponseWriter, err error) bool {
+	switch {
+	case errors.Is(err, io.EOF):
+		writeError(w, http.StatusBadRequest, "missing request body")
+	case err != nil:
+		writeError(w, http.StatusBadRequest, err.Error())
+	default:
+		return true
+	}
+	return false
 }
 
 // decodeRaw is decode that also returns the body.
@@ -44,15 +55,7 @@ func decodeRaw(w http.ResponseWriter, r *http.Request, v any) ([]byte, bool) {
 	if err == nil {
 		err = json.NewDecoder(bytes.NewReader(body)).Decode(v)
 	}
-	switch {
-	case errors.Is(err, io.EOF):
-		writeError(w, http.StatusBadRequest, "missing request body")
-	case err != nil:
-		writeError(w, http.StatusBadRequest, err.Error())
-	default:
-		return body, true
-	}
-	return nil, false
+	return body, decodeErr(w, err)
 }
 
 // toolSchemas are the tools' parameters as the request gave them, by tool name: Ollama's

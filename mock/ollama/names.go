@@ -24,6 +24,9 @@ func fullName(name string) string { return model.ParseName(name).String() }
 // model finds a served model by name, as Ollama's getExistingName does (case aside, with the
 // defaults of a name filled in).
 func (s *Server) model(name string) (Model, bool) {
+	if m, ok := s.lookup(name); ok { // a name as served ("llama3.2", "llama3.2:latest"): no parsing
+		return m, true
+	}
 	c := canonical(name)
 	if c == "" {
 		return Model{}, false

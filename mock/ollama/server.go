@@ -33,7 +33,7 @@ type Server struct {
 
 	mu     sync.RWMutex
 	list   []Model          // served, in order: created and copied models come last
-	byName map[string]Model // by canonical name
+	byName map[string]Model // by canonical name, and by the names as served (Name, tagged)
 	blobs  map[string]bool  // digests uploaded to /api/blobs
 }
 
@@ -133,7 +133,7 @@ func (s *Server) addModel(m Model) {
 	} else {
 		s.list = append(s.list, m)
 	}
-	s.byName[c] = m
+	s.byName[c], s.byName[m.Name], s.byName[m.tagged()] = m, m, m
 }
 
 func (s *Server) removeModel(m Model) {
@@ -141,6 +141,8 @@ func (s *Server) removeModel(m Model) {
 	defer s.mu.Unlock()
 	c := canonical(m.Name)
 	delete(s.byName, c)
+	delete(s.byName, m.Name)
+	delete(s.byName, m.tagged())
 	s.list = slices.DeleteFunc(s.list, func(o Model) bool { return canonical(o.Name) == c })
 }
 
