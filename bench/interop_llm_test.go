@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ollama/ollama/api"
 	oa "github.com/openai/openai-go/v3"
@@ -510,5 +511,71 @@ func TestInteropStreamDiesMidway(t *testing.T) {
 	}
 	if resp, err := ln.GenerateContent(ctx, []llms.MessageContent{llms.TextParts(llms.ChatMessageTypeHuman, ask)}); resp != nil || fmt.Sprint(err) != died {
 		t.Errorf("langchaingo llms/ollama unstreamed, cut: %+v, %v; want no response and %q", resp, err, died)
+	}
+}
+
+// TestInteropQueueing, through the clients: at Ollama's default parallelism a second request
+// waits for the first (its wait is its load_duration), and while a model loads, a request past
+// the queue is refused with Ollama's 503, which go-openai surfaces as an APIError with the text.
+func TestInteropQueueing(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+
+	// One slot: B, sent once A's first token has come, waits until A's last one (a second later).
+	srv := ollama.NewServer(ollama.Config{Seed: 7, Tokens: 2, TokenInterval: time.Second})
+	t.Cleanup(srv.Close)
+	c := ollamaAPI(t, srv)
+	first := make(chan struct{})
+	var aDone api.ChatResponse
+	aErr := make(chan error, 1)
+	go func() {
+		once := false
+		aErr <- c.Chat(ctx, &api.ChatRequest{Model: "llama3.2", Messages: []api.Message{{Role: "user", Content: "a"}}}, func(r api.ChatResponse) error {
+			if !once {
+				once = true
+				close(first)
+			}
+			if r.Done {
+				aDone = r
+			}
+			return nil
+		})
+	}()
+	<-first
+	var b api.ChatResponse
+	no := false
+	if err := c.Chat(ctx, &api.ChatRequest{Model: "llama3.2", Stream: &no, Messages: []api.Message{{Role: "user", Content: "b"}}},
+		func(r api.ChatResponse) error { b = r; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-aErr; err != nil || !aDone.Done {
+		t.Fatalf("A: %v, done %v", err, aDone.Done)
+	}
+	if b.LoadDuration < 500*time.Millisecond {
+		t.Errorf("B's load_duration %v; want it to have waited for A's last token (about 1s)", b.LoadDuration)
+	}
+
+	// A queue of one while the model loads for an hour: of two requests, one waits and one is
+	// refused.
+	loading := ollama.NewServer(ollama.Config{Seed: 7, MaxQueue: 1, LoadDuration: time.Hour})
+	t.Cleanup(loading.Close)
+	gc := goOpenAI(loading.URL + "/v1")
+	wctx, cancel := context.WithCancel(ctx)
+	errs := make(chan error, 2)
+	for range 2 {
+		go func() {
+			_, err := gc.CreateChatCompletion(wctx, goopenai.ChatCompletionRequest{Model: "llama3.2", Messages: []goopenai.ChatCompletionMessage{{Role: "user", Content: "hi"}}})
+			errs <- err
+		}()
+	}
+	refused := <-errs // the one past the queue answers at once; the other waits for the load
+	cancel()
+	waited := <-errs
+	var ae *goopenai.APIError
+	if !errors.As(refused, &ae) || ae.HTTPStatusCode != http.StatusServiceUnavailable || ae.Message != "server busy, please try again.  maximum pending requests exceeded" {
+		t.Errorf("past the queue: %v; want go-openai's APIError, 503 with Ollama's text", refused)
+	}
+	if !errors.Is(waited, context.Canceled) {
+		t.Errorf("the queued one: %v; want it still waiting when cancelled", waited)
 	}
 }
