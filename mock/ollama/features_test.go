@@ -361,3 +361,41 @@ func TestStreamDiesMidway(t *testing.T) {
 		t.Errorf("a non-streamed answer is one line, never cut after 3: %v", err)
 	}
 }
+
+// TestCreateCopyDelete: /api/create from a served model streams Ollama's progress and serves
+// the new model with the capabilities of the one it came from; a copy is served under its new
+// name; a deleted model is gone (server/create.go, routes.go:1016-1058, 1368-1405).
+func TestCreateCopyDelete(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	_, c := start(t, ollama.Config{})
+	var statuses []string
+	if err := c.Create(ctx, &api.CreateRequest{Model: "support-bot", From: "qwen3"}, func(p api.ProgressResponse) error {
+		statuses = append(statuses, p.Status)
+		return nil
+	}); err != nil || len(statuses) != 3 || !strings.HasPrefix(statuses[0], "using existing layer sha256:") || statuses[2] != "success" {
+		t.Fatalf("Create = %v, %v; want Ollama's three steps", statuses, err)
+	}
+	show, err := c.Show(ctx, &api.ShowRequest{Model: "support-bot:latest"})
+	if err != nil || fmt.Sprint(show.Capabilities) != "[completion tools thinking]" {
+		t.Errorf("Show(support-bot) = %v, %v; want qwen3's capabilities", show.Capabilities, err)
+	}
+	if err := c.Copy(ctx, &api.CopyRequest{Source: "support-bot", Destination: "support-bot-2"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Delete(ctx, &api.DeleteRequest{Model: "support-bot"}); err != nil {
+		t.Fatal(err)
+	}
+	list, err := c.List(ctx)
+	var names []string
+	for _, m := range list.Models {
+		names = append(names, m.Name)
+	}
+	if err != nil || !slices.Contains(names, "support-bot-2:latest") || slices.Contains(names, "support-bot:latest") {
+		t.Errorf("List after copy and delete = %v, %v; want the copy and not the deleted one", names, err)
+	}
+	err = c.Create(ctx, &api.CreateRequest{Model: "x", From: "gpt-17"}, func(api.ProgressResponse) error { return nil })
+	if err == nil || err.Error() != "pull model manifest: file does not exist" {
+		t.Errorf("Create from an unknown model = %v; want the pull's error", err)
+	}
+}
