@@ -14,6 +14,7 @@ import (
 	tcredis "github.com/testcontainers/testcontainers-go/modules/redis"
 	"github.com/testcontainers/testcontainers-go/wait"
 
+	"github.com/shakedown-dev/shakedown/mock/ollama"
 	"github.com/shakedown-dev/shakedown/service"
 )
 
@@ -152,7 +153,7 @@ func (e *Env) startDocker(ctx context.Context, name string, spec Spec) (*Service
 	default:
 		port = "11434/tcp"
 		ctr, err = testcontainers.Run(ctx, image, append(opts, testcontainers.WithExposedPorts(port),
-			testcontainers.WithCmdArgs("--seed", strconv.FormatUint(spec.Ollama.Seed, 10)),
+			testcontainers.WithCmdArgs(mockArgs(spec.Ollama)...),
 			testcontainers.WithWaitStrategy(wait.ForHTTP("/api/version").WithPort(port)))...)
 		version = "mock (" + image + ")"
 	}
@@ -243,4 +244,24 @@ func sweepContainers(ctx context.Context, cli *client.Client) (int, error) {
 		}
 	}
 	return n, nil
+}
+
+// mockArgs are the mock Ollama binary's flags for cfg: its seed, timing and scheduler.
+func mockArgs(cfg ollama.Config) []string {
+	args := []string{"--seed", strconv.FormatUint(cfg.Seed, 10)}
+	for _, d := range []struct {
+		flag string
+		v    time.Duration
+	}{{"--ttft", cfg.TimeToFirstToken}, {"--token-interval", cfg.TokenInterval}, {"--load-duration", cfg.LoadDuration}, {"--keep-alive", cfg.KeepAlive}} {
+		if d.v > 0 {
+			args = append(args, d.flag, d.v.String())
+		}
+	}
+	if cfg.NumParallel != 0 {
+		args = append(args, "--num-parallel", strconv.Itoa(cfg.NumParallel))
+	}
+	if cfg.MaxQueue != 0 {
+		args = append(args, "--max-queue", strconv.Itoa(cfg.MaxQueue))
+	}
+	return args
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/moby/moby/client"
 
+	"github.com/shakedown-dev/shakedown/mock/ollama"
 	"github.com/shakedown-dev/shakedown/service"
 )
 
@@ -87,5 +88,19 @@ func TestLocalImageFoundWithoutVariables(t *testing.T) {
 	rs := mustService(t, e, service.Redis)
 	if want := service.LocalImage(service.Redis) + ", which make images built"; !strings.Contains(rs.Version, want) {
 		t.Errorf("Version = %q; want it to name %q", rs.Version, want)
+	}
+}
+
+// TestMockArgs: the mock Ollama container gets the seed, and the timing and scheduler a
+// scenario sets, as the binary's flags; unset ones are left to its defaults.
+func TestMockArgs(t *testing.T) {
+	t.Parallel()
+	if got := strings.Join(mockArgs(ollama.Config{Seed: 7}), " "); got != "--seed 7" {
+		t.Errorf("defaults: %q; want only the seed", got)
+	}
+	got := strings.Join(mockArgs(ollama.Config{Seed: 1, TimeToFirstToken: 200 * time.Millisecond, TokenInterval: 20 * time.Millisecond,
+		LoadDuration: 2 * time.Second, KeepAlive: time.Minute, NumParallel: -1, MaxQueue: 4}), " ")
+	if want := "--seed 1 --ttft 200ms --token-interval 20ms --load-duration 2s --keep-alive 1m0s --num-parallel -1 --max-queue 4"; got != want {
+		t.Errorf("mockArgs = %q; want %q", got, want)
 	}
 }

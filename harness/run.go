@@ -88,6 +88,10 @@ func Run(ctx context.Context, p *Plan) (*record.Record, error) {
 		rec.AddDecision(record.Decision{Fault: d.Fault, Unit: string(faults.PerRequest), Seq: d.Seq, Draw: d.Draw,
 			Probability: d.Probability, Injected: d.Injected, Detail: d.Method + " " + d.Path})
 	}}
+	if o := sc.Environment.Ollama; o != nil {
+		mock.TimeToFirstToken, mock.TokenInterval, mock.LoadDuration, mock.KeepAlive = o.TimeToFirstToken.D(), o.TokenInterval.D(), o.LoadDuration.D(), o.KeepAlive.D()
+		mock.NumParallel, mock.MaxQueue = o.NumParallel, o.MaxQueue
+	}
 	wire, err := wireInjectors(sc.Faults, p.Seed, rec)
 	if err != nil {
 		return finish(fmt.Errorf("faults: %w", err))

@@ -226,6 +226,25 @@ func (s *Scenario) check() []problem {
 	for _, p := range service.Check(s.Environment.Services, s.Environment.Backend, s.Environment.External) {
 		add("environment."+p.Field, "%s", p.Msg)
 	}
+	if o := s.Environment.Ollama; o != nil {
+		if o.NumParallel < -1 {
+			add("environment.ollama.num_parallel", "%d; want a positive number, -1 for no limit, or 0 for Ollama's default (1)", o.NumParallel)
+		}
+		if o.MaxQueue < 0 {
+			add("environment.ollama.max_queue", "%d; want a positive number, or 0 for Ollama's default (512)", o.MaxQueue)
+		}
+		for _, f := range []struct {
+			field string
+			d     units.Duration
+		}{{"time_to_first_token", o.TimeToFirstToken}, {"token_interval", o.TokenInterval}, {"load_duration", o.LoadDuration}, {"keep_alive", o.KeepAlive}} {
+			if f.d < 0 {
+				add("environment.ollama."+f.field, "%s; want a duration of 0 or more", f.d)
+			}
+		}
+		if s.Environment.Backend == service.BackendExternal {
+			add("environment.ollama", "the external backend's LLM is not the mock: set its timing where it runs")
+		}
+	}
 	services := s.Environment.Services
 	if len(services) == 0 {
 		services = service.Names()

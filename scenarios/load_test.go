@@ -80,6 +80,13 @@ faults:
 			`f.yaml:7:68: faults[0].start: its window (4s + 3s) does not lie inside the fault phase (5s)`,
 			`f.yaml:8:12: faults[1].name: "a" is used twice`,
 		}},
+		{"the mock Ollama's settings", base + `environment:
+  ollama: {num_parallel: -2, max_queue: -1, token_interval: -5ms, time_to_first_token: 200ms}
+`, []string{
+			`f.yaml:6:26: environment.ollama.num_parallel: -2; want a positive number, -1 for no limit, or 0 for Ollama's default (1)`,
+			`f.yaml:6:41: environment.ollama.max_queue: -1; want a positive number, or 0 for Ollama's default (512)`,
+			`f.yaml:6:61: environment.ollama.token_interval: duration "-5ms" is negative; want 0 or more`,
+		}},
 		{"request faults", base + `faults:
   - {name: q, type: query, target: postgres, fault: error, sqlstate: "4000"}
   - {name: c, type: command, target: redis, fault: latency, match: "GET a b"}

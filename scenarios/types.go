@@ -100,6 +100,26 @@ type Environment struct {
 	// Postgres names the database the environment's Postgres is made with (its user, password
 	// and database). Empty: shakedown for each.
 	Postgres service.Database `yaml:"postgres,omitempty"`
+	// Ollama sets the mock Ollama's timing and scheduler (the local and docker backends).
+	Ollama *MockOllama `yaml:"ollama,omitempty"`
+}
+
+// MockOllama is the mock Ollama's model timing and Ollama's scheduler settings. Every zero value
+// is the mock's default: no delays, and Ollama's own parallelism (1), queue (512) and
+// keep-alive (5m).
+type MockOllama struct {
+	// TimeToFirstToken and TokenInterval time each answer like a model's.
+	TimeToFirstToken units.Duration `yaml:"time_to_first_token,omitempty"`
+	TokenInterval    units.Duration `yaml:"token_interval,omitempty"`
+	// NumParallel is how many requests a model serves at a time (OLLAMA_NUM_PARALLEL); the rest
+	// queue. -1: no limit.
+	NumParallel int `yaml:"num_parallel,omitempty"`
+	// MaxQueue is how many requests may wait for a loading model (OLLAMA_MAX_QUEUE).
+	MaxQueue int `yaml:"max_queue,omitempty"`
+	// LoadDuration is how long a model takes to load (first use, and after it was unloaded).
+	LoadDuration units.Duration `yaml:"load_duration,omitempty"`
+	// KeepAlive is how long a model stays loaded after its last request (OLLAMA_KEEP_ALIVE).
+	KeepAlive units.Duration `yaml:"keep_alive,omitempty"`
 }
 
 // SUT is the system under test: exactly one of Builtin, Command and URL.
