@@ -67,9 +67,9 @@ func (a answer) text() (thinking, content string, calls []api.ToolCall, lps []ap
 
 func streaming(flag *bool) bool { return flag == nil || *flag }
 
-// check runs the checks both endpoints share, from the think value to the scheduler; it answers
-// the client and reports false when one fails. caps are the capabilities the request needs
-// beyond completion.
+// check runs the checks both endpoints share, from the think value to the options, in Ollama's
+// order; it answers the client and reports false when one fails. needTools and needInsert are
+// the capabilities the request needs beyond completion (tools given, a suffix).
 func (s *Server) check(w http.ResponseWriter, t *turn, think *api.ThinkValue, opts map[string]any, needTools, needInsert bool) bool {
 	verb := "generate"
 	if t.chat {
