@@ -11,7 +11,8 @@ import (
 const breakerCallsSeries = "resilience_circuit_breaker_calls_total"
 
 // Noticed checks that the service saw a fault's injections as failures: of the injections the
-// harness made during the phase (its decision log), at least Min show as failed calls in the
+// harness made during the phase (its decision log; for a fault decided where it ran, such as in
+// a mock in a container, the counts its removals recorded), at least Min show as failed calls in the
 // service's own count, the resilience core's breaker failures (resilience_circuit_breaker_calls_total
 // {name: Breaker, outcome: failure}) or a counter the service names. It is the verdict for a
 // fault a careless client takes for success, such as a stream cut short that reads as a short
@@ -42,11 +43,15 @@ func (n *Noticed) Evaluate(rec *record.Record) Verdict {
 	if !ok {
 		return v
 	}
-	injected := 0
+	injected, logged := 0, false
 	for _, d := range rec.DecisionLog {
+		logged = logged || d.Fault == n.Fault
 		if d.Fault == n.Fault && d.Injected && d.At >= from && d.At < to {
 			injected++
 		}
+	}
+	if !logged { // decided where the fault ran (a mock in a container): its counts at each removal
+		injected = countedInjections(rec, n.Fault, from, to)
 	}
 	ref := SeriesRef{Name: breakerCallsSeries, Labels: map[string]string{"name": n.Breaker, "outcome": "failure"}}
 	if n.Failures != nil {
@@ -67,4 +72,26 @@ func (n *Noticed) Evaluate(rec *record.Record) Verdict {
 	v.Expected = "at least " + n.Min.String() + " of the injections counted as failures"
 	judge(&v, &n.Common, v.Value >= n.Min.F(), int64(injected), 10)
 	return v
+}
+
+// countedInjections is how many of a fault's injections its removal events in [from, to)
+// counted: each event holds the count over the run up to then, so the phase's share is the last
+// count in it less the last one before it.
+func countedInjections(rec *record.Record, fault string, from, to record.Duration) int {
+	var before, last uint64
+	for _, e := range rec.Faults {
+		if e.Fault != fault || !e.Counted {
+			continue
+		}
+		switch {
+		case e.At < from:
+			before = e.Injected
+		case e.At < to:
+			last = e.Injected
+		}
+	}
+	if last < before {
+		return 0
+	}
+	return int(last - before)
 }

@@ -204,3 +204,58 @@ func TestOtherLibrariesSeries(t *testing.T) {
 		t.Errorf("Validate without retry or counters = %v", err)
 	}
 }
+
+// TestNoticed: the injections come from the decision log, or, for a fault decided where it ran
+// (a mock in a container), from the counts of its removal events; a service that counted few of
+// them as failures fails.
+func TestNoticed(t *testing.T) {
+	t.Parallel()
+	failures := func(n float64) record.Series {
+		s := record.Series{Name: "resilience_circuit_breaker_calls_total", Labels: map[string]string{"name": "ollama", "outcome": "failure"}}
+		for at := record.Duration(0); at < 30*sec; at += sec {
+			v := 0.0
+			if at >= 15*sec {
+				v = n
+			}
+			s.Points = append(s.Points, record.Point{At: at, Value: v})
+		}
+		return s
+	}
+	logged := func(failed float64) *record.Record {
+		r := run()
+		for i := range 40 {
+			r.DecisionLog = append(r.DecisionLog, record.Decision{At: 10*sec + record.Duration(i)*sec/4, Fault: "dies", Injected: i%2 == 0})
+		}
+		r.Series = append(r.Series, failures(failed))
+		return r
+	}
+	counted := func(failed float64) *record.Record {
+		r := run()
+		r.Faults = []record.FaultEvent{{At: 10 * sec, Fault: "dies", Action: record.FaultApplied},
+			{At: 20 * sec, Fault: "dies", Action: record.FaultRemoved, Counted: true, Decided: 40, Injected: 20}}
+		r.Series = append(r.Series, failures(failed))
+		return r
+	}
+	n := &Noticed{Common: Common{Name: "n", Phase: "all"}, Fault: "dies", Breaker: "ollama", Min: 0.9}
+	for _, tt := range []struct {
+		name string
+		rec  *record.Record
+		want Status
+		text string
+	}{
+		{"logged, all noticed", logged(20), Pass, "20 failed calls counted by the service for 20 injections of dies (100%)"},
+		{"logged, retried twice each: capped", logged(40), Pass, "(100%)"},
+		{"logged, kept as answers", logged(0), Fail, "0 failed calls counted by the service for 20 injections"},
+		{"counted in a container", counted(19), Pass, "19 failed calls counted by the service for 20 injections of dies (95%)"},
+		{"counted in a container, kept as answers", counted(2), Fail, "(10%)"},
+		{"no injection", run(), Insufficient, "only 0 samples"},
+	} {
+		v := n.Evaluate(tt.rec)
+		if v.Status != tt.want || !strings.Contains(v.Explanation, tt.text) {
+			t.Errorf("%s: %s %q; want %s with %q", tt.name, v.Status, v.Explanation, tt.want, tt.text)
+		}
+	}
+	if err := (&Noticed{Common: Common{Name: "n"}, Min: 0.9}).Validate(); err == nil || !strings.Contains(err.Error(), `fault = ""`) {
+		t.Errorf("Validate without a fault = %v", err)
+	}
+}

@@ -67,6 +67,13 @@ func (c *counts) set(decided, injected uint64, ok bool) {
 	c.mu.Unlock()
 }
 
+// Counts gives the counts, for the removal event's fields.
+func (c *counts) Counts() (decided, injected uint64, ok bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.decided, c.injected, c.counted
+}
+
 // Report gives the counts, for the removal event.
 func (c *counts) Report() string {
 	c.mu.Lock()

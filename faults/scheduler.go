@@ -188,7 +188,13 @@ func (s *Scheduler) undo(f *scheduled) error {
 	if r, ok := f.fault.(interface{ Report() string }); ok {
 		detail = r.Report()
 	}
-	s.event(f, record.FaultRemoved, detail, nil)
+	e := record.FaultEvent{Fault: c.Name, Kind: c.Type, Target: c.Target, Action: record.FaultRemoved, Detail: detail}
+	if r, ok := f.fault.(interface {
+		Counts() (decided, injected uint64, ok bool)
+	}); ok {
+		e.Decided, e.Injected, e.Counted = r.Counts()
+	}
+	s.sink.AddFaultEvent(e)
 	return nil
 }
 

@@ -185,6 +185,12 @@ type FaultEvent struct {
 	Action FaultAction `json:"action"`
 	Detail string      `json:"detail,omitempty"`
 	Error  string      `json:"error,omitempty"`
+	// Counted is set on the removal of a request fault whose decisions were counted where it
+	// ran (a mock in a container decides there, not in the record one by one): Decided and
+	// Injected are its counts over the run up to then.
+	Counted  bool   `json:"counted,omitempty"`
+	Decided  uint64 `json:"decided,omitempty"`
+	Injected uint64 `json:"injected,omitempty"`
 }
 
 // Event is anything else worth a place on the timeline: a breaker transition seen in the metrics,
