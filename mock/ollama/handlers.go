@@ -148,6 +148,7 @@ func (s *Server) handleShow(w http.ResponseWriter, r *http.Request) {
 	if !decode(w, r, &req) {
 		return
 	}
+	//lint:ignore SA1019 Ollama reads the deprecated name too (cmp.Or(req.Model, req.Name) in its handlers)
 	m, ok := s.find(w, cmp.Or(req.Model, req.Name), missingShow)
 	if !ok {
 		return

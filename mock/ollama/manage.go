@@ -54,6 +54,7 @@ func (s *Server) handlePull(w http.ResponseWriter, r *http.Request) {
 	if !decode(w, r, &req) {
 		return
 	}
+	//lint:ignore SA1019 Ollama reads the deprecated name too (cmp.Or(req.Model, req.Name) in its handlers)
 	name := cmp.Or(req.Model, req.Name)
 	if canonical(name) == "" { // routes.go:895
 		writeError(w, http.StatusBadRequest, "invalid model name")
@@ -83,6 +84,7 @@ func (s *Server) handlePush(w http.ResponseWriter, r *http.Request) {
 	if !decode(w, r, &req) {
 		return
 	}
+	//lint:ignore SA1019 Ollama reads the deprecated name too (cmp.Or(req.Model, req.Name) in its handlers)
 	name := cmp.Or(req.Model, req.Name)
 	if name == "" { // routes.go:950
 		writeError(w, http.StatusBadRequest, "model is required")
@@ -102,6 +104,7 @@ func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request) {
 	if !decode(w, r, &req) {
 		return
 	}
+	//lint:ignore SA1019 Ollama reads the deprecated name too (cmp.Or(req.Model, req.Name) in its handlers)
 	name := cmp.Or(req.Model, req.Name)
 	if canonical(name) == "" { // create.go:76
 		writeError(w, http.StatusBadRequest, "invalid model name")
@@ -160,6 +163,7 @@ func (s *Server) handleDelete(w http.ResponseWriter, r *http.Request) {
 	if !decode(w, r, &req) {
 		return
 	}
+	//lint:ignore SA1019 Ollama reads the deprecated name too (cmp.Or(req.Model, req.Name) in its handlers)
 	m, ok := s.find(w, cmp.Or(req.Model, req.Name), missingDelete)
 	if !ok {
 		return

@@ -3,7 +3,6 @@ package ollama
 import (
 	"context"
 	"errors"
-	"math"
 	"sync"
 	"time"
 )
@@ -33,8 +32,6 @@ type runner struct {
 	expiresAt time.Time     // when it unloads, once idle
 }
 
-// forever is a negative keep_alive: Ollama keeps the model loaded (Duration math.MaxInt64).
-const forever = time.Duration(math.MaxInt64)
 
 func newScheduler(cfg *Config) *scheduler {
 	return &scheduler{cfg: cfg, runners: map[string]*runner{}}
