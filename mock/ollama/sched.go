@@ -51,7 +51,7 @@ func (s *scheduler) runner(m Model) *runner {
 
 // expire unloads r if its keep-alive has run out. s.mu is held.
 func (r *runner) expire(now time.Time) {
-	if r.loaded && r.active == 0 && r.loading == nil && !now.Before(r.expiresAt) {
+	if r.loaded && r.active == 0 && r.pending == 0 && r.loading == nil && !now.Before(r.expiresAt) { // pending: woken by the load, not yet active
 		r.loaded = false
 	}
 }
