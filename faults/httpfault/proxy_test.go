@@ -119,3 +119,46 @@ httpfault_faults_active 2
 		t.Errorf("%s after Remove = %v; want 1", MetricActive, got)
 	}
 }
+
+// TestStreamError: the first non-blank line from AfterChunks on is replaced by the error line
+// and the body ends there, status 200; the handler's later writes fail. Config.StreamError gets
+// the last non-blank line the client received (an SSE event's data line, across blank lines).
+func TestStreamError(t *testing.T) {
+	t.Parallel()
+	f := Fault{Name: "dies", Probability: 1, Action: Action{Kind: KindStreamError, AfterChunks: 2}}
+	var laterErr error
+	sse := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		for i := range 4 {
+			if _, err := fmt.Fprintf(w, "data: {\"i\":%d}\n\n", i); err != nil {
+				laterErr = err
+				return
+			}
+		}
+	})
+	var last string
+	in, err := New(Config{Faults: []Fault{f}, StreamError: func(_ *http.Request, l []byte, msg string) []byte {
+		last = string(l)
+		return []byte("data: cut (" + msg + ")\n\n")
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(in.Middleware(sse))
+	defer srv.Close()
+	code, body, err := get(t, srv.URL)
+	// chunks 0 and 1 are the first event's two lines; chunk 2, the second data line, is replaced
+	if code != 200 || err != nil || body != "data: {\"i\":0}\n\ndata: cut (injected fault dies: the stream ended with an error)\n\n" || last != `data: {"i":0}` || laterErr == nil {
+		t.Errorf("SSE: %d %q %v, last %q, later write error %v; want the first event, the cut line, the end", code, body, err, last, laterErr)
+	}
+
+	def, _ := New(Config{Faults: []Fault{f}})
+	srv2 := httptest.NewServer(def.Middleware(lines(5)))
+	defer srv2.Close()
+	if _, body, _ := get(t, srv2.URL); body != "{\"i\":0}\n{\"i\":1}\n{\"error\":\"injected fault dies: the stream ended with an error\"}\n" {
+		t.Errorf("NDJSON with the default line: %q", body)
+	}
+	bad := Fault{Name: "x", Probability: 1, Action: Action{Kind: KindStreamError}}
+	if err := bad.Validate(); err == nil || !strings.Contains(err.Error(), "after_chunks = 0; want 1 or more for a stream-error fault") {
+		t.Errorf("Validate at 0 chunks = %v", err)
+	}
+}
