@@ -196,7 +196,7 @@ func Start(ctx context.Context, spec Spec) (_ *Env, err error) {
 		}
 		s.pg = spec.Postgres
 		if s.Proxy == nil && s.remote == nil { // an embedded proxy on a port the OS picks
-			if s.Proxy, err = startProxy(e.toxi, name, "127.0.0.1:0", s.Direct()); err != nil {
+			if s.Proxy, err = startProxy(e.toxi, name, "", s.Direct()); err != nil {
 				return nil, err
 			}
 		}

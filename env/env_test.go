@@ -3,10 +3,12 @@ package env
 import (
 	"context"
 	"errors"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -278,5 +280,32 @@ func assertGone(t *testing.T, state string, pids []int, dirs ...string) {
 		if _, err := os.Stat(d); !errors.Is(err, os.ErrNotExist) {
 			t.Errorf("%s still exists (%v)", d, err)
 		}
+	}
+}
+
+// TestProxyPortsBelowTheEphemeralRange: where Linux says which ports it hands out to dialled
+// connections and port-0 listeners, a proxy listens below them, so that a proxy_down fault's
+// undo can listen on its port again.
+func TestProxyPortsBelowTheEphemeralRange(t *testing.T) {
+	t.Parallel()
+	lo := ephemeralStart()
+	if lo <= 11000 {
+		t.Skipf("ephemeral range starts at %d (or unreadable): the OS chooses the proxies' ports", lo)
+	}
+	srv := newToxiServer()
+	p, err := startProxy(srv, "probe", "", "127.0.0.1:1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Disable(context.Background())
+	_, port, _ := net.SplitHostPort(p.Listen())
+	if n, _ := strconv.Atoi(port); n < 10000 || n >= lo {
+		t.Errorf("proxy on %s; want a port from 10000 to %d", p.Listen(), lo-1)
+	}
+	if err := p.Disable(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Enable(context.Background()); err != nil {
+		t.Errorf("enable on the same port: %v", err)
 	}
 }

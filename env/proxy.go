@@ -4,7 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"math/rand/v2"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
 
 	toxiproxy "github.com/Shopify/toxiproxy/v2"
 	"github.com/rs/zerolog"
@@ -27,14 +34,63 @@ func newToxiServer() *toxiproxy.ApiServer {
 	return toxiproxy.NewServer(toxiproxy.NewMetricsContainer(nil), zerolog.Nop())
 }
 
-// startProxy starts a proxy named name listening on listen (127.0.0.1:0: a port the OS chooses), in
-// front of upstream.
+// startProxy starts a proxy named name listening on listen ("": a free port on 127.0.0.1 below
+// the OS's ephemeral range, see proxyPort), in front of upstream.
 func startProxy(srv *toxiproxy.ApiServer, name, listen, upstream string) (*Proxy, error) {
-	p := toxiproxy.NewProxy(srv, name, listen, upstream)
-	if err := srv.Collection.Add(p, true); err != nil {
-		return nil, fmt.Errorf("proxy %s -> %s: %w", name, upstream, err)
+	var err error
+	for range 20 {
+		addr := listen
+		if addr == "" {
+			addr = proxyAddr()
+		}
+		p := toxiproxy.NewProxy(srv, name, addr, upstream)
+		if err = srv.Collection.Add(p, true); err == nil {
+			return &Proxy{p: p}, nil
+		}
+		if listen != "" || !errors.Is(err, syscall.EADDRINUSE) {
+			break
+		}
 	}
-	return &Proxy{p: p}, nil
+	return nil, fmt.Errorf("proxy %s -> %s: %w", name, upstream, err)
+}
+
+// proxyAddr is a free address on 127.0.0.1 for a proxy, its port drawn below the OS's ephemeral
+// range (Linux's net.ipv4.ip_local_port_range). A proxy_down fault closes the proxy's listener
+// and opens it again on the same port when it ends: a port of the ephemeral range may meanwhile
+// have been taken by a connection another program dialled, or by a listener on port 0 (a
+// fresh-clone CI saw "bind: address already in use" on an undo). Below the range, only a
+// program that chose that very port can take it. Where the range cannot be read, the OS chooses.
+func proxyAddr() string {
+	lo := ephemeralStart()
+	if lo <= 11000 {
+		return "127.0.0.1:0"
+	}
+	for range 50 {
+		port := 10000 + rand.IntN(lo-10000)
+		ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
+		if err == nil {
+			ln.Close()
+			return ln.Addr().String()
+		}
+	}
+	return "127.0.0.1:0"
+}
+
+// ephemeralStart is the first port of Linux's ephemeral range, or 0 where it cannot be read.
+func ephemeralStart() int {
+	b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
+	if err != nil {
+		return 0
+	}
+	f := strings.Fields(string(b))
+	if len(f) != 2 {
+		return 0
+	}
+	lo, err := strconv.Atoi(f[0])
+	if err != nil {
+		return 0
+	}
+	return lo
 }
 
 // Name returns the proxy's (and its service's) name.
