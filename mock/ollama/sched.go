@@ -32,7 +32,6 @@ type runner struct {
 	expiresAt time.Time     // when it unloads, once idle
 }
 
-
 func newScheduler(cfg *Config) *scheduler {
 	return &scheduler{cfg: cfg, runners: map[string]*runner{}}
 }
