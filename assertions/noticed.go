@@ -7,9 +7,6 @@ import (
 	"github.com/shakedown-dev/shakedown/units"
 )
 
-// breakerCallsSeries is the resilience core's count of the calls its breakers saw, by outcome.
-const breakerCallsSeries = "resilience_circuit_breaker_calls_total"
-
 // Noticed checks that the service saw a fault's injections as failures: of the injections the
 // harness made during the phase (its decision log; for a fault decided where it ran, such as in
 // a mock in a container, the counts its removals recorded), at least Min show as failed calls in the
@@ -53,7 +50,7 @@ func (n *Noticed) Evaluate(rec *record.Record) Verdict {
 	if !logged { // decided where the fault ran (a mock in a container): its counts at each removal
 		injected = countedInjections(rec, n.Fault, from, to)
 	}
-	ref := SeriesRef{Name: breakerCallsSeries, Labels: map[string]string{"name": n.Breaker, "outcome": "failure"}}
+	ref := SeriesRef{Name: record.BreakerCallsSeries, Labels: map[string]string{"name": n.Breaker, "outcome": "failure"}}
 	if n.Failures != nil {
 		ref = *n.Failures
 	}

@@ -118,12 +118,16 @@ func (s *Scheduler) setActive(name string, on bool) {
 }
 
 func (s *Scheduler) event(f *scheduled, action record.FaultAction, detail string, err error) {
+	s.sink.AddFaultEvent(newEvent(f, action, detail, err))
+}
+
+func newEvent(f *scheduled, action record.FaultAction, detail string, err error) record.FaultEvent {
 	c := f.spec.Base()
 	e := record.FaultEvent{Fault: c.Name, Kind: c.Type, Target: c.Target, Action: action, Detail: detail}
 	if err != nil {
 		e.Error = err.Error()
 	}
-	s.sink.AddFaultEvent(e)
+	return e
 }
 
 // runFault follows one fault's windows. Whatever happens (an error, a panic in the fault, the
@@ -188,7 +192,7 @@ func (s *Scheduler) undo(f *scheduled) error {
 	if r, ok := f.fault.(interface{ Report() string }); ok {
 		detail = r.Report()
 	}
-	e := record.FaultEvent{Fault: c.Name, Kind: c.Type, Target: c.Target, Action: record.FaultRemoved, Detail: detail}
+	e := newEvent(f, record.FaultRemoved, detail, nil)
 	if r, ok := f.fault.(interface {
 		Counts() (decided, injected uint64, ok bool)
 	}); ok {

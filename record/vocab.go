@@ -51,6 +51,10 @@ func (m BreakerMapping) State(v float64) string {
 	return "half-open"
 }
 
+// BreakerCallsSeries is the resilience core's count of the calls its breakers saw, by name and
+// outcome label (success, failure, ignored, rejected).
+const BreakerCallsSeries = "resilience_circuit_breaker_calls_total"
+
 // RetrySeries is the resilience core's retry counter (resilience/prom), by name and outcome label;
 // RetryAttemptsSeries counts its retries (attempts after the first), by name.
 const (

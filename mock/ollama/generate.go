@@ -2,7 +2,6 @@ package ollama
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -127,12 +126,8 @@ func (s *Server) check(w http.ResponseWriter, t *turn, think *api.ThinkValue, op
 func (s *Server) run(w http.ResponseWriter, r *http.Request, t *turn, empty bool) {
 	start := time.Now()
 	release, err := s.sched.acquire(r.Context(), t.model, t.keepAlive)
-	switch {
-	case errors.Is(err, errMaxQueue):
-		writeError(w, http.StatusServiceUnavailable, err.Error())
-		return
-	case err != nil:
-		writeError(w, 499, "request canceled")
+	if err != nil {
+		scheduleError(w, err)
 		return
 	}
 	defer release()

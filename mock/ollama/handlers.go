@@ -48,11 +48,17 @@ func decodeErr(w http.ResponseWriter, err error) bool {
 
 // decodeRaw is decode that also returns the body.
 func decodeRaw(w http.ResponseWriter, r *http.Request, v any) ([]byte, bool) {
+	body, err := readJSON(r, v)
+	return body, decodeErr(w, err)
+}
+
+// readJSON reads r's whole body and decodes it into v, as gin's ShouldBindJSON decodes.
+func readJSON(r *http.Request, v any) ([]byte, error) {
 	body, err := io.ReadAll(r.Body)
 	if err == nil {
 		err = json.NewDecoder(bytes.NewReader(body)).Decode(v)
 	}
-	return body, decodeErr(w, err)
+	return body, err
 }
 
 // toolSchemas are the tools' parameters as the request gave them, by tool name: Ollama's

@@ -161,10 +161,7 @@ func (s *Server) v1Embeddings(w http.ResponseWriter, r *http.Request) {
 // v1Decode reads an OpenAI request as gin's ShouldBindJSON does, answering 400 with the decoder's
 // error in OpenAI's shape when it cannot.
 func v1Decode(w http.ResponseWriter, r *http.Request, v any) ([]byte, bool) {
-	body, err := io.ReadAll(r.Body)
-	if err == nil {
-		err = json.NewDecoder(bytes.NewReader(body)).Decode(v)
-	}
+	body, err := readJSON(r, v)
 	if err != nil {
 		v1Error(w, http.StatusBadRequest, err.Error())
 		return nil, false
