@@ -11,6 +11,11 @@ export SHAKEDOWN_POSTGRES_IMAGE ?= shakedown/postgres:15-local
 export SHAKEDOWN_REDIS_IMAGE ?= shakedown/redis:7-local
 export SHAKEDOWN_OLLAMA_IMAGE ?= shakedown/mock-ollama:dev
 
+# The kubernetes backend's tests run a real API server (etcd and kube-apiserver, which make deps
+# builds once into this cache) with Chaos Mesh's CRDs: envtest finds them here.
+export KUBEBUILDER_ASSETS ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/shakedown/k8s-v1.34.2
+export SHAKEDOWN_KUBE_ASSETS := $(KUBEBUILDER_ASSETS)
+
 .PHONY: help deps test test-short lint bench soak images demo chaos nightly build clean tools
 
 help: ## list the targets
@@ -25,8 +30,9 @@ build: ## build every command into ./bin
 # (-parallel 4) took the catalog from 512 s to 334 s, but other runs' start-ups (initdb, servers
 # starting) then landed on a warmup and failed postgres-outage's "healthy before" (4 of 60
 # requests past agentd's 1 s database timeout): not until start-ups are kept off warmups.
-deps: ## the Debian packages the tests and images need (only those missing; quick when all are there)
+deps: ## the Debian packages the tests and images need, and the Kubernetes API server (built once, cached; quick when all are there)
 	./scripts/install-deps.sh
+	./scripts/kube-assets.sh >/dev/null
 
 test: deps ## the whole test suite, with the race detector (builds the local images first when Docker answers)
 	./scripts/images.sh --if-docker
@@ -55,7 +61,8 @@ soak: ## a whole run at 2,000 requests/s for 5 minutes (SHAKEDOWN_SOAK=10m for l
 images: ## build the local images (no registry needed): Postgres, Redis, mock Ollama
 	./scripts/images.sh
 
-demo: deps ## run one real scenario end to end and write its report
+demo: ## run one real scenario end to end and write its report
+	./scripts/install-deps.sh
 	./scripts/demo.sh
 
 chaos: deps ## the whole scenario catalog at full length, with reports

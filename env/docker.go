@@ -228,6 +228,17 @@ func (c *containerServer) restart(ctx context.Context) (string, error) {
 
 // sweepContainers removes the containers of dead runs: those labelled by the harness whose pid is
 // gone.
+// SweepContainers removes the containers of dead runs from the Docker engine, if one answers,
+// and returns how many it removed.
+func SweepContainers(ctx context.Context) (int, error) {
+	cli, err := dockerClient(ctx)
+	if err != nil {
+		return 0, nil // no engine: no containers
+	}
+	defer cli.Close()
+	return sweepContainers(ctx, cli)
+}
+
 func sweepContainers(ctx context.Context, cli *client.Client) (int, error) {
 	list, err := cli.ContainerList(ctx, client.ContainerListOptions{All: true, Filters: make(client.Filters).Add("label", labelRun)})
 	if err != nil {

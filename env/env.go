@@ -40,6 +40,11 @@ type Spec struct {
 	StateDir string
 	// External describes the services of the external backend.
 	External *service.External
+	// Kubernetes describes the services of the kubernetes backend, whose faults Engine makes.
+	Kubernetes *service.Kubernetes
+	// Engine, when set, builds every fault (faults.Engine): Chaos Mesh on the kubernetes backend,
+	// which needs one. The environment closes it.
+	Engine faults.Engine
 	// Wire holds, by service name (postgres, redis), the injectors of the request faults
 	// (queries, commands): each is put on its service's proxy as a request stage before the
 	// first connection. They need the embedded proxy: the external backend refuses them.
@@ -59,7 +64,7 @@ func withDefaults(db service.Database) service.Database {
 // Validate reports every problem with s.
 func (s Spec) Validate() error {
 	var errs []error
-	for _, p := range service.Check(s.Services, s.Backend, s.External) {
+	for _, p := range service.Check(s.Services, s.Backend, s.External, s.Kubernetes) {
 		errs = append(errs, fmt.Errorf("env: %s", p))
 	}
 	for _, name := range slices.Sorted(maps.Keys(s.Wire)) {
@@ -131,6 +136,7 @@ type Env struct {
 	toxi     *toxiproxy.ApiServer
 	run      *runDir
 	docker   *client.Client // the docker backend's one client; nil on the others
+	engine   faults.Engine  // builds every fault when set (the kubernetes backend's Chaos Mesh)
 
 	closeOnce sync.Once
 	closeErr  error
@@ -189,13 +195,16 @@ func Start(ctx context.Context, spec Spec) (_ *Env, err error) {
 	}
 	e.cleanups = append(e.cleanups, func(context.Context) error { return e.run.remove() })
 	e.cleanups = append(e.cleanups, func(context.Context) error { return e.toxi.Collection.Clear() })
+	if spec.Engine != nil {
+		e.useEngine(spec.Engine)
+	}
 	for _, name := range spec.Services {
 		s, err := e.start(ctx, name, spec)
 		if err != nil {
 			return nil, err
 		}
 		s.pg = spec.Postgres
-		if s.Proxy == nil && s.remote == nil { // an embedded proxy on a port the OS picks
+		if s.Proxy == nil && s.remote == nil && e.Backend != service.BackendKubernetes { // an embedded proxy
 			if s.Proxy, err = startProxy(e.toxi, name, "", s.Direct()); err != nil {
 				return nil, err
 			}
@@ -223,6 +232,8 @@ func (e *Env) start(ctx context.Context, name string, spec Spec) (*Service, erro
 	switch e.Backend {
 	case service.BackendExternal:
 		return e.startExternal(name, spec)
+	case service.BackendKubernetes:
+		return e.startKubernetes(name, spec)
 	case service.BackendDocker:
 		return e.startDocker(ctx, name, spec)
 	}
@@ -234,6 +245,11 @@ func (e *Env) start(ctx context.Context, name string, spec Spec) (*Service, erro
 func (e *Env) chooseBackend(ctx context.Context, spec Spec) (string, error) {
 	switch spec.Backend {
 	case service.BackendExternal, service.BackendLocal:
+		return spec.Backend, nil
+	case service.BackendKubernetes:
+		if spec.Engine == nil {
+			return "", fmt.Errorf("env: the kubernetes backend needs its fault engine (env/kube.Open, which the shakedown command hands in): %w", ErrBackendUnavailable)
+		}
 		return spec.Backend, nil
 	case service.BackendDocker:
 		cli, err := dockerClient(ctx)

@@ -22,7 +22,10 @@ func (e *Env) FaultTargets() faults.Targets { return envTargets{e} }
 
 type envTargets struct{ e *Env }
 
-var _ faults.Targets = envTargets{}
+var _ faults.EngineTargets = envTargets{}
+
+// Engine returns the engine that builds every fault, or nil.
+func (t envTargets) Engine() faults.Engine { return t.e.engine }
 
 func (t envTargets) service(name string) (*Service, error) {
 	s, ok := t.e.Service(name)

@@ -54,8 +54,12 @@ func NewScheduler(seed uint64, specs []Spec, targets Targets, sink Sink) (*Sched
 		return nil, err
 	}
 	s := &Scheduler{sink: sink, active: map[string]bool{}}
+	build := func(sp Spec) (Fault, error) { return sp.Build(targets) }
+	if et, ok := targets.(EngineTargets); ok && et.Engine() != nil {
+		build = et.Engine().Build
+	}
 	for _, sp := range specs {
-		f, err := sp.Build(targets)
+		f, err := build(sp)
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -144,11 +148,7 @@ func (s *Scheduler) runFault(ctx context.Context, f *scheduled, start time.Time,
 			err = errors.Join(err, s.undo(f))
 		}
 	}()
-	windows := c.Windows(phase)
-	if tk, ok := f.spec.(interface{ tick() time.Duration }); ok && f.spec.Unit() == PerTick {
-		windows = ticks(windows, tk.tick())
-	}
-	for i, w := range windows {
+	for i, w := range windowsOf(f.spec, phase) {
 		if !clock.SleepUntil(ctx, start.Add(w[0])) {
 			return nil
 		}
@@ -163,7 +163,7 @@ func (s *Scheduler) runFault(ctx context.Context, f *scheduled, start time.Time,
 			}
 		}
 		applied = true // Undo is safe even if Apply fails half-way
-		if aerr := f.fault.Apply(ctx); aerr != nil {
+		if aerr := apply(ctx, f.fault, w[1]-w[0]); aerr != nil {
 			s.event(f, record.FaultFailed, "apply", aerr)
 			return fmt.Errorf("fault %q: apply: %w", c.Name, aerr)
 		}
@@ -176,6 +176,14 @@ func (s *Scheduler) runFault(ctx context.Context, f *scheduled, start time.Time,
 		}
 	}
 	return nil
+}
+
+// apply applies a fault for a window of length d.
+func apply(ctx context.Context, f Fault, d time.Duration) error {
+	if w, ok := f.(Windowed); ok {
+		return w.ApplyFor(ctx, d)
+	}
+	return f.Apply(ctx)
 }
 
 // undo removes a fault with a context of its own: the run's may have ended.
@@ -200,6 +208,43 @@ func (s *Scheduler) undo(f *scheduled) error {
 	}
 	s.sink.AddFaultEvent(e)
 	return nil
+}
+
+// windowsOf returns a fault's windows over a phase of length phase: a kind drawn per tick has
+// one a tick.
+func windowsOf(sp Spec, phase time.Duration) [][2]time.Duration {
+	windows := sp.Base().Windows(phase)
+	if tk, ok := sp.(interface{ tick() time.Duration }); ok && sp.Unit() == PerTick {
+		windows = ticks(windows, tk.tick())
+	}
+	return windows
+}
+
+// Window is one window of a fault's schedule: its offsets from the fault phase's start and, for
+// a kind drawn per window or per tick, the draw and whether the fault acts in it.
+type Window struct {
+	Start, End time.Duration
+	// Drawn is true for kinds drawn per window or tick; Draw is the draw, Open whether it is
+	// under the probability. Other kinds' windows are always Open.
+	Drawn bool
+	Draw  float64
+	Open  bool
+}
+
+// Plan returns the schedule of sp over a fault phase of length phase with the draws seed gives:
+// the windows and decisions a Scheduler makes, known in advance (shakedown export writes them).
+func Plan(seed uint64, sp Spec, phase time.Duration) []Window {
+	rng := seeded.Stream(seed, sp.Base().Name)
+	var out []Window
+	for _, w := range windowsOf(sp, phase) {
+		win := Window{Start: w[0], End: w[1], Open: true}
+		if u := sp.Unit(); u == PerWindow || u == PerTick {
+			win.Drawn, win.Draw = true, rng.Float64()
+			win.Open = win.Draw < sp.Base().P()
+		}
+		out = append(out, win)
+	}
+	return out
 }
 
 // ticks cuts windows into ticks of length d (the last of a window may be shorter).

@@ -289,3 +289,75 @@ func TestWindows(t *testing.T) {
 		}
 	}
 }
+
+// TestPlanIsTheSchedulersDecisions: Plan, which export writes ahead of a run, gives the windows
+// and decisions the scheduler makes with the same seed, per window and per tick.
+func TestPlanIsTheSchedulersDecisions(t *testing.T) {
+	t.Parallel()
+	run := windowDecisions(t, 7, "a")["a"]
+	var planned string
+	for _, w := range Plan(7, &ProxyDown{Common: Common{Name: "a", Type: "proxy_down", Target: "redis", Every: dur(time.Second), Duration: dur(500 * time.Millisecond), Probability: prob(0.5)}}, 50*time.Second) {
+		if !w.Drawn || w.End-w.Start != 500*time.Millisecond {
+			t.Fatalf("window %+v; want a drawn window of 500ms", w)
+		}
+		planned += map[bool]string{true: "1", false: "0"}[w.Open]
+	}
+	if planned != run {
+		t.Errorf("Plan gave %q; the scheduler decided %q", planned, run)
+	}
+	cpu := &CPUSpike{Common: Common{Name: "c", Type: "cpu", Target: "sut", Probability: prob(0.5)}, Load: 0.5, Tick: dur(2 * time.Second)}
+	if ws := Plan(1, cpu, 7*time.Second); len(ws) != 4 || ws[3].Start != 6*time.Second || ws[3].End != 7*time.Second {
+		t.Errorf("cpu ticks %+v; want 4 ticks of 2s, the last cut at 7s", ws)
+	}
+	if ws := Plan(1, latency("l", Common{Probability: prob(0.1)}), 5*time.Second); len(ws) != 1 || ws[0].Drawn || !ws[0].Open {
+		t.Errorf("a per-connection kind's window %+v; want one undrawn open window", ws)
+	}
+}
+
+// engineTargets hands every fault to an engine that logs what it builds.
+type engineTargets struct {
+	fakeTargets
+	built *[]string
+}
+
+func (t engineTargets) Engine() Engine { return t }
+func (t engineTargets) Build(s Spec) (Fault, error) {
+	*t.built = append(*t.built, s.Base().Name)
+	return &windowed{p: t.p}, nil
+}
+
+// windowed is a Windowed fault that notes each window's length.
+type windowed struct{ p *fakeProxy }
+
+func (w *windowed) Apply(context.Context) error { w.p.note("apply"); return nil }
+func (w *windowed) ApplyFor(_ context.Context, d time.Duration) error {
+	w.p.note(fmt.Sprintf("apply for %s", d))
+	return nil
+}
+func (w *windowed) Undo(context.Context) error { w.p.note("undo"); return nil }
+
+// TestEngineBuildsEveryFault: with targets that have an engine, every fault is the engine's,
+// applied with its window's length.
+func TestEngineBuildsEveryFault(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		p := &fakeProxy{start: time.Now()}
+		var built []string
+		specs := []Spec{latency("slow", Common{Start: dur(time.Second), Duration: dur(2 * time.Second)}),
+			&Pause{Common: Common{Name: "frozen", Type: "pause", Target: "postgres", Start: dur(4 * time.Second)}}}
+		s, err := NewScheduler(1, specs, engineTargets{fakeTargets{p}, &built}, &sink{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Run(context.Background(), 6*time.Second); err != nil {
+			t.Fatal(err)
+		}
+		if want := []string{"slow", "frozen"}; !slices.Equal(built, want) {
+			t.Errorf("the engine built %v; want %v", built, want)
+		}
+		want := []string{"apply for 2s@1s", "undo@3s", "apply for 2s@4s", "undo@6s"}
+		if !slices.Equal(p.log, want) {
+			t.Errorf("faults saw %v; want %v", p.log, want)
+		}
+	})
+}

@@ -2,6 +2,7 @@ package faults
 
 import (
 	"context"
+	"time"
 
 	"github.com/shakedown-dev/shakedown/faults/httpfault"
 	"github.com/shakedown-dev/shakedown/faults/wirefault"
@@ -68,4 +69,25 @@ type Targets interface {
 	HTTP(service string) (HTTPInjector, error)
 	Wire(service string) (WireInjector, error)
 	Process(service string) (Process, error)
+}
+
+// Engine is a fault engine outside the harness, such as Chaos Mesh in a cluster: it takes each
+// fault whole and builds what creates its object when a window opens and deletes it when the
+// window closes. The probabilities the harness draws per window and per tick stay the
+// scheduler's; the engine refuses what it cannot express, naming the reason.
+type Engine interface {
+	Build(s Spec) (Fault, error)
+}
+
+// EngineTargets are targets whose faults an Engine builds, when Engine returns one.
+type EngineTargets interface {
+	Targets
+	Engine() Engine
+}
+
+// Windowed is a fault that is told each window's length when it is applied (a Chaos Mesh object
+// carries it as its duration, so that it ends even if the harness dies).
+type Windowed interface {
+	Fault
+	ApplyFor(ctx context.Context, window time.Duration) error
 }

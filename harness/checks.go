@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -15,34 +16,48 @@ import (
 	"github.com/shakedown-dev/shakedown/service"
 )
 
-// probeReady asks the SUT's readiness path on each tick until ctx ends, into record.ReadySeries, and
-// records an event of kind "readiness" whenever the answer changes ("200", "503", or the error).
-func probeReady(ctx context.Context, url string, tick time.Duration, rec *record.Recorder) {
+// probeReady asks each replica's readiness URL on each tick until ctx ends, into
+// record.ReadySeries (with replicas: each one's, and 1 across them only when every one answered
+// 200), and records an event of kind "readiness" whenever a replica's answer changes ("200",
+// "503", or the error).
+func probeReady(ctx context.Context, bases []string, path string, tick time.Duration, rec *record.Recorder) {
 	client := &http.Client{Timeout: tick}
 	t := time.NewTicker(tick)
 	defer t.Stop()
-	last := ""
+	store := newSeriesStore(nil, len(bases) > 1)
+	last := make([]string, len(bases))
+	answers := make([]string, len(bases))
 	for {
 		at := rec.Now()
-		answer := "no answer"
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-		if resp, err := client.Do(req); err == nil {
-			io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			answer = strconv.Itoa(resp.StatusCode)
+		var wg sync.WaitGroup
+		for i, base := range bases {
+			wg.Go(func() {
+				answers[i] = "no answer"
+				req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+path, nil)
+				if resp, err := client.Do(req); err == nil {
+					io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+					answers[i] = strconv.Itoa(resp.StatusCode)
+				}
+			})
 		}
+		wg.Wait()
 		if ctx.Err() != nil {
 			return
 		}
-		v := 0.0
-		if answer == "200" {
-			v = 1
+		byInstance := map[string][]sample{}
+		for i, answer := range answers {
+			v := 0.0
+			if answer == "200" {
+				v = 1
+			}
+			byInstance[instanceOf(bases[i])] = []sample{{name: record.ReadySeries, value: v}}
+			if answer != last[i] {
+				rec.AddEvent(record.Event{At: at, Kind: record.EventReadiness, Subject: bases[i] + path, Value: answer})
+				last[i] = answer
+			}
 		}
-		rec.AddSample(at, record.ReadySeries, nil, v)
-		if answer != last {
-			rec.AddEvent(record.Event{At: at, Kind: record.EventReadiness, Subject: url, Value: answer})
-			last = answer
-		}
+		store.put(rec, at, byInstance)
 		select {
 		case <-ctx.Done():
 			return

@@ -50,7 +50,10 @@ func targetOf(t scenarios.LoadTarget) Target {
 // and fills in each request's number and values. When no request has its values, the next is
 // sent with the missing ones empty (a scenario's checks make sure some target always has them:
 // one that captures uses no target's value).
-func targeter(rs []*request, seed uint64, vals *Values) vegeta.Targeter {
+//
+// With bases, a URL that starts with "/" goes to one of them: each round of the targets to the
+// next base, round-robin, so that every target reaches every replica alike.
+func targeter(rs []*request, seed uint64, vals *Values, bases []string) vegeta.Targeter {
 	var next, seq atomic.Uint64
 	stream := streamOf("load")
 	return func(t *vegeta.Target) error {
@@ -64,18 +67,32 @@ func targeter(rs []*request, seed uint64, vals *Values) vegeta.Targeter {
 		n := seq.Add(1) - 1
 		var f targetFields
 		r.fill(&f, n, &lazyRand{seed: seed, stream: stream, seq: n}, vals)
+		if len(bases) > 0 && strings.HasPrefix(f.url, "/") {
+			f.url = bases[(n/uint64(len(rs)))%uint64(len(bases))] + f.url
+		}
 		t.Method, t.URL, t.Header, t.Body = f.method, f.url, f.header, f.body
 		return nil
 	}
 }
 
 // matcher returns the request a result was sent to: the first with its method and a URL its
-// template fills in, or nil.
-func matcher(rs []*request) func(method, url string) *request {
-	return func(method, url string) *request {
+// template fills in, or nil. A URL under one of bases is matched by its path too.
+func matcher(rs []*request, bases []string) func(method, url string) *request {
+	find := func(method, url string) *request {
 		for _, r := range rs {
 			if r.matches(method, url) {
 				return r
+			}
+		}
+		return nil
+	}
+	return func(method, url string) *request {
+		if r := find(method, url); r != nil {
+			return r
+		}
+		for _, b := range bases {
+			if rest, ok := strings.CutPrefix(url, b); ok && strings.HasPrefix(rest, "/") {
+				return find(method, rest)
 			}
 		}
 		return nil
@@ -94,6 +111,9 @@ type LoadOptions struct {
 	Seed uint64
 	// Values are the values captured before the load (by the set-up requests). nil: none.
 	Values *Values
+	// Bases are the base URLs of the SUT's replicas: a target URL that starts with "/" is sent
+	// to each in turn (see targeter). Empty: target URLs are sent as they are.
+	Bases []string
 }
 
 // Attack sends targets round-robin (see Target for their placeholders), paced by pacer, for duration (0: until the pacer stops or
@@ -131,8 +151,8 @@ func Attack(ctx context.Context, targets []Target, pacer vegeta.Pacer, duration 
 		opts = append(opts, vegeta.Connections(opt.Connections))
 	}
 	atk := vegeta.NewAttacker(opts...)
-	results := atk.Attack(targeter(rs, opt.Seed, vals), pacer, duration, "shakedown")
-	match := matcher(rs)
+	results := atk.Attack(targeter(rs, opt.Seed, vals, opt.Bases), pacer, duration, "shakedown")
+	match := matcher(rs, opt.Bases)
 	done := make(chan struct{})
 	defer close(done)
 	go func() {

@@ -217,7 +217,7 @@ func compiled(t *testing.T, ts ...Target) []*request {
 func TestTargeterFillsTheRequestNumber(t *testing.T) {
 	t.Parallel()
 	h := http.Header{"Idempotency-Key": {"run-{{seq}}"}, "Accept": {"application/json"}}
-	next := targeter(compiled(t, Target{Method: "POST", URL: "http://x/runs/{{seq}}", Header: h, Body: []byte(`{"n": {{seq}}}`)}), 1, nil)
+	next := targeter(compiled(t, Target{Method: "POST", URL: "http://x/runs/{{seq}}", Header: h, Body: []byte(`{"n": {{seq}}}`)}), 1, nil, nil)
 	for want := range 3 {
 		var tg vegeta.Target
 		if err := next(&tg); err != nil {
@@ -239,7 +239,7 @@ func TestTargeterFillsTheRequestNumber(t *testing.T) {
 func TestTargeterDrawsFromTheSeed(t *testing.T) {
 	t.Parallel()
 	send := func(seed uint64) []string {
-		next := targeter(compiled(t, Target{URL: "http://x/{{random 8}}", Header: http.Header{"X-Request-Id": {"{{uuid}}"}}}), seed, nil)
+		next := targeter(compiled(t, Target{URL: "http://x/{{random 8}}", Header: http.Header{"X-Request-Id": {"{{uuid}}"}}}), seed, nil, nil)
 		var out []string
 		for range 50 {
 			var tg vegeta.Target
@@ -279,7 +279,7 @@ func TestChainedTargets(t *testing.T) {
 		Target{Name: "read", URL: "http://x/orders/{{order}}", Header: http.Header{"Authorization": {"Bearer {{token}}"}}})
 	vals := &Values{}
 	vals.Set("token", "t0k")
-	next := targeter(rs, 1, vals)
+	next := targeter(rs, 1, vals, nil)
 	urls := func(n int) []string {
 		var out []string
 		for range n {
@@ -294,7 +294,7 @@ func TestChainedTargets(t *testing.T) {
 	if got := urls(3); !slices.Equal(got, []string{"POST http://x/orders ", "POST http://x/orders ", "POST http://x/orders "}) {
 		t.Errorf("before any order was answered: %q; want only creates", got)
 	}
-	match := matcher(rs)
+	match := matcher(rs, nil)
 	create := match("POST", "http://x/orders")
 	capture(create, 503, nil, []byte(`{"data": {"id": 9}}`), vals)
 	if _, ok := vals.Get("order"); ok {

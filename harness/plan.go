@@ -17,6 +17,7 @@ import (
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"github.com/shakedown-dev/shakedown/assertions"
+	"github.com/shakedown-dev/shakedown/faults"
 	"github.com/shakedown-dev/shakedown/record"
 	"github.com/shakedown-dev/shakedown/scenarios"
 	"github.com/shakedown-dev/shakedown/service"
@@ -55,6 +56,22 @@ type RunOptions struct {
 	OnFault func(record.FaultEvent)
 	// SUTOutput receives a command SUT's output (stdout and stderr). nil: the harness's stderr.
 	SUTOutput io.Writer
+	// Kubernetes is the kubernetes backend (env/kube.Backend: Chaos Mesh through the cluster's
+	// API), which the shakedown command hands in; a go test on that backend hands in its own.
+	// nil: a scenario on that backend is refused.
+	Kubernetes KubernetesBackend
+}
+
+// KubernetesBackend is the kubernetes backend: it checks a scenario's faults against what
+// Chaos Mesh can express before anything starts, and opens the engine that makes them. Its
+// implementation (env/kube) is handed in, so that a run on the other backends does not build
+// the Kubernetes client.
+type KubernetesBackend interface {
+	// Check refuses every fault the description cannot run, with the reason.
+	Check(desc *service.Kubernetes, specs []faults.Spec) error
+	// Open connects to the cluster, refuses a context not in allow, and sweeps what dead runs
+	// left. The environment closes the engine, deleting what is left of the run.
+	Open(ctx context.Context, desc *service.Kubernetes, allow []string, scenario string) (faults.Engine, error)
 }
 
 // Builtins are systems under test that run in the harness's process, by name.
@@ -102,6 +119,10 @@ type Plan struct {
 	Backend string
 	// Builtin is the system under test when the scenario names a builtin.
 	Builtin *Builtin
+	// Kubernetes is the kubernetes backend, when the run is on it; AllowTargets is the run's
+	// allow-list, which its cluster context must be on.
+	Kubernetes   KubernetesBackend
+	AllowTargets []string
 	// Warmup, Fault and Recovery are the phases' lengths.
 	Warmup, Fault, Recovery time.Duration
 	// Targets are the load's requests; a URL starting with "/" is relative to the SUT's base.
@@ -120,6 +141,12 @@ type Plan struct {
 	MetricsPath   string
 	MetricsHeader http.Header
 	Keep          []string
+	// Prometheus, when set, is the server the SUT's metrics are read from instead of scraping
+	// them (metrics.source: prometheus), every default filled in.
+	Prometheus *Prometheus
+	// Replicas is how many instances of a command SUT run (at least 1); Port the first one's
+	// port (0: ports the OS picks).
+	Replicas, Port int
 	// Breakers are the breaker series the scraper and the progress line read, as
 	// record.WithCoreBreakers: the core's and those the breaker verdicts map.
 	Breakers []record.BreakerMapping
@@ -221,6 +248,21 @@ func NewPlan(sc *scenarios.Scenario, opt RunOptions) (*Plan, error) {
 		}
 	}
 	p.Breakers = record.WithCoreBreakers(p.Breakers)
+	p.Replicas, p.Port = sc.SUT.N(), sc.SUT.Port
+	if m := sc.Metrics; m.SourceName() == scenarios.MetricsPrometheus && m.Prometheus != nil {
+		pr := m.Prometheus
+		p.Prometheus = &Prometheus{URL: pr.URL, Selector: pr.Selector, Step: pr.Step.D(), Wait: pr.Wait.D(), ReplicaLabels: pr.Labels(),
+			Header: http.Header{}, Keep: p.Keep, Breakers: p.Breakers}
+		if p.Prometheus.Step <= 0 {
+			p.Prometheus.Step = p.ScrapeTick
+		}
+		if p.Prometheus.Wait <= 0 {
+			p.Prometheus.Wait = 30 * time.Second
+		}
+		for k, v := range pr.Headers {
+			p.Prometheus.Header.Set(k, v)
+		}
+	}
 	if p.Load.Timeout <= 0 {
 		p.Load.Timeout = 10 * time.Second
 	}
@@ -236,8 +278,26 @@ func NewPlan(sc *scenarios.Scenario, opt RunOptions) (*Plan, error) {
 	}
 
 	var errs []error
+	if p.Replicas > 1 && len(sc.SUT.Command) == 0 {
+		errs = append(errs, fmt.Errorf("sut.replicas: %d; replicas run a command (sut.command), not a builtin or a url", p.Replicas))
+	}
+	if m := sc.Metrics; m.SourceName() == scenarios.MetricsPrometheus && m.Prometheus == nil {
+		errs = append(errs, fmt.Errorf("metrics.prometheus: missing; the prometheus source wants the server's url and the SUT's selector"))
+	}
 	if err := CheckTargets(sc, opt.AllowTargets); err != nil {
 		errs = append(errs, err) // before anything is started or touched
+	}
+	p.AllowTargets = opt.AllowTargets
+	if p.Backend == service.BackendKubernetes {
+		switch {
+		case opt.Kubernetes == nil:
+			errs = append(errs, fmt.Errorf("environment.backend: kubernetes needs the backend handed in (RunOptions.Kubernetes: env/kube.Backend); the shakedown command hands it in"))
+		case sc.Environment.Kubernetes != nil:
+			p.Kubernetes = opt.Kubernetes
+			if err := opt.Kubernetes.Check(sc.Environment.Kubernetes, sc.Faults); err != nil {
+				errs = append(errs, err)
+			}
+		}
 	}
 	if name := sc.SUT.Builtin; name != "" {
 		if err := opt.Builtins.Check(sc); err != nil {

@@ -64,7 +64,8 @@ func (p Progress) String() string {
 
 // Run runs a plan: it starts the environment and the system under test, waits for the SUT's
 // readiness, drives the load through the warmup, fault and recovery phases while the faults follow
-// their schedule and the SUT's /metrics are scraped, and stops everything. It always returns the
+// their schedule and the SUT's /metrics are scraped (each replica's; or, with a Prometheus source,
+// read from the server once the load has ended), and stops everything. It always returns the
 // record of what ran: when ctx ends early the record's status is aborted, and every fault was
 // removed before Run returns. The error says why the run could not start or did not complete.
 func Run(ctx context.Context, p *Plan) (*record.Record, error) {
@@ -92,8 +93,16 @@ func Run(ctx context.Context, p *Plan) (*record.Record, error) {
 		mock.TimeToFirstToken, mock.TokenInterval, mock.LoadDuration, mock.KeepAlive = o.TimeToFirstToken.D(), o.TokenInterval.D(), o.LoadDuration.D(), o.KeepAlive.D()
 		mock.NumParallel, mock.MaxQueue = o.NumParallel, o.MaxQueue
 	}
-	wire, err := wireInjectors(sc.Faults, p.Seed, rec)
-	if err != nil {
+	var (
+		wire   map[string]*wirefault.Injector
+		engine faults.Engine
+		err    error
+	)
+	if p.Kubernetes != nil { // every fault is a Chaos Mesh object: no proxy, no request stage
+		if engine, err = p.Kubernetes.Open(ctx, sc.Environment.Kubernetes, p.AllowTargets, sc.Name); err != nil {
+			return finish(fmt.Errorf("environment: %w", err))
+		}
+	} else if wire, err = wireInjectors(sc.Faults, p.Seed, rec); err != nil {
 		return finish(fmt.Errorf("faults: %w", err))
 	}
 	defer func() {
@@ -102,7 +111,8 @@ func Run(ctx context.Context, p *Plan) (*record.Record, error) {
 		}
 	}()
 	e, err := env.Start(ctx, env.Spec{Services: sc.Environment.Services, Backend: p.Backend, StateDir: p.StateDir,
-		Images: sc.Environment.Images, Ollama: mock, External: sc.Environment.External, Postgres: sc.Environment.Postgres, Wire: wire})
+		Images: sc.Environment.Images, Ollama: mock, External: sc.Environment.External, Postgres: sc.Environment.Postgres, Wire: wire,
+		Kubernetes: sc.Environment.Kubernetes, Engine: engine})
 	if err != nil {
 		return finish(fmt.Errorf("environment: %w", err))
 	}
@@ -123,9 +133,23 @@ func Run(ctx context.Context, p *Plan) (*record.Record, error) {
 	}
 	defer s.stop()
 	base := s.base
-	rec.Update(func(r *record.Record) { r.Env.SUT = base })
+	rec.Update(func(r *record.Record) {
+		r.Env.SUT = base
+		if len(s.replicas) > 1 {
+			r.Env.Replicas = s.bases()
+		}
+	})
 	if err := waitReady(ctx, s, p.ReadyPath, p.ReadyTimeout); err != nil {
 		return finish(err)
+	}
+	if p.Prometheus != nil {
+		want := 1 // the replicas behind a url or a builtin are the server's to know
+		if len(p.Scenario.SUT.Command) > 0 {
+			want = len(s.replicas)
+		}
+		if err := p.Prometheus.Ready(ctx, rec, want); err != nil {
+			return finish(err)
+		}
 	}
 	vals, err := sendSetupRequests(ctx, p, base)
 	if err != nil {
@@ -140,7 +164,7 @@ func Run(ctx context.Context, p *Plan) (*record.Record, error) {
 	if err != nil {
 		return finish(fmt.Errorf("faults: %w", err))
 	}
-	err = runPhases(ctx, p, base, vals, sched, rec)
+	err = runPhases(ctx, p, s.bases(), vals, sched, rec)
 	if ctx.Err() == nil && p.DurabilityQuery != "" {
 		checkDurability(ctx, p.DurabilityQuery, p.Load.Ack, e, rec)
 	}
@@ -206,17 +230,25 @@ func versions() map[string]string {
 	return v
 }
 
-// runPhases drives one continuous load over the three phases, marks their boundaries, runs the
-// fault schedule in the fault phase and scrapes the SUT's metrics throughout.
-func runPhases(ctx context.Context, p *Plan, base string, vals *Values, sched *faults.Scheduler, rec *record.Recorder) error {
-	ctx, cancel := context.WithCancel(ctx)
+// runPhases drives one continuous load over the three phases (spread over the replicas' bases),
+// marks their boundaries, runs the fault schedule in the fault phase, and scrapes the SUT's
+// metrics throughout, or, with a Prometheus source, reads them from the server once the load has
+// ended.
+func runPhases(parent context.Context, p *Plan, bases []string, vals *Values, sched *faults.Scheduler, rec *record.Recorder) error {
+	ctx, cancel := context.WithCancel(parent)
 	defer cancel()
 	var wg sync.WaitGroup
 	defer wg.Wait()
-	wg.Go(func() {
-		Scraper{URL: base + p.MetricsPath, Tick: p.ScrapeTick, Header: p.MetricsHeader, Keep: p.Keep, Breakers: p.Breakers}.Run(ctx, rec)
-	})
-	wg.Go(func() { probeReady(ctx, base+p.ReadyPath, p.ScrapeTick, rec) })
+	if p.Prometheus == nil {
+		sc := Scraper{URL: bases[0] + p.MetricsPath, Tick: p.ScrapeTick, Header: p.MetricsHeader, Keep: p.Keep, Breakers: p.Breakers}
+		if len(bases) > 1 {
+			for _, b := range bases {
+				sc.Replicas = append(sc.Replicas, Endpoint{Instance: instanceOf(b), URL: b + p.MetricsPath})
+			}
+		}
+		wg.Go(func() { sc.Run(ctx, rec) })
+	}
+	wg.Go(func() { probeReady(ctx, bases, p.ReadyPath, p.ScrapeTick, rec) })
 
 	rate := p.Scenario.Load.Rate.PerSecond()
 	var phase atomic.Value
@@ -227,6 +259,7 @@ func runPhases(ctx context.Context, p *Plan, base string, vals *Values, sched *f
 			p.OnPhase(name)
 		}
 	}
+	from := time.Now()
 	begin(record.PhaseWarmup)
 	if len(p.Halt) > 0 {
 		wg.Go(func() { watchHalt(ctx, p.Halt, &phase, sched, rec) })
@@ -245,18 +278,24 @@ func runPhases(ctx context.Context, p *Plan, base string, vals *Values, sched *f
 			begin(record.PhaseRecovery)
 		}
 	})
-	targets := slices.Clone(p.Targets)
-	for i := range targets {
-		if strings.HasPrefix(targets[i].URL, "/") {
-			targets[i].URL = base + targets[i].URL
-		}
-	}
 	load := p.Load
 	load.Values = vals
-	err := Attack(ctx, targets, p.Pacer, p.Total(), load, rec)
+	load.Bases = bases
+	err := Attack(ctx, p.Targets, p.Pacer, p.Total(), load, rec)
+	to := time.Now()
 	cancel()
 	wg.Wait()
-	return errors.Join(err, faultErr)
+	var metricsErr error
+	if p.Prometheus != nil {
+		cctx := parent
+		if parent.Err() != nil { // aborted: the record is still written, with what the server has
+			var stop context.CancelFunc
+			cctx, stop = context.WithTimeout(context.WithoutCancel(parent), 5*time.Second)
+			defer stop()
+		}
+		metricsErr = p.Prometheus.Collect(cctx, rec, from, to)
+	}
+	return errors.Join(err, faultErr, metricsErr)
 }
 
 // reportProgress calls p.OnProgress once a second until ctx ends.

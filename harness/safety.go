@@ -2,6 +2,7 @@ package harness
 
 import (
 	"fmt"
+	"maps"
 	"net"
 	"net/url"
 	"slices"
@@ -42,6 +43,16 @@ func CheckTargets(sc *scenarios.Scenario, allow []string) error {
 			for field, v := range map[string]string{"address": es.Address, "listen": es.Listen, "url": es.URL} {
 				if v != "" {
 					ts = append(ts, target{fmt.Sprintf("environment.external.services.%s.%s", n, field), v})
+				}
+			}
+		}
+	}
+	if k := sc.Environment.Kubernetes; k != nil {
+		for _, n := range slices.Sorted(maps.Keys(k.Services)) {
+			ks := k.Services[n]
+			for field, v := range map[string]string{"address": ks.Address, "url": ks.URL} {
+				if v != "" {
+					ts = append(ts, target{fmt.Sprintf("environment.kubernetes.services.%s.%s", n, field), v})
 				}
 			}
 		}

@@ -5,7 +5,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	dto "github.com/prometheus/client_model/go"
@@ -15,10 +18,16 @@ import (
 	"github.com/shakedown-dev/shakedown/record"
 )
 
-// Scraper reads a Prometheus text endpoint (the SUT's /metrics) on a fixed tick into a record.
+// Scraper reads a Prometheus text endpoint (the SUT's /metrics, each replica's) on a fixed tick
+// into a record.
 type Scraper struct {
 	// URL of the metrics endpoint.
 	URL string
+	// Replicas are the endpoints of the SUT's replicas, when it has more than one: each tick
+	// scrapes every one at once, into each replica's own series and the series across them (a
+	// breaker's state the worst replica's, other series summed; see seriesStore). Empty: URL
+	// alone.
+	Replicas []Endpoint
 	// Tick between scrapes. 0: 1s.
 	Tick time.Duration
 	// Header is sent with every scrape (an Authorization the endpoint wants).
@@ -32,10 +41,25 @@ type Scraper struct {
 	Breakers []record.BreakerMapping
 }
 
+// Endpoint is one replica's metrics endpoint.
+type Endpoint struct {
+	// Instance names the replica in the record: its host:port, as Prometheus's instance label.
+	Instance string
+	URL      string
+}
+
+// instanceOf returns the host:port of a base URL, the instance label of the replica it serves.
+func instanceOf(base string) string {
+	if u, err := url.Parse(base); err == nil && u.Host != "" {
+		return u.Host
+	}
+	return base
+}
+
 // Run scrapes until ctx ends. Every scrape is counted in the record's Scrape (failures with the
-// last error); a scrape that fails after one that worked, and the first to work again, are events
-// of kind "scrape"; the next tick tries again. Breaker state changes seen between scrapes become
-// "breaker" events.
+// last error); a scrape of an endpoint that fails after one that worked, and the first to work
+// again, are events of kind "scrape"; the next tick tries again. Breaker state changes seen
+// between scrapes become "breaker" events.
 func (s Scraper) Run(ctx context.Context, rec *record.Recorder) {
 	tick := s.Tick
 	if tick <= 0 {
@@ -45,36 +69,60 @@ func (s Scraper) Run(ctx context.Context, rec *record.Recorder) {
 	if client == nil {
 		client = &http.Client{Timeout: tick}
 	}
-	last := map[string]float64{}
+	eps := s.Replicas
+	if len(eps) == 0 {
+		eps = []Endpoint{{Instance: instanceOf(s.URL), URL: s.URL}}
+	}
+	store := newSeriesStore(s.Breakers, len(eps) > 1)
+	rec.Update(func(r *record.Record) {
+		r.Scrape = &record.ScrapeStats{Source: record.SourceScrape, URL: eps[0].URL}
+		if len(eps) > 1 {
+			for _, ep := range eps {
+				r.Scrape.Instances = append(r.Scrape.Instances, ep.Instance)
+			}
+		}
+	})
 	t := time.NewTicker(tick)
 	defer t.Stop()
-	failing := false
+	failing := make([]bool, len(eps))
+	fams := make([]map[string]*dto.MetricFamily, len(eps))
+	errs := make([]error, len(eps))
 	for {
 		at := rec.Now()
-		fams, err := s.scrape(ctx, client)
-		if err != nil && ctx.Err() != nil {
+		var wg sync.WaitGroup
+		for i := range eps {
+			wg.Go(func() { fams[i], errs[i] = s.scrape(ctx, client, eps[i].URL) })
+		}
+		wg.Wait()
+		if ctx.Err() != nil && slices.ContainsFunc(errs, func(err error) bool { return err != nil }) {
 			return
 		}
 		rec.Update(func(r *record.Record) {
-			if r.Scrape == nil {
-				r.Scrape = &record.ScrapeStats{URL: s.URL}
-			}
-			r.Scrape.Attempts++
-			r.Scrape.Failing = err != nil
-			if err != nil {
-				r.Scrape.Failed++
-				r.Scrape.LastError = err.Error()
+			r.Scrape.Failing = false
+			for _, err := range errs {
+				r.Scrape.Attempts++
+				if err != nil {
+					r.Scrape.Failed++
+					r.Scrape.Failing = true
+					r.Scrape.LastError = err.Error()
+				}
 			}
 		})
-		switch {
-		case err != nil && !failing:
-			rec.AddEvent(record.Event{At: at, Kind: record.EventScrape, Subject: s.URL, Value: "failed", Detail: err.Error()})
-		case err == nil && failing:
-			rec.AddEvent(record.Event{At: at, Kind: record.EventScrape, Subject: s.URL, Value: "recovered"})
+		byInstance := map[string][]sample{}
+		for i, err := range errs {
+			switch {
+			case err != nil && !failing[i]:
+				rec.AddEvent(record.Event{At: at, Kind: record.EventScrape, Subject: eps[i].URL, Value: "failed", Detail: err.Error()})
+			case err == nil && failing[i]:
+				rec.AddEvent(record.Event{At: at, Kind: record.EventScrape, Subject: eps[i].URL, Value: "recovered"})
+			}
+			failing[i] = err != nil
+			if err == nil {
+				byInstance[eps[i].Instance] = s.samples(fams[i])
+			}
 		}
-		failing = err != nil
-		if err == nil {
-			s.store(rec, at, fams, last)
+		if len(byInstance) > 0 {
+			store.put(rec, at, byInstance)
 		}
 		select {
 		case <-ctx.Done():
@@ -84,8 +132,8 @@ func (s Scraper) Run(ctx context.Context, rec *record.Recorder) {
 	}
 }
 
-func (s Scraper) scrape(ctx context.Context, client *http.Client) (map[string]*dto.MetricFamily, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.URL, nil)
+func (s Scraper) scrape(ctx context.Context, client *http.Client, endpoint string) (map[string]*dto.MetricFamily, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, endpoint, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -99,7 +147,7 @@ func (s Scraper) scrape(ctx context.Context, client *http.Client) (map[string]*d
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		io.Copy(io.Discard, resp.Body)
-		return nil, fmt.Errorf("GET %s: %s", s.URL, resp.Status)
+		return nil, fmt.Errorf("GET %s: %s", endpoint, resp.Status)
 	}
 	p := expfmt.NewTextParser(model.UTF8Validation)
 	return p.TextToMetricFamilies(resp.Body)
@@ -117,13 +165,10 @@ func (s Scraper) keep(name string) bool {
 	return false
 }
 
-// store adds one point per sample (counters, gauges and untyped values; histograms and summaries
-// as their _count and _sum) and turns changes of a breaker's state into events.
-func (s Scraper) store(rec *record.Recorder, at record.Duration, fams map[string]*dto.MetricFamily, last map[string]float64) {
-	breakers := s.Breakers
-	if breakers == nil {
-		breakers = []record.BreakerMapping{record.CoreBreakers}
-	}
+// samples returns one sample per kept series: counters, gauges and untyped values, histograms
+// and summaries as their _count and _sum.
+func (s Scraper) samples(fams map[string]*dto.MetricFamily) []sample {
+	var out []sample
 	for name, f := range fams {
 		if !s.keep(name) {
 			continue
@@ -133,31 +178,22 @@ func (s Scraper) store(rec *record.Recorder, at record.Duration, fams map[string
 			for _, l := range m.GetLabel() {
 				labels[l.GetName()] = l.GetValue()
 			}
+			add := func(name string, v float64) { out = append(out, sample{name: name, labels: labels, value: v}) }
 			switch {
 			case m.Counter != nil:
-				rec.AddSample(at, name, labels, m.Counter.GetValue())
+				add(name, m.Counter.GetValue())
 			case m.Gauge != nil:
-				rec.AddSample(at, name, labels, m.Gauge.GetValue())
+				add(name, m.Gauge.GetValue())
 			case m.Untyped != nil:
-				rec.AddSample(at, name, labels, m.Untyped.GetValue())
+				add(name, m.Untyped.GetValue())
 			case m.Histogram != nil:
-				rec.AddSample(at, name+"_count", labels, float64(m.Histogram.GetSampleCount()))
-				rec.AddSample(at, name+"_sum", labels, m.Histogram.GetSampleSum())
+				add(name+"_count", float64(m.Histogram.GetSampleCount()))
+				add(name+"_sum", m.Histogram.GetSampleSum())
 			case m.Summary != nil:
-				rec.AddSample(at, name+"_count", labels, float64(m.Summary.GetSampleCount()))
-				rec.AddSample(at, name+"_sum", labels, m.Summary.GetSampleSum())
-			}
-			for _, b := range breakers {
-				if name != b.Series || m.Gauge == nil {
-					continue
-				}
-				breaker, v := labels[b.Label], m.Gauge.GetValue()
-				key := name + "\x00" + breaker
-				if prev, seen := last[key]; !seen || prev != v {
-					rec.AddEvent(record.Event{At: at, Kind: record.EventBreaker, Subject: breaker, Value: b.State(v)})
-					last[key] = v
-				}
+				add(name+"_count", float64(m.Summary.GetSampleCount()))
+				add(name+"_sum", m.Summary.GetSampleSum())
 			}
 		}
 	}
+	return out
 }

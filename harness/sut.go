@@ -24,42 +24,108 @@ import (
 	"github.com/shakedown-dev/shakedown/service"
 )
 
-// sut is a running system under test.
+// sut is a running system under test: one instance, or a command's replicas.
 type sut struct {
+	// base is the first replica's base URL; replicas are every one (one unless sut.replicas).
+	base     string
+	replicas []*replica
+	stop     func()
+}
+
+// replica is one running instance of the system under test.
+type replica struct {
 	base string
-	stop func()
 	// exited is closed when a command's process has exited (nil for a builtin or a URL); why then
 	// says how it ended and what it printed last.
 	exited <-chan struct{}
 	why    func() string
 }
 
+// bases returns every replica's base URL.
+func (s *sut) bases() []string {
+	out := make([]string, len(s.replicas))
+	for i, r := range s.replicas {
+		out[i] = r.base
+	}
+	return out
+}
+
+// one is the sut of a single instance.
+func one(base string, stop func()) *sut {
+	return &sut{base: base, replicas: []*replica{{base: base}}, stop: stop}
+}
+
 // startSUT starts (or finds) the system under test. A command and a builtin get each service's
 // proxied URL under service.URLVar (a command in its environment, with a PORT to listen on, in
 // its own process group); a command's output goes to out, and its last lines are kept for the
-// error that reports its death.
+// error that reports its death. A command runs as p.Replicas replicas, each on its own port,
+// from p.Port up when it is set, else on ports the OS picks; with more than one, each line of
+// their output starts with the replica's number.
 func startSUT(ctx context.Context, p *Plan, e *env.Env, out io.Writer) (*sut, error) {
 	spec := p.Scenario.SUT
-	port := 0
-	if len(spec.Command) > 0 {
-		var err error
-		if port, err = env.FreePort(); err != nil {
+	if len(spec.Command) == 0 {
+		vars := sutVars(spec.Env, e, serviceParts(e, 0))
+		switch {
+		case spec.URL != "":
+			return one(spec.URL, func() {}), nil
+		case p.Builtin != nil && p.Builtin.Handler != nil:
+			return serveHandler(ctx, spec.Builtin, p.Builtin.Handler, e)
+		case p.Builtin != nil:
+			url, stop, err := p.Builtin.Start(ctx, spec.Args, func(k string) string { return vars[k] })
+			if err != nil {
+				return nil, fmt.Errorf("builtin %s: %w", spec.Builtin, err)
+			}
+			return one(url, stop), nil
+		}
+		return nil, fmt.Errorf("sut: want exactly one of builtin, command and url")
+	}
+	n := max(p.Replicas, 1)
+	ports := make([]int, 0, n)
+	for len(ports) < n {
+		port := p.Port + len(ports)
+		if p.Port == 0 {
+			var err error
+			if port, err = env.FreePort(); err != nil {
+				return nil, err
+			}
+			if slices.Contains(ports, port) {
+				continue
+			}
+		}
+		ports = append(ports, port)
+	}
+	s := &sut{}
+	var stops []func()
+	s.stop = func() {
+		var wg sync.WaitGroup
+		for _, stop := range stops {
+			wg.Go(stop)
+		}
+		wg.Wait()
+	}
+	for i, port := range ports {
+		prefix := ""
+		if n > 1 {
+			prefix = fmt.Sprintf("[replica %d] ", i)
+		}
+		r, stop, err := startCommand(p, e, out, i, port, prefix)
+		if err != nil {
+			s.stop()
 			return nil, err
 		}
+		stops = append(stops, stop)
+		s.replicas = append(s.replicas, r)
 	}
-	vars := sutVars(spec.Env, e, serviceParts(e, port))
-	switch {
-	case spec.URL != "":
-		return &sut{base: spec.URL, stop: func() {}}, nil
-	case p.Builtin != nil && p.Builtin.Handler != nil:
-		return serveHandler(ctx, spec.Builtin, p.Builtin.Handler, e)
-	case p.Builtin != nil:
-		url, stop, err := p.Builtin.Start(ctx, spec.Args, func(k string) string { return vars[k] })
-		if err != nil {
-			return nil, fmt.Errorf("builtin %s: %w", spec.Builtin, err)
-		}
-		return &sut{base: url, stop: stop}, nil
-	}
+	s.base = s.replicas[0].base
+	return s, nil
+}
+
+// startCommand starts replica i of a command SUT on port.
+func startCommand(p *Plan, e *env.Env, out io.Writer, i, port int, prefix string) (*replica, func(), error) {
+	spec := p.Scenario.SUT
+	parts := serviceParts(e, port)
+	parts[scenarios.ReplicaPlaceholder] = strconv.Itoa(i)
+	vars := sutVars(spec.Env, e, parts)
 	cmd := exec.Command(spec.Command[0], append(spec.Command[1:], spec.Args...)...)
 	cmd.Dir = spec.Dir
 	if cmd.Dir != "" && !filepath.IsAbs(cmd.Dir) && p.Scenario.File != "" {
@@ -69,14 +135,18 @@ func startSUT(ctx context.Context, p *Plan, e *env.Env, out io.Writer) (*sut, er
 	for _, k := range slices.Sorted(maps.Keys(vars)) {
 		cmd.Env = append(cmd.Env, k+"="+vars[k])
 	}
-	tail := &lastLines{}
+	tail := &lastLines{prefix: prefix}
 	pr, pw := io.Pipe()
 	cmd.Stdout, cmd.Stderr = pw, pw
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start %q: %w", spec.Command, err)
+		return nil, nil, fmt.Errorf("start %q: %w", spec.Command, err)
 	}
-	e.NoteChild("sut", cmd.Process.Pid)
+	name := "sut"
+	if i > 0 {
+		name = fmt.Sprintf("sut-%d", i)
+	}
+	e.NoteChild(name, cmd.Process.Pid)
 	copied := make(chan struct{})
 	go func() { tail.copy(out, pr); close(copied) }()
 	done := make(chan struct{})
@@ -93,14 +163,18 @@ func startSUT(ctx context.Context, p *Plan, e *env.Env, out io.Writer) (*sut, er
 			<-done
 		}
 	}
+	who := fmt.Sprintf("%q", spec.Command)
+	if p.Replicas > 1 {
+		who = fmt.Sprintf("replica %d of %q (port %d)", i, spec.Command, port)
+	}
 	why := func() string {
 		status := "exit status 0"
 		if waitErr != nil {
 			status = waitErr.Error()
 		}
-		return fmt.Sprintf("%q exited (%s); its last lines:\n%s", spec.Command, status, tail.String())
+		return fmt.Sprintf("%s exited (%s); its last lines:\n%s", who, status, tail.String())
 	}
-	return &sut{base: fmt.Sprintf("http://127.0.0.1:%d", port), stop: stop, exited: done, why: why}, nil
+	return &replica{base: fmt.Sprintf("http://127.0.0.1:%d", port), exited: done, why: why}, stop, nil
 }
 
 // serveHandler builds a builtin's handler from the environment and serves it on 127.0.0.1.
@@ -136,7 +210,7 @@ func serveHandler(ctx context.Context, name string, build func(context.Context, 
 			closeFn()
 		}
 	}
-	return &sut{base: "http://" + ln.Addr().String(), stop: stop}, nil
+	return one("http://"+ln.Addr().String(), stop), nil
 }
 
 // sutVars are the variables a command or a builtin gets: each service's proxied URL under
@@ -153,10 +227,11 @@ func sutVars(tmpl map[string]string, e *env.Env, parts map[string]string) map[st
 }
 
 // serviceParts are the values of sut.env's placeholders in the running environment:
-// {{service.part}} of each service (through its proxy) and {{port}}, the command's port. The
+// {{service.part}} of each service (through its proxy), {{port}}, the command's port, and
+// {{replica}}, 0 (startCommand sets each replica's). The
 // scenario loader refused any other placeholder.
 func serviceParts(e *env.Env, port int) map[string]string {
-	parts := map[string]string{"{{port}}": strconv.Itoa(port)}
+	parts := map[string]string{"{{port}}": strconv.Itoa(port), scenarios.ReplicaPlaceholder: "0"}
 	for _, s := range e.Services() {
 		host, p, _ := net.SplitHostPort(s.Proxied)
 		for part, v := range map[string]string{"host": host, "port": p, "url": s.URL} {
@@ -176,15 +251,16 @@ func serviceParts(e *env.Env, port int) map[string]string {
 
 // lastLines copies a stream line by line and keeps its last lines.
 type lastLines struct {
-	mu    sync.Mutex
-	lines []string
+	prefix string // starts each line copied (not each line kept)
+	mu     sync.Mutex
+	lines  []string
 }
 
 func (l *lastLines) copy(w io.Writer, r io.Reader) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
-		fmt.Fprintln(w, sc.Text())
+		fmt.Fprintln(w, l.prefix+sc.Text())
 		l.mu.Lock()
 		if l.lines = append(l.lines, sc.Text()); len(l.lines) > 20 {
 			l.lines = l.lines[1:]
@@ -203,36 +279,57 @@ func (l *lastLines) String() string {
 	return "  " + strings.Join(l.lines, "\n  ")
 }
 
-// waitReady polls the SUT's readiness URL until it answers 200, for at most timeout. A command
-// that exits first is reported at once, with how it ended and its last lines; a wait that runs out
-// says every answer it got and how often (78 times 401 Unauthorized), not only the last.
+// waitReady polls the readiness URL of every replica of the SUT until each has answered 200, for
+// at most timeout in all. A command that exits first is reported at once, with how it ended and
+// its last lines; a wait that runs out says every answer it got and how often (78 times 401
+// Unauthorized), not only the last.
 func waitReady(ctx context.Context, s *sut, path string, timeout time.Duration) error {
-	url := s.base + path
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	client := &http.Client{Timeout: time.Second}
 	tick := time.NewTicker(50 * time.Millisecond)
 	defer tick.Stop()
-	answers := map[string]int{}
+	waiting := slices.Clone(s.replicas)
+	answers := map[*replica]map[string]int{}
 	for {
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-		resp, err := client.Do(req)
-		switch {
-		case err == nil:
-			io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
+		var ready []*replica
+		for _, r := range waiting {
+			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, r.base+path, nil)
+			resp, err := client.Do(req)
+			if answers[r] == nil {
+				answers[r] = map[string]int{}
 			}
-			answers[resp.Status]++
-		case ctx.Err() == nil:
-			answers[errorKind(err)]++
+			switch {
+			case err == nil:
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode == http.StatusOK {
+					ready = append(ready, r)
+					continue
+				}
+				answers[r][resp.Status]++
+			case ctx.Err() == nil:
+				answers[r][errorKind(err)]++
+			}
+		}
+		waiting = slices.DeleteFunc(waiting, func(w *replica) bool { return slices.Contains(ready, w) })
+		if len(waiting) == 0 {
+			return nil
+		}
+		for _, r := range s.replicas {
+			select {
+			case <-r.exited:
+				return fmt.Errorf("system under test died before it was ready: %s", r.why())
+			default:
+			}
 		}
 		select {
-		case <-s.exited:
-			return fmt.Errorf("system under test died before it was ready: %s", s.why())
 		case <-ctx.Done():
-			return fmt.Errorf("system under test not ready at %s within %s: %s", url, timeout, tally(answers))
+			r, which := waiting[0], ""
+			if len(s.replicas) > 1 {
+				which = fmt.Sprintf(" (replica %d; %d of %d replicas not ready)", slices.Index(s.replicas, r), len(waiting), len(s.replicas))
+			}
+			return fmt.Errorf("system under test not ready at %s within %s%s: %s", r.base+path, timeout, which, tally(answers[r]))
 		case <-tick.C:
 		}
 	}

@@ -39,7 +39,13 @@ type Record struct {
 	Seconds []Second              `json:"seconds"`
 	Latency map[string]*Histogram `json:"latency"` // per phase name, and "all"
 
-	Series    []Series          `json:"series,omitempty"`
+	// Series are the SUT's series as the verdicts read them: with replicas, across them (a
+	// breaker state the worst replica's, every other series the sum of the replicas').
+	Series []Series `json:"series,omitempty"`
+	// ReplicaSeries are each replica's own series, an InstanceLabel label naming it, when the
+	// metrics came from more than one replica.
+	ReplicaSeries []Series `json:"replica_series,omitempty"`
+
 	Faults    []FaultEvent      `json:"faults,omitempty"`
 	Decisions []DecisionSummary `json:"decisions,omitempty"`
 	// DecisionLog holds the first MaxDecisions decisions one by one.
@@ -67,6 +73,19 @@ type Record struct {
 	Breakers []BreakerMapping `json:"breakers,omitempty"`
 }
 
+// Instances returns the replicas that Series aggregates, by InstanceLabel, sorted: none when the
+// metrics came from one.
+func (r *Record) Instances() []string {
+	var out []string
+	for _, s := range r.ReplicaSeries {
+		if in := s.Labels[InstanceLabel]; !slices.Contains(out, in) {
+			out = append(out, in)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
 // BreakerMappings returns CoreBreakers and the record's own mappings, each series once.
 func (r *Record) BreakerMappings() []BreakerMapping { return WithCoreBreakers(r.Breakers) }
 
@@ -81,9 +100,19 @@ func WithCoreBreakers(own []BreakerMapping) []BreakerMapping {
 	return out
 }
 
-// ScrapeStats counts the scrapes of the SUT's metrics endpoint and keeps the last failure.
+// ScrapeStats counts the scrapes of the SUT's metrics endpoint (each replica's), or the queries
+// of the Prometheus server that scraped it, and keeps the last failure.
 type ScrapeStats struct {
-	URL       string `json:"url"`
+	// Source is SourceScrape or SourcePrometheus. Empty: scrape (records before sources).
+	Source string `json:"source,omitempty"`
+	// URL is the endpoint scraped (the first replica's), or the Prometheus server's.
+	URL string `json:"url"`
+	// Query is the Prometheus source's range query.
+	Query string `json:"query,omitempty"`
+	// Instances are the replicas the series came from, by their InstanceLabel.
+	Instances []string `json:"instances,omitempty"`
+	// Attempts counts the scrapes (one per replica and tick), or the requests to Prometheus's
+	// API; Failed those that failed.
 	Attempts  int64  `json:"attempts"`
 	Failed    int64  `json:"failed"`
 	Failing   bool   `json:"failing,omitempty"`    // the last scrape failed
@@ -127,6 +156,7 @@ type EnvInfo struct {
 	Backend  string            `json:"backend"`
 	Services []ServiceInfo     `json:"services,omitempty"`
 	SUT      string            `json:"sut,omitempty"`      // the system under test's base URL
+	Replicas []string          `json:"replicas,omitempty"` // with sut.replicas, every replica's base URL (SUT is the first's)
 	SUTLog   string            `json:"sut_log,omitempty"`  // the SUT's output, beside the journal
 	Versions map[string]string `json:"versions,omitempty"` // of the harness: go, shakedown, toxiproxy, testcontainers-go, vegeta
 	Touched  []string          `json:"touched,omitempty"`  // every service a fault acted on

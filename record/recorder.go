@@ -24,7 +24,9 @@ type Recorder struct {
 	all     Histogram
 	summary map[string]*DecisionSummary
 	series  map[string]int // key -> index in rec.Series
-	targets map[string]*TargetStats
+	// replicas: key -> index in rec.ReplicaSeries
+	replicas map[string]int
+	targets  map[string]*TargetStats
 }
 
 // NewRecorder starts a record whose offsets count from start (keep its monotonic reading: pass
@@ -214,6 +216,24 @@ func (r *Recorder) AddSample(at Duration, name string, labels map[string]string,
 	r.rec.Series[i].Points = append(r.rec.Series[i].Points, Point{At: at, Value: v})
 }
 
+// AddReplicaSample appends one point to a replica's own series (Record.ReplicaSeries): labels
+// include InstanceLabel.
+func (r *Recorder) AddReplicaSample(at Duration, name string, labels map[string]string, v float64) {
+	key := SeriesKey(name, labels)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.replicas == nil {
+		r.replicas = map[string]int{}
+	}
+	i, ok := r.replicas[key]
+	if !ok {
+		i = len(r.rec.ReplicaSeries)
+		r.replicas[key] = i
+		r.rec.ReplicaSeries = append(r.rec.ReplicaSeries, Series{Name: name, Labels: labels})
+	}
+	r.rec.ReplicaSeries[i].Points = append(r.rec.ReplicaSeries[i].Points, Point{At: at, Value: v})
+}
+
 // Finish ends the open phase and returns the record with status st (err explains an abort or a
 // failure). The recorder may keep receiving calls afterwards; they do not change the returned
 // record.
@@ -239,10 +259,17 @@ func (r *Recorder) Finish(st Status, err error) *Record {
 		s.Points = slices.Clone(s.Points)
 		out.Series[i] = s
 	}
+	out.ReplicaSeries = nil
+	for _, s := range r.rec.ReplicaSeries {
+		s.Points = slices.Clone(s.Points)
+		out.ReplicaSeries = append(out.ReplicaSeries, s)
+	}
+	out.Env.Replicas = slices.Clone(r.rec.Env.Replicas)
 	out.Acks = slices.Clone(r.rec.Acks)
 	out.Statuses = maps.Clone(r.rec.Statuses)
 	if r.rec.Scrape != nil {
 		sc := *r.rec.Scrape
+		sc.Instances = slices.Clone(sc.Instances)
 		out.Scrape = &sc
 	}
 	if len(r.targets) > 0 {

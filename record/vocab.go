@@ -72,8 +72,19 @@ const (
 )
 
 // ReadySeries is the harness's probe of the SUT's readiness path: 1 when it answered 200, 0
-// otherwise, at each tick.
+// otherwise, at each tick. With replicas it is 1 when every replica answered 200.
 const ReadySeries = "shakedown_sut_ready"
+
+// InstanceLabel names the replica a series of Record.ReplicaSeries comes from: its host:port
+// for a replica the harness started (as Prometheus's instance label reads), or the replica label's
+// value in a Prometheus server.
+const InstanceLabel = "instance"
+
+// The sources of a record's series (ScrapeStats.Source).
+const (
+	SourceScrape     = "scrape"     // the SUT's metrics endpoint, scraped by the harness on a tick
+	SourcePrometheus = "prometheus" // a Prometheus server's range query over the run's window
+)
 
 // Event kinds the engine writes that readers look for.
 const (

@@ -185,8 +185,27 @@ func latencyChart(r *record.Record, windows []record.Window) string {
 }
 
 // breakersChart: each breaker's state over time as a band: the core's breakers and those of
-// another library whose series a breaker verdict maps (record.Breakers).
+// another library whose series a breaker verdict maps (record.Breakers). With replicas, the
+// state across them (the worst replica's).
 func breakersChart(r *record.Record, windows []record.Window) string {
+	title := "circuit breaker states"
+	if len(r.ReplicaSeries) > 0 {
+		title = "circuit breaker states across the replicas (the worst replica's)"
+	}
+	return statesChart(r, r.Series, title, "breakers", windows, false, func(s record.Series, m record.BreakerMapping) string { return s.Labels[m.Label] })
+}
+
+// replicaBreakersChart: each replica's own breakers, when the metrics came from more than one,
+// as "redis @ 127.0.0.1:8081", by breaker then replica; nothing otherwise.
+func replicaBreakersChart(r *record.Record, windows []record.Window) string {
+	return statesChart(r, r.ReplicaSeries, "circuit breaker states per replica", "replicas", windows, true, func(s record.Series, m record.BreakerMapping) string {
+		return s.Labels[m.Label] + " @ " + s.Labels[record.InstanceLabel]
+	})
+}
+
+// statesChart draws the breaker state series among series as bands, one per series, labelled by
+// name (left of the band, or inside it at its start); nothing when there is none.
+func statesChart(r *record.Record, series []record.Series, title, ylabel string, windows []record.Window, inside bool, name func(record.Series, record.BreakerMapping) string) string {
 	type band struct {
 		name string
 		s    record.Series
@@ -194,9 +213,9 @@ func breakersChart(r *record.Record, windows []record.Window) string {
 	}
 	var bands []band
 	for _, m := range r.BreakerMappings() {
-		for _, s := range r.Series {
+		for _, s := range series {
 			if s.Name == m.Series {
-				bands = append(bands, band{s.Labels[m.Label], s, m})
+				bands = append(bands, band{name(s, m), s, m})
 			}
 		}
 	}
@@ -207,7 +226,7 @@ func breakersChart(r *record.Record, windows []record.Window) string {
 	row := 22.0
 	var b strings.Builder
 	a := axis{span: span(r), height: chartTop + chartBot + row*float64(len(bands)), ymax: 1}
-	a.svg(&b, "circuit breaker states", "breakers", nil, nil, windows, false)
+	a.svg(&b, title, ylabel, nil, nil, windows, false)
 	for i, bd := range bands {
 		y := chartTop + row*float64(i)
 		pts := bd.s.Points
@@ -221,7 +240,11 @@ func breakersChart(r *record.Record, windows []record.Window) string {
 			fmt.Fprintf(&b, `<rect class="state %s" x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s"><title>%s %s from %s</title></rect>`,
 				st, x0, y+2, math.Max(x1-x0, 0.5), row-4, stateCol[st], html.EscapeString(bd.name), st, fmtSec(p.At.Seconds()))
 		}
-		fmt.Fprintf(&b, `<text class="band-label" x="%.1f" y="%.1f">%s</text>`, chartL-4, y+row/2+3, html.EscapeString(bd.name))
+		if inside { // a long name, over the start of its band
+			fmt.Fprintf(&b, `<text class="band-name" x="%.1f" y="%.1f">%s</text>`, chartL+4, y+row/2+3, html.EscapeString(bd.name))
+		} else {
+			fmt.Fprintf(&b, `<text class="band-label" x="%.1f" y="%.1f">%s</text>`, chartL-4, y+row/2+3, html.EscapeString(bd.name))
+		}
 	}
 	b.WriteString(`</svg>`)
 	return b.String()

@@ -81,7 +81,7 @@ func (HTML) Render(w io.Writer, j *Journal) error {
 	windows := r.FaultWindows()
 	d := htmlData{Journal: j, Status: j.Status(), Windows: windows, Targets: targetRows(r)}
 	charts := append([]string{requestsChart(r, windows)}, targetCharts(r, windows)...)
-	for _, c := range append(charts, latencyChart(r, windows), breakersChart(r, windows), retriesChart(r, windows)) {
+	for _, c := range append(charts, latencyChart(r, windows), breakersChart(r, windows), replicaBreakersChart(r, windows), retriesChart(r, windows)) {
 		if c != "" {
 			d.Charts = append(d.Charts, template.HTML(c)) // built from escaped text and numbers
 		}

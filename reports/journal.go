@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/shakedown-dev/shakedown/assertions"
 	"github.com/shakedown-dev/shakedown/record"
@@ -32,6 +33,15 @@ func NewJournal(rec *record.Record, verdicts []assertions.Verdict) *Journal {
 	r.Command = Redact(r.Command)
 	r.Error = Redact(r.Error)
 	r.Env.SUT = Redact(r.Env.SUT)
+	r.Env.Replicas = slices.Clone(r.Env.Replicas)
+	for i, u := range r.Env.Replicas {
+		r.Env.Replicas[i] = Redact(u)
+	}
+	if r.Scrape != nil {
+		sc := *r.Scrape
+		sc.URL, sc.LastError = Redact(sc.URL), Redact(sc.LastError)
+		r.Scrape = &sc
+	}
 	vs := make([]assertions.Verdict, len(verdicts))
 	for i, v := range verdicts {
 		v.Explanation, v.Measured, v.Expected = Redact(v.Explanation), Redact(v.Measured), Redact(v.Expected)

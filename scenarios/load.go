@@ -100,9 +100,10 @@ func Fill(s string, values map[string]string) string {
 	return placeholderRE.ReplaceAllStringFunc(s, func(m string) string { return values[m] })
 }
 
-// sutPlaceholders lists what sut.env may use: {{port}}, and {{service.part}} of the services.
+// sutPlaceholders lists what sut.env may use: {{port}} and {{replica}} (a command's own), and
+// {{service.part}} of the services.
 func sutPlaceholders(services []string) []string {
-	out := []string{"{{port}}"}
+	out := []string{"{{port}}", ReplicaPlaceholder}
 	for _, svc := range services {
 		for _, part := range service.Parts(svc) {
 			out = append(out, "{{"+svc+"."+part+"}}")
@@ -223,7 +224,7 @@ func (s *Scenario) check() []problem {
 	if strings.TrimSpace(s.Name) == "" {
 		add("name", "missing; want a short name for the scenario")
 	}
-	for _, p := range service.Check(s.Environment.Services, s.Environment.Backend, s.Environment.External) {
+	for _, p := range service.Check(s.Environment.Services, s.Environment.Backend, s.Environment.External, s.Environment.Kubernetes) {
 		add("environment."+p.Field, "%s", p.Msg)
 	}
 	if o := s.Environment.Ollama; o != nil {
@@ -290,8 +291,8 @@ func (s *Scenario) check() []problem {
 		}
 		for j, arg := range st.Command {
 			for _, m := range placeholderRE.FindAllString(arg, -1) {
-				if m == "{{port}}" || !slices.Contains(sutPlaceholders(services), m) {
-					add(fmt.Sprintf("%s.command[%d]", path, j), "unknown placeholder %s; want one of %s", m, strings.Join(sutPlaceholders(services)[1:], ", "))
+				if m == "{{port}}" || m == ReplicaPlaceholder || !slices.Contains(sutPlaceholders(services), m) {
+					add(fmt.Sprintf("%s.command[%d]", path, j), "unknown placeholder %s; want one of %s", m, strings.Join(sutPlaceholders(services)[2:], ", "))
 				}
 			}
 		}
@@ -302,6 +303,8 @@ func (s *Scenario) check() []problem {
 	if len(s.SUT.Args) > 0 && s.SUT.Builtin == "" && len(s.SUT.Command) == 0 {
 		add("sut.args", "arguments need a builtin or a command to go to")
 	}
+	ps = append(ps, s.checkReplicas()...)
+	ps = append(ps, s.checkMetrics()...)
 	if s.Load.Rate.IsZero() {
 		add("load.rate", "missing; want a rate like 200/s")
 	}

@@ -67,9 +67,14 @@ type SetupStep struct {
 	Request *LoadTarget `yaml:"request,omitempty"`
 }
 
-// Metrics is the SUT's Prometheus endpoint, scraped on a tick throughout the run.
+// Metrics says where the SUT's metrics come from: its Prometheus endpoint, scraped on a tick
+// throughout the run (each replica's), or a Prometheus server that scrapes it, queried over the
+// run's window once the load has ended.
 type Metrics struct {
-	// Path is the endpoint's path on the SUT's base URL. Empty: /metrics.
+	// Source is MetricsScrape or MetricsPrometheus. Empty: prometheus when Prometheus is given,
+	// else scrape.
+	Source string `yaml:"source,omitempty"`
+	// Path is the endpoint's path on the SUT's base URL (the scrape source). Empty: /metrics.
 	Path string `yaml:"path,omitempty"`
 	// Headers are sent with every scrape (Authorization: "Bearer ${METRICS_TOKEN}").
 	Headers map[string]string `yaml:"headers,omitempty"`
@@ -77,6 +82,34 @@ type Metrics struct {
 	// core's (resilience_), the mock's (httpfault_) and every series a metric assertion names
 	// are always kept.
 	Keep []string `yaml:"keep,omitempty"`
+	// Prometheus is the server the prometheus source queries.
+	Prometheus *PrometheusSource `yaml:"prometheus,omitempty"`
+}
+
+// The metrics sources.
+const (
+	MetricsScrape     = "scrape"
+	MetricsPrometheus = "prometheus"
+)
+
+// PrometheusSource is a Prometheus server that scrapes the SUT (every replica of it), read through
+// its HTTP API: /api/v1/query_range over the run's window once the load has ended.
+type PrometheusSource struct {
+	// URL is the server's base URL (http://prometheus:9090).
+	URL string `yaml:"url"`
+	// Selector picks the SUT's targets: matchers of their labels in braces, '{job="shop"}'
+	// (the waits read the targets' up series). The kept families' names are added to it.
+	Selector string `yaml:"selector"`
+	// Step is the range query's resolution. 0: the harness's scrape tick (1s).
+	Step units.Duration `yaml:"step,omitempty"`
+	// Headers are sent with every API request (Authorization: "Bearer ${PROM_TOKEN}").
+	Headers map[string]string `yaml:"headers,omitempty"`
+	// Wait bounds how long, once the load has ended, the harness waits for Prometheus to hold a
+	// sample at or after the end from every replica. 0: 30s.
+	Wait units.Duration `yaml:"wait,omitempty"`
+	// ReplicaLabels are the labels that tell the replicas apart; their values, joined by "/",
+	// name each replica in the record's instance label. Empty: [instance].
+	ReplicaLabels []string `yaml:"replica_labels,omitempty"`
 }
 
 // HaltCondition is a safety stop: when the availability of every second for For stays below
@@ -91,10 +124,13 @@ type HaltCondition struct {
 type Environment struct {
 	// Services: any of postgres, redis, ollama. Empty: all three.
 	Services []string `yaml:"services,omitempty"`
-	// Backend: auto, local, docker or external. Empty: auto.
+	// Backend: auto, local, docker, external or kubernetes. Empty: auto.
 	Backend string `yaml:"backend,omitempty"`
 	// External describes services that already run (staging), for the external backend.
 	External *service.External `yaml:"external,omitempty"`
+	// Kubernetes describes services that run in a cluster, for the kubernetes backend: faults
+	// become Chaos Mesh objects (docs/kubernetes.md).
+	Kubernetes *service.Kubernetes `yaml:"kubernetes,omitempty"`
 	// Images override the docker backend's images.
 	Images service.Images `yaml:"images,omitempty"`
 	// Postgres names the database the environment's Postgres is made with (its user, password
@@ -140,6 +176,12 @@ type SUT struct {
 	Dir string `yaml:"dir,omitempty"`
 	// URL is a service already running.
 	URL string `yaml:"url,omitempty"`
+	// Replicas is how many instances of Command run, each on its own {{port}} ({{replica}}
+	// numbers them from 0); the load is spread over them round-robin. 0: 1.
+	Replicas int `yaml:"replicas,omitempty"`
+	// Port is the port of a command's first replica; replica i listens on Port+i (its {{port}}),
+	// so that a Prometheus server can be configured to scrape them. 0: ports the OS picks.
+	Port int `yaml:"port,omitempty"`
 	// Ready is the readiness path, waited for before the warmup. Empty: /health/ready.
 	Ready string `yaml:"ready,omitempty"`
 	// ReadyTimeout bounds that wait. 0: 30s.

@@ -3,8 +3,10 @@
 #   postgresql-15, redis-server: the local backend's servers
 #   debootstrap: the root filesystem of the local Postgres and Redis images (make images)
 #   chromium: the HTML report's browser test (headless)
+#   etcd-server: the store of the Kubernetes API server the kubernetes backend is tested against
+#     (scripts/kube-assets.sh builds the API server itself)
 set -euo pipefail
-pkgs=(postgresql-15 redis-server debootstrap ca-certificates chromium)
+pkgs=(postgresql-15 redis-server debootstrap ca-certificates chromium etcd-server prometheus)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

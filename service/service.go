@@ -6,6 +6,8 @@ package service
 
 import (
 	"fmt"
+	"maps"
+	"regexp"
 	"slices"
 	"strings"
 )
@@ -30,11 +32,18 @@ const (
 	BackendDocker = "docker"
 	// BackendExternal uses services that already run (staging), given by address.
 	BackendExternal = "external"
+	// BackendKubernetes uses services that run in a Kubernetes cluster, given by address and
+	// pod selector; faults are Chaos Mesh objects made through the cluster's API.
+	BackendKubernetes = "kubernetes"
 )
+
+// SUT is the name a fault gives the system under test as its target (cpu, kill), and the key of
+// its entry in a Kubernetes description.
+const SUT = "sut"
 
 // Backends lists the backends' names.
 func Backends() []string {
-	return []string{BackendAuto, BackendLocal, BackendDocker, BackendExternal}
+	return []string{BackendAuto, BackendLocal, BackendDocker, BackendExternal, BackendKubernetes}
 }
 
 // URLVar names the variable that carries a service's proxied URL to a system under test:
@@ -137,6 +146,51 @@ type ExternalService struct {
 	URL string `yaml:"url,omitempty"`
 }
 
+// Kubernetes is the kubernetes backend's description: services that run in a cluster, reached by
+// address for the harness's checks and selected by label for the faults, which are Chaos Mesh
+// objects the harness creates and deletes through the cluster's API.
+type Kubernetes struct {
+	// Context is the kubeconfig context (KUBECONFIG, else ~/.kube/config; in a pod, the
+	// in-cluster configuration). Empty: the current context. --kube-context overrides it.
+	Context string `yaml:"context,omitempty"`
+	// Approximate lets a fault that Chaos Mesh cannot express exactly run as its nearest form (a
+	// per-connection or per-request probability as a share of the pods, a reset as packet loss);
+	// each object and the report say what was approximated. false: such a fault is refused.
+	Approximate bool `yaml:"approximate,omitempty"`
+	// ProxyDown is what a proxy_down fault becomes: partition (a NetworkChaos cutting the
+	// service's pods off) or pod-failure (a PodChaos that makes them unavailable). Empty:
+	// partition.
+	ProxyDown string `yaml:"proxy_down,omitempty"`
+	// Services are keyed by name: postgres, redis, ollama, and sut for faults on the system under
+	// test (cpu, kill) and to aim network faults at its traffic alone.
+	Services map[string]KubeService `yaml:"services"`
+}
+
+// The forms of a proxy_down fault on the kubernetes backend.
+const (
+	ProxyDownPartition  = "partition"
+	ProxyDownPodFailure = "pod-failure"
+)
+
+// KubeService is one service in a cluster.
+type KubeService struct {
+	// Address is the service's host:port as the harness reaches it (a Service's DNS name, or a
+	// port-forward). The sut entry has none: the system under test is sut.url.
+	Address string `yaml:"address,omitempty"`
+	// URL reaches the service directly for the harness's checks (a Postgres DSN with its
+	// credentials). Empty: built from Address.
+	URL string `yaml:"url,omitempty"`
+	// Namespace holds the service's pods and the run's Chaos Mesh objects for it.
+	Namespace string `yaml:"namespace"`
+	// Selector selects the service's pods by label (app.kubernetes.io/name: postgres).
+	Selector map[string]string `yaml:"selector"`
+	// Container names the container that kill and cpu faults act on. Empty: a kill is a pod-kill
+	// and a cpu fault stresses every container of the pod.
+	Container string `yaml:"container,omitempty"`
+	// Port is the HTTP port HTTP faults act on, in the pod. 0: Address's port.
+	Port int `yaml:"port,omitempty"`
+}
+
 // Problem is one failed check of an environment's description: the field, as a path relative to
 // the description (services[1], external.services.redis.address), and what is wrong with it.
 type Problem struct{ Field, Msg string }
@@ -146,7 +200,7 @@ func (p Problem) String() string { return p.Field + ": " + p.Msg }
 // Check checks an environment's description: the services (empty: all three), the backend
 // (empty: auto) and, for the external backend, the services' addresses. It returns every
 // problem, in order.
-func Check(services []string, backend string, ext *External) []Problem {
+func Check(services []string, backend string, ext *External, kube *Kubernetes) []Problem {
 	var ps []Problem
 	add := func(field, format string, a ...any) { ps = append(ps, Problem{field, fmt.Sprintf(format, a...)}) }
 	for i, name := range services {
@@ -160,7 +214,7 @@ func Check(services []string, backend string, ext *External) []Problem {
 		services = Names()
 	}
 	switch backend {
-	case "", BackendAuto, BackendLocal, BackendDocker:
+	case "", BackendAuto, BackendLocal, BackendDocker, BackendKubernetes:
 		if ext != nil {
 			add("external", "is for the external backend; set backend: external")
 		}
@@ -183,8 +237,61 @@ func Check(services []string, backend string, ext *External) []Problem {
 	default:
 		add("backend", "%q; want %s", backend, orList(Backends()))
 	}
+	if backend == BackendKubernetes {
+		ps = append(ps, checkKubernetes(services, kube)...)
+	} else if kube != nil {
+		ps = append(ps, Problem{"kubernetes", "is for the kubernetes backend; set backend: kubernetes"})
+	}
 	return ps
 }
+
+// checkKubernetes checks a kubernetes backend's description: every service has an entry with an
+// address, a namespace and a selector.
+func checkKubernetes(services []string, kube *Kubernetes) []Problem {
+	var ps []Problem
+	add := func(field, format string, a ...any) { ps = append(ps, Problem{field, fmt.Sprintf(format, a...)}) }
+	if kube == nil {
+		add("kubernetes", "missing; the kubernetes backend needs each service's address, namespace and pod selector")
+		return ps
+	}
+	switch kube.ProxyDown {
+	case "", ProxyDownPartition, ProxyDownPodFailure:
+	default:
+		add("kubernetes.proxy_down", "%q; want %s or %s", kube.ProxyDown, ProxyDownPartition, ProxyDownPodFailure)
+	}
+	for _, name := range slices.Sorted(maps.Keys(kube.Services)) {
+		if name != SUT && !slices.Contains(services, name) {
+			add("kubernetes.services."+name, "is not a service of the environment; want %s, or %s", orList(services), SUT)
+		}
+	}
+	for _, name := range append(slices.Clone(services), SUT) {
+		ks, ok := kube.Services[name]
+		field := "kubernetes.services." + name
+		switch {
+		case !ok && name == SUT:
+			continue
+		case !ok:
+			add("kubernetes.services", "%s is a service of the environment and has no entry", name)
+			continue
+		case name != SUT && ks.Address == "":
+			add(field+".address", "missing; want the service's host:port as the harness reaches it")
+		case name == SUT && (ks.Address != "" || ks.URL != ""):
+			add(field, "address and url are the other services'; the system under test is reached at sut.url")
+		}
+		if !dnsLabel.MatchString(ks.Namespace) {
+			add(field+".namespace", "%q; want the namespace of its pods (a DNS label: lower-case letters, digits and '-')", ks.Namespace)
+		}
+		if len(ks.Selector) == 0 {
+			add(field+".selector", "missing; want the labels that select its pods, e.g. {app.kubernetes.io/name: %s}", name)
+		}
+		if ks.Port < 0 || ks.Port > 65535 {
+			add(field+".port", "%d; want a port, 1 to 65535 (0: the address's)", ks.Port)
+		}
+	}
+	return ps
+}
+
+var dnsLabel = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$`)
 
 // orList joins names as "a, b or c".
 func orList(names []string) string {

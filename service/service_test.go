@@ -27,28 +27,47 @@ func TestCheck(t *testing.T) {
 		Postgres: {Address: "db:5432", Listen: "127.0.0.1:5432"},
 		Redis:    {Listen: "127.0.0.1:6379"},
 	}}
+	kube := &Kubernetes{ProxyDown: "drop", Services: map[string]KubeService{
+		Postgres: {Address: "pg:5432", Namespace: "Staging", Selector: map[string]string{"app": "pg"}},
+		Redis:    {Namespace: "staging"},
+		Ollama:   {Address: "ollama:11434", Namespace: "staging", Selector: map[string]string{"app": "ollama"}},
+		SUT:      {Address: "shop:80", Namespace: "staging", Selector: map[string]string{"app": "shop"}},
+	}}
 	for _, tt := range []struct {
 		name     string
 		services []string
 		backend  string
 		ext      *External
+		kube     *Kubernetes
 		want     []Problem
 	}{
-		{"defaults", nil, "", nil, nil},
-		{"every backend", []string{Redis}, BackendDocker, nil, nil},
-		{"unknown and twice", []string{"mysql", Redis, Redis}, BackendLocal, nil, []Problem{
+		{"defaults", nil, "", nil, nil, nil},
+		{"every backend", []string{Redis}, BackendDocker, nil, nil, nil},
+		{"unknown and twice", []string{"mysql", Redis, Redis}, BackendLocal, nil, nil, []Problem{
 			{"services[0]", `"mysql" is not a service; want postgres, redis or ollama`},
 			{"services[2]", `"redis" appears twice`},
 		}},
-		{"unknown backend", nil, "k8s", nil, []Problem{{"backend", `"k8s"; want auto, local, docker or external`}}},
-		{"external without description", nil, BackendExternal, nil, []Problem{{"external", "missing; the external backend needs the services' addresses"}}},
-		{"description without external", nil, BackendLocal, ext, []Problem{{"external", "is for the external backend; set backend: external"}}},
-		{"external entries", []string{Postgres, Redis, Ollama}, BackendExternal, ext, []Problem{
+		{"unknown backend", nil, "k8s", nil, nil, []Problem{{"backend", `"k8s"; want auto, local, docker, external or kubernetes`}}},
+		{"external without description", nil, BackendExternal, nil, nil, []Problem{{"external", "missing; the external backend needs the services' addresses"}}},
+		{"description without external", nil, BackendLocal, ext, nil, []Problem{{"external", "is for the external backend; set backend: external"}}},
+		{"external entries", []string{Postgres, Redis, Ollama}, BackendExternal, ext, nil, []Problem{
 			{"external.services.redis.address", "missing; want the service's host:port"},
 			{"external.services", "ollama is a service of the environment and has no entry"},
 		}},
+		{"kubernetes without description", nil, BackendKubernetes, nil, nil, []Problem{{"kubernetes", "missing; the kubernetes backend needs each service's address, namespace and pod selector"}}},
+		{"description without kubernetes", nil, BackendDocker, nil, kube, []Problem{{"kubernetes", "is for the kubernetes backend; set backend: kubernetes"}}},
+		{"kubernetes entries", []string{Postgres, Redis}, BackendKubernetes, nil, kube, []Problem{
+			{"kubernetes.proxy_down", `"drop"; want partition or pod-failure`},
+			{"kubernetes.services.ollama", "is not a service of the environment; want postgres or redis, or sut"},
+			{"kubernetes.services.postgres.namespace", `"Staging"; want the namespace of its pods (a DNS label: lower-case letters, digits and '-')`},
+			{"kubernetes.services.redis.address", "missing; want the service's host:port as the harness reaches it"},
+			{"kubernetes.services.redis.selector", "missing; want the labels that select its pods, e.g. {app.kubernetes.io/name: redis}"},
+			{"kubernetes.services.sut", "address and url are the other services'; the system under test is reached at sut.url"},
+		}},
+		{"kubernetes complete", []string{Postgres}, BackendKubernetes, nil, &Kubernetes{Services: map[string]KubeService{
+			Postgres: {Address: "pg.staging.svc:5432", Namespace: "staging", Selector: map[string]string{"app": "pg"}}}}, nil},
 	} {
-		if got := Check(tt.services, tt.backend, tt.ext); !slices.Equal(got, tt.want) {
+		if got := Check(tt.services, tt.backend, tt.ext, tt.kube); !slices.Equal(got, tt.want) {
 			t.Errorf("%s: Check(%q, %q, ...) =\n  %v\nwant\n  %v", tt.name, tt.services, tt.backend, got, tt.want)
 		}
 	}

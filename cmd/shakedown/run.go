@@ -46,6 +46,9 @@ commands:
   list      list the scenario catalog with what each scenario proves
   report    render reports again from journals, or an index page over a folder of runs
   schema    print the JSON Schema of the scenario file, for editors
+  export    export chaos-mesh: the scenario's faults as Chaos Mesh objects (YAML), for GitOps
+  sweep     remove what runs killed outright left: processes, folders, containers and, with
+            --kubernetes FILE, Chaos Mesh objects
 
 Run "shakedown <command> --help" for a command's flags and an example.
 
@@ -77,7 +80,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return list(ctx, args[1:], stdout, stderr)
 	case args[0] == "report":
 		return report(ctx, args[1:], stdout, stderr)
+	case args[0] == "export":
+		return export(ctx, args[1:], stdout, stderr)
+	case args[0] == "sweep":
+		return sweep(ctx, args[1:], stdout, stderr)
 	default:
-		return usagef("unknown command %q; want one of: run, env up, validate, list, report, schema (see shakedown --help)", args[0])
+		return usagef("unknown command %q; want one of: run, env up, validate, list, report, schema, export, sweep (see shakedown --help)", args[0])
 	}
 }

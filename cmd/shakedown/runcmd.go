@@ -74,7 +74,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, runHelp); fs.PrintDefaults() }
 	seed := fs.Uint64("seed", 0, "seed of every random decision (0: the scenario's, else a random one)")
-	backend := fs.String("backend", "", "override the scenario's backend: auto, local, docker or external")
+	backend := fs.String("backend", "", "override the scenario's backend: auto, local, docker, external or kubernetes")
 	out := fs.String("out", "out", "folder for the records")
 	quiet := fs.Bool("quiet", false, "no progress lines")
 	sutOutput := fs.String("sut-output", "file", "where a command SUT's output goes: file (sut.log in the run's folder, linked from the report) or stderr")
@@ -86,6 +86,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	var allow stringList
 	fs.Var(&allow, "allow-target", "a host not on this machine that the run may touch (staging); repeat for each")
 	short := fs.Bool("short", false, "run each scenario's short form (its short phases), as make test does")
+	kf := kubeFlags(fs)
 	var files []string
 	for len(args) > 0 { // files and flags in any order
 		if err := fs.Parse(args); err != nil {
@@ -134,7 +135,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 			}
 		}
 		p, err := harness.NewPlan(sc, harness.RunOptions{Seed: *seed, Backend: *backend, Short: *short, AllowTargets: allow,
-			Builtins: builtins.Reference(), Replay: replayLine(fs, f)})
+			Builtins: builtins.Reference(), Replay: replayLine(fs, f), Kubernetes: kf.backend()})
 		if err != nil {
 			return usagef("run: %s: %v", f, err)
 		}

@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/shakedown-dev/shakedown/env/kube"
 	"github.com/shakedown-dev/shakedown/internal/builtins"
 	"github.com/shakedown-dev/shakedown/scenarios"
+	"github.com/shakedown-dev/shakedown/service"
 )
 
 const validateHelp = `usage: shakedown validate FILE...
@@ -44,6 +46,13 @@ func validate(_ context.Context, args []string, stdout, stderr io.Writer) error 
 			bad++
 			fmt.Fprintf(stdout, "%s: %v\n", path, err)
 			continue
+		}
+		if k := s.Environment.Kubernetes; k != nil && s.Environment.Backend == service.BackendKubernetes {
+			if err := (kube.Backend{}).Check(k, s.Faults); err != nil {
+				bad++
+				fmt.Fprintf(stdout, "%s: on the kubernetes backend: %v\n", path, err)
+				continue
+			}
 		}
 		fmt.Fprintf(stdout, "%s: ok (%q: %d faults, %s)\n", path, s.Name, len(s.Faults), s.Phases.Total())
 	}
