@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shakedown-dev/shakedown/env/kube/kubetest"
 	"github.com/shakedown-dev/shakedown/record"
 	"github.com/shakedown-dev/shakedown/reports"
 )
@@ -33,7 +34,7 @@ func TestMain(m *testing.M) {
 		main()
 		os.Exit(0)
 	}
-	os.Exit(m.Run())
+	os.Exit(kubetest.Main(m))
 }
 
 // TestRunCtrlC interrupts `shakedown run` during the fault phase with SIGINT: it exits 4, the

@@ -19,31 +19,15 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/shakedown-dev/shakedown/env/kube/kubetest"
 	"github.com/shakedown-dev/shakedown/faults"
 	"github.com/shakedown-dev/shakedown/record"
 	"github.com/shakedown-dev/shakedown/service"
 )
 
-// objects lists the Chaos Mesh objects in ns (with these labels), as "Kind/name", sorted.
 func objects(t *testing.T, c client.Client, ns string, labels ...string) []string {
 	t.Helper()
-	var out []string
-	sel := client.MatchingLabels{}
-	for i := 0; i+1 < len(labels); i += 2 {
-		sel[labels[i]] = labels[i+1]
-	}
-	for _, kind := range Kinds {
-		list := &metav1.PartialObjectMetadataList{}
-		list.SetGroupVersionKind(v1alpha1.SchemeGroupVersion.WithKind(kind + "List"))
-		if err := c.List(context.Background(), list, client.InNamespace(ns), sel); err != nil {
-			t.Fatal(err)
-		}
-		for _, o := range list.Items {
-			out = append(out, kind+"/"+o.Name)
-		}
-	}
-	slices.Sort(out)
-	return out
+	return kubetest.Objects(t, c, ns, Kinds, labels...)
 }
 
 // watcher is a scheduler's sink that lists each fault's objects as its events are recorded:
@@ -77,7 +61,7 @@ func (w *watcher) events(fault string) []string {
 
 func open(t *testing.T, kube *service.Kubernetes, kubeconfig string) *Engine {
 	t.Helper()
-	e, err := Open(context.Background(), kube, Options{Kubeconfig: kubeconfig, Allow: []string{"envtest"}, Scenario: t.Name()})
+	e, err := Open(context.Background(), kube, Options{Kubeconfig: kubeconfig, Allow: []string{kubetest.Context}, Scenario: t.Name()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,8 +72,8 @@ func open(t *testing.T, kube *service.Kubernetes, kubeconfig string) *Engine {
 // effect): each window's object is in the cluster once the fault is applied, gone once it is
 // removed, and accepted by the CRD's schema; the run's end leaves nothing.
 func TestWindowsMakeAndDeleteObjects(t *testing.T) {
-	c, kubeconfig := apiServer(t)
-	ns := namespace(t, c, "windows")
+	c, kubeconfig := kubetest.Server(t)
+	ns := kubetest.Namespace(t, c, "windows")
 	kube := staging(ns, true)
 	e := open(t, kube, kubeconfig)
 	w := &watcher{t: t, c: c, ns: ns, log: map[string][]string{}}
@@ -134,8 +118,8 @@ func (engineOnly) Process(string) (faults.Process, error)   { return nil, errors
 // TestHaltAndCancelDeleteAtOnce: a halt (Stop) or the run's context ending mid-window deletes
 // the open window's object before Run returns.
 func TestHaltAndCancelDeleteAtOnce(t *testing.T) {
-	c, kubeconfig := apiServer(t)
-	ns := namespace(t, c, "halt")
+	c, kubeconfig := kubetest.Server(t)
+	ns := kubetest.Namespace(t, c, "halt")
 	e := open(t, staging(ns, true), kubeconfig)
 	for _, how := range []string{"halt", "cancel"} {
 		applied := make(chan struct{}, 1)
@@ -176,6 +160,14 @@ func (o *onApply) AddFaultEvent(e record.FaultEvent) {
 }
 func (o *onApply) AddDecision(record.Decision) {}
 
+func TestMain(m *testing.M) {
+	if os.Getenv(childEnv) != "" {
+		runChild()
+		return
+	}
+	os.Exit(kubetest.Main(m))
+}
+
 // The child harness of the signal tests: it opens an engine on the kubeconfig it is given, runs
 // a fault for an hour, prints "applied" once its object is made, and waits for a signal.
 const childEnv = "SHAKEDOWN_KUBE_TEST_CHILD"
@@ -184,7 +176,7 @@ func runChild() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	kube := staging(os.Getenv(childEnv), true)
-	e, err := Open(ctx, kube, Options{Kubeconfig: os.Getenv("KUBECONFIG"), Allow: []string{"envtest"}})
+	e, err := Open(ctx, kube, Options{Kubeconfig: os.Getenv("KUBECONFIG"), Allow: []string{kubetest.Context}})
 	if err != nil {
 		fmt.Println("error:", err)
 		os.Exit(1)
@@ -236,8 +228,8 @@ func startChild(t *testing.T, kubeconfig, ns string) *exec.Cmd {
 // TestCtrlCDeletes: a harness interrupted (SIGINT, as Ctrl-C) deletes its objects before it
 // exits.
 func TestCtrlCDeletes(t *testing.T) {
-	c, kubeconfig := apiServer(t)
-	ns := namespace(t, c, "ctrl-c")
+	c, kubeconfig := kubetest.Server(t)
+	ns := kubetest.Namespace(t, c, "ctrl-c")
 	cmd := startChild(t, kubeconfig, ns)
 	if got := objects(t, c, ns); len(got) != 1 {
 		t.Fatalf("%v in the cluster; want the child's object", got)
@@ -255,8 +247,8 @@ func TestCtrlCDeletes(t *testing.T) {
 // start sweeps it, and touches neither a live run's objects nor objects that are not the
 // harness's.
 func TestKilledHarnessIsSwept(t *testing.T) {
-	c, kubeconfig := apiServer(t)
-	ns := namespace(t, c, "sigkill")
+	c, kubeconfig := kubetest.Server(t)
+	ns := kubetest.Namespace(t, c, "sigkill")
 	ctx := context.Background()
 	// a Chaos Mesh object a team made by hand, and one of a live run of this machine's
 	foreign := &v1alpha1.PodChaos{ObjectMeta: metav1.ObjectMeta{Name: "teams-own", Namespace: ns},
@@ -300,8 +292,8 @@ func TestKilledHarnessIsSwept(t *testing.T) {
 // TestExpiredObjectsAreSwept: an object whose window ended long ago is swept by any harness,
 // from any machine (its pid means nothing here); --all sweeps every one of the harness's.
 func TestExpiredObjectsAreSwept(t *testing.T) {
-	c, kubeconfig := apiServer(t)
-	ns := namespace(t, c, "expired")
+	c, kubeconfig := kubetest.Server(t)
+	ns := kubetest.Namespace(t, c, "expired")
 	ctx := context.Background()
 	e := open(t, staging(ns, true), kubeconfig)
 	e.host = "another-machine"
@@ -334,8 +326,8 @@ func TestExpiredObjectsAreSwept(t *testing.T) {
 // TestContextAllowList: a context not allowed by name is refused before anything is made; the
 // kubeconfig's context is chosen by name, and an unknown one lists those there are.
 func TestContextAllowList(t *testing.T) {
-	c, kubeconfig := apiServer(t)
-	ns := namespace(t, c, "allow")
+	c, kubeconfig := kubetest.Server(t)
+	ns := kubetest.Namespace(t, c, "allow")
 	kube := staging(ns, true)
 	_, err := Open(context.Background(), kube, Options{Kubeconfig: kubeconfig, Allow: []string{"prod"}})
 	if !errors.Is(err, ErrContextNotAllowed) || !strings.Contains(err.Error(), "--allow-target envtest") {
@@ -353,8 +345,8 @@ func TestContextAllowList(t *testing.T) {
 // TestBuildAsksTheCluster: a fault the cluster refuses (here its namespace does not exist) is
 // refused when it is built, before the run starts, by a dry run of its first object.
 func TestBuildAsksTheCluster(t *testing.T) {
-	c, kubeconfig := apiServer(t)
-	ns := namespace(t, c, "build")
+	c, kubeconfig := kubetest.Server(t)
+	ns := kubetest.Namespace(t, c, "build")
 	e := open(t, staging(ns, true), kubeconfig)
 	e.kube = staging("no-such-namespace", true)
 	_, err := e.Build(&faults.ProxyDown{Common: faults.Common{Name: "down", Type: "proxy_down", Target: service.Redis}})
