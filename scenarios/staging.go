@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"reflect"
+	"slices"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -22,6 +23,9 @@ type Staging struct {
 	Push string `yaml:"push,omitempty"`
 	// Halt is added to every scenario's halt conditions: staging's safety floor.
 	Halt []HaltCondition `yaml:"halt,omitempty"`
+	// Metrics, when set, replaces every scenario's metrics source and keeps its keep list: a
+	// staging service with replicas is judged from its Prometheus.
+	Metrics *Metrics `yaml:"metrics,omitempty"`
 
 	File string `yaml:"-"`
 }
@@ -61,6 +65,11 @@ func (s *Scenario) OnStaging(st *Staging) (*Scenario, error) {
 	c := *s
 	c.Environment, c.SUT = st.Environment, st.SUT
 	c.Halt = append(append([]HaltCondition(nil), s.Halt...), st.Halt...)
+	if m := st.Metrics; m != nil {
+		keep := append(slices.Clone(s.Metrics.Keep), m.Keep...)
+		c.Metrics = *m
+		c.Metrics.Keep = keep
+	}
 	if err := c.Validate(); err != nil {
 		return nil, fmt.Errorf("%s on %s: %w", s.File, st.File, err)
 	}

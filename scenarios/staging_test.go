@@ -3,6 +3,7 @@ package scenarios
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -31,6 +32,21 @@ func TestStaging(t *testing.T) {
 	}
 	if sc.Environment.Backend != "local" {
 		t.Error("OnStaging changed the scenario itself")
+	}
+
+	k8s, err := LoadStaging("testdata/staging-k8s.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	on, err = sc.OnStaging(k8s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k := on.Environment.Kubernetes; on.Environment.Backend != service.BackendKubernetes || k == nil || k.Services[service.SUT].Container != "shop" {
+		t.Errorf("on the kubernetes staging: backend %q, description %+v", on.Environment.Backend, k)
+	}
+	if m := on.Metrics; m.SourceName() != MetricsPrometheus || m.Prometheus == nil || m.Prometheus.URL != "http://prometheus.monitoring.svc:9090" || !slices.Equal(m.Keep, sc.Metrics.Keep) {
+		t.Errorf("on the kubernetes staging: metrics %+v; want staging's Prometheus with the scenario's keep list", m)
 	}
 
 	bad := filepath.Join(t.TempDir(), "bad.yaml")
