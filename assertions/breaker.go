@@ -2,7 +2,9 @@ package assertions
 
 import (
 	"fmt"
+	"math"
 	"slices"
+	"strings"
 
 	"github.com/shakedown-dev/shakedown/record"
 	"github.com/shakedown-dev/shakedown/units"
@@ -87,6 +89,23 @@ func (b *Breaker) Evaluate(rec *record.Record) Verdict {
 		return v
 	}
 	pts := series[0].Points
+	// replicas says, when the series is across replicas, which of them were open from from on.
+	replicas := func(from, to record.Duration) string {
+		per := rec.FindReplicaSeries(bs.Series, map[string]string{bs.Label: b.Breaker})
+		if len(per) < 2 {
+			return ""
+		}
+		var open []string
+		for _, s := range per {
+			if slices.ContainsFunc(s.Points, func(p record.Point) bool { return p.At >= from && p.At < to && isOpen(p.Value) }) {
+				open = append(open, s.Labels[record.InstanceLabel])
+			}
+		}
+		if len(open) == 0 {
+			return fmt.Sprintf("; closed on each of its %d replicas", len(per))
+		}
+		return fmt.Sprintf("; open on %d of its %d replicas: %s", len(open), len(per), strings.Join(open, ", "))
+	}
 	if b.NeverOpens {
 		from, to, ok := phaseSpan(rec, &b.Common, &v)
 		if !ok {
@@ -109,6 +128,7 @@ func (b *Breaker) Evaluate(rec *record.Record) Verdict {
 		} else {
 			v.Measured = "closed at every scrape"
 		}
+		v.Measured += replicas(from, to)
 		judge(&v, &b.Common, v.At == nil, n, minPoints)
 		return v
 	}
@@ -156,7 +176,7 @@ func (b *Breaker) Evaluate(rec *record.Record) Verdict {
 		}
 	}
 	v.Expected = fmt.Sprintf("breaker %s to %s", b.Breaker, joinAnd(want))
-	v.Measured = joinAnd(got)
+	v.Measured = joinAnd(got) + replicas(start, record.Duration(math.MaxInt64))
 	judge(&v, &b.Common, pass, int64(len(pts)), minPoints)
 	return v
 }

@@ -259,3 +259,29 @@ func TestNoticed(t *testing.T) {
 		t.Errorf("Validate without a fault = %v", err)
 	}
 }
+
+// TestBreakerAcrossReplicas: a breaker series across replicas (the worst replica's state) says
+// which replicas opened.
+func TestBreakerAcrossReplicas(t *testing.T) {
+	t.Parallel()
+	rec := resilientRun()
+	agg := rec.FindSeries("resilience_circuit_breaker_state", map[string]string{"name": "ollama"})[0]
+	for _, in := range []string{"10.0.0.3:8080", "10.0.0.1:8080", "10.0.0.2:8080"} {
+		s := record.Series{Name: agg.Name, Labels: map[string]string{"name": "ollama", record.InstanceLabel: in}}
+		for _, p := range agg.Points {
+			if in != "10.0.0.2:8080" {
+				p.Value = 0
+			}
+			s.Points = append(s.Points, p)
+		}
+		rec.ReplicaSeries = append(rec.ReplicaSeries, s)
+	}
+	opens := &Breaker{Common: Common{Name: "b"}, Breaker: "ollama", OpensWithin: units.Duration(2 * time.Second)}
+	if v := opens.Evaluate(rec); v.Status != Pass || !strings.HasSuffix(v.Measured, "; open on 1 of its 3 replicas: 10.0.0.2:8080") {
+		t.Errorf("%s: %q; want a pass naming the one replica that opened", v.Status, v.Measured)
+	}
+	never := &Breaker{Common: Common{Name: "b", Phase: "warmup"}, Breaker: "ollama", NeverOpens: true}
+	if v := never.Evaluate(rec); v.Status != Pass || !strings.HasSuffix(v.Measured, "; closed on each of its 3 replicas") {
+		t.Errorf("%s: %q; want each replica closed in the warmup", v.Status, v.Measured)
+	}
+}

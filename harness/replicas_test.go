@@ -128,6 +128,9 @@ func checkReplicaRun(t *testing.T, sc *scenarios.Scenario, rec *record.Record, p
 		if !v.Passed() {
 			t.Errorf("verdict %s: %s; expected %s, measured %s (%s)", v.Name, v.Status, v.Expected, v.Measured, v.Explanation)
 		}
+		if want := fmt.Sprintf("open on 1 of its 3 replicas: 127.0.0.1:%d", port+2); v.Kind == "breaker" && !strings.Contains(v.Measured, want) {
+			t.Errorf("verdict %s: measured %q; want it to say %q", v.Name, v.Measured, want)
+		}
 	}
 	instance := func(i int) string { return fmt.Sprintf("127.0.0.1:%d", port+i) }
 	if got, want := rec.Instances(), []string{instance(0), instance(1), instance(2)}; !slices.Equal(got, want) {

@@ -1,6 +1,8 @@
 package record
 
 import (
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/shakedown-dev/shakedown/units"
@@ -157,8 +159,20 @@ func (r *Record) PhaseCounts(name string) (Counts, bool) {
 
 // FindSeries returns the series with the given name whose labels include every pair in match.
 func (r *Record) FindSeries(name string, match map[string]string) []Series {
+	return findSeries(r.Series, name, match)
+}
+
+// FindReplicaSeries is FindSeries over each replica's own series (ReplicaSeries), sorted by
+// replica.
+func (r *Record) FindReplicaSeries(name string, match map[string]string) []Series {
+	out := findSeries(r.ReplicaSeries, name, match)
+	slices.SortStableFunc(out, func(a, b Series) int { return strings.Compare(a.Labels[InstanceLabel], b.Labels[InstanceLabel]) })
+	return out
+}
+
+func findSeries(all []Series, name string, match map[string]string) []Series {
 	var out []Series
-	for _, s := range r.Series {
+	for _, s := range all {
 		if s.Name != name {
 			continue
 		}

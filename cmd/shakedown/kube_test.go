@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -12,9 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/chaos-mesh/chaos-mesh/api/v1alpha1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -159,34 +156,12 @@ func TestKubernetesRunCtrlC(t *testing.T) {
 	c, kubeconfig := kubetest.Server(t)
 	ns := kubetest.Namespace(t, c, "cli-ctrl-c")
 	file := kubeScenario(t, ns, okSUT(t).URL, "60s")
-	dir := t.TempDir()
-	cmd := exec.Command(os.Args[0])
-	cmd.Env = append(os.Environ(), "SHAKEDOWN_STATE_DIR="+t.TempDir(), "SHAKEDOWN_TEST_CLI="+strings.Join([]string{"run", file, "--out", dir,
-		"--log-level", "info", "--kubeconfig", kubeconfig, "--allow-target", kubetest.Context}, "\x1f"))
-	stderr, _ := cmd.StderrPipe()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer cmd.Process.Kill()
-	sc := bufio.NewScanner(stderr)
-	for sc.Scan() && !(strings.Contains(sc.Text(), "msg=fault") && strings.Contains(sc.Text(), "action=applied")) {
-	}
-	if got := kubetest.Objects(t, c, ns, kube.Kinds); len(got) == 0 {
-		t.Fatal("no object in the cluster once a fault was applied")
-	}
-	cmd.Process.Signal(syscall.SIGINT)
-	go func() {
-		for sc.Scan() {
+	err := interruptOnFault(t, []string{"SHAKEDOWN_STATE_DIR=" + t.TempDir()}, []string{"run", file, "--out", t.TempDir(),
+		"--log-level", "info", "--kubeconfig", kubeconfig, "--allow-target", kubetest.Context}, func() {
+		if got := kubetest.Objects(t, c, ns, kube.Kinds); len(got) == 0 {
+			t.Error("no object in the cluster once a fault was applied")
 		}
-	}()
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	var err error
-	select {
-	case err = <-done:
-	case <-time.After(30 * time.Second):
-		t.Fatal("shakedown run did not stop within 30s of SIGINT")
-	}
+	})
 	var exit *exec.ExitError
 	if !errors.As(err, &exit) || exit.ExitCode() != exitAborted {
 		t.Errorf("exit = %v; want status %d (aborted)", err, exitAborted)

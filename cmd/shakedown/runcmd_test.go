@@ -56,35 +56,10 @@ phases: {warmup: 1s, fault: 60s, recovery: 1s}
 faults:
   - {name: slow-redis, type: latency, target: redis, latency: 100ms}
 `, sut.URL)), 0o644)
-	cmd := exec.Command(os.Args[0])
-	cmd.Env = append(os.Environ(), "SHAKEDOWN_STATE_DIR="+state,
-		"SHAKEDOWN_TEST_CLI="+strings.Join([]string{"run", file, "--out", dir, "--log-level", "info"}, "\x1f"))
-	stderr, _ := cmd.StderrPipe()
-	var stdout strings.Builder
-	cmd.Stdout = &stdout
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	sc := bufio.NewScanner(stderr)
-	for sc.Scan() && !(strings.Contains(sc.Text(), "msg=fault") && strings.Contains(sc.Text(), "action=applied")) {
-	} // the fault is applied: its log line is written once the scheduler recorded it
-	cmd.Process.Signal(syscall.SIGINT)
-	go func() {
-		for sc.Scan() {
-		}
-	}()
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	var err error
-	select {
-	case err = <-done:
-	case <-time.After(30 * time.Second):
-		cmd.Process.Kill()
-		t.Fatal("shakedown run did not stop within 30s of SIGINT")
-	}
+	err := interruptOnFault(t, []string{"SHAKEDOWN_STATE_DIR=" + state}, []string{"run", file, "--out", dir, "--log-level", "info"}, func() {})
 	var exit *exec.ExitError
 	if !errors.As(err, &exit) || exit.ExitCode() != exitAborted {
-		t.Errorf("exit = %v; want status %d (aborted); stdout:\n%s", err, exitAborted, stdout.String())
+		t.Errorf("exit = %v; want status %d (aborted)", err, exitAborted)
 	}
 	paths, _ := filepath.Glob(filepath.Join(dir, "long-*", "journal.json"))
 	if len(paths) != 1 {
@@ -203,5 +178,42 @@ phases: {warmup: 1s, fault: 1s, recovery: 1s}
 	}
 	if logs, _ := filepath.Glob(filepath.Join(out2, "gin-*", "sut.log")); len(logs) != 0 || !strings.Contains(stderr.String(), "[GIN] GET /work") {
 		t.Errorf("--sut-output stderr: sut.log %v, stderr has the requests: %v", logs, strings.Contains(stderr.String(), "[GIN]"))
+	}
+}
+
+// interruptOnFault runs the command (args, with env added to this one's) as a child process,
+// waits until it logged a fault applied, calls applied, sends SIGINT, and returns how it exited
+// (within 30 s).
+func interruptOnFault(t *testing.T, env, args []string, applied func()) error {
+	t.Helper()
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(append(os.Environ(), env...), "SHAKEDOWN_TEST_CLI="+strings.Join(args, "\x1f"))
+	stderr, _ := cmd.StderrPipe()
+	var stdout strings.Builder
+	cmd.Stdout = &stdout
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	sc := bufio.NewScanner(stderr)
+	for sc.Scan() && !(strings.Contains(sc.Text(), "msg=fault") && strings.Contains(sc.Text(), "action=applied")) {
+	} // the fault is applied: its log line is written once the scheduler recorded it
+	applied()
+	cmd.Process.Signal(syscall.SIGINT)
+	go func() {
+		for sc.Scan() {
+		}
+	}()
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Logf("stdout:\n%s", stdout.String())
+		}
+		return err
+	case <-time.After(30 * time.Second):
+		t.Fatal("shakedown run did not stop within 30s of SIGINT")
+		return nil
 	}
 }

@@ -77,13 +77,12 @@ type Options struct {
 // Engine makes a run's faults as Chaos Mesh objects. It is a faults.Engine; Close deletes what
 // is left.
 type Engine struct {
-	c       client.Client
-	kube    *service.Kubernetes
-	context string
-	run     string
-	host    string
-	pid     int
-	opt     Options
+	c    client.Client
+	kube *service.Kubernetes
+	run  string
+	host string
+	pid  int
+	opt  Options
 }
 
 var _ faults.Engine = (*Engine)(nil)
@@ -103,24 +102,34 @@ func Scheme() *runtime.Scheme {
 // Open connects to the cluster kube describes, refuses a context that is not allowed by name
 // before it touches anything, and sweeps what dead runs left in the description's namespaces.
 func Open(ctx context.Context, kube *service.Kubernetes, opt Options) (*Engine, error) {
+	c, err := connect(kube, opt, "create Chaos Mesh objects")
+	if err != nil {
+		return nil, err
+	}
+	host, _ := os.Hostname()
+	e := &Engine{c: c, kube: kube, run: newRunID(), host: labelValue(host), pid: os.Getpid(), opt: opt}
+	if _, err := Sweep(ctx, c, Namespaces(kube), SweepOptions{}); err != nil {
+		return nil, fmt.Errorf("kubernetes backend: sweeping what earlier runs left: %w", err)
+	}
+	return e, nil
+}
+
+// connect finds the cluster and returns a client of it, or refuses a context not allowed by name
+// before anything is asked of it (what says what the caller would do there).
+func connect(kube *service.Kubernetes, opt Options, what string) (client.Client, error) {
 	cfg, name, err := restConfig(kube, opt)
 	if err != nil {
 		return nil, err
 	}
 	if !slices.Contains(opt.Allow, name) {
-		return nil, fmt.Errorf("%w: the kubernetes backend would create Chaos Mesh objects in cluster context %q; allow it by name with --allow-target %s (allowed now: %v)",
-			ErrContextNotAllowed, name, name, opt.Allow)
+		return nil, fmt.Errorf("%w: the kubernetes backend would %s in cluster context %q; allow it by name with --allow-target %s (allowed now: %v)",
+			ErrContextNotAllowed, what, name, name, opt.Allow)
 	}
 	c, err := client.New(cfg, client.Options{Scheme: Scheme()})
 	if err != nil {
 		return nil, fmt.Errorf("kubernetes backend: context %q: %w", name, err)
 	}
-	host, _ := os.Hostname()
-	e := &Engine{c: c, kube: kube, context: name, run: newRunID(), host: labelValue(host), pid: os.Getpid(), opt: opt}
-	if _, err := Sweep(ctx, c, Namespaces(kube), SweepOptions{}); err != nil {
-		return nil, fmt.Errorf("kubernetes backend: sweeping what earlier runs left: %w", err)
-	}
-	return e, nil
+	return c, nil
 }
 
 // restConfig finds the cluster: the test's config, else the kubeconfig (KUBECONFIG, else
@@ -166,9 +175,6 @@ func restConfig(kube *service.Kubernetes, opt Options) (*rest.Config, string, er
 	}
 	return cfg, name, nil
 }
-
-// Context is the cluster context the engine works in.
-func (e *Engine) Context() string { return e.context }
 
 // Run is the run's label value.
 func (e *Engine) Run() string { return e.run }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"slices"
 	"strconv"
 	"syscall"
 	"time"
@@ -106,14 +105,7 @@ func alive(pid int) bool {
 // SweepCluster connects as Open does (the allow-list included) and sweeps the description's
 // namespaces; with all, every object the harness made there goes.
 func SweepCluster(ctx context.Context, kube *service.Kubernetes, opt Options, all bool) ([]Swept, error) {
-	cfg, name, err := restConfig(kube, opt)
-	if err != nil {
-		return nil, err
-	}
-	if !slices.Contains(opt.Allow, name) {
-		return nil, fmt.Errorf("%w: sweeping would delete objects in cluster context %q; allow it by name with --allow-target %s", ErrContextNotAllowed, name, name)
-	}
-	c, err := client.New(cfg, client.Options{Scheme: Scheme()})
+	c, err := connect(kube, opt, "delete Chaos Mesh objects")
 	if err != nil {
 		return nil, err
 	}
