@@ -226,8 +226,6 @@ func (c *containerServer) restart(ctx context.Context) (string, error) {
 	return addr, nil
 }
 
-// sweepContainers removes the containers of dead runs: those labelled by the harness whose pid is
-// gone.
 // SweepContainers removes the containers of dead runs from the Docker engine, if one answers,
 // and returns how many it removed.
 func SweepContainers(ctx context.Context) (int, error) {
@@ -239,6 +237,8 @@ func SweepContainers(ctx context.Context) (int, error) {
 	return sweepContainers(ctx, cli)
 }
 
+// sweepContainers removes the containers of dead runs: those labelled by the harness whose pid is
+// gone.
 func sweepContainers(ctx context.Context, cli *client.Client) (int, error) {
 	list, err := cli.ContainerList(ctx, client.ContainerListOptions{All: true, Filters: make(client.Filters).Add("label", labelRun)})
 	if err != nil {

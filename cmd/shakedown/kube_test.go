@@ -253,3 +253,51 @@ sut: {url: "https://shop.staging.internal"}
 		}
 	}
 }
+
+// TestStagingSkipsWhatChaosMeshCannotRun: with --staging on the kubernetes backend, a scenario
+// with a fault Chaos Mesh cannot express is skipped with the reason, and the others run.
+func TestStagingSkipsWhatChaosMeshCannotRun(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: no API server")
+	}
+	c, kubeconfig := kubetest.Server(t)
+	ns := kubetest.Namespace(t, c, "cli-staging")
+	dir := t.TempDir()
+	staging := filepath.Join(dir, "staging.yaml")
+	os.WriteFile(staging, []byte(fmt.Sprintf(`environment:
+  backend: kubernetes
+  services: [postgres, redis]
+  kubernetes:
+    context: envtest
+    services:
+      postgres: {address: "127.0.0.1:5432", namespace: %s, selector: {app: postgres}}
+      redis: {address: "127.0.0.1:6379", namespace: %s, selector: {app: redis}}
+sut: {url: %s, ready: /}
+allow_targets: [envtest]
+`, ns, ns, okSUT(t).URL)), 0o644)
+	scenario := func(name, fault string) string {
+		f := filepath.Join(dir, name+".yaml")
+		os.WriteFile(f, []byte(fmt.Sprintf(`name: %s
+environment: {services: [postgres, redis]}
+sut: {url: http://127.0.0.1:1}
+load: {rate: 40/s, targets: [{url: /}]}
+phases: {warmup: 1s, fault: 2s, recovery: 1s}
+faults: [%s]
+assertions: [{name: available, type: availability, phase: fault, min: 99%%}]
+`, name, fault)), 0o644)
+		return f
+	}
+	runs := scenario("runs", "{name: cache-down, type: proxy_down, target: redis}")
+	cannot := scenario("cannot", "{name: db-errors, type: query, target: postgres, fault: drop}")
+	var stdout, stderr strings.Builder
+	if err := run(context.Background(), []string{"run", cannot, runs, "--staging", staging, "--quiet", "--out", dir, "--kubeconfig", kubeconfig}, &stdout, &stderr); err != nil {
+		t.Fatalf("run: %v\n%s", err, stdout.String())
+	}
+	out := stdout.String()
+	if n := strings.Count(out, "skipped on "+staging+": "+cannot+": "); n != 2 || !strings.Contains(out, `fault "db-errors" (query): Chaos Mesh cannot express it`) {
+		t.Errorf("output %q; want the skipped scenario and why, before and after the runs", out)
+	}
+	if !strings.Contains(out, "runs: report ") {
+		t.Errorf("output %q; want the runnable scenario run", out)
+	}
+}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/shakedown-dev/shakedown/assertions"
+	"github.com/shakedown-dev/shakedown/env/kube"
 	"github.com/shakedown-dev/shakedown/harness"
 	"github.com/shakedown-dev/shakedown/internal/builtins"
 	"github.com/shakedown-dev/shakedown/record"
@@ -60,7 +61,11 @@ Against staging (the external backend), every host that is not on this machine m
 by name with --allow-target, checked before anything is touched; --timeout bounds the run and
 --push sends the results to a Prometheus Pushgateway. --staging FILE moves every scenario there:
 the file gives the environment, the SUT's URL, the allowed hosts, the Pushgateway and a safety
-halt (see scenarios/testdata/staging.yaml); make nightly runs the catalog with it.
+halt (see scenarios/testdata/staging.yaml); make nightly runs the catalog with it. On a
+Kubernetes staging (backend kubernetes, faults as Chaos Mesh objects: docs/kubernetes.md) the
+cluster context must be allowed too (--allow-target CONTEXT; --kube-context, --kubeconfig choose
+it), and a scenario with a fault Chaos Mesh cannot express is skipped, with the reason printed
+before and after the runs; the others run.
 
 examples:
   shakedown run scenarios/catalog/llm-down.yaml --seed 42 --out reports
@@ -122,6 +127,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		}
 	}
 	var plans []*harness.Plan
+	var skipped []string // scenarios with faults staging's fault engine cannot express
 	for _, f := range files {
 		sc, err := scenarios.Load(f)
 		if err != nil {
@@ -136,11 +142,23 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		}
 		p, err := harness.NewPlan(sc, harness.RunOptions{Seed: *seed, Backend: *backend, Short: *short, AllowTargets: allow,
 			Builtins: builtins.Reference(), Replay: replayLine(fs, f), Kubernetes: kf.backend()})
-		if err != nil {
+		var refused *kube.RefusedError
+		switch {
+		case err != nil && st != nil && errors.As(err, &refused) && !errors.Is(err, harness.ErrTargetNotAllowed):
+			skipped = append(skipped, fmt.Sprintf("%s: %v", f, err)) // the rest of the catalog still runs on staging
+			continue
+		case err != nil:
 			return usagef("run: %s: %v", f, err)
 		}
 		plans = append(plans, p)
 	}
+	sayskipped := func() {
+		for _, s := range skipped {
+			fmt.Fprintf(stdout, "skipped on %s: %s\n", *staging, s)
+		}
+	}
+	sayskipped()
+	defer sayskipped()
 	failed := 0
 	for _, p := range plans {
 		sc := p.Scenario
