@@ -45,8 +45,8 @@ const AnnotationOffset = "shakedown.dev/offset"
 
 // Export writes the plan's faults as Chaos Mesh objects in form (FormManifests or
 // FormWorkflow), as YAML documents. schedule, when set, is a cron schedule: the Workflow is
-// wrapped in a Schedule that runs it (the nightly form). A fault Chaos Mesh cannot express is an
-// error naming it and why, unless the description allows approximations.
+// wrapped in a Schedule that runs it (the nightly form). A fault Chaos Mesh cannot express, or
+// can only approximate in a description that does not allow it, is an error naming it and why.
 func Export(w io.Writer, kube *service.Kubernetes, p ExportPlan, form, schedule string) error {
 	var objs []client.Object
 	switch form {
@@ -153,7 +153,7 @@ func workflow(kube *service.Kubernetes, p ExportPlan) (*v1alpha1.Workflow, error
 	var approximated []string
 	for _, f := range pl {
 		namespaces[f.chaos.Namespace] = true
-		name := templateName(f.spec.Base().Name)
+		name := exportName(f.spec.Base().Name) // the fault's branch of the workflow
 		branch := v1alpha1.Template{Name: name, Type: v1alpha1.TypeSerial}
 		at := -p.FaultStart
 		for k, w := range f.windows {
@@ -258,8 +258,5 @@ func exportName(parts ...string) string {
 	}
 	return s
 }
-
-// templateName is a workflow template's name for a fault.
-func templateName(fault string) string { return exportName(fault) }
 
 func ptr[T any](v T) *T { return &v }
