@@ -15,17 +15,16 @@ const lateWindow = 60
 // Recorder builds a Record while a run goes on. Its methods are safe for concurrent use and cheap:
 // a load generator can call AddResult for every response without waiting on anything slow.
 type Recorder struct {
-	mu      sync.Mutex
-	start   time.Time
-	rec     Record
-	open    map[int64]*Histogram // per-second histograms still accepting results
-	newest  int64
-	phases  map[string]*Histogram
-	all     Histogram
-	summary map[string]*DecisionSummary
-	series  map[string]int // key -> index in rec.Series
-	// replicas: key -> index in rec.ReplicaSeries
-	replicas map[string]int
+	mu       sync.Mutex
+	start    time.Time
+	rec      Record
+	open     map[int64]*Histogram // per-second histograms still accepting results
+	newest   int64
+	phases   map[string]*Histogram
+	all      Histogram
+	summary  map[string]*DecisionSummary
+	series   map[string]int // key -> index in rec.Series
+	replicas map[string]int // key -> index in rec.ReplicaSeries
 	targets  map[string]*TargetStats
 }
 
@@ -33,13 +32,14 @@ type Recorder struct {
 // time.Now()).
 func NewRecorder(start time.Time, info ScenarioInfo, seed uint64) *Recorder {
 	return &Recorder{
-		start:   start,
-		rec:     Record{Version: SchemaVersion, Scenario: info, Seed: seed, Started: start, Status: StatusCompleted},
-		open:    map[int64]*Histogram{},
-		phases:  map[string]*Histogram{},
-		summary: map[string]*DecisionSummary{},
-		series:  map[string]int{},
-		targets: map[string]*TargetStats{},
+		start:    start,
+		rec:      Record{Version: SchemaVersion, Scenario: info, Seed: seed, Started: start, Status: StatusCompleted},
+		open:     map[int64]*Histogram{},
+		phases:   map[string]*Histogram{},
+		summary:  map[string]*DecisionSummary{},
+		series:   map[string]int{},
+		replicas: map[string]int{},
+		targets:  map[string]*TargetStats{},
 	}
 }
 
@@ -204,34 +204,30 @@ func (r *Recorder) AddEvent(e Event) {
 
 // AddSample appends one point to the series named by name and labels.
 func (r *Recorder) AddSample(at Duration, name string, labels map[string]string, v float64) {
-	key := SeriesKey(name, labels)
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	i, ok := r.series[key]
-	if !ok {
-		i = len(r.rec.Series)
-		r.series[key] = i
-		r.rec.Series = append(r.rec.Series, Series{Name: name, Labels: labels})
-	}
-	r.rec.Series[i].Points = append(r.rec.Series[i].Points, Point{At: at, Value: v})
+	addPoint(r.series, &r.rec.Series, at, name, labels, v)
 }
 
 // AddReplicaSample appends one point to a replica's own series (Record.ReplicaSeries): labels
 // include InstanceLabel.
 func (r *Recorder) AddReplicaSample(at Duration, name string, labels map[string]string, v float64) {
-	key := SeriesKey(name, labels)
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.replicas == nil {
-		r.replicas = map[string]int{}
-	}
-	i, ok := r.replicas[key]
+	addPoint(r.replicas, &r.rec.ReplicaSeries, at, name, labels, v)
+}
+
+// addPoint appends one point to the series of all named by name and labels, found through
+// index (key -> position in all) or added.
+func addPoint(index map[string]int, all *[]Series, at Duration, name string, labels map[string]string, v float64) {
+	key := SeriesKey(name, labels)
+	i, ok := index[key]
 	if !ok {
-		i = len(r.rec.ReplicaSeries)
-		r.replicas[key] = i
-		r.rec.ReplicaSeries = append(r.rec.ReplicaSeries, Series{Name: name, Labels: labels})
+		i = len(*all)
+		index[key] = i
+		*all = append(*all, Series{Name: name, Labels: labels})
 	}
-	r.rec.ReplicaSeries[i].Points = append(r.rec.ReplicaSeries[i].Points, Point{At: at, Value: v})
+	(*all)[i].Points = append((*all)[i].Points, Point{At: at, Value: v})
 }
 
 // Finish ends the open phase and returns the record with status st (err explains an abort or a

@@ -119,16 +119,22 @@ faults:
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			_, err := Parse("f.yaml", []byte(tt.src))
-			if err == nil {
-				t.Fatal("Parse accepted a bad file")
-			}
-			for _, w := range tt.want {
-				if !strings.Contains(err.Error(), w) {
-					t.Errorf("error lacks %q; got:\n%v", w, err)
-				}
-			}
+			wantParseErrors(t, tt.src, tt.want)
 		})
+	}
+}
+
+// wantParseErrors parses src as f.yaml and checks that the error names each of want.
+func wantParseErrors(t *testing.T, src string, want []string) {
+	t.Helper()
+	_, err := Parse("f.yaml", []byte(src))
+	if err == nil {
+		t.Fatal("Parse accepted a bad file")
+	}
+	for _, w := range want {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("error lacks %q; got:\n%v", w, err)
+		}
 	}
 }
 

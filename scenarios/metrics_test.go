@@ -114,15 +114,7 @@ metrics:
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			_, err := Parse("f.yaml", []byte(tt.src))
-			if err == nil {
-				t.Fatal("Parse accepted a bad file")
-			}
-			for _, w := range tt.want {
-				if !strings.Contains(err.Error(), w) {
-					t.Errorf("error lacks\n  %s\ngot:\n%v", w, err)
-				}
-			}
+			wantParseErrors(t, tt.src, tt.want)
 		})
 	}
 }

@@ -170,21 +170,29 @@ func (o kubeOptions) backend() kube.Backend {
 	return kube.Backend{Context: *o.context, Kubeconfig: *o.kubeconfig}
 }
 
-// parseOne parses flags and exactly one file argument, in any order. A "" file with a nil error
-// is --help.
-func parseOne(fs *flag.FlagSet, args []string) (string, error) {
-	var files []string
+// parseFiles parses flags and file arguments in any order; help is true after --help.
+func parseFiles(fs *flag.FlagSet, args []string) (files []string, help bool, err error) {
 	for len(args) > 0 {
 		if err := fs.Parse(args); err != nil {
 			if err == flag.ErrHelp {
-				return "", nil
+				return nil, true, nil
 			}
-			return "", usagef("%s: %v", fs.Name(), err)
+			return nil, false, usagef("%s: %v", fs.Name(), err)
 		}
 		if fs.NArg() == 0 {
 			break
 		}
 		files, args = append(files, fs.Arg(0)), fs.Args()[1:]
+	}
+	return files, false, nil
+}
+
+// parseOne parses flags and exactly one file argument, in any order. A "" file with a nil error
+// is --help.
+func parseOne(fs *flag.FlagSet, args []string) (string, error) {
+	files, help, err := parseFiles(fs, args)
+	if help || err != nil {
+		return "", err
 	}
 	if len(files) != 1 {
 		return "", usagef("%s: want one scenario file, got %d", fs.Name(), len(files))

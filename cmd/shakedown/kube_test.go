@@ -68,9 +68,6 @@ func okSUT(t *testing.T) *httptest.Server {
 // its window and deletes it; the record names each object and what was approximated, the report
 // shows it, and nothing is left in the cluster.
 func TestKubernetesRun(t *testing.T) {
-	if testing.Short() {
-		t.Skip("-short: no API server")
-	}
 	c, kubeconfig := kubetest.Server(t)
 	ns := kubetest.Namespace(t, c, "cli-run")
 	file := kubeScenario(t, ns, okSUT(t).URL, "3s")
@@ -120,9 +117,6 @@ func TestKubernetesRun(t *testing.T) {
 // TestKubernetesRefusals: before anything is made, a context not allowed by name is refused,
 // and so is a fault Chaos Mesh cannot express (validate says so too).
 func TestKubernetesRefusals(t *testing.T) {
-	if testing.Short() {
-		t.Skip("-short: no API server")
-	}
 	c, kubeconfig := kubetest.Server(t)
 	ns := kubetest.Namespace(t, c, "cli-refused")
 	file := kubeScenario(t, ns, okSUT(t).URL, "3s")
@@ -150,9 +144,6 @@ func TestKubernetesRefusals(t *testing.T) {
 // TestKubernetesRunCtrlC: SIGINT during a window: the run exits 4 (aborted) and the window's
 // object is gone.
 func TestKubernetesRunCtrlC(t *testing.T) {
-	if testing.Short() {
-		t.Skip("-short: no API server")
-	}
 	c, kubeconfig := kubetest.Server(t)
 	ns := kubetest.Namespace(t, c, "cli-ctrl-c")
 	file := kubeScenario(t, ns, okSUT(t).URL, "60s")
@@ -174,9 +165,6 @@ func TestKubernetesRunCtrlC(t *testing.T) {
 // TestSweepKubernetes: shakedown sweep --kubernetes deletes the objects of a harness of this
 // machine that is gone, only once the context is allowed, and leaves others alone.
 func TestSweepKubernetes(t *testing.T) {
-	if testing.Short() {
-		t.Skip("-short: no API server")
-	}
 	c, kubeconfig := kubetest.Server(t)
 	ns := kubetest.Namespace(t, c, "cli-sweep")
 	file := kubeScenario(t, ns, "http://127.0.0.1:1", "3s")
@@ -257,9 +245,6 @@ sut: {url: "https://shop.staging.internal"}
 // TestStagingSkipsWhatChaosMeshCannotRun: with --staging on the kubernetes backend, a scenario
 // with a fault Chaos Mesh cannot express is skipped with the reason, and the others run.
 func TestStagingSkipsWhatChaosMeshCannotRun(t *testing.T) {
-	if testing.Short() {
-		t.Skip("-short: no API server")
-	}
 	c, kubeconfig := kubetest.Server(t)
 	ns := kubetest.Namespace(t, c, "cli-staging")
 	dir := t.TempDir()

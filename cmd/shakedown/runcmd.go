@@ -92,18 +92,9 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs.Var(&allow, "allow-target", "a host not on this machine that the run may touch (staging); repeat for each")
 	short := fs.Bool("short", false, "run each scenario's short form (its short phases), as make test does")
 	kf := kubeFlags(fs)
-	var files []string
-	for len(args) > 0 { // files and flags in any order
-		if err := fs.Parse(args); err != nil {
-			if err == flag.ErrHelp {
-				return nil
-			}
-			return usagef("run: %v", err)
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		files, args = append(files, fs.Arg(0)), fs.Args()[1:]
+	files, help, err := parseFiles(fs, args)
+	if help || err != nil {
+		return err
 	}
 	if len(files) == 0 {
 		return usagef("run: no scenario file given; want shakedown run FILE...")

@@ -37,11 +37,14 @@ var api struct {
 }
 
 // Server starts the package's API server the first time and returns a client of it (Chaos
-// Mesh's kinds and the core ones) and a kubeconfig file whose context Context reaches it.
-// Without the binaries it skips the test, but in CI (CI set) it fails: there, make deps has
-// built them.
+// Mesh's kinds and the core ones) and a kubeconfig file whose context Context reaches it. Under
+// -short (no servers) it skips the test; without the binaries too, but in CI (CI set) it fails:
+// there, make deps has built them.
 func Server(t testing.TB) (client.Client, string) {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("-short: no API server")
+	}
 	assets := os.Getenv("KUBEBUILDER_ASSETS")
 	if _, err := os.Stat(filepath.Join(assets, "kube-apiserver")); assets == "" || err != nil {
 		msg := fmt.Sprintf("no Kubernetes API server: KUBEBUILDER_ASSETS=%q has no kube-apiserver; run make deps (make test sets the variable)", assets)
