@@ -102,6 +102,16 @@ type Spec interface {
 	Evaluate(rec *record.Record) Verdict
 }
 
+// SeriesReader is an assertion that reads the system under test's own series (scraped from its
+// metrics endpoint, or read from a Prometheus server), rather than the load's results or the
+// harness's readiness probe: the engine keeps the series it names, and a scenario whose metrics
+// source is none refuses it.
+type SeriesReader interface {
+	Spec
+	// ReadsSeries names the series the assertion reads.
+	ReadsSeries() []string
+}
+
 // KindInfo describes an assertion kind.
 type KindInfo struct {
 	Name        string

@@ -65,6 +65,11 @@ func (s *BreakerSeries) Mapping() record.BreakerMapping {
 }
 
 func (*Breaker) Kind() string { return "breaker" }
+
+var _ SeriesReader = (*Breaker)(nil)
+
+// ReadsSeries names the breaker's state series.
+func (b *Breaker) ReadsSeries() []string { return []string{b.Series.Mapping().Series} }
 func (b *Breaker) Validate() error {
 	set := b.OpensWithin > 0 || b.ClosesWithin > 0
 	return b.validate(rangeErr(&b.Common, "breaker", b.Breaker != "", `""`, "the breaker's name, e.g. ollama"),

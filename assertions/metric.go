@@ -33,6 +33,11 @@ type Metric struct {
 }
 
 func (*Metric) Kind() string { return "metric" }
+
+var _ SeriesReader = (*Metric)(nil)
+
+// ReadsSeries names the metric.
+func (m *Metric) ReadsSeries() []string { return []string{m.Metric} }
 func (m *Metric) Validate() error {
 	return m.validate(
 		rangeErr(&m.Common, "metric", m.Metric != "", `""`, "a metric name, e.g. resilience_circuit_breaker_state"),

@@ -28,6 +28,19 @@ type Noticed struct {
 }
 
 func (*Noticed) Kind() string { return "noticed" }
+
+var _ SeriesReader = (*Noticed)(nil)
+
+// ReadsSeries names the service's failure counter, or the core's breaker calls.
+func (n *Noticed) ReadsSeries() []string { return []string{n.failures().Name} }
+
+// failures is the series the service counts its failed calls in.
+func (n *Noticed) failures() SeriesRef {
+	if n.Failures != nil {
+		return *n.Failures
+	}
+	return SeriesRef{Name: record.BreakerCallsSeries, Labels: map[string]string{"name": n.Breaker, "outcome": "failure"}}
+}
 func (n *Noticed) Validate() error {
 	named := n.Breaker != "" || n.Failures != nil && n.Failures.Name != ""
 	return n.validate(rangeErr(&n.Common, "fault", n.Fault != "", `""`, "the name of one of the scenario's faults"),
@@ -50,10 +63,7 @@ func (n *Noticed) Evaluate(rec *record.Record) Verdict {
 	if !logged { // decided where the fault ran (a mock in a container): its counts at each removal
 		injected = countedInjections(rec, n.Fault, from, to)
 	}
-	ref := SeriesRef{Name: record.BreakerCallsSeries, Labels: map[string]string{"name": n.Breaker, "outcome": "failure"}}
-	if n.Failures != nil {
-		ref = *n.Failures
-	}
+	ref := n.failures()
 	var failed float64
 	for _, s := range rec.FindSeries(ref.Name, ref.Labels) {
 		failed += increase(s.Points, from, to)

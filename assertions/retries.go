@@ -35,6 +35,16 @@ type SeriesRef struct {
 }
 
 func (*Retries) Kind() string { return "retries" }
+
+var _ SeriesReader = (*Retries)(nil)
+
+// ReadsSeries names the service's retry counters, or the core's.
+func (r *Retries) ReadsSeries() []string {
+	if c := r.Counters; c != nil {
+		return []string{c.Recovered.Name, c.GaveUp.Name}
+	}
+	return []string{record.RetrySeries}
+}
 func (r *Retries) Validate() error {
 	named := r.Retry != "" || r.Counters != nil && r.Counters.Recovered.Name != "" && r.Counters.GaveUp.Name != ""
 	return r.validate(rangeErr(&r.Common, "retry", named, `""`, "the retryer's name (e.g. ollama), or counters with recovered and gave_up series"),

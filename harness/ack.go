@@ -9,10 +9,10 @@ import (
 	"github.com/shakedown-dev/shakedown/units"
 )
 
-// AckRule recognises an acknowledged write in a response and says where its id is, for the
+// ackRule recognises an acknowledged write in a response and says where its id is, for the
 // durability check: a status of Status (default 201) and an id where ID says (default
 // "location").
-type AckRule struct {
+type ackRule struct {
 	Status []units.StatusRange
 	ID     units.Locator
 	// Target limits the rule to one named load target's responses. Empty: every response.
@@ -20,7 +20,7 @@ type AckRule struct {
 }
 
 // String says the rule in words, for a verdict that saw no acknowledgement.
-func (a *AckRule) String() string {
+func (a *ackRule) String() string {
 	status := "201"
 	if len(a.Status) > 0 {
 		parts := make([]string, len(a.Status))
@@ -36,7 +36,7 @@ func (a *AckRule) String() string {
 	return s
 }
 
-func (a *AckRule) locator() units.Locator {
+func (a *ackRule) locator() units.Locator {
 	if a.ID == "" {
 		return "location"
 	}
@@ -45,7 +45,7 @@ func (a *AckRule) locator() units.Locator {
 
 // find returns the write's id when r is an acknowledgement, and whether r matched the rule's
 // status (an acknowledgement whose id is missing matches and returns "").
-func (a *AckRule) find(r *vegeta.Result, target string) (id string, matched bool) {
+func (a *ackRule) find(r *vegeta.Result, target string) (id string, matched bool) {
 	if a.Target != "" && target != a.Target {
 		return "", false
 	}

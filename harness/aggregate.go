@@ -30,10 +30,9 @@ type seriesStore struct {
 	last       map[string]float64 // breaker series key -> its last value across the replicas
 }
 
+// newSeriesStore returns a store that reads breakers as breaker state series (none: no series is
+// a breaker's).
 func newSeriesStore(breakers []record.BreakerMapping, perReplica bool) *seriesStore {
-	if breakers == nil {
-		breakers = []record.BreakerMapping{record.CoreBreakers}
-	}
 	return &seriesStore{breakers: breakers, perReplica: perReplica, last: map[string]float64{}}
 }
 
@@ -45,17 +44,6 @@ func (s *seriesStore) breaker(name string) *record.BreakerMapping {
 		}
 	}
 	return nil
-}
-
-// severity orders a breaker's states from the best to the worst: closed, half-open, open.
-func severity(m *record.BreakerMapping, v float64) int {
-	switch m.State(v) {
-	case "closed":
-		return 0
-	case "open":
-		return 2
-	}
-	return 1
 }
 
 // put stores the samples each replica (by instance) had at at.
@@ -79,7 +67,7 @@ func (s *seriesStore) put(rec *record.Recorder, at record.Duration, byInstance m
 			}
 			switch m := s.breaker(x.name); {
 			case m != nil:
-				if sv, sa := severity(m, x.value), severity(m, a.value); sv > sa || sv == sa && x.value > a.value {
+				if sv, sa := m.State(x.value).Severity(), m.State(a.value).Severity(); sv > sa || sv == sa && x.value > a.value {
 					a.value = x.value
 				}
 			case x.name == record.ReadySeries:
@@ -97,7 +85,7 @@ func (s *seriesStore) put(rec *record.Recorder, at record.Duration, byInstance m
 			continue
 		}
 		if prev, seen := s.last[key]; !seen || prev != a.value {
-			rec.AddEvent(record.Event{At: at, Kind: record.EventBreaker, Subject: a.labels[m.Label], Value: m.State(a.value)})
+			rec.AddEvent(record.Event{At: at, Kind: record.EventBreaker, Subject: a.labels[m.Label], Value: m.State(a.value).String()})
 			s.last[key] = a.value
 		}
 	}

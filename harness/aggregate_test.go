@@ -26,12 +26,12 @@ func TestSeriesStoreAcrossReplicas(t *testing.T) {
 		labels map[string]string
 		want   float64
 	}{
-		{"one replica open of three is open", map[string][]sample{"a": {breaker(0)}, "b": {breaker(0)}, "c": {breaker(record.BreakerOpen)}},
-			record.BreakerSeries, map[string]string{"name": "redis"}, record.BreakerOpen},
-		{"open beats half-open though half-open's value is higher", map[string][]sample{"a": {breaker(record.BreakerHalfOpen)}, "b": {breaker(record.BreakerOpen)}},
-			record.BreakerSeries, map[string]string{"name": "redis"}, record.BreakerOpen},
-		{"half-open beats closed", map[string][]sample{"a": {breaker(record.BreakerClosed)}, "b": {breaker(record.BreakerHalfOpen)}},
-			record.BreakerSeries, map[string]string{"name": "redis"}, record.BreakerHalfOpen},
+		{"one replica open of three is open", map[string][]sample{"a": {breaker(0)}, "b": {breaker(0)}, "c": {breaker(record.BreakerOpen.Value())}},
+			record.BreakerSeries, map[string]string{"name": "redis"}, record.BreakerOpen.Value()},
+		{"open beats half-open though half-open's value is higher", map[string][]sample{"a": {breaker(record.BreakerHalfOpen.Value())}, "b": {breaker(record.BreakerOpen.Value())}},
+			record.BreakerSeries, map[string]string{"name": "redis"}, record.BreakerOpen.Value()},
+		{"half-open beats closed", map[string][]sample{"a": {breaker(record.BreakerClosed.Value())}, "b": {breaker(record.BreakerHalfOpen.Value())}},
+			record.BreakerSeries, map[string]string{"name": "redis"}, record.BreakerHalfOpen.Value()},
 		{"another library's mapping: open is 2, half-open 1", map[string][]sample{
 			"a": {{name: "gobreaker_state", labels: map[string]string{"name": "db"}, value: 2}},
 			"b": {{name: "gobreaker_state", labels: map[string]string{"name": "db"}, value: 1}}},
@@ -79,7 +79,7 @@ func TestSeriesStoreAcrossReplicas(t *testing.T) {
 	t.Run("events follow the state across replicas", func(t *testing.T) {
 		t.Parallel()
 		rec := record.NewRecorder(time.Now(), record.ScenarioInfo{}, 1)
-		st := newSeriesStore(nil, true)
+		st := newSeriesStore(record.WithCoreBreakers(nil), true)
 		for i, states := range [][3]float64{{0, 0, 0}, {0, 0, 1}, {1, 0, 1}, {0, 0, 2}, {0, 0, 0}} {
 			at := map[string][]sample{}
 			for k, v := range states {

@@ -14,7 +14,7 @@ import (
 func TestTargeterSpreadsOverReplicas(t *testing.T) {
 	t.Parallel()
 	bases := []string{"http://127.0.0.1:1", "http://127.0.0.1:2", "http://127.0.0.1:3"}
-	rs := compiled(t, Target{URL: "/a"}, Target{URL: "/b/{{seq}}"}, Target{URL: "http://elsewhere/c"})
+	rs := compiled(t, target{URL: "/a"}, target{URL: "/b/{{seq}}"}, target{URL: "http://elsewhere/c"})
 	next := targeter(rs, 1, nil, bases)
 	sent := map[string]int{}
 	for range 90 {

@@ -65,7 +65,7 @@ func TestLoadCapacity(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec, err := run(context.Background(), sc, RunOptions{StateDir: t.TempDir(), SUTOutput: &syncBuffer{}})
+	rec, err := run(context.Background(), sc, RunOptions{StateDir: t.TempDir()}, sutOutput(&syncBuffer{}))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -68,12 +68,10 @@ func probeReady(ctx context.Context, bases []string, path string, tick time.Dura
 
 // checkDurability looks, over a direct connection to Postgres, for every write the SUT
 // acknowledged (as rule recognised them) with query, and puts the outcome in the record.
-func checkDurability(ctx context.Context, query string, rule *AckRule, e *env.Env, rec *record.Recorder) {
-	var acks []string
-	var total int64
-	rec.Update(func(r *record.Record) { acks, total = r.Acks, r.AcksTotal })
+func checkDurability(ctx context.Context, query string, rule *ackRule, e *env.Env, rec *record.Recorder) {
+	acks, total := rec.Acks()
 	d := &record.Durability{Query: query, Rule: rule.String(), Acknowledged: total}
-	defer rec.Update(func(r *record.Record) { r.Durability = d })
+	defer func() { rec.SetDurability(*d) }()
 	pg, ok := e.Service(service.Postgres)
 	if !ok {
 		d.Error = "the environment has no postgres service"

@@ -141,12 +141,12 @@ func TestAllowTargetRefusesBeforeAnythingStarts(t *testing.T) {
 	if entries, _ := filepath.Glob(filepath.Join(state, "*", "*")); len(entries) != 0 {
 		t.Errorf("the refused run left %v in the state directory", entries)
 	}
-	if err := CheckTargets(sc, []string{"agentd.staging.internal", "toxiproxy.staging.internal", "db.staging.internal"}); err != nil {
+	if err := checkTargets(sc, []string{"agentd.staging.internal", "toxiproxy.staging.internal", "db.staging.internal"}); err != nil {
 		t.Errorf("every host allowed: %v", err)
 	}
 	sc.SUT.URL = "http://127.0.0.1:8080"
 	sc.Environment = scenarios.Environment{}
-	if err := CheckTargets(sc, nil); err != nil {
+	if err := checkTargets(sc, nil); err != nil {
 		t.Errorf("loopback only: %v", err)
 	}
 }

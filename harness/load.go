@@ -16,11 +16,11 @@ import (
 	"github.com/shakedown-dev/shakedown/units"
 )
 
-// Target is one request the load generator sends. Its URL, headers and body may have the
+// target is one request the load generator sends. Its URL, headers and body may have the
 // placeholders of a scenarios.Template: {{seq}}, the request's number (0, 1, 2, ...), so that
 // requests can differ (a prompt no cache has seen); {{uuid}} and {{random N}}, drawn from the
 // run's seed; {{name}}, a captured value.
-type Target struct {
+type target struct {
 	// Name labels the target's results in the record; empty: no per-target statistics. Targets
 	// with names must differ in method or URL: results are told apart by them.
 	Name   string
@@ -38,12 +38,12 @@ type Target struct {
 }
 
 // targetOf is the load target of a scenario.
-func targetOf(t scenarios.LoadTarget) Target {
+func targetOf(t scenarios.LoadTarget) target {
 	h := http.Header{}
 	for k, v := range t.Headers {
 		h.Set(k, v)
 	}
-	return Target{Name: t.Name, Method: t.Method, URL: t.URL, Header: h, Body: []byte(t.Body), Expect: t.Expect, Capture: t.Capture}
+	return target{Name: t.Name, Method: t.Method, URL: t.URL, Header: h, Body: []byte(t.Body), Expect: t.Expect, Capture: t.Capture}
 }
 
 // targeter sends the requests round-robin, skipping one whose captured values are not there yet,
@@ -53,7 +53,7 @@ func targetOf(t scenarios.LoadTarget) Target {
 //
 // With bases, a URL that starts with "/" goes to one of them: each round of the targets to the
 // next base, round-robin, so that every target reaches every replica alike.
-func targeter(rs []*request, seed uint64, vals *Values, bases []string) vegeta.Targeter {
+func targeter(rs []*request, seed uint64, vals *values, bases []string) vegeta.Targeter {
 	var next, seq atomic.Uint64
 	stream := streamOf("load")
 	return func(t *vegeta.Target) error {
@@ -99,29 +99,29 @@ func matcher(rs []*request, bases []string) func(method, url string) *request {
 	}
 }
 
-// LoadOptions tunes the load generator. Every zero value stands for Vegeta's default.
-type LoadOptions struct {
+// loadOptions tunes the load generator. Every zero value stands for Vegeta's default.
+type loadOptions struct {
 	Timeout     time.Duration // per request; 0: 30s
 	Workers     uint64        // initial workers; 0: 10
 	MaxWorkers  uint64        // 0: unbounded (workers are added when all are busy)
 	Connections int           // idle connections per host; 0: 10000
 	// Ack, if set, finds the writes the SUT acknowledged, for the durability check.
-	Ack *AckRule
+	Ack *ackRule
 	// Seed draws the requests' {{uuid}} and {{random N}}.
 	Seed uint64
 	// Values are the values captured before the load (by the set-up requests). nil: none.
-	Values *Values
+	Values *values
 	// Bases are the base URLs of the SUT's replicas: a target URL that starts with "/" is sent
 	// to each in turn (see targeter). Empty: target URLs are sent as they are.
 	Bases []string
 }
 
-// Attack sends targets round-robin (see Target for their placeholders), paced by pacer, for duration (0: until the pacer stops or
+// attack sends targets round-robin (see target for their placeholders), paced by pacer, for duration (0: until the pacer stops or
 // ctx ends), and puts every result into rec as it arrives: time, latency, status, bytes, error,
 // timeout, and whether the response said it was degraded (header X-Degraded: true). The results
 // are consumed on their own goroutine and AddResult is cheap, so the load never waits on the
-// record. Cancelling ctx stops the attack; Attack returns once every request in flight ended.
-func Attack(ctx context.Context, targets []Target, pacer vegeta.Pacer, duration time.Duration, opt LoadOptions, rec *record.Recorder) error {
+// record. Cancelling ctx stops the attack; attack returns once every request in flight ended.
+func attack(ctx context.Context, targets []target, pacer vegeta.Pacer, duration time.Duration, opt loadOptions, rec *record.Recorder) error {
 	if len(targets) == 0 {
 		return fmt.Errorf("load: no targets")
 	}
@@ -135,7 +135,7 @@ func Attack(ctx context.Context, targets []Target, pacer vegeta.Pacer, duration 
 	}
 	vals := opt.Values
 	if vals == nil {
-		vals = &Values{}
+		vals = &values{}
 	}
 	opts := []func(*vegeta.Attacker){vegeta.KeepAlive(true)}
 	if opt.Timeout > 0 {
@@ -189,18 +189,18 @@ func toResult(r *vegeta.Result) record.Result {
 	return res
 }
 
-// Step is one rate held for a duration.
-type Step struct {
+// step is one rate held for a duration.
+type step struct {
 	Rate     vegeta.Rate
 	Duration time.Duration
 }
 
-// StepPacer holds each step's rate for its duration, then stops. Vegeta's library has constant,
+// stepPacer holds each step's rate for its duration, then stops. Vegeta's library has constant,
 // linear and sine pacers but no steps.
-type StepPacer struct{ Steps []Step }
+type stepPacer struct{ Steps []step }
 
 // hits returns how many hits the steps send in the first t.
-func (p StepPacer) hits(t time.Duration) float64 {
+func (p stepPacer) hits(t time.Duration) float64 {
 	var n float64
 	for _, s := range p.Steps {
 		d := min(t, s.Duration)
@@ -220,7 +220,7 @@ func perNs(r vegeta.Rate) float64 {
 }
 
 // Rate returns the rate of the step that holds elapsed, in hits per second (0 after the last).
-func (p StepPacer) Rate(elapsed time.Duration) float64 {
+func (p stepPacer) Rate(elapsed time.Duration) float64 {
 	for _, s := range p.Steps {
 		if elapsed < s.Duration {
 			return perNs(s.Rate) * 1e9
@@ -232,7 +232,7 @@ func (p StepPacer) Rate(elapsed time.Duration) float64 {
 
 // Pace implements vegeta.Pacer like Vegeta's own pacers: no wait while behind, else the time
 // until the next hit is due at the current step's rate.
-func (p StepPacer) Pace(elapsed time.Duration, hits uint64) (time.Duration, bool) {
+func (p stepPacer) Pace(elapsed time.Duration, hits uint64) (time.Duration, bool) {
 	var total time.Duration
 	for _, s := range p.Steps {
 		total += s.Duration

@@ -27,7 +27,7 @@ import (
 
 func TestStepPacer(t *testing.T) {
 	t.Parallel()
-	p := StepPacer{Steps: []Step{{vegeta.Rate{Freq: 10, Per: time.Second}, 2 * time.Second}, {vegeta.Rate{}, time.Second}, {vegeta.Rate{Freq: 100, Per: time.Second}, time.Second}}}
+	p := stepPacer{Steps: []step{{vegeta.Rate{Freq: 10, Per: time.Second}, 2 * time.Second}, {vegeta.Rate{}, time.Second}, {vegeta.Rate{Freq: 100, Per: time.Second}, time.Second}}}
 	for _, tt := range []struct {
 		at       time.Duration
 		hits     uint64
@@ -69,8 +69,8 @@ func TestAttackRecordsResults(t *testing.T) {
 	}))
 	defer srv.Close()
 	rec := record.NewRecorder(time.Now(), record.ScenarioInfo{}, 1)
-	err := Attack(context.Background(), []Target{{URL: srv.URL}}, vegeta.Rate{Freq: 200, Per: time.Second}, time.Second,
-		LoadOptions{Timeout: 100 * time.Millisecond}, rec)
+	err := attack(context.Background(), []target{{URL: srv.URL}}, vegeta.Rate{Freq: 200, Per: time.Second}, time.Second,
+		loadOptions{Timeout: 100 * time.Millisecond}, rec)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +89,7 @@ func TestAttackStopsWithContext(t *testing.T) {
 	defer cancel()
 	rec := record.NewRecorder(time.Now(), record.ScenarioInfo{}, 1)
 	start := time.Now()
-	Attack(ctx, []Target{{URL: srv.URL}}, vegeta.Rate{Freq: 100, Per: time.Second}, time.Hour, LoadOptions{}, rec)
+	attack(ctx, []target{{URL: srv.URL}}, vegeta.Rate{Freq: 100, Per: time.Second}, time.Hour, loadOptions{}, rec)
 	if all, _ := rec.Totals(); time.Since(start) > 5*time.Second || all.Requests == 0 {
 		t.Errorf("attack of an hour cancelled at 300ms ran %v with %d requests", time.Since(start), all.Requests)
 	}
@@ -121,7 +121,7 @@ func BenchmarkLoadVsPlainVegeta(b *testing.B) {
 		for b.Loop() {
 			rec := record.NewRecorder(time.Now(), record.ScenarioInfo{}, 1)
 			start := time.Now()
-			if err := Attack(context.Background(), []Target{{URL: srv.URL}}, rate, du, LoadOptions{}, rec); err != nil {
+			if err := attack(context.Background(), []target{{URL: srv.URL}}, rate, du, loadOptions{}, rec); err != nil {
 				b.Fatal(err)
 			}
 			all, _ := rec.Totals()
@@ -175,8 +175,8 @@ func BenchmarkRunSoak(b *testing.B) {
 	for b.Loop() {
 		var first, last float64
 		var mu sync.Mutex
-		rec, err := run(context.Background(), trivialScenario(srv.URL, vegeta.Rate{Freq: 2000, Per: time.Second}, du), RunOptions{StateDir: b.TempDir(),
-			OnProgress: func(p Progress) {
+		rec, err := run(context.Background(), trivialScenario(srv.URL, vegeta.Rate{Freq: 2000, Per: time.Second}, du), RunOptions{StateDir: b.TempDir()},
+			ObserverFuncs{Progress: func(p Progress) {
 				if s := p.Elapsed.Round(time.Second); s%(10*time.Second) == 0 {
 					h := heap()
 					mu.Lock()
@@ -198,8 +198,8 @@ func BenchmarkRunSoak(b *testing.B) {
 	}
 }
 
-// compiled parses targets as Attack does.
-func compiled(t *testing.T, ts ...Target) []*request {
+// compiled parses targets as attack does.
+func compiled(t *testing.T, ts ...target) []*request {
 	t.Helper()
 	rs := make([]*request, len(ts))
 	for i := range ts {
@@ -217,7 +217,7 @@ func compiled(t *testing.T, ts ...Target) []*request {
 func TestTargeterFillsTheRequestNumber(t *testing.T) {
 	t.Parallel()
 	h := http.Header{"Idempotency-Key": {"run-{{seq}}"}, "Accept": {"application/json"}}
-	next := targeter(compiled(t, Target{Method: "POST", URL: "http://x/runs/{{seq}}", Header: h, Body: []byte(`{"n": {{seq}}}`)}), 1, nil, nil)
+	next := targeter(compiled(t, target{Method: "POST", URL: "http://x/runs/{{seq}}", Header: h, Body: []byte(`{"n": {{seq}}}`)}), 1, nil, nil)
 	for want := range 3 {
 		var tg vegeta.Target
 		if err := next(&tg); err != nil {
@@ -239,7 +239,7 @@ func TestTargeterFillsTheRequestNumber(t *testing.T) {
 func TestTargeterDrawsFromTheSeed(t *testing.T) {
 	t.Parallel()
 	send := func(seed uint64) []string {
-		next := targeter(compiled(t, Target{URL: "http://x/{{random 8}}", Header: http.Header{"X-Request-Id": {"{{uuid}}"}}}), seed, nil, nil)
+		next := targeter(compiled(t, target{URL: "http://x/{{random 8}}", Header: http.Header{"X-Request-Id": {"{{uuid}}"}}}), seed, nil, nil)
 		var out []string
 		for range 50 {
 			var tg vegeta.Target
@@ -275,9 +275,9 @@ func TestTargeterDrawsFromTheSeed(t *testing.T) {
 func TestChainedTargets(t *testing.T) {
 	t.Parallel()
 	rs := compiled(t,
-		Target{Name: "create", Method: "POST", URL: "http://x/orders", Capture: map[string]units.Locator{"order": "/data/id"}},
-		Target{Name: "read", URL: "http://x/orders/{{order}}", Header: http.Header{"Authorization": {"Bearer {{token}}"}}})
-	vals := &Values{}
+		target{Name: "create", Method: "POST", URL: "http://x/orders", Capture: map[string]units.Locator{"order": "/data/id"}},
+		target{Name: "read", URL: "http://x/orders/{{order}}", Header: http.Header{"Authorization": {"Bearer {{token}}"}}})
+	vals := &values{}
 	vals.Set("token", "t0k")
 	next := targeter(rs, 1, vals, nil)
 	urls := func(n int) []string {

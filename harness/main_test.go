@@ -2,6 +2,7 @@ package harness
 
 import (
 	"context"
+	"io"
 	"os"
 	"testing"
 	"time"
@@ -73,11 +74,18 @@ func mustService(t *testing.T, e *env.Env, name string) *env.Service {
 	return s
 }
 
-// run resolves the plan of sc with opt and runs it, as the command line and harnesstest do.
-func run(ctx context.Context, sc *scenarios.Scenario, opt RunOptions) (*record.Record, error) {
+// run resolves the plan of sc with opt and runs it, as the command line and harnesstest do, and
+// returns its record.
+func run(ctx context.Context, sc *scenarios.Scenario, opt RunOptions, obs ...Observer) (*record.Record, error) {
 	p, err := NewPlan(sc, opt)
 	if err != nil {
 		return nil, err
 	}
-	return Run(ctx, p)
+	res, err := Run(ctx, p, Observers(obs))
+	return res.Record, err
+}
+
+// sutOutput is an observer that writes a command SUT's output to w.
+func sutOutput(w io.Writer) Observer {
+	return ObserverFuncs{SUTOutput: func(b []byte) { w.Write(b) }}
 }

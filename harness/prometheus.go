@@ -20,67 +20,59 @@ import (
 	"github.com/shakedown-dev/shakedown/record"
 )
 
-// Prometheus reads the SUT's series from a Prometheus server that scrapes it (every replica of
+// promSource reads the SUT's series from a Prometheus server that scrapes it (every replica of
 // it), through its HTTP API and the official client: once the load has ended, it waits until the
 // server holds a sample at or after the end from every replica, then asks /api/v1/query_range
 // for the kept families over the run's window at Step. The samples go into the record through
 // the same store as the scraper's: each replica's series with an instance label, and the series
 // across them that the verdicts read. The harness runs nothing for it: the server scrapes.
-type Prometheus struct {
+type promSource struct {
 	// URL is the server's base URL (http://127.0.0.1:9090).
 	URL string
 	// Selector picks the SUT's series: matchers of its targets' labels in braces
 	// ({job="shop"}), without __name__ (the kept families' names are added). The waits read
 	// the targets' up series, so the labels must be the targets' own.
 	Selector string
-	// Step is the range query's resolution. 0: 1s.
+	// Step is the range query's resolution.
 	Step time.Duration
-	// Wait bounds each wait for the server: for its first samples of the SUT (Ready), and after
-	// the load for a sample at or after its end from every replica (Collect). 0: 30s.
+	// Wait bounds each wait for the server: for its first samples of the SUT (ready), and after
+	// the load for a sample at or after its end from every replica (collect).
 	Wait time.Duration
 	// ReplicaLabels tell the replicas apart; their values, joined by "/", name each replica in
-	// the record. They and job are not among the labels of the series across replicas. Empty:
-	// [instance].
+	// the record. They and job are not among the labels of the series across replicas.
 	ReplicaLabels []string
 	// Header is sent with every API request.
 	Header http.Header
-	// Keep selects the families to read, as Scraper.Keep: names or prefixes. Empty: every one.
+	// Keep selects the families to read, as scraper.Keep: names or prefixes. Empty: every one.
 	Keep []string
 	// Breakers are the breaker series read as states across replicas and whose changes become
-	// events. nil: the core's.
+	// events.
 	Breakers []record.BreakerMapping
 	// Client makes the requests. nil: a transport of its own, whose idle connections are closed
 	// after each wait and query; each request is bounded by its context.
 	Client *http.Client
+
+	started bool // the record's Scrape says where the series come from (one goroutine asks at a time)
+}
+
+var _ metricsSource = (*promSource)(nil)
+
+// start waits until the server has scraped every replica of the SUT (bases) at least once.
+func (p *promSource) start(ctx context.Context, rec *record.Recorder, bases []string) error {
+	return p.ready(ctx, rec, len(bases))
+}
+
+// finish reads the run's window from the server.
+func (p *promSource) finish(ctx context.Context, rec *record.Recorder, from, to time.Time) error {
+	return p.collect(ctx, rec, from, to)
 }
 
 // maxSteps is how many steps one range query asks for: Prometheus refuses more than 11,000
 // points per series, so a long run is read in parts.
 const maxSteps = 10_000
 
-func (p *Prometheus) step() time.Duration {
-	if p.Step <= 0 {
-		return time.Second
-	}
-	return p.Step
-}
-
-func (p *Prometheus) wait() time.Duration {
-	if p.Wait <= 0 {
-		return 30 * time.Second
-	}
-	return p.Wait
-}
-
-func (p *Prometheus) replicaLabels() []string {
-	if len(p.ReplicaLabels) == 0 {
-		return []string{record.InstanceLabel}
-	}
-	return p.ReplicaLabels
-}
-
 // selector returns the scenario's selector with a __name__ matcher.
-func (p *Prometheus) selector(name string) string {
+func (p *promSource) selector(name string) string {
 	inner := strings.TrimSpace(p.Selector)
 	inner = strings.TrimSuffix(strings.TrimPrefix(inner, "{"), "}")
 	inner = strings.TrimSuffix(strings.TrimSpace(inner), ",")
@@ -90,9 +82,9 @@ func (p *Prometheus) selector(name string) string {
 	return "{" + inner + name + "}"
 }
 
-// RangeQuery is the query Collect asks over the run's window: the selector's series of the
+// rangeQuery is the query collect asks over the run's window: the selector's series of the
 // kept families (every family when Keep is empty).
-func (p *Prometheus) RangeQuery() string {
+func (p *promSource) rangeQuery() string {
 	names := ".+"
 	if len(p.Keep) > 0 {
 		qs := make([]string, len(p.Keep))
@@ -107,8 +99,8 @@ func (p *Prometheus) RangeQuery() string {
 // lastQuery asks for the time of each replica's newest scrape: the timestamp of its up series,
 // which Prometheus writes at every scrape, one that fails included. (timestamp() of every series
 // at once is refused: without their names they collide.)
-func (p *Prometheus) lastQuery() string {
-	return fmt.Sprintf("max by (%s) (timestamp(%s))", strings.Join(p.replicaLabels(), ", "), p.selector(`__name__="up"`))
+func (p *promSource) lastQuery() string {
+	return fmt.Sprintf("max by (%s) (timestamp(%s))", strings.Join(p.ReplicaLabels, ", "), p.selector(`__name__="up"`))
 }
 
 // headerTripper adds the configured headers to every request.
@@ -129,7 +121,7 @@ func (t headerTripper) RoundTrip(req *http.Request) (*http.Response, error) {
 
 // api returns a client of the server's API and the function that closes its idle connections
 // (a connection left open would outlive the run).
-func (p *Prometheus) api() (v1.API, func(), error) {
+func (p *promSource) api() (v1.API, func(), error) {
 	cfg := api.Config{Address: p.URL}
 	done := func() {}
 	if p.Client != nil {
@@ -154,24 +146,18 @@ func (p *Prometheus) api() (v1.API, func(), error) {
 }
 
 // count counts one API request in the record's Scrape.
-func (p *Prometheus) count(rec *record.Recorder, err error) {
-	rec.Update(func(r *record.Record) {
-		if r.Scrape == nil {
-			r.Scrape = &record.ScrapeStats{Source: record.SourcePrometheus, URL: p.URL, Query: p.RangeQuery()}
-		}
-		r.Scrape.Attempts++
-		r.Scrape.Failing = err != nil
-		if err != nil {
-			r.Scrape.Failed++
-			r.Scrape.LastError = err.Error()
-		}
-	})
+func (p *promSource) count(rec *record.Recorder, err error) {
+	if !p.started {
+		rec.StartScrapes(record.ScrapeStats{Source: record.SourcePrometheus, URL: p.URL, Query: p.rangeQuery()})
+		p.started = true
+	}
+	rec.CountScrapes(err)
 }
 
 // instance names the replica a series comes from: its replica labels' values, joined by "/".
-func (p *Prometheus) instance(m model.Metric) string {
+func (p *promSource) instance(m model.Metric) string {
 	var parts []string
-	for _, l := range p.replicaLabels() {
+	for _, l := range p.ReplicaLabels {
 		if v := m[model.LabelName(l)]; v != "" {
 			parts = append(parts, string(v))
 		}
@@ -180,12 +166,12 @@ func (p *Prometheus) instance(m model.Metric) string {
 }
 
 // readyQuery asks whether each replica's last scrape worked: its up series.
-func (p *Prometheus) readyQuery() string {
-	return fmt.Sprintf("max by (%s) (%s)", strings.Join(p.replicaLabels(), ", "), p.selector(`__name__="up"`))
+func (p *promSource) readyQuery() string {
+	return fmt.Sprintf("max by (%s) (%s)", strings.Join(p.ReplicaLabels, ", "), p.selector(`__name__="up"`))
 }
 
 // instant asks query now and returns its answer's value by replica.
-func (p *Prometheus) instant(ctx context.Context, c v1.API, rec *record.Recorder, query string) (map[string]float64, error) {
+func (p *promSource) instant(ctx context.Context, c v1.API, rec *record.Recorder, query string) (map[string]float64, error) {
 	v, _, _, err := c.Query(ctx, query, time.Now())
 	if err == nil {
 		if _, ok := v.(model.Vector); !ok {
@@ -217,13 +203,13 @@ const pollEvery = 200 * time.Millisecond
 
 // waitFor asks query until done says its answer will do, for at most Wait, and returns the last
 // answer; an answer Prometheus refuses as bad data ends it at once.
-func (p *Prometheus) waitFor(ctx context.Context, rec *record.Recorder, query string, done func(map[string]float64) bool) (map[string]float64, error) {
+func (p *promSource) waitFor(ctx context.Context, rec *record.Recorder, query string, done func(map[string]float64) bool) (map[string]float64, error) {
 	c, closeIdle, err := p.api()
 	if err != nil {
 		return nil, err
 	}
 	defer closeIdle()
-	wctx, cancel := context.WithTimeout(ctx, p.wait())
+	wctx, cancel := context.WithTimeout(ctx, p.Wait)
 	defer cancel()
 	t := time.NewTicker(pollEvery)
 	defer t.Stop()
@@ -248,18 +234,18 @@ func (p *Prometheus) waitFor(ctx context.Context, rec *record.Recorder, query st
 				return last, ctx.Err()
 			}
 			if lastErr != nil {
-				return last, fmt.Errorf("no answer within %s: %w", p.wait(), lastErr)
+				return last, fmt.Errorf("no answer within %s: %w", p.Wait, lastErr)
 			}
-			return last, fmt.Errorf("not within %s", p.wait())
+			return last, fmt.Errorf("not within %s", p.Wait)
 		case <-t.C:
 		}
 	}
 }
 
-// Ready waits until the server's last scrape of at least want replicas (one when want is 0)
+// ready waits until the server's last scrape of at least want replicas (one when want is 0)
 // worked, for at most Wait: before the load, so that a wrong URL or selector stops the run
 // before it begins, with the server's targets in the error.
-func (p *Prometheus) Ready(ctx context.Context, rec *record.Recorder, want int) error {
+func (p *promSource) ready(ctx context.Context, rec *record.Recorder, want int) error {
 	want = max(want, 1)
 	got, err := p.waitFor(ctx, rec, p.readyQuery(), func(m map[string]float64) bool {
 		n := 0
@@ -300,9 +286,9 @@ func replicaName(in string) string {
 	return in
 }
 
-// Collect reads the run's window [from, to] into rec once the server has scraped every replica
+// collect reads the run's window [from, to] into rec once the server has scraped every replica
 // it scrapes at or after to, waiting for that at most Wait.
-func (p *Prometheus) Collect(ctx context.Context, rec *record.Recorder, from, to time.Time) error {
+func (p *promSource) collect(ctx context.Context, rec *record.Recorder, from, to time.Time) error {
 	end := float64(to.UnixMilli()) / 1000
 	got, err := p.waitFor(ctx, rec, p.lastQuery(), func(m map[string]float64) bool {
 		for _, at := range m {
@@ -324,20 +310,20 @@ func (p *Prometheus) Collect(ctx context.Context, rec *record.Recorder, from, to
 		return err
 	}
 	defer closeIdle()
-	step := p.step()
+	step := p.Step
 	var matrix model.Matrix
 	for start := from; !start.After(to); {
 		end := start.Add(maxSteps * step)
 		if end.After(to) {
 			end = to
 		}
-		v, _, _, err := c.QueryRange(ctx, p.RangeQuery(), v1.Range{Start: start, End: end, Step: step})
+		v, _, _, err := c.QueryRange(ctx, p.rangeQuery(), v1.Range{Start: start, End: end, Step: step})
 		if err == nil && v.Type() != model.ValMatrix {
 			err = fmt.Errorf("want a matrix, got a %s", v.Type())
 		}
 		p.count(rec, err)
 		if err != nil {
-			return fmt.Errorf("metrics: prometheus %s: query_range %s from %s to %s: %w", p.URL, p.RangeQuery(), start.UTC().Format(time.RFC3339), end.UTC().Format(time.RFC3339), err)
+			return fmt.Errorf("metrics: prometheus %s: query_range %s from %s to %s: %w", p.URL, p.rangeQuery(), start.UTC().Format(time.RFC3339), end.UTC().Format(time.RFC3339), err)
 		}
 		matrix = append(matrix, v.(model.Matrix)...)
 		start = end.Add(step)
@@ -349,13 +335,13 @@ func (p *Prometheus) Collect(ctx context.Context, rec *record.Recorder, from, to
 // store puts the range query's samples into rec, instant by instant, across the replicas seen.
 // A histogram's buckets and a summary's quantiles are left out, as the scraper leaves them out:
 // their _count and _sum are kept.
-func (p *Prometheus) store(rec *record.Recorder, matrix model.Matrix) {
+func (p *promSource) store(rec *record.Recorder, matrix model.Matrix) {
 	names := map[string]bool{}
 	for _, ss := range matrix {
 		names[string(ss.Metric[model.MetricNameLabel])] = true
 	}
 	drop := map[string]bool{"job": true, string(model.MetricNameLabel): true}
-	for _, l := range p.replicaLabels() {
+	for _, l := range p.ReplicaLabels {
 		drop[l] = true
 	}
 	byTime := map[model.Time]map[string][]sample{}
@@ -382,13 +368,10 @@ func (p *Prometheus) store(rec *record.Recorder, matrix model.Matrix) {
 			byTime[sp.Timestamp][in] = append(byTime[sp.Timestamp][in], sample{name: name, labels: labels, value: float64(sp.Value)})
 		}
 	}
-	ins := slices.Sorted(maps.Keys(instances))
-	rec.Update(func(r *record.Record) {
-		if r.Scrape != nil && len(ins) > 1 {
-			r.Scrape.Instances = ins
-		}
-	})
-	st := newSeriesStore(p.Breakers, len(ins) > 1)
+	if ins := slices.Sorted(maps.Keys(instances)); len(ins) > 1 {
+		rec.SetScrapeInstances(ins)
+	}
+	st := newSeriesStore(p.Breakers, len(instances) > 1)
 	for _, t := range slices.Sorted(maps.Keys(byTime)) {
 		st.put(rec, rec.Since(t.Time()), byTime[t])
 	}
@@ -413,7 +396,7 @@ func describeLast(last map[string]float64, end time.Time) string {
 
 // targets lists the server's active targets for an error: their job, instance, health and last
 // error, the first 10.
-func (p *Prometheus) targets(ctx context.Context) string {
+func (p *promSource) targets(ctx context.Context) string {
 	c, closeIdle, err := p.api()
 	if err != nil {
 		return err.Error()

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/shakedown-dev/shakedown/record"
+	"github.com/shakedown-dev/shakedown/scenarios"
 )
 
 // fakeAPI answers the parts of Prometheus's HTTP API that the source asks (the wire format is
@@ -87,22 +88,22 @@ func TestPrometheusCollectWaitsForTheEnd(t *testing.T) {
 	}
 	srv := httptest.NewServer(f)
 	defer srv.Close()
-	p := &Prometheus{URL: srv.URL, Selector: `{job="shop"}`, Step: time.Second, Wait: 30 * time.Second, Keep: []string{"resilience_", "reqs_", "lat_", "rpc_"}}
-	if err := p.Collect(context.Background(), rec, from, to); err != nil {
+	p := &promSource{URL: srv.URL, Selector: `{job="shop"}`, Step: time.Second, Wait: 30 * time.Second, ReplicaLabels: scenarios.DefaultReplicaLabels, Keep: []string{"resilience_", "reqs_", "lat_", "rpc_"}, Breakers: record.WithCoreBreakers(nil)}
+	if err := p.collect(context.Background(), rec, from, to); err != nil {
 		t.Fatalf("Collect: %v", err)
 	}
 	f.mu.Lock()
 	queries := f.queries
 	f.mu.Unlock()
-	want := []string{p.lastQuery(), p.lastQuery(), p.lastQuery(), "range:" + p.RangeQuery()}
+	want := []string{p.lastQuery(), p.lastQuery(), p.lastQuery(), "range:" + p.rangeQuery()}
 	if strings.Join(queries, "\n") != strings.Join(want, "\n") {
 		t.Errorf("queries:\n  %s\nwant\n  %s", strings.Join(queries, "\n  "), strings.Join(want, "\n  "))
 	}
 	if want := `max by (instance) (timestamp({job="shop", __name__="up"}))`; p.lastQuery() != want {
 		t.Errorf("lastQuery() = %s; want %s", p.lastQuery(), want)
 	}
-	if want := `{job="shop", __name__=~"(?:resilience_|reqs_|lat_|rpc_).*"}`; p.RangeQuery() != want {
-		t.Errorf("RangeQuery() = %s; want %s", p.RangeQuery(), want)
+	if want := `{job="shop", __name__=~"(?:resilience_|reqs_|lat_|rpc_).*"}`; p.rangeQuery() != want {
+		t.Errorf("rangeQuery() = %s; want %s", p.rangeQuery(), want)
 	}
 	r := rec.Finish(record.StatusCompleted, nil)
 	check := func(what string, series []record.Series, key string, want ...float64) {
@@ -164,10 +165,10 @@ func TestPrometheusCollectGivesUp(t *testing.T) {
 		f := &fakeAPI{scraped: map[string]time.Time{"a:1": to.Add(time.Second), "b:2": to.Add(-1500 * time.Millisecond)}}
 		srv := httptest.NewServer(f)
 		defer srv.Close()
-		p := &Prometheus{URL: srv.URL, Selector: `{job="shop"}`, Wait: 500 * time.Millisecond}
+		p := &promSource{URL: srv.URL, Selector: `{job="shop"}`, ReplicaLabels: scenarios.DefaultReplicaLabels, Step: time.Second, Wait: 500 * time.Millisecond}
 		rec := record.NewRecorder(to.Add(-time.Minute), record.ScenarioInfo{}, 1)
 		start := time.Now()
-		err := p.Collect(context.Background(), rec, to.Add(-time.Minute), to)
+		err := p.collect(context.Background(), rec, to.Add(-time.Minute), to)
 		took := time.Since(start)
 		for _, want := range []string{"no scrape of every replica at or after the load's end", "b:2 last scraped 1.5s before the end", "a:1 scraped 1s after the end",
 			"not within 500ms", `{job="shop", instance="a:1"} up`} {
@@ -190,9 +191,9 @@ func TestPrometheusCollectGivesUp(t *testing.T) {
 		t.Parallel()
 		srv := httptest.NewServer(&fakeAPI{badData: true})
 		defer srv.Close()
-		p := &Prometheus{URL: srv.URL, Selector: `{job="shop"}`, Wait: time.Hour}
+		p := &promSource{URL: srv.URL, Selector: `{job="shop"}`, ReplicaLabels: scenarios.DefaultReplicaLabels, Step: time.Second, Wait: time.Hour}
 		rec := record.NewRecorder(time.Now(), record.ScenarioInfo{}, 1)
-		err := p.Ready(context.Background(), rec, 1)
+		err := p.ready(context.Background(), rec, 1)
 		if err == nil || !strings.Contains(err.Error(), "refused") || !strings.Contains(err.Error(), "bad_data") {
 			t.Errorf("Ready = %v; want the refusal at once", err)
 		}
@@ -209,10 +210,10 @@ func TestPrometheusReadyNamesTheTargets(t *testing.T) {
 	}
 	target := fmt.Sprintf("127.0.0.1:%d", freePorts(t, 1)) // nothing listens there
 	url := startPrometheus(t, []string{target})
-	p := &Prometheus{URL: url, Selector: `{job="nope"}`, Wait: time.Second}
+	p := &promSource{URL: url, Selector: `{job="nope"}`, ReplicaLabels: scenarios.DefaultReplicaLabels, Step: time.Second, Wait: time.Second}
 	rec := record.NewRecorder(time.Now(), record.ScenarioInfo{}, 1)
 	start := time.Now()
-	err := p.Ready(context.Background(), rec, 3)
+	err := p.ready(context.Background(), rec, 3)
 	for _, want := range []string{"metrics: prometheus " + url, "fewer than 3 replica(s) up in max by (instance) ({job=\"nope\", __name__=\"up\"})",
 		"it has no target", fmt.Sprintf(`{job="shop", instance=%q}`, target)} {
 		if err == nil || !strings.Contains(err.Error(), want) {

@@ -78,7 +78,7 @@ func TestReplicasAcrossSources(t *testing.T) {
 					t.Fatal(err)
 				}
 				out := &syncBuffer{}
-				rec, err := run(context.Background(), sc, RunOptions{StateDir: t.TempDir(), SUTOutput: out})
+				rec, err := run(context.Background(), sc, RunOptions{StateDir: t.TempDir()}, sutOutput(out))
 				if err != nil {
 					t.Fatalf("Run: %v\nthe replicas' output:\n%s", err, out)
 				}
@@ -144,7 +144,7 @@ func checkReplicaRun(t *testing.T, sc *scenarios.Scenario, rec *record.Record, p
 	}
 	opened := func(ss []record.Series) bool {
 		return slices.ContainsFunc(ss, func(s record.Series) bool {
-			return slices.ContainsFunc(s.Points, func(p record.Point) bool { return p.Value == record.BreakerOpen })
+			return slices.ContainsFunc(s.Points, func(p record.Point) bool { return p.Value == record.BreakerOpen.Value() })
 		})
 	}
 	for i := range 3 {

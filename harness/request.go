@@ -19,16 +19,16 @@ import (
 	"github.com/shakedown-dev/shakedown/units"
 )
 
-// Values are the values captured from answers that later requests use by name: the set-up
+// values are the values captured from answers that later requests use by name: the set-up
 // requests' (fixed for the run) and the load targets' (the latest answer's). Safe for
 // concurrent use.
-type Values struct {
+type values struct {
 	mu sync.RWMutex
 	m  map[string]string
 }
 
 // Get returns the value captured under name, and whether one was.
-func (v *Values) Get(name string) (string, bool) {
+func (v *values) Get(name string) (string, bool) {
 	if v == nil {
 		return "", false
 	}
@@ -39,7 +39,7 @@ func (v *Values) Get(name string) (string, bool) {
 }
 
 // Set captures value under name.
-func (v *Values) Set(name, value string) {
+func (v *values) Set(name, value string) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	if v.m == nil {
@@ -49,7 +49,7 @@ func (v *Values) Set(name, value string) {
 }
 
 // hasAll reports whether every name has a value.
-func (v *Values) hasAll(names []string) bool {
+func (v *values) hasAll(names []string) bool {
 	for _, n := range names {
 		if _, ok := v.Get(n); !ok {
 			return false
@@ -60,7 +60,7 @@ func (v *Values) hasAll(names []string) bool {
 
 // request is a target with its templates parsed, as the targeter fills it.
 type request struct {
-	t      *Target
+	t      *target
 	method string
 	url    scenarios.Template
 	header map[string][]scenarios.Template // the values of the headers that have placeholders
@@ -72,7 +72,7 @@ type request struct {
 }
 
 // compile parses t's templates, and the pattern its URLs are matched by.
-func compile(t *Target) (*request, error) {
+func compile(t *target) (*request, error) {
 	r := &request{t: t, method: t.Method, header: map[string][]scenarios.Template{}}
 	if r.method == "" {
 		r.method = http.MethodGet
@@ -128,7 +128,7 @@ func (r *request) matches(method, url string) bool {
 }
 
 // fill sets f to the request numbered seq, sent to r.
-func (r *request) fill(f *targetFields, seq uint64, rnd *lazyRand, vals *Values) {
+func (r *request) fill(f *targetFields, seq uint64, rnd *lazyRand, vals *values) {
 	f.method, f.url, f.header, f.body = r.method, r.t.URL, r.t.Header, r.t.Body
 	if !r.url.Static() {
 		f.url = fillTemplate(r.url, seq, rnd, vals)
@@ -155,7 +155,7 @@ type targetFields struct {
 }
 
 // fillTemplate writes t out with the request's values.
-func fillTemplate(t scenarios.Template, seq uint64, rnd *lazyRand, vals *Values) string {
+func fillTemplate(t scenarios.Template, seq uint64, rnd *lazyRand, vals *values) string {
 	var b strings.Builder
 	for _, p := range t {
 		switch p.Kind {
@@ -222,7 +222,7 @@ func randomText(r *rand.Rand, n int) string {
 }
 
 // capture takes the values a target's answer gives, when the answer is a success.
-func capture(r *request, code int, h http.Header, body []byte, vals *Values) {
+func capture(r *request, code int, h http.Header, body []byte, vals *values) {
 	if len(r.t.Capture) == 0 || !units.Expected(r.t.Expect, code) {
 		return
 	}
@@ -237,10 +237,10 @@ func capture(r *request, code int, h http.Header, body []byte, vals *Values) {
 // returns the values they captured. A request whose status is not one it expects, or whose
 // answer lacks a value it captures, stops the run with the answer's status and the start of its
 // body.
-func sendSetupRequests(ctx context.Context, p *Plan, base string) (*Values, error) {
-	vals := &Values{}
-	client := &http.Client{Timeout: p.Load.Timeout}
-	for i, st := range p.Scenario.Setup {
+func sendSetupRequests(ctx context.Context, p *Plan, base string) (*values, error) {
+	vals := &values{}
+	client := &http.Client{Timeout: p.load.opts.Timeout}
+	for i, st := range p.scenario.Setup {
 		if st.Request == nil {
 			continue
 		}
@@ -251,14 +251,14 @@ func sendSetupRequests(ctx context.Context, p *Plan, base string) (*Values, erro
 	return vals, nil
 }
 
-func sendSetupRequest(ctx context.Context, client *http.Client, p *Plan, base string, i int, lt *scenarios.LoadTarget, vals *Values) error {
+func sendSetupRequest(ctx context.Context, client *http.Client, p *Plan, base string, i int, lt *scenarios.LoadTarget, vals *values) error {
 	t := targetOf(*lt)
 	r, err := compile(&t)
 	if err != nil {
 		return err
 	}
 	var f targetFields
-	r.fill(&f, 0, &lazyRand{seed: p.Seed, stream: streamOf("setup"), seq: uint64(i)}, vals)
+	r.fill(&f, 0, &lazyRand{seed: p.seed, stream: streamOf("setup"), seq: uint64(i)}, vals)
 	if strings.HasPrefix(f.url, "/") {
 		f.url = base + f.url
 	}

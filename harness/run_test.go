@@ -165,7 +165,7 @@ func TestRunShortScenario(t *testing.T) {
 				}
 				var ticks []Progress
 				rec, err := run(context.Background(), shortScenario(t, backend), RunOptions{StateDir: t.TempDir(), ScrapeTick: 250 * time.Millisecond,
-					OnProgress: func(p Progress) { ticks = append(ticks, p) }, Replay: func(seed uint64) string { return fmt.Sprintf("replay short.yaml --seed %d", seed) }})
+					Replay: func(seed uint64) string { return fmt.Sprintf("replay short.yaml --seed %d", seed) }}, ObserverFuncs{Progress: func(p Progress) { ticks = append(ticks, p) }})
 				if err != nil {
 					t.Fatalf("Run: %v", err)
 				}

@@ -15,10 +15,10 @@ import (
 // machine nor allowed by name.
 var ErrTargetNotAllowed = fmt.Errorf("target not allowed")
 
-// CheckTargets refuses a scenario that would send load or faults to an address that is not on
+// checkTargets refuses a scenario that would send load or faults to an address that is not on
 // this machine (loopback) unless its host is in allow (--allow-target), naming every such target
 // and where the scenario names it. It touches nothing: it runs before anything starts.
-func CheckTargets(sc *scenarios.Scenario, allow []string) error {
+func checkTargets(sc *scenarios.Scenario, allow []string) error {
 	type target struct{ where, addr string }
 	var ts []target
 	if sc.SUT.URL != "" {

@@ -18,17 +18,17 @@ import (
 	"github.com/shakedown-dev/shakedown/record"
 )
 
-// Scraper reads a Prometheus text endpoint (the SUT's /metrics, each replica's) on a fixed tick
-// into a record.
-type Scraper struct {
+// scraper reads a Prometheus text endpoint (the SUT's /metrics, each replica's) on a fixed tick
+// into a record. Its fields are resolved by NewPlan: none has a default here.
+type scraper struct {
 	// URL of the metrics endpoint.
 	URL string
 	// Replicas are the endpoints of the SUT's replicas, when it has more than one: each tick
 	// scrapes every one at once, into each replica's own series and the series across them (a
 	// breaker's state the worst replica's, other series summed; see seriesStore). Empty: URL
 	// alone.
-	Replicas []Endpoint
-	// Tick between scrapes. 0: 1s.
+	Replicas []endpoint
+	// Tick between scrapes.
 	Tick time.Duration
 	// Header is sent with every scrape (an Authorization the endpoint wants).
 	Header http.Header
@@ -37,15 +37,49 @@ type Scraper struct {
 	Keep []string
 	// Client makes the requests. nil: a client with a timeout of Tick.
 	Client *http.Client
-	// Breakers are the breaker series whose changes of state become events. nil: the core's.
+	// Breakers are the breaker series whose changes of state become events.
 	Breakers []record.BreakerMapping
 }
 
-// Endpoint is one replica's metrics endpoint.
-type Endpoint struct {
+// endpoint is one replica's metrics endpoint.
+type endpoint struct {
 	// Instance names the replica in the record: its host:port, as Prometheus's instance label.
 	Instance string
 	URL      string
+}
+
+// scrapeSource is the scrape metrics source: a scraper of each of the SUT's replicas at path,
+// from the start of the run's phases to the end of its load.
+type scrapeSource struct {
+	scraper // URL and Replicas are set by start, from the SUT's bases
+	path    string
+	cancel  context.CancelFunc
+	done    chan struct{}
+}
+
+var _ metricsSource = (*scrapeSource)(nil)
+
+func (s *scrapeSource) start(ctx context.Context, rec *record.Recorder, bases []string) error {
+	sc := s.scraper
+	sc.URL = bases[0] + s.path
+	if len(bases) > 1 {
+		for _, b := range bases {
+			sc.Replicas = append(sc.Replicas, endpoint{Instance: instanceOf(b), URL: b + s.path})
+		}
+	}
+	ctx, s.cancel = context.WithCancel(ctx)
+	s.done = make(chan struct{})
+	go func() {
+		defer close(s.done)
+		sc.run(ctx, rec)
+	}()
+	return nil
+}
+
+func (s *scrapeSource) finish(context.Context, *record.Recorder, time.Time, time.Time) error {
+	s.cancel()
+	<-s.done
+	return nil
 }
 
 // instanceOf returns the host:port of a base URL, the instance label of the replica it serves.
@@ -56,33 +90,28 @@ func instanceOf(base string) string {
 	return base
 }
 
-// Run scrapes until ctx ends. Every scrape is counted in the record's Scrape (failures with the
+// run scrapes until ctx ends. Every scrape is counted in the record's Scrape (failures with the
 // last error); a scrape of an endpoint that fails after one that worked, and the first to work
 // again, are events of kind "scrape"; the next tick tries again. Breaker state changes seen
 // between scrapes become "breaker" events.
-func (s Scraper) Run(ctx context.Context, rec *record.Recorder) {
-	tick := s.Tick
-	if tick <= 0 {
-		tick = time.Second
-	}
+func (s scraper) run(ctx context.Context, rec *record.Recorder) {
 	client := s.Client
 	if client == nil {
-		client = &http.Client{Timeout: tick}
+		client = &http.Client{Timeout: s.Tick}
 	}
 	eps := s.Replicas
 	if len(eps) == 0 {
-		eps = []Endpoint{{Instance: instanceOf(s.URL), URL: s.URL}}
+		eps = []endpoint{{Instance: instanceOf(s.URL), URL: s.URL}}
 	}
 	store := newSeriesStore(s.Breakers, len(eps) > 1)
-	rec.Update(func(r *record.Record) {
-		r.Scrape = &record.ScrapeStats{Source: record.SourceScrape, URL: eps[0].URL}
-		if len(eps) > 1 {
-			for _, ep := range eps {
-				r.Scrape.Instances = append(r.Scrape.Instances, ep.Instance)
-			}
+	st := record.ScrapeStats{Source: record.SourceScrape, URL: eps[0].URL}
+	if len(eps) > 1 {
+		for _, ep := range eps {
+			st.Instances = append(st.Instances, ep.Instance)
 		}
-	})
-	t := time.NewTicker(tick)
+	}
+	rec.StartScrapes(st)
+	t := time.NewTicker(s.Tick)
 	defer t.Stop()
 	failing := make([]bool, len(eps))
 	fams := make([]map[string]*dto.MetricFamily, len(eps))
@@ -97,17 +126,7 @@ func (s Scraper) Run(ctx context.Context, rec *record.Recorder) {
 		if ctx.Err() != nil && slices.ContainsFunc(errs, func(err error) bool { return err != nil }) {
 			return
 		}
-		rec.Update(func(r *record.Record) {
-			r.Scrape.Failing = false
-			for _, err := range errs {
-				r.Scrape.Attempts++
-				if err != nil {
-					r.Scrape.Failed++
-					r.Scrape.Failing = true
-					r.Scrape.LastError = err.Error()
-				}
-			}
-		})
+		rec.CountScrapes(errs...)
 		byInstance := map[string][]sample{}
 		for i, err := range errs {
 			switch {
@@ -132,7 +151,7 @@ func (s Scraper) Run(ctx context.Context, rec *record.Recorder) {
 	}
 }
 
-func (s Scraper) scrape(ctx context.Context, client *http.Client, endpoint string) (map[string]*dto.MetricFamily, error) {
+func (s scraper) scrape(ctx context.Context, client *http.Client, endpoint string) (map[string]*dto.MetricFamily, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, endpoint, nil)
 	if err != nil {
 		return nil, err
@@ -153,7 +172,7 @@ func (s Scraper) scrape(ctx context.Context, client *http.Client, endpoint strin
 	return p.TextToMetricFamilies(resp.Body)
 }
 
-func (s Scraper) keep(name string) bool {
+func (s scraper) keep(name string) bool {
 	if len(s.Keep) == 0 {
 		return true
 	}
@@ -167,7 +186,7 @@ func (s Scraper) keep(name string) bool {
 
 // samples returns one sample per kept series: counters, gauges and untyped values, histograms
 // and summaries as their _count and _sum.
-func (s Scraper) samples(fams map[string]*dto.MetricFamily) []sample {
+func (s scraper) samples(fams map[string]*dto.MetricFamily) []sample {
 	var out []sample
 	for name, f := range fams {
 		if !s.keep(name) {

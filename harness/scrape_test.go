@@ -57,7 +57,7 @@ func TestScraperRecordsSeriesAndBreakerEvents(t *testing.T) {
 	go func() {
 		// A generous client timeout: with the default (one tick, 20ms here) a loaded machine can
 		// time a scrape out on the client while the handler still counts it as served.
-		Scraper{URL: srv.URL, Tick: 20 * time.Millisecond, Keep: []string{"resilience_"}, Client: &http.Client{Timeout: 10 * time.Second}}.Run(ctx, rec)
+		scraper{URL: srv.URL, Tick: 20 * time.Millisecond, Keep: []string{"resilience_"}, Breakers: record.WithCoreBreakers(nil), Client: &http.Client{Timeout: 10 * time.Second}}.run(ctx, rec)
 		close(done)
 	}()
 	waitStored(circuitbreaker.StateClosed)
@@ -94,7 +94,7 @@ func TestScraperRecordsFailures(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), 2500*time.Millisecond)
 		defer cancel()
 		// No server: every scrape fails fast (an invalid port), once per tick: at 0s, 1s and 2s.
-		Scraper{URL: "http://127.0.0.1:0/metrics"}.Run(ctx, rec)
+		scraper{URL: "http://127.0.0.1:0/metrics", Tick: time.Second}.run(ctx, rec)
 		r := rec.Finish(record.StatusCompleted, nil)
 		if len(r.Events) != 1 || r.Events[0].Kind != record.EventScrape || r.Events[0].Value != "failed" {
 			t.Errorf("events %+v; want one: the scrapes started failing", r.Events)
@@ -128,7 +128,7 @@ func TestScraperSendsHeadersAndCountsRefusals(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
-		Scraper{URL: srv.URL, Tick: 10 * time.Millisecond, Header: http.Header{"Authorization": {"Bearer t"}}, Keep: []string{"myapp_breaker_open"}}.Run(ctx, rec)
+		scraper{URL: srv.URL, Tick: 10 * time.Millisecond, Header: http.Header{"Authorization": {"Bearer t"}}, Keep: []string{"myapp_breaker_open"}, Breakers: record.WithCoreBreakers(nil)}.run(ctx, rec)
 		close(done)
 	}()
 	<-fourth // two refused scrapes, then two that worked
@@ -173,8 +173,8 @@ func TestRunScrapesTheConfiguredEndpoint(t *testing.T) {
 	sc.Phases.Fault = units.Duration(2 * time.Second)
 	var mu sync.Mutex
 	var progress []string
-	rec, err := run(context.Background(), sc, RunOptions{StateDir: t.TempDir(), ScrapeTick: 200 * time.Millisecond,
-		OnProgress: func(p Progress) { mu.Lock(); progress = append(progress, p.String()); mu.Unlock() }})
+	rec, err := run(context.Background(), sc, RunOptions{StateDir: t.TempDir(), ScrapeTick: 200 * time.Millisecond},
+		ObserverFuncs{Progress: func(p Progress) { mu.Lock(); progress = append(progress, p.String()); mu.Unlock() }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -208,7 +208,7 @@ func TestProgressLine(t *testing.T) {
 	p := Progress{Phase: "recovery", Elapsed: 42 * time.Second, Total: time.Minute,
 		All:      record.Counts{Requests: 1000, Failed: 200},
 		Last:     record.Second{Counts: record.Counts{Requests: 20, Failed: 1, Degraded: 2}, P95: record.Duration(212 * time.Millisecond)},
-		Breakers: map[string]string{"db": "open", "cache": "closed"}, ScrapeError: "GET http://x/metrics: 401 Unauthorized"}
+		Breakers: map[string]record.BreakerState{"db": record.BreakerOpen, "cache": record.BreakerClosed}, ScrapeError: "GET http://x/metrics: 401 Unauthorized"}
 	want := "recovery 42s/1m0s  1000 req  last second: 20 req/s  failed 5.0%  degraded 10.0%  p95 212ms  breakers: db=open  metrics: GET http://x/metrics: 401 Unauthorized"
 	if got := p.String(); got != want {
 		t.Errorf("Progress.String() =\n  %q\nwant\n  %q", got, want)

@@ -58,20 +58,20 @@ func one(base string, stop func()) *sut {
 // startSUT starts (or finds) the system under test. A command and a builtin get each service's
 // proxied URL under service.URLVar (a command in its environment, with a PORT to listen on, in
 // its own process group); a command's output goes to out, and its last lines are kept for the
-// error that reports its death. A command runs as p.Replicas replicas, each on its own port,
-// from p.Port up when it is set, else on ports the OS picks; with more than one, each line of
+// error that reports its death. A command runs as p.sut.replicas replicas, each on its own port,
+// from p.sut.port up when it is set, else on ports the OS picks; with more than one, each line of
 // their output starts with the replica's number.
 func startSUT(ctx context.Context, p *Plan, e *env.Env, out io.Writer) (*sut, error) {
-	spec := p.Scenario.SUT
+	spec := p.scenario.SUT
 	if len(spec.Command) == 0 {
 		vars := sutVars(spec.Env, e, serviceParts(e, 0))
 		switch {
 		case spec.URL != "":
 			return one(spec.URL, func() {}), nil
-		case p.Builtin != nil && p.Builtin.Handler != nil:
-			return serveHandler(ctx, spec.Builtin, p.Builtin.Handler, e)
-		case p.Builtin != nil:
-			url, stop, err := p.Builtin.Start(ctx, spec.Args, func(k string) string { return vars[k] })
+		case p.sut.builtin != nil && p.sut.builtin.Handler != nil:
+			return serveHandler(ctx, spec.Builtin, p.sut.builtin.Handler, e)
+		case p.sut.builtin != nil:
+			url, stop, err := p.sut.builtin.Start(ctx, spec.Args, func(k string) string { return vars[k] })
 			if err != nil {
 				return nil, fmt.Errorf("builtin %s: %w", spec.Builtin, err)
 			}
@@ -79,11 +79,11 @@ func startSUT(ctx context.Context, p *Plan, e *env.Env, out io.Writer) (*sut, er
 		}
 		return nil, fmt.Errorf("sut: want exactly one of builtin, command and url")
 	}
-	n := max(p.Replicas, 1)
+	n := max(p.sut.replicas, 1)
 	ports := make([]int, 0, n)
 	for len(ports) < n {
-		port := p.Port + len(ports)
-		if p.Port == 0 {
+		port := p.sut.port + len(ports)
+		if p.sut.port == 0 {
 			var err error
 			if port, err = env.FreePort(); err != nil {
 				return nil, err
@@ -122,14 +122,14 @@ func startSUT(ctx context.Context, p *Plan, e *env.Env, out io.Writer) (*sut, er
 
 // startCommand starts replica i of a command SUT on port.
 func startCommand(p *Plan, e *env.Env, out io.Writer, i, port int, prefix string) (*replica, func(), error) {
-	spec := p.Scenario.SUT
+	spec := p.scenario.SUT
 	parts := serviceParts(e, port)
 	parts[scenarios.ReplicaPlaceholder] = strconv.Itoa(i)
 	vars := sutVars(spec.Env, e, parts)
 	cmd := exec.Command(spec.Command[0], append(spec.Command[1:], spec.Args...)...)
 	cmd.Dir = spec.Dir
-	if cmd.Dir != "" && !filepath.IsAbs(cmd.Dir) && p.Scenario.File != "" {
-		cmd.Dir = filepath.Join(filepath.Dir(p.Scenario.File), cmd.Dir)
+	if cmd.Dir != "" && !filepath.IsAbs(cmd.Dir) && p.scenario.File != "" {
+		cmd.Dir = filepath.Join(filepath.Dir(p.scenario.File), cmd.Dir)
 	}
 	cmd.Env = append(os.Environ(), "PORT="+strconv.Itoa(port))
 	for _, k := range slices.Sorted(maps.Keys(vars)) {
@@ -164,7 +164,7 @@ func startCommand(p *Plan, e *env.Env, out io.Writer, i, port int, prefix string
 		}
 	}
 	who := fmt.Sprintf("%q", spec.Command)
-	if p.Replicas > 1 {
+	if p.sut.replicas > 1 {
 		who = fmt.Sprintf("replica %d of %q (port %d)", i, spec.Command, port)
 	}
 	why := func() string {

@@ -38,7 +38,7 @@ func TestSUTDeathReportedAtOnce(t *testing.T) {
 	sc.SUT.ReadyTimeout = units.Duration(time.Minute)
 	start := time.Now()
 	var out strings.Builder
-	rec, err := run(context.Background(), sc, RunOptions{StateDir: t.TempDir(), SUTOutput: &out})
+	rec, err := run(context.Background(), sc, RunOptions{StateDir: t.TempDir()}, sutOutput(&out))
 	if took := time.Since(start); took > 20*time.Second {
 		t.Errorf("the death was reported after %v; want at once (the readiness timeout is 1m)", took)
 	}

@@ -103,7 +103,8 @@ func WithCoreBreakers(own []BreakerMapping) []BreakerMapping {
 // ScrapeStats counts the scrapes of the SUT's metrics endpoint (each replica's), or the queries
 // of the Prometheus server that scraped it, and keeps the last failure.
 type ScrapeStats struct {
-	// Source is SourceScrape or SourcePrometheus. Empty: scrape (records before sources).
+	// Source is SourceScrape, SourcePrometheus or SourceNone. Empty: scrape (records before
+	// sources).
 	Source string `json:"source,omitempty"`
 	// URL is the endpoint scraped (the first replica's), or the Prometheus server's.
 	URL string `json:"url"`

@@ -79,9 +79,7 @@ func TestRecorderSecondsAndPhases(t *testing.T) {
 	start := time.Now()
 	r := NewRecorder(start.Add(-3*time.Second), ScenarioInfo{Name: "t"}, 7)
 	// Fake the phases at fixed offsets: warmup [0,1s), fault [1s,3s).
-	r.Update(func(rec *Record) {
-		rec.Phases = []Phase{{Name: "warmup", Start: 0, End: Duration(time.Second)}, {Name: "fault", Start: Duration(time.Second), End: -1}}
-	})
+	r.rec.Phases = []Phase{{Name: "warmup", Start: 0, End: Duration(time.Second)}, {Name: "fault", Start: Duration(time.Second), End: -1}}
 	base := r.Start()
 	r.AddResult(Result{At: base.Add(100 * time.Millisecond), Latency: 10 * time.Millisecond, Code: 200})
 	r.AddResult(Result{At: base.Add(1100 * time.Millisecond), Latency: 20 * time.Millisecond, Code: 503})

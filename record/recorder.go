@@ -52,12 +52,106 @@ func (r *Recorder) Now() Duration { return r.Since(time.Now()) }
 // Start returns the instant offsets count from.
 func (r *Recorder) Start() time.Time { return r.start }
 
-// Update lets the caller set fields of the record under the recorder's lock (the command, the
-// environment, the durability check).
-func (r *Recorder) Update(f func(*Record)) {
+// Describe says what the run is: the command that replays it, what the harness is built of, and
+// the scenario's own breaker mappings (CoreBreakers always reads too).
+func (r *Recorder) Describe(command string, versions map[string]string, breakers []BreakerMapping) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	f(&r.rec)
+	r.rec.Command, r.rec.Env.Versions, r.rec.Breakers = command, maps.Clone(versions), slices.Clone(breakers)
+}
+
+// SetEnvironment records the backend the environment runs on and its services.
+func (r *Recorder) SetEnvironment(backend string, services []ServiceInfo) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.rec.Env.Backend, r.rec.Env.Services = backend, slices.Clone(services)
+}
+
+// SetSUT records the system under test's base URL and, when it runs more than one replica,
+// every replica's.
+func (r *Recorder) SetSUT(base string, replicas []string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.rec.Env.SUT = base
+	r.rec.Env.Replicas = nil
+	if len(replicas) > 1 {
+		r.rec.Env.Replicas = slices.Clone(replicas)
+	}
+}
+
+// Halt records that a halt condition stopped the faults, and why: the record's Halted and an
+// event of kind EventHalt, together.
+func (r *Recorder) Halt(why string) {
+	now := r.Now()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.rec.Halted = why
+	r.rec.Events = append(r.rec.Events, Event{At: now, Kind: EventHalt, Subject: "faults", Value: "stopped", Detail: why})
+}
+
+// Acks returns the acknowledged writes' ids kept so far (at most MaxAcks) and how many there
+// were in all.
+func (r *Recorder) Acks() (ids []string, total int64) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.rec.Acks), r.rec.AcksTotal
+}
+
+// SetDurability records the outcome of the durability check.
+func (r *Recorder) SetDurability(d Durability) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.rec.Durability = &d
+}
+
+// StartScrapes says where the SUT's metrics come from (Source, URL, Query, Instances of st):
+// from now on each CountScrape counts in it.
+func (r *Recorder) StartScrapes(st ScrapeStats) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	st.Instances = slices.Clone(st.Instances)
+	st.Attempts, st.Failed, st.Failing, st.LastError = 0, 0, false, ""
+	r.rec.Scrape = &st
+}
+
+// CountScrapes counts one tick's scrapes (one request of each replica's endpoint, or one request
+// to a Prometheus server): each error a failure. The scrapes are failing while the last tick had
+// a failure, whose error is kept.
+func (r *Recorder) CountScrapes(errs ...error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.rec.Scrape == nil {
+		return
+	}
+	sc := r.rec.Scrape
+	sc.Failing = false
+	for _, err := range errs {
+		sc.Attempts++
+		if err != nil {
+			sc.Failed++
+			sc.Failing = true
+			sc.LastError = err.Error()
+		}
+	}
+}
+
+// SetScrapeInstances names the replicas the series came from, once a source knows them.
+func (r *Recorder) SetScrapeInstances(instances []string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.rec.Scrape != nil {
+		r.rec.Scrape.Instances = slices.Clone(instances)
+	}
+}
+
+// ScrapeError returns the last scrape's error while the scrapes are failing, else "".
+func (r *Recorder) ScrapeError() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if sc := r.rec.Scrape; sc != nil && sc.Failing {
+		return sc.LastError
+	}
+	return ""
 }
 
 // BeginPhase ends the current phase, if any, at the same instant and starts the named one.

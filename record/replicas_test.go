@@ -17,10 +17,10 @@ func TestReplicaSeries(t *testing.T) {
 		r.AddReplicaSample(Duration(i), BreakerSeries, map[string]string{"name": "redis", InstanceLabel: in}, float64(i))
 	}
 	r.AddSample(0, BreakerSeries, map[string]string{"name": "redis"}, 1)
-	r.Update(func(rec *Record) { rec.Env.Replicas = []string{"http://a:1", "http://b:2"} })
+	r.SetSUT("http://a:1", []string{"http://a:1", "http://b:2"})
 	rec := r.Finish(StatusCompleted, nil)
 	r.AddReplicaSample(9, BreakerSeries, map[string]string{"name": "redis", InstanceLabel: "a:1"}, 9)
-	r.Update(func(rec *Record) { rec.Env.Replicas[0] = "changed" })
+	r.SetSUT("http://changed:1", []string{"http://changed:1", "http://b:2"})
 	if got := rec.Instances(); !slices.Equal(got, []string{"a:1", "b:2"}) {
 		t.Errorf("Instances() = %v; want [a:1 b:2]", got)
 	}

@@ -17,15 +17,47 @@ const (
 var Phases = []string{PhaseWarmup, PhaseFault, PhaseRecovery, PhaseAll}
 
 // BreakerSeries is the resilience core's breaker-state gauge (resilience/prom), by name label.
-// Its values are BreakerClosed, BreakerOpen and BreakerHalfOpen.
+// Its values are those of BreakerState.
 const BreakerSeries = "resilience_circuit_breaker_state"
 
-// The values of BreakerSeries. Forced-open reads as open and disabled as closed.
+// BreakerState is a circuit breaker's state as a record reads it. Its values are the resilience
+// core's gauge values (BreakerSeries): forced-open reads as open and disabled as closed. Another
+// library's series is read through a BreakerMapping.
+type BreakerState int
+
+// The states, in the order of their severity: a breaker across replicas is in the worst state of
+// its replicas.
 const (
-	BreakerClosed   = 0.0
-	BreakerOpen     = 1.0
-	BreakerHalfOpen = 2.0
+	BreakerClosed   BreakerState = 0
+	BreakerOpen     BreakerState = 1
+	BreakerHalfOpen BreakerState = 2
 )
+
+// String names the state: "closed", "open" or "half-open", as events, progress lines and the
+// report spell it.
+func (s BreakerState) String() string {
+	switch s {
+	case BreakerClosed:
+		return "closed"
+	case BreakerOpen:
+		return "open"
+	}
+	return "half-open"
+}
+
+// Value is the state's value in BreakerSeries.
+func (s BreakerState) Value() float64 { return float64(s) }
+
+// Severity orders the states from the best to the worst: closed 0, half-open 1, open 2.
+func (s BreakerState) Severity() int {
+	switch s {
+	case BreakerClosed:
+		return 0
+	case BreakerOpen:
+		return 2
+	}
+	return 1
+}
 
 // BreakerMapping says how to read a breaker state series: its name, the label that names the
 // breaker, and the values that mean open and closed; any other value is half-open (gobreaker v2:
@@ -38,17 +70,17 @@ type BreakerMapping struct {
 }
 
 // CoreBreakers reads the resilience core's BreakerSeries.
-var CoreBreakers = BreakerMapping{Series: BreakerSeries, Label: "name", Open: []float64{BreakerOpen}, Closed: []float64{BreakerClosed}}
+var CoreBreakers = BreakerMapping{Series: BreakerSeries, Label: "name", Open: []float64{BreakerOpen.Value()}, Closed: []float64{BreakerClosed.Value()}}
 
-// State names v: "open", "closed" or "half-open".
-func (m BreakerMapping) State(v float64) string {
+// State reads v as a state.
+func (m BreakerMapping) State(v float64) BreakerState {
 	switch {
 	case slices.Contains(m.Open, v):
-		return "open"
+		return BreakerOpen
 	case slices.Contains(m.Closed, v):
-		return "closed"
+		return BreakerClosed
 	}
-	return "half-open"
+	return BreakerHalfOpen
 }
 
 // BreakerCallsSeries is the resilience core's count of the calls its breakers saw, by name and
@@ -84,11 +116,12 @@ const InstanceLabel = "instance"
 const (
 	SourceScrape     = "scrape"     // the SUT's metrics endpoint, scraped by the harness on a tick
 	SourcePrometheus = "prometheus" // a Prometheus server's range query over the run's window
+	SourceNone       = "none"       // the scenario says the SUT exports no metrics: none were collected
 )
 
 // Event kinds the engine writes that readers look for.
 const (
-	EventBreaker   = "breaker"   // a scraped breaker changed state; Value is BreakerState's name
+	EventBreaker   = "breaker"   // a scraped breaker changed state; Value is its BreakerState's String
 	EventReadiness = "readiness" // the readiness answer changed; Value is the status or the error
 	EventScrape    = "scrape"    // a scrape failed
 	EventHalt      = "halt"      // a halt condition stopped the faults

@@ -50,14 +50,14 @@ func TestVocabularyMatchesTheResilienceCore(t *testing.T) {
 		t.Fatalf("no %s among the core's metrics", record.BreakerSeries)
 		return 0
 	}
-	if got := gauge(); got != record.BreakerClosed || record.CoreBreakers.State(got) != "closed" {
-		t.Errorf("closed breaker: %s = %g (%s); want %g (closed)", record.BreakerSeries, got, record.CoreBreakers.State(got), record.BreakerClosed)
+	if got := gauge(); got != record.BreakerClosed.Value() || record.CoreBreakers.State(got) != record.BreakerClosed {
+		t.Errorf("closed breaker: %s = %g (%s); want %g (closed)", record.BreakerSeries, got, record.CoreBreakers.State(got), record.BreakerClosed.Value())
 	}
 	b.ForceOpen()
-	if got := gauge(); got != record.BreakerOpen || record.CoreBreakers.State(got) != "open" {
-		t.Errorf("forced-open breaker: %s = %g (%s); want %g (open)", record.BreakerSeries, got, record.CoreBreakers.State(got), record.BreakerOpen)
+	if got := gauge(); got != record.BreakerOpen.Value() || record.CoreBreakers.State(got) != record.BreakerOpen {
+		t.Errorf("forced-open breaker: %s = %g (%s); want %g (open)", record.BreakerSeries, got, record.CoreBreakers.State(got), record.BreakerOpen.Value())
 	}
-	if got := record.CoreBreakers.State(record.BreakerHalfOpen); got != "half-open" {
-		t.Errorf("CoreBreakers.State(%g) = %q; want half-open", record.BreakerHalfOpen, got)
+	if got := record.CoreBreakers.State(record.BreakerHalfOpen.Value()); got != record.BreakerHalfOpen || got.String() != "half-open" {
+		t.Errorf("CoreBreakers.State(%g) = %q; want half-open", record.BreakerHalfOpen.Value(), got)
 	}
 }

@@ -30,7 +30,7 @@ var (
 	colServer   = "#c62828"
 	colError    = "#6a1b9a"
 	quantileCol = map[string]string{"p50": "#1565c0", "p95": "#ef6c00", "p99": "#c62828"}
-	stateCol    = map[string]string{"closed": "#c8e6c9", "open": "#ef9a9a", "half-open": "#ffe082"}
+	stateCol    = map[record.BreakerState]string{record.BreakerClosed: "#c8e6c9", record.BreakerOpen: "#ef9a9a", record.BreakerHalfOpen: "#ffe082"}
 )
 
 type axis struct {

@@ -21,9 +21,9 @@ func TestHTMLShowsReplicas(t *testing.T) {
 	for i, in := range r.Scrape.Instances {
 		s := record.Series{Name: record.BreakerSeries, Labels: map[string]string{"name": "ollama", record.InstanceLabel: in}}
 		for at := record.Duration(0); at < 30*sec; at += sec {
-			v := record.BreakerClosed
+			v := record.BreakerClosed.Value()
 			if i == 1 && at >= 12*sec && at < 22*sec {
-				v = record.BreakerOpen
+				v = record.BreakerOpen.Value()
 			}
 			s.Points = append(s.Points, record.Point{At: at, Value: v})
 		}

@@ -58,6 +58,9 @@ func join(path, name string) string {
 	return path + "." + name
 }
 
+// shorthand is a mapping that a file may also give as one word (metrics: none).
+type shorthand interface{ fromScalar(string) error }
+
 // decode fills v (addressable) from n.
 func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 	if d.nodes++; d.nodes > maxNodes {
@@ -99,6 +102,12 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 		}
 		d.decode(n, v.Elem(), path)
 	case reflect.Struct:
+		if sh, ok := v.Addr().Interface().(shorthand); ok && n.Kind == yaml.ScalarNode {
+			if err := sh.fromScalar(n.Value); err != nil {
+				d.fail(n, path, "%v", err)
+			}
+			return
+		}
 		d.structure(n, v, path)
 	case reflect.Slice:
 		if n.Kind != yaml.SequenceNode {

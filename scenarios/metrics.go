@@ -2,6 +2,8 @@ package scenarios
 
 import (
 	"fmt"
+
+	"github.com/shakedown-dev/shakedown/assertions"
 	"net/url"
 	"regexp"
 	"slices"
@@ -32,6 +34,15 @@ func (p *PrometheusSource) Labels() []string {
 	return p.ReplicaLabels
 }
 
+// fromScalar reads the short form metrics: none.
+func (m *Metrics) fromScalar(v string) error {
+	if v != MetricsNone {
+		return fmt.Errorf("%q; want none (the service exports no metrics) or a mapping such as {source: scrape, path: /metrics}", v)
+	}
+	m.Source = MetricsNone
+	return nil
+}
+
 // checkMetrics checks the metrics block: a known source, and each source's own fields.
 func (s *Scenario) checkMetrics() []problem {
 	var ps []problem
@@ -43,9 +54,11 @@ func (s *Scenario) checkMetrics() []problem {
 			add("metrics.prometheus", "set, but metrics.source is scrape; want source: prometheus to query this server, or leave prometheus out")
 		}
 		return ps
+	case MetricsNone:
+		return s.checkNoMetrics()
 	case MetricsPrometheus:
 	default:
-		add("metrics.source", "%q; want scrape (the SUT's own metrics endpoint, each replica's) or prometheus (a Prometheus server that scrapes the SUT)", m.Source)
+		add("metrics.source", "%q; want scrape (the SUT's own metrics endpoint, each replica's), prometheus (a Prometheus server that scrapes the SUT) or none (it exports no metrics)", m.Source)
 		return ps
 	}
 	if m.Path != "" {
@@ -78,6 +91,28 @@ func (s *Scenario) checkMetrics() []problem {
 			add(path, "%q; want a label name (letters, digits and _, not starting with a digit), e.g. instance or pod", l)
 		case slices.Index(p.ReplicaLabels, l) < i:
 			add(path, "%q is named twice", l)
+		}
+	}
+	return ps
+}
+
+// checkNoMetrics checks a scenario whose service exports no metrics: no field of a source, and no
+// verdict that reads the service's series (it would have nothing to judge).
+func (s *Scenario) checkNoMetrics() []problem {
+	var ps []problem
+	m := s.Metrics
+	for _, f := range []struct {
+		path string
+		set  bool
+	}{{"metrics.path", m.Path != ""}, {"metrics.headers", len(m.Headers) > 0}, {"metrics.keep", len(m.Keep) > 0}, {"metrics.prometheus", m.Prometheus != nil}} {
+		if f.set {
+			ps = append(ps, problem{f.path, "set, but metrics.source is none: nothing is collected; leave it out, or name a source (scrape or prometheus)"})
+		}
+	}
+	for i, a := range s.Assertions {
+		if r, ok := a.(assertions.SeriesReader); ok {
+			ps = append(ps, problem{fmt.Sprintf("assertions[%d]", i), fmt.Sprintf("%s verdict %q reads the service's series %s, but metrics.source is none: nothing would be collected for it to judge; give a source (scrape or prometheus) or drop the verdict",
+				a.Kind(), a.Base().Name, strings.Join(r.ReadsSeries(), ", "))})
 		}
 	}
 	return ps

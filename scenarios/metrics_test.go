@@ -51,6 +51,12 @@ metrics:
 	if s, err := Parse("f.yaml", []byte(commandBase+"sut: {command: [./shop]}\n")); err != nil || s.Metrics.SourceName() != MetricsScrape {
 		t.Errorf("no metrics block: %v, source %q; want scrape", err, s.Metrics.SourceName())
 	}
+	// A service without metrics says so, in the short form or the long one.
+	for _, m := range []string{"none", "{source: none}"} {
+		if s, err := Parse("f.yaml", []byte(commandBase+"sut: {command: [./shop]}\nmetrics: "+m+"\n")); err != nil || s.Metrics.SourceName() != MetricsNone {
+			t.Errorf("metrics: %s: %v, source %q; want none", m, err, s.Metrics.SourceName())
+		}
+	}
 }
 
 // TestReplicasAndSourceErrors: each bad replicas, port or metrics setting is an error at its
@@ -82,7 +88,7 @@ phases: {fault: 1s}
 			`f.yaml:5:32: sut.port: 80; want a port from 1024 to 65535`,
 		}},
 		{"an unknown source", commandBase + "sut: {command: [./shop]}\nmetrics: {source: pushgateway}\n", []string{
-			`f.yaml:6:19: metrics.source: "pushgateway"; want scrape (the SUT's own metrics endpoint, each replica's) or prometheus (a Prometheus server that scrapes the SUT)`,
+			`f.yaml:6:19: metrics.source: "pushgateway"; want scrape (the SUT's own metrics endpoint, each replica's), prometheus (a Prometheus server that scrapes the SUT) or none (it exports no metrics)`,
 		}},
 		{"prometheus without its server", commandBase + "sut: {command: [./shop]}\nmetrics: {source: prometheus, path: /m, headers: {A: b}}\n", []string{
 			`f.yaml:6:37: metrics.path: "/m" is the scrape source's; with source prometheus, Prometheus scrapes the SUT where its own configuration says`,
@@ -106,6 +112,26 @@ metrics:
 			`f.yaml:11:27: metrics.prometheus.replica_labels[1]: "2x"; want a label name (letters, digits and _, not starting with a digit), e.g. instance or pod`,
 			`f.yaml:11:31: metrics.prometheus.replica_labels[2]: "pod" is named twice`,
 			`f.yaml:11:36: metrics.prometheus.replica_labels[3]: "__name__"; want a label name`,
+		}},
+		{"a word that is not none", commandBase + "sut: {command: [./shop]}\nmetrics: nothing\n", []string{
+			`f.yaml:6:10: metrics: "nothing"; want none (the service exports no metrics) or a mapping such as {source: scrape, path: /metrics}`,
+		}},
+		{"none with a source's fields", commandBase + "sut: {command: [./shop]}\nmetrics: {source: none, path: /m, keep: [shop_]}\n", []string{
+			`f.yaml:6:31: metrics.path: set, but metrics.source is none: nothing is collected; leave it out, or name a source (scrape or prometheus)`,
+			`f.yaml:6:41: metrics.keep: set, but metrics.source is none`,
+		}},
+		{"none with verdicts that read series", commandBase + `sut: {command: [./shop]}
+metrics: none
+faults: [{name: f, type: latency, target: redis, latency: 1s}]
+assertions:
+  - {name: up, type: availability, min: 90%}
+  - {name: cache, type: breaker, breaker: cache, opens_within: 1s}
+  - {name: m, type: metric, metric: shop_orders_total, op: increases}
+  - {name: seen, type: noticed, fault: f, failures: {name: shop_failed_total}, min: 50%}
+`, []string{
+			`f.yaml:10:5: assertions[1]: breaker verdict "cache" reads the service's series resilience_circuit_breaker_state, but metrics.source is none: nothing would be collected for it to judge; give a source (scrape or prometheus) or drop the verdict`,
+			`f.yaml:11:5: assertions[2]: metric verdict "m" reads the service's series shop_orders_total`,
+			`f.yaml:12:5: assertions[3]: noticed verdict "seen" reads the service's series shop_failed_total`,
 		}},
 		{"no selector", commandBase + "sut: {command: [./shop]}\nmetrics: {prometheus: {url: http://p:9090}}\n", []string{
 			`metrics.prometheus.selector: ""; want label matchers in braces`,

@@ -64,6 +64,11 @@ func Schema() ([]byte, error) {
 		if a, ok := def.Properties.Get("assertions"); ok {
 			a.Items = oneOf(as, anames, adesc, "type", "name")
 		}
+		if m, ok := def.Properties.Get("metrics"); ok { // metrics: none, the short form
+			long := *m
+			*m = jsonschema.Schema{OneOf: []*jsonschema.Schema{&long, {Type: "string", Const: MetricsNone,
+				Description: "the service exports no metrics: nothing is scraped"}}}
+		}
 		def.Required = []string{"name", "sut", "load", "phases"}
 	}
 	return json.MarshalIndent(s, "", "  ")

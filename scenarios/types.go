@@ -69,10 +69,11 @@ type SetupStep struct {
 
 // Metrics says where the SUT's metrics come from: its Prometheus endpoint, scraped on a tick
 // throughout the run (each replica's), or a Prometheus server that scrapes it, queried over the
-// run's window once the load has ended.
+// run's window once the load has ended; or that it has none (metrics: none), for a service that
+// exports no metrics: nothing is scraped, and the verdicts that read its series are refused.
 type Metrics struct {
-	// Source is MetricsScrape or MetricsPrometheus. Empty: prometheus when Prometheus is given,
-	// else scrape.
+	// Source is MetricsScrape, MetricsPrometheus or MetricsNone. Empty: prometheus when
+	// Prometheus is given, else scrape.
 	Source string `yaml:"source,omitempty"`
 	// Path is the endpoint's path on the SUT's base URL (the scrape source). Empty: /metrics.
 	Path string `yaml:"path,omitempty"`
@@ -90,6 +91,7 @@ type Metrics struct {
 const (
 	MetricsScrape     = "scrape"
 	MetricsPrometheus = "prometheus"
+	MetricsNone       = "none"
 )
 
 // PrometheusSource is a Prometheus server that scrapes the SUT (every replica of it), read through

@@ -149,7 +149,7 @@ func TestLoginThenCarryValues(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = harness.Run(t.Context(), mustPlan(t, sc, harness.RunOptions{Seed: 5, StateDir: t.TempDir(), Builtins: harness.Builtins{"shop": {Handler: (&shop{}).handler}}}))
+	_, err = harness.Run(t.Context(), mustPlan(t, sc, harness.RunOptions{Seed: 5, StateDir: t.TempDir(), Builtins: harness.Builtins{"shop": {Handler: (&shop{}).handler}}}), nil)
 	if err == nil || !strings.Contains(err.Error(), "setup[0]: request POST /login answered 401") || !strings.Contains(err.Error(), "invalid api key") {
 		t.Errorf("a login with a wrong key: %v; want the run stopped with the login's 401 and its body", err)
 	}

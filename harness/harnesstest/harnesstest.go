@@ -16,11 +16,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/shakedown-dev/shakedown/assertions"
 	"github.com/shakedown-dev/shakedown/env"
 	"github.com/shakedown-dev/shakedown/harness"
 	"github.com/shakedown-dev/shakedown/internal/builtins"
-	"github.com/shakedown-dev/shakedown/record"
 	"github.com/shakedown-dev/shakedown/scenarios"
 	"github.com/shakedown-dev/shakedown/service"
 )
@@ -61,18 +59,16 @@ func StartEnv(t testing.TB, spec env.Spec) *env.Env {
 	return e
 }
 
-// Result is a run's record and verdicts.
-type Result struct {
-	Record   *record.Record
-	Verdicts []assertions.Verdict
-}
-
-// Run runs a scenario for the test and judges it. The run ends with the test (its context); an
-// environment that cannot start fails the test, or skips it when its backend cannot run here (no
+// Run runs a scenario for the test and returns its result: the record and, for a run that
+// completed, the verdicts (harness.Run judges them; judge them here with RequirePass or
+// AssertPass). The run ends with the test (its context); an environment that cannot start, or a
+// run that does not complete, fails the test, or skips it when its backend cannot run here (no
 // Docker engine, say). The reference service is handed in as the builtin agentd unless
-// opt.Builtins names its own agentd; the record's replay line names the test and the seed. Judge
-// the verdicts with RequirePass or AssertPass.
-func Run(t testing.TB, sc *scenarios.Scenario, opt harness.RunOptions) *Result {
+// opt.Builtins names its own agentd; the record's replay line names the test and the seed. Each
+// of obs is told of the run as it goes (phases, progress, faults, a command SUT's output);
+// without obs, a command SUT's output goes to the test's output (t.Output: shown with -v or when
+// the test fails).
+func Run(t testing.TB, sc *scenarios.Scenario, opt harness.RunOptions, obs ...harness.Observer) *harness.Result {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("-short: no servers")
@@ -92,22 +88,27 @@ func Run(t testing.TB, sc *scenarios.Scenario, opt harness.RunOptions) *Result {
 	if err != nil {
 		t.Fatalf("%s: %v", sc.Name, err)
 	}
-	rec, err := harness.Run(t.Context(), p)
+	var o harness.Observer = harness.Observers(obs)
+	if len(obs) == 0 {
+		out := t.Output()
+		o = harness.ObserverFuncs{SUTOutput: func(b []byte) { out.Write(b) }}
+	}
+	res, err := harness.Run(t.Context(), p, o)
 	if errors.Is(err, env.ErrBackendUnavailable) {
 		t.Skipf("%s: %v", sc.Name, err)
 	}
 	if err != nil {
 		t.Fatalf("%s: %v", sc.Name, err)
 	}
-	return &Result{Record: rec, Verdicts: assertions.Evaluate(rec, sc.Assertions)}
+	return res
 }
 
 // RunFile loads a scenario file and runs it as Run does; a file that does not load fails the test.
-func RunFile(t testing.TB, path string, opt harness.RunOptions) *Result {
+func RunFile(t testing.TB, path string, opt harness.RunOptions, obs ...harness.Observer) *harness.Result {
 	t.Helper()
 	sc, err := scenarios.Load(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return Run(t, sc, opt)
+	return Run(t, sc, opt, obs...)
 }

@@ -25,7 +25,7 @@ import (
 var burning sync.RWMutex
 
 // run runs a scenario for the test, alone if it burns the CPU.
-func run(t *testing.T, sc *scenarios.Scenario, opt harness.RunOptions) *harnesstest.Result {
+func run(t *testing.T, sc *scenarios.Scenario, opt harness.RunOptions) *harness.Result {
 	t.Helper()
 	burns := slices.ContainsFunc(sc.Faults, func(f faults.Spec) bool { return f.Kind() == "cpu" })
 	if burns {

@@ -76,8 +76,9 @@ func TestScenarios(t *testing.T) {
 				})
 				var mu sync.Mutex
 				var lines []string
-				res := harnesstest.RunFile(t, tt.file, harness.RunOptions{Backend: b, Short: true, SUTOutput: log,
-					OnProgress: func(p harness.Progress) { mu.Lock(); lines = append(lines, p.String()); mu.Unlock() }})
+				res := harnesstest.RunFile(t, tt.file, harness.RunOptions{Backend: b, Short: true}, harness.ObserverFuncs{
+					SUTOutput: func(b []byte) { log.Write(b) },
+					Progress:  func(p harness.Progress) { mu.Lock(); lines = append(lines, p.String()); mu.Unlock() }})
 				mu.Lock()
 				if !slices.ContainsFunc(lines, func(l string) bool { return strings.Contains(l, tt.progress) }) {
 					t.Errorf("no progress line says %q:\n%s", tt.progress, strings.Join(lines, "\n"))
