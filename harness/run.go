@@ -14,8 +14,8 @@ import (
 	"github.com/shakedown-dev/shakedown/faults"
 	"github.com/shakedown-dev/shakedown/faults/httpfault"
 	"github.com/shakedown-dev/shakedown/faults/wirefault"
-	"github.com/shakedown-dev/shakedown/mock/ollama"
 	"github.com/shakedown-dev/shakedown/internal/clock"
+	"github.com/shakedown-dev/shakedown/mock/ollama"
 	"github.com/shakedown-dev/shakedown/record"
 	"github.com/shakedown-dev/shakedown/units"
 )
