@@ -11,12 +11,16 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/shakedown-dev/shakedown/assertions"
 	"github.com/shakedown-dev/shakedown/env/kube/kubetest"
+	"github.com/shakedown-dev/shakedown/harness"
+	"github.com/shakedown-dev/shakedown/harness/harnesstest"
 	"github.com/shakedown-dev/shakedown/record"
 	"github.com/shakedown-dev/shakedown/reports"
 )
@@ -84,7 +88,10 @@ faults:
 }
 
 // TestRunExitCodes: a verdict that fails is exit 1, an environment that cannot start exit 3, and a
-// run longer than --timeout is aborted (exit 4) with its journal written and marked so.
+// run longer than --timeout is aborted (exit 4) with its journal written and marked so. The
+// command line and harnesstest judge alike (harness.Run's one rule): the completed run has the
+// same verdicts in the command's journal as in harnesstest's result, and the aborted run none in
+// either (harnesstest fails the test instead).
 func TestRunExitCodes(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: no servers")
@@ -104,24 +111,39 @@ assertions:
   - {name: impossible throughput, type: throughput, min: 100%, min_samples: 1}
   - {name: too many samples, type: availability, min: 99%, min_samples: 100000}
 `)
-	long := write("long", "name: long\n"+base+"phases: {warmup: 1s, fault: 60s, recovery: 1s}\n")
+	long := write("long", "name: long\n"+base+"phases: {warmup: 1s, fault: 60s, recovery: 1s}\nassertions: [{name: up, type: availability, min: 50%}]\n")
 	noImage := write("noimage", "name: noimage\n"+strings.Replace(base, "backend: local", "backend: docker, images: {redis: shakedown/absent:never}", 1)+"phases: {warmup: 1s, fault: 1s, recovery: 1s}\n")
 
 	var out strings.Builder
-	err := run(context.Background(), []string{"run", failing, "--out", dir, "--quiet"}, &out, io.Discard)
+	err := run(context.Background(), []string{"run", failing, "--out", dir, "--quiet", "--seed", "7"}, &out, io.Discard)
 	if exitCode(err) != exitVerdict || !strings.Contains(out.String(), "insufficient-data too many samples") {
 		t.Errorf("a failing verdict: %v (exit %d); want exit 1\n%s", err, exitCode(err), out.String())
 	}
+	cli := journalOf(t, dir, "failing")
+	res := harnesstest.RunFile(t, failing, harness.RunOptions{Seed: 7})
+	if got, want := judged(res.Verdicts), judged(cli.Verdicts); got != want || want == "" {
+		t.Errorf("a completed run: harnesstest judged %s; the command %s; want the same verdicts", got, want)
+	}
+
 	err = run(context.Background(), []string{"run", long, "--out", dir, "--quiet", "--timeout", "3s"}, io.Discard, io.Discard)
 	if exitCode(err) != exitAborted || !strings.Contains(err.Error(), "--timeout 3s") {
 		t.Errorf("a run past its timeout: %v (exit %d); want exit 4 naming the timeout", err, exitCode(err))
 	}
-	paths, _ := filepath.Glob(filepath.Join(dir, "long-*", "journal.json"))
-	if len(paths) != 1 {
-		t.Fatalf("journals of the timed-out run: %v", paths)
+	if j := journalOf(t, dir, "long"); j.Record.Status != record.StatusAborted || len(j.Verdicts) != 0 {
+		t.Errorf("the timed-out run's journal: %s with %d verdicts; want it marked aborted, not judged", j.Record.Status, len(j.Verdicts))
 	}
-	if j, err := reports.ReadJournalFile(paths[0]); err != nil || j.Record.Status != record.StatusAborted {
-		t.Errorf("the timed-out run's journal: %v, %v; want it marked aborted", j.Record.Status, err)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	tb := &fatalTB{TB: t, ctx: ctx, fatal: make(chan string, 1)}
+	got := make(chan *harness.Result, 1)
+	go func() { got <- harnesstest.RunFile(tb, long, harness.RunOptions{}) }()
+	select {
+	case msg := <-tb.fatal:
+		if !strings.Contains(msg, "run aborted") {
+			t.Errorf("harnesstest on a run past its deadline failed the test with %q; want it to say the run was aborted", msg)
+		}
+	case res := <-got:
+		t.Errorf("harnesstest on a run past its deadline returned %d verdicts (status %s); want the test failed, no verdict", len(res.Verdicts), res.Record.Status)
 	}
 	if dockerAvailable() {
 		err = run(context.Background(), []string{"run", noImage, "--out", dir, "--quiet"}, io.Discard, io.Discard)
@@ -129,6 +151,43 @@ assertions:
 			t.Errorf("an image that is not here: %v (exit %d); want exit 3", err, exitCode(err))
 		}
 	}
+}
+
+// journalOf reads the one journal of the scenario name in dir.
+func journalOf(t *testing.T, dir, name string) *reports.Journal {
+	t.Helper()
+	paths, _ := filepath.Glob(filepath.Join(dir, name+"-*", "journal.json"))
+	if len(paths) != 1 {
+		t.Fatalf("journals of %s: %v; want one", name, paths)
+	}
+	j, err := reports.ReadJournalFile(paths[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return j
+}
+
+// judged lists verdicts as "name=status", in order.
+func judged(vs []assertions.Verdict) string {
+	var parts []string
+	for _, v := range vs {
+		parts = append(parts, fmt.Sprintf("%s=%s", v.Name, v.Status))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// fatalTB is a test whose context is ctx and whose Fatalf is caught: it sends the message on fatal
+// and ends the goroutine, as t.Fatalf does.
+type fatalTB struct {
+	testing.TB
+	ctx   context.Context
+	fatal chan string
+}
+
+func (f *fatalTB) Context() context.Context { return f.ctx }
+func (f *fatalTB) Fatalf(format string, args ...any) {
+	f.fatal <- fmt.Sprintf(format, args...)
+	runtime.Goexit()
 }
 
 func dockerAvailable() bool { return exec.Command("docker", "info").Run() == nil }
