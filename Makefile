@@ -3,6 +3,8 @@ SHELL := /usr/bin/env bash
 GO ?= go
 GOTESTFLAGS ?=
 STATICCHECK_VERSION ?= v0.8.2
+GOIMPORTS_VERSION ?= v0.53.0
+MODULE := github.com/shakedown-dev/shakedown
 PKGS := ./...
 
 # The docker backend's images, as a user would set them: the local images `make images` builds
@@ -43,7 +45,10 @@ test: deps ## the whole test suite, with the race detector (builds the local ima
 test-short: ## unit tests only: no servers, no containers
 	$(GO) test -race -short -count=1 $(GOTESTFLAGS) $(PKGS)
 
-lint: tools ## go vet and staticcheck
+lint: tools ## go vet, staticcheck, gofmt and the imports' order (goimports -local, then this module's own check)
+	@out="$$(gofmt -l $$(git ls-files '*.go'))"; test -z "$$out" || { echo "gofmt -l: these files are not formatted:"; echo "$$out"; exit 1; }
+	@out="$$("$$($(GO) env GOPATH)/bin/goimports" -local $(MODULE) -l $$(git ls-files '*.go' | grep -v '^tools/kube-apiserver/'))"; test -z "$$out" || { echo "goimports -local $(MODULE) -l: imports out of order in:"; echo "$$out"; exit 1; }
+	$(GO) run ./tools/importorder -local $(MODULE) $$(git ls-files '*.go' | grep -v '^tools/kube-apiserver/')
 	$(GO) vet $(PKGS)
 	"$$($(GO) env GOPATH)/bin/staticcheck" $(PKGS)
 	cd bench && $(GO) vet ./... && "$$($(GO) env GOPATH)/bin/staticcheck" ./...
@@ -51,6 +56,7 @@ lint: tools ## go vet and staticcheck
 
 tools:
 	@test -x "$$($(GO) env GOPATH)/bin/staticcheck" || $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+	@test -x "$$($(GO) env GOPATH)/bin/goimports" || $(GO) install golang.org/x/tools/cmd/goimports@$(GOIMPORTS_VERSION)
 
 bench: ## the resilience core against gobreaker, failsafe-go and go-resiliency (module ./bench), summarised by benchstat
 	./scripts/bench.sh

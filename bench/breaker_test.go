@@ -37,7 +37,7 @@ func BenchmarkFloor(b *testing.B) {
 
 func BenchmarkBreakerSuccess(b *testing.B) {
 	b.Run("lib=shakedown", func(b *testing.B) {
-		cb, _ := circuitbreaker.New(circuitbreaker.Settings{Name: "b"})
+		cb, _ := circuitbreaker.New(circuitbreaker.Config{Name: "b"})
 		parallel(b, func() error {
 			p, err := cb.Allow()
 			if err != nil {
@@ -82,7 +82,7 @@ func BenchmarkBreakerReject(b *testing.B) {
 		return nil
 	}
 	b.Run("lib=shakedown", func(b *testing.B) {
-		cb, _ := circuitbreaker.New(circuitbreaker.Settings{Name: "b", ConsecutiveFailures: 1, OpenDuration: time.Hour})
+		cb, _ := circuitbreaker.New(circuitbreaker.Config{Name: "b", ConsecutiveFailures: 1, OpenDuration: time.Hour})
 		p, _ := cb.Allow()
 		p.Done(errFail)
 		parallel(b, func() error { _, err := cb.Allow(); return rejected(err) })

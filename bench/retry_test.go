@@ -45,7 +45,7 @@ func BenchmarkPipeline(b *testing.B) {
 	b.Run("lib=shakedown", func(b *testing.B) {
 		p := &resilience.Pipeline[int]{}
 		p.Retry, _ = retry.New(retry.Config{Name: "p"})
-		p.Breaker, _ = circuitbreaker.New(circuitbreaker.Settings{Name: "p"})
+		p.Breaker, _ = circuitbreaker.New(circuitbreaker.Config{Name: "p"})
 		p.Bulkhead, _ = bulkhead.New(bulkhead.Config{Name: "p", MaxConcurrent: 64})
 		parallel(b, func() error { _, err := p.Execute(ctx, ok); return err })
 	})
@@ -79,7 +79,7 @@ func BenchmarkPipelineRateLimited(b *testing.B) {
 	b.Run("lib=shakedown", func(b *testing.B) {
 		p := &resilience.Pipeline[int]{}
 		p.Retry, _ = retry.New(retry.Config{Name: "p"})
-		p.Breaker, _ = circuitbreaker.New(circuitbreaker.Settings{Name: "p"})
+		p.Breaker, _ = circuitbreaker.New(circuitbreaker.Config{Name: "p"})
 		p.RateLimit, _ = ratelimit.New(ratelimit.Config{Name: "p", Rate: 1e9, Burst: 1 << 20})
 		p.Bulkhead, _ = bulkhead.New(bulkhead.Config{Name: "p", MaxConcurrent: 64})
 		parallel(b, func() error { _, err := p.Execute(ctx, ok); return err })

@@ -102,7 +102,7 @@ func compile(t *target) (*request, error) {
 		var b strings.Builder
 		b.WriteString("^")
 		for _, p := range r.url {
-			if p.Kind == scenarios.Literal {
+			if p.Kind == scenarios.PieceLiteral {
 				b.WriteString(regexp.QuoteMeta(p.Text))
 			} else {
 				b.WriteString(`[^/?#]*`)
@@ -159,15 +159,15 @@ func fillTemplate(t scenarios.Template, seq uint64, rnd *lazyRand, vals *values)
 	var b strings.Builder
 	for _, p := range t {
 		switch p.Kind {
-		case scenarios.Literal:
+		case scenarios.PieceLiteral:
 			b.WriteString(p.Text)
-		case scenarios.Seq:
+		case scenarios.PieceSeq:
 			b.WriteString(strconv.FormatUint(seq, 10))
-		case scenarios.UUID:
+		case scenarios.PieceUUID:
 			b.WriteString(uuid4(rnd.get()))
-		case scenarios.Random:
+		case scenarios.PieceRandom:
 			b.WriteString(randomText(rnd.get(), p.N))
-		case scenarios.Captured:
+		case scenarios.PieceCaptured:
 			v, _ := vals.Get(p.Name)
 			b.WriteString(v)
 		}

@@ -57,7 +57,7 @@ func sutMain() {
 	reg := prometheus.NewRegistry()
 	m, _ := prom.New(reg)
 	breaker := func(name string) *circuitbreaker.Breaker {
-		b, _ := circuitbreaker.New(circuitbreaker.Settings{Name: name, FailureRateThreshold: 0.5, WindowSize: 20, Observer: m.Breaker()})
+		b, _ := circuitbreaker.New(circuitbreaker.Config{Name: name, FailureRateThreshold: 0.5, WindowSize: 20, Observer: m.Breaker()})
 		m.WatchBreaker(b)
 		return b
 	}

@@ -30,7 +30,7 @@ func TestScraperRecordsSeriesAndBreakerEvents(t *testing.T) {
 	t.Parallel()
 	reg := prometheus.NewRegistry()
 	m, _ := prom.New(reg)
-	b, _ := circuitbreaker.New(circuitbreaker.Settings{Name: "ollama", ConsecutiveFailures: 1, Observer: m.Breaker()})
+	b, _ := circuitbreaker.New(circuitbreaker.Config{Name: "ollama", ConsecutiveFailures: 1, Observer: m.Breaker()})
 	m.WatchBreaker(b)
 	// Each scrape served says which breaker state it carried. The scraper stores a scrape before
 	// it asks for the next, so once the next is served the one before is in the record.

@@ -32,7 +32,7 @@ func TestVocabularyMatchesTheResilienceCore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := circuitbreaker.New(circuitbreaker.Settings{Name: "db"})
+	b, err := circuitbreaker.New(circuitbreaker.Config{Name: "db"})
 	if err != nil {
 		t.Fatal(err)
 	}

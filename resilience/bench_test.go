@@ -23,7 +23,7 @@ func BenchmarkAtomicFloor(b *testing.B) {
 func BenchmarkPipeline(b *testing.B) {
 	p := &Pipeline[int]{
 		Retry:    must(retry.New(retry.Config{Name: "bench"})),
-		Breaker:  must(circuitbreaker.New(circuitbreaker.Settings{Name: "bench"})),
+		Breaker:  must(circuitbreaker.New(circuitbreaker.Config{Name: "bench"})),
 		Bulkhead: must(bulkhead.New(bulkhead.Config{Name: "bench", MaxConcurrent: 64})),
 	}
 	fn := func(context.Context) (int, error) { return 1, nil }

@@ -32,7 +32,7 @@ func TestOpenBreakerEndsRetriesAndFallbackAnswers(t *testing.T) {
 		p := &Pipeline[string]{
 			Fallback: must(fallback.New(fallback.Config[string]{Name: "llm", Fallback: fallback.Value("static answer")})),
 			Retry:    must(retry.New(retry.Config{Name: "llm", MaxAttempts: 5, BaseDelay: time.Millisecond})),
-			Breaker:  must(circuitbreaker.New(circuitbreaker.Settings{Name: "llm", ConsecutiveFailures: 3})),
+			Breaker:  must(circuitbreaker.New(circuitbreaker.Config{Name: "llm", ConsecutiveFailures: 3})),
 		}
 		var calls atomic.Int32
 		res, err := p.Execute(context.Background(), func(context.Context) (string, error) {
@@ -51,7 +51,7 @@ func TestOpenBreakerEndsRetriesAndFallbackAnswers(t *testing.T) {
 
 func TestBulkheadRejectionDoesNotTripBreaker(t *testing.T) {
 	t.Parallel()
-	b := must(circuitbreaker.New(circuitbreaker.Settings{Name: "db", ConsecutiveFailures: 1}))
+	b := must(circuitbreaker.New(circuitbreaker.Config{Name: "db", ConsecutiveFailures: 1}))
 	bh := must(bulkhead.New(bulkhead.Config{Name: "db", MaxConcurrent: 1}))
 	p := &Pipeline[int]{Breaker: b, Bulkhead: bh}
 	bh.Acquire(context.Background()) // the only slot is taken
@@ -68,7 +68,7 @@ func TestBulkheadRejectionDoesNotTripBreaker(t *testing.T) {
 func TestTimeoutCountsAsBreakerFailure(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
-		b := must(circuitbreaker.New(circuitbreaker.Settings{Name: "llm", ConsecutiveFailures: 2}))
+		b := must(circuitbreaker.New(circuitbreaker.Config{Name: "llm", ConsecutiveFailures: 2}))
 		p := &Pipeline[int]{Breaker: b, Timeout: must(timeout.New(timeout.Config{Name: "llm", Timeout: time.Second}))}
 		slow := func(ctx context.Context) (int, error) { <-ctx.Done(); return 0, ctx.Err() }
 		for range 2 {
@@ -84,7 +84,7 @@ func TestTimeoutCountsAsBreakerFailure(t *testing.T) {
 
 func TestPanicCountsAsFailureAndPropagates(t *testing.T) {
 	t.Parallel()
-	b := must(circuitbreaker.New(circuitbreaker.Settings{Name: "x", ConsecutiveFailures: 1}))
+	b := must(circuitbreaker.New(circuitbreaker.Config{Name: "x", ConsecutiveFailures: 1}))
 	p := &Pipeline[int]{Breaker: b, Bulkhead: must(bulkhead.New(bulkhead.Config{MaxConcurrent: 1}))}
 	func() {
 		defer func() {
@@ -102,7 +102,7 @@ func TestPanicCountsAsFailureAndPropagates(t *testing.T) {
 // TestCallerCancellationIsIgnored: a caller that gives up does not open the breaker.
 func TestCallerCancellationIsIgnored(t *testing.T) {
 	t.Parallel()
-	b := must(circuitbreaker.New(circuitbreaker.Settings{Name: "x", ConsecutiveFailures: 1}))
+	b := must(circuitbreaker.New(circuitbreaker.Config{Name: "x", ConsecutiveFailures: 1}))
 	p := &Pipeline[int]{Breaker: b}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
@@ -117,7 +117,7 @@ func TestCallerCancellationIsIgnored(t *testing.T) {
 func TestRateLimitRefusalDoesNotTripBreaker(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
-		b := must(circuitbreaker.New(circuitbreaker.Settings{Name: "llm", ConsecutiveFailures: 1}))
+		b := must(circuitbreaker.New(circuitbreaker.Config{Name: "llm", ConsecutiveFailures: 1}))
 		p := &Pipeline[int]{Breaker: b, RateLimit: must(ratelimit.New(ratelimit.Config{Name: "llm", Rate: 1}))}
 		var calls atomic.Int32
 		fn := func(context.Context) (int, error) { calls.Add(1); return 1, nil }

@@ -3,11 +3,12 @@ package scenarios
 import (
 	"fmt"
 
-	"github.com/shakedown-dev/shakedown/assertions"
 	"net/url"
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/shakedown-dev/shakedown/assertions"
 )
 
 // SourceName returns the metrics source that runs: Source, or prometheus when Prometheus is

@@ -32,12 +32,14 @@ type Piece struct {
 // PieceKind says what a piece of a template is.
 type PieceKind int
 
+// The kinds of piece: text as written, and the placeholders {{seq}}, {{uuid}}, {{random N}} and
+// {{name}} (a captured value).
 const (
-	Literal PieceKind = iota
-	Seq
-	UUID
-	Random
-	Captured
+	PieceLiteral PieceKind = iota
+	PieceSeq
+	PieceUUID
+	PieceRandom
+	PieceCaptured
 )
 
 // maxRandom bounds {{random N}}.
@@ -55,7 +57,7 @@ func ParseTemplate(s string) (Template, error) {
 	last := 0
 	for _, loc := range placeholderRE.FindAllStringIndex(s, -1) {
 		if loc[0] > last {
-			t = append(t, Piece{Kind: Literal, Text: s[last:loc[0]]})
+			t = append(t, Piece{Kind: PieceLiteral, Text: s[last:loc[0]]})
 		}
 		last = loc[1]
 		m := s[loc[0]:loc[1]]
@@ -63,9 +65,9 @@ func ParseTemplate(s string) (Template, error) {
 		p := Piece{Text: m}
 		switch {
 		case len(words) == 1 && words[0] == "seq":
-			p.Kind = Seq
+			p.Kind = PieceSeq
 		case len(words) == 1 && words[0] == "uuid":
-			p.Kind = UUID
+			p.Kind = PieceUUID
 		case len(words) >= 1 && words[0] == "random":
 			n, err := 0, error(nil)
 			if len(words) == 2 {
@@ -74,16 +76,16 @@ func ParseTemplate(s string) (Template, error) {
 			if len(words) != 2 || err != nil || n < 1 || n > maxRandom {
 				return nil, fmt.Errorf("placeholder %s: want {{random N}}, N random letters and digits, N from 1 to %d", m, maxRandom)
 			}
-			p.Kind, p.N = Random, n
+			p.Kind, p.N = PieceRandom, n
 		case len(words) == 1 && nameRE.MatchString(words[0]):
-			p.Kind, p.Name = Captured, words[0]
+			p.Kind, p.Name = PieceCaptured, words[0]
 		default:
 			return nil, fmt.Errorf("unknown placeholder %s; want {{seq}}, {{uuid}}, {{random N}} or {{name}}, a captured value", m)
 		}
 		t = append(t, p)
 	}
 	if last < len(s) {
-		t = append(t, Piece{Kind: Literal, Text: s[last:]})
+		t = append(t, Piece{Kind: PieceLiteral, Text: s[last:]})
 	}
 	return t, nil
 }
@@ -91,7 +93,7 @@ func ParseTemplate(s string) (Template, error) {
 // Static reports whether t has no placeholder.
 func (t Template) Static() bool {
 	for _, p := range t {
-		if p.Kind != Literal {
+		if p.Kind != PieceLiteral {
 			return false
 		}
 	}
@@ -102,7 +104,7 @@ func (t Template) Static() bool {
 func (t Template) Names() []string {
 	var out []string
 	for _, p := range t {
-		if p.Kind == Captured {
+		if p.Kind == PieceCaptured {
 			out = append(out, p.Name)
 		}
 	}

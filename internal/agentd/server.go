@@ -122,7 +122,7 @@ func (s *Server) policies() error {
 		if c.NoBreakers {
 			return nil, nil
 		}
-		b, err := circuitbreaker.New(circuitbreaker.Settings{Name: name, FailureRateThreshold: c.BreakerThreshold, WindowDuration: 10 * time.Second,
+		b, err := circuitbreaker.New(circuitbreaker.Config{Name: name, FailureRateThreshold: c.BreakerThreshold, WindowDuration: 10 * time.Second,
 			MinimumCalls: 10, OpenDuration: c.BreakerOpen, HalfOpenProbes: 2, IsFailure: isDependencyFailure, Observer: obs})
 		if err != nil {
 			return nil, err

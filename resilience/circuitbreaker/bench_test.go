@@ -17,7 +17,7 @@ func BenchmarkAtomicFloor(b *testing.B) {
 }
 
 func BenchmarkClosedSuccess(b *testing.B) {
-	cb, _ := New(Settings{Name: "bench"})
+	cb, _ := New(Config{Name: "bench"})
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
@@ -31,7 +31,7 @@ func BenchmarkClosedSuccess(b *testing.B) {
 }
 
 func BenchmarkClosedSuccessFailureRateWindow(b *testing.B) {
-	cb, _ := New(Settings{Name: "bench", FailureRateThreshold: 0.5})
+	cb, _ := New(Config{Name: "bench", FailureRateThreshold: 0.5})
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
@@ -44,7 +44,7 @@ func BenchmarkClosedSuccessFailureRateWindow(b *testing.B) {
 func BenchmarkOpenReject(b *testing.B) {
 	for _, count := range []bool{false, true} {
 		b.Run(fmt.Sprintf("count=%v", count), func(b *testing.B) {
-			cb, _ := New(Settings{Name: "bench", CountRejections: count})
+			cb, _ := New(Config{Name: "bench", CountRejections: count})
 			cb.ForceOpen()
 			b.ReportAllocs()
 			b.RunParallel(func(pb *testing.PB) {

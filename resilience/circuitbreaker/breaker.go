@@ -23,7 +23,7 @@ func unpack(w uint64) (State, uint64) { return State(w & stateMask), w >> genShi
 
 // Breaker is a circuit breaker. Create it with New; it is safe for concurrent use.
 type Breaker struct {
-	s       Settings
+	s       Config
 	measure bool // time every call: slow-call detection, a time window or an Observer need it
 
 	word        atomic.Uint64
@@ -57,7 +57,7 @@ type Breaker struct {
 }
 
 // New returns a closed breaker, or the problems with s.
-func New(s Settings) (*Breaker, error) {
+func New(s Config) (*Breaker, error) {
 	if err := s.Validate(); err != nil {
 		return nil, err
 	}
@@ -197,7 +197,7 @@ type Counts struct {
 	BufferedCalls, Failures, SlowCalls int
 	FailureRate, SlowCallRate          float64
 	// NotPermitted is how many calls the breaker rejected since it was made (open, forced open,
-	// or half-open with its probes taken); counted only with Settings.CountRejections.
+	// or half-open with its probes taken); counted only with Config.CountRejections.
 	NotPermitted uint64
 }
 

@@ -9,7 +9,7 @@ import (
 )
 
 func Example() {
-	b, err := circuitbreaker.New(circuitbreaker.Settings{Name: "ollama", ConsecutiveFailures: 2})
+	b, err := circuitbreaker.New(circuitbreaker.Config{Name: "ollama", ConsecutiveFailures: 2})
 	if err != nil {
 		panic(err)
 	}
@@ -27,7 +27,7 @@ func Example() {
 }
 
 func ExampleBreaker_Allow() {
-	b, _ := circuitbreaker.New(circuitbreaker.Settings{Name: "redis"})
+	b, _ := circuitbreaker.New(circuitbreaker.Config{Name: "redis"})
 	p, err := b.Allow()
 	if err != nil {
 		fmt.Println("rejected:", err)

@@ -24,7 +24,7 @@ func openThenWait(t *testing.T, b *Breaker) {
 func TestStateReportsHalfOpenAfterOpenDurationWithoutTraffic(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
-		b := mustNew(t, Settings{ConsecutiveFailures: 1, OpenDuration: 5 * time.Second})
+		b := mustNew(t, Config{ConsecutiveFailures: 1, OpenDuration: 5 * time.Second})
 		call(b, errBoom)
 		time.Sleep(4999 * time.Millisecond)
 		synctest.Wait()
@@ -42,7 +42,7 @@ func TestStateReportsHalfOpenAfterOpenDurationWithoutTraffic(t *testing.T) {
 func TestHalfOpenAdmitsAtMostNProbes(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
-		b := mustNew(t, Settings{ConsecutiveFailures: 1, OpenDuration: time.Second, HalfOpenProbes: 3, HalfOpenSuccesses: 10})
+		b := mustNew(t, Config{ConsecutiveFailures: 1, OpenDuration: time.Second, HalfOpenProbes: 3, HalfOpenSuccesses: 10})
 		openThenWait(t, b)
 		var admitted, rejected atomic.Int32
 		var permits sync.WaitGroup
@@ -78,7 +78,7 @@ func TestHalfOpenClosesAfterSuccessesAndReopensOnFailure(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		r := &recorder{}
-		b := mustNew(t, Settings{ConsecutiveFailures: 1, OpenDuration: time.Second, HalfOpenProbes: 2, Observer: r})
+		b := mustNew(t, Config{ConsecutiveFailures: 1, OpenDuration: time.Second, HalfOpenProbes: 2, Observer: r})
 		openThenWait(t, b)
 		call(b, nil)
 		wantState(t, b, StateHalfOpen)
@@ -98,7 +98,7 @@ func TestHalfOpenClosesAfterSuccessesAndReopensOnFailure(t *testing.T) {
 func TestPanickingProbeDoesNotStickHalfOpen(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
-		b := mustNew(t, Settings{ConsecutiveFailures: 1, OpenDuration: time.Second})
+		b := mustNew(t, Config{ConsecutiveFailures: 1, OpenDuration: time.Second})
 		openThenWait(t, b)
 		func() {
 			defer func() {
@@ -123,7 +123,7 @@ func TestPanickingProbeDoesNotStickHalfOpen(t *testing.T) {
 func TestCancelledProbeGivesItsPlaceBack(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
-		b := mustNew(t, Settings{ConsecutiveFailures: 1, OpenDuration: time.Second})
+		b := mustNew(t, Config{ConsecutiveFailures: 1, OpenDuration: time.Second})
 		openThenWait(t, b)
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
@@ -143,7 +143,7 @@ func TestCancelledProbeGivesItsPlaceBack(t *testing.T) {
 func TestAbandonedProbeReopensAfterMaxWait(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
-		b := mustNew(t, Settings{ConsecutiveFailures: 1, OpenDuration: time.Second, HalfOpenMaxWait: 3 * time.Second})
+		b := mustNew(t, Config{ConsecutiveFailures: 1, OpenDuration: time.Second, HalfOpenMaxWait: 3 * time.Second})
 		openThenWait(t, b)
 		if _, err := b.Allow(); err != nil { // abandoned
 			t.Fatal(err)
@@ -166,7 +166,7 @@ func TestAbandonedProbeReopensAfterMaxWait(t *testing.T) {
 func TestOpenDurationBacksOff(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
-		b := mustNew(t, Settings{ConsecutiveFailures: 1, OpenDuration: time.Second, OpenBackoff: 2, MaxOpenDuration: 3 * time.Second})
+		b := mustNew(t, Config{ConsecutiveFailures: 1, OpenDuration: time.Second, OpenBackoff: 2, MaxOpenDuration: 3 * time.Second})
 		openThenWait(t, b) // open 1s
 		for _, want := range []time.Duration{2 * time.Second, 3 * time.Second, 3 * time.Second} {
 			call(b, errBoom) // the probe fails: open again, longer

@@ -53,7 +53,7 @@ func (r *recorder) path() []State {
 	return out
 }
 
-func mustNew(t *testing.T, s Settings) *Breaker {
+func mustNew(t *testing.T, s Config) *Breaker {
 	t.Helper()
 	b, err := New(s)
 	if err != nil {

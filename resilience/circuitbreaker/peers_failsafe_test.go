@@ -14,7 +14,7 @@ import (
 // that state assert ours.
 
 // halfOpen returns b half-open: tripped by one failure and its open duration waited out.
-func halfOpen(t *testing.T, s Settings) *Breaker {
+func halfOpen(t *testing.T, s Config) *Breaker {
 	t.Helper()
 	b := mustNew(t, s)
 	for b.State() != StateOpen {
@@ -30,7 +30,7 @@ func halfOpen(t *testing.T, s Settings) *Breaker {
 // a single failure (ours: ConsecutiveFailures 1).
 func TestFailsafeClosedStateFailureWithDefaultConfig(t *testing.T) {
 	t.Parallel()
-	b := mustNew(t, Settings{ConsecutiveFailures: 1})
+	b := mustNew(t, Config{ConsecutiveFailures: 1})
 	call(b, errBoom)
 	wantState(t, b, StateOpen)
 }
@@ -39,7 +39,7 @@ func TestFailsafeClosedStateFailureWithDefaultConfig(t *testing.T) {
 // executions open it; a success between failures resets the count.
 func TestFailsafeClosedStateFailureWithFailureThreshold(t *testing.T) {
 	t.Parallel()
-	b := mustNew(t, Settings{FailureRateThreshold: 1, WindowSize: 3})
+	b := mustNew(t, Config{FailureRateThreshold: 1, WindowSize: 3})
 	call(b, errBoom)
 	call(b, nil)
 	call(b, errBoom)
@@ -52,7 +52,7 @@ func TestFailsafeClosedStateFailureWithFailureThreshold(t *testing.T) {
 // From closedstate_test.go TestClosedStateFailureWithFailureRatio: 2 failures of 3 executions.
 func TestFailsafeClosedStateFailureWithFailureRatio(t *testing.T) {
 	t.Parallel()
-	b := mustNew(t, Settings{FailureRateThreshold: 2.0 / 3, WindowSize: 3})
+	b := mustNew(t, Config{FailureRateThreshold: 2.0 / 3, WindowSize: 3})
 	call(b, errBoom)
 	call(b, nil)
 	wantState(t, b, StateClosed)
@@ -65,7 +65,7 @@ func TestFailsafeClosedStateFailureWithFailureRatio(t *testing.T) {
 // 4 and below 2 in a row.
 func TestFailsafeClosedStateSuccessWithFailureRatioAndThreshold(t *testing.T) {
 	t.Parallel()
-	for _, s := range []Settings{{FailureRateThreshold: 0.75, WindowSize: 4}, {ConsecutiveFailures: 2}} {
+	for _, s := range []Config{{FailureRateThreshold: 0.75, WindowSize: 4}, {ConsecutiveFailures: 2}} {
 		b := mustNew(t, s)
 		for range 20 {
 			call(b, nil)
@@ -81,11 +81,11 @@ func TestFailsafeClosedStateSuccessWithFailureRatioAndThreshold(t *testing.T) {
 func TestFailsafeHalfOpenFailure(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
-		b := halfOpen(t, Settings{ConsecutiveFailures: 1, OpenDuration: time.Second})
+		b := halfOpen(t, Config{ConsecutiveFailures: 1, OpenDuration: time.Second})
 		call(b, errBoom)
 		wantState(t, b, StateOpen)
 
-		b = halfOpen(t, Settings{ConsecutiveFailures: 1, OpenDuration: time.Second, HalfOpenSuccesses: 3})
+		b = halfOpen(t, Config{ConsecutiveFailures: 1, OpenDuration: time.Second, HalfOpenSuccesses: 3})
 		call(b, nil)
 		call(b, errBoom)
 		wantState(t, b, StateOpen)
@@ -97,7 +97,7 @@ func TestFailsafeHalfOpenFailure(t *testing.T) {
 func TestFailsafeHalfOpenFailureWithFailureThreshold(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
-		b := halfOpen(t, Settings{FailureRateThreshold: 1, WindowSize: 3, OpenDuration: time.Second})
+		b := halfOpen(t, Config{FailureRateThreshold: 1, WindowSize: 3, OpenDuration: time.Second})
 		call(b, errBoom)
 		wantState(t, b, StateOpen) // failsafe-go: still half-open
 	})
@@ -109,11 +109,11 @@ func TestFailsafeHalfOpenFailureWithFailureThreshold(t *testing.T) {
 func TestFailsafeHalfOpenSuccess(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
-		b := halfOpen(t, Settings{ConsecutiveFailures: 1, OpenDuration: time.Second})
+		b := halfOpen(t, Config{ConsecutiveFailures: 1, OpenDuration: time.Second})
 		call(b, nil)
 		wantState(t, b, StateClosed)
 
-		b = halfOpen(t, Settings{ConsecutiveFailures: 1, OpenDuration: time.Second, HalfOpenSuccesses: 3})
+		b = halfOpen(t, Config{ConsecutiveFailures: 1, OpenDuration: time.Second, HalfOpenSuccesses: 3})
 		for range 2 {
 			call(b, nil)
 			wantState(t, b, StateHalfOpen)
@@ -128,7 +128,7 @@ func TestFailsafeHalfOpenSuccess(t *testing.T) {
 func TestFailsafeOpenStateRemainingDelay(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
-		b := mustNew(t, Settings{ConsecutiveFailures: 1, OpenDuration: time.Second})
+		b := mustNew(t, Config{ConsecutiveFailures: 1, OpenDuration: time.Second})
 		call(b, errBoom)
 		if _, err := b.Allow(); err == nil {
 			t.Fatal("an open breaker admitted a call")

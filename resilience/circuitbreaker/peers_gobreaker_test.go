@@ -20,7 +20,7 @@ var errExcluded = errors.New("excluded")
 func TestGobreakerDefaultCircuitBreaker(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
-		b := mustNew(t, Settings{ConsecutiveFailures: 6, OpenDuration: 60 * time.Second})
+		b := mustNew(t, Config{ConsecutiveFailures: 6, OpenDuration: 60 * time.Second})
 		for range 5 {
 			call(b, errBoom)
 		}
@@ -62,7 +62,7 @@ func TestGobreakerCustomCircuitBreakerHalfOpen(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		obs := &recorder{}
-		b := mustNew(t, Settings{Name: "cb", ConsecutiveFailures: 1, OpenDuration: 90 * time.Second, HalfOpenProbes: 3,
+		b := mustNew(t, Config{Name: "cb", ConsecutiveFailures: 1, OpenDuration: 90 * time.Second, HalfOpenProbes: 3,
 			IsIgnored: func(err error) bool { return errors.Is(err, errExcluded) }, Observer: obs})
 		call(b, errBoom)
 		time.Sleep(90*time.Second + time.Nanosecond)
@@ -100,7 +100,7 @@ func TestGobreakerCustomCircuitBreakerHalfOpen(t *testing.T) {
 // From gobreaker_test.go TestPanicInRequest: a call that panics panics on, and counts as a failure.
 func TestGobreakerPanicInRequest(t *testing.T) {
 	t.Parallel()
-	b := mustNew(t, Settings{ConsecutiveFailures: 6})
+	b := mustNew(t, Config{ConsecutiveFailures: 6})
 	func() {
 		defer func() {
 			if recover() == nil {
@@ -119,7 +119,7 @@ func TestGobreakerPanicInRequest(t *testing.T) {
 // counts; ours changes with every transition.)
 func TestGobreakerGeneration(t *testing.T) {
 	t.Parallel()
-	b := mustNew(t, Settings{ConsecutiveFailures: 2})
+	b := mustNew(t, Config{ConsecutiveFailures: 2})
 	late, _ := b.Allow()
 	b.ForceOpen()
 	b.Reset()
@@ -135,12 +135,12 @@ func TestGobreakerGeneration(t *testing.T) {
 // with the predicate back to "every error fails", six failures trip.
 func TestGobreakerCustomIsSuccessful(t *testing.T) {
 	t.Parallel()
-	b := mustNew(t, Settings{ConsecutiveFailures: 6, IsFailure: func(error) bool { return false }})
+	b := mustNew(t, Config{ConsecutiveFailures: 6, IsFailure: func(error) bool { return false }})
 	for range 5 {
 		call(b, errBoom)
 	}
 	wantState(t, b, StateClosed)
-	b = mustNew(t, Settings{ConsecutiveFailures: 6, IsFailure: func(err error) bool { return err != nil }})
+	b = mustNew(t, Config{ConsecutiveFailures: 6, IsFailure: func(err error) bool { return err != nil }})
 	for range 6 {
 		call(b, errBoom)
 	}
@@ -152,7 +152,7 @@ func TestGobreakerCustomIsSuccessful(t *testing.T) {
 func TestGobreakerInParallel(t *testing.T) {
 	t.Parallel()
 	obs := &recorder{}
-	b := mustNew(t, Settings{ConsecutiveFailures: 1, IsIgnored: func(err error) bool { return errors.Is(err, errExcluded) }, Observer: obs})
+	b := mustNew(t, Config{ConsecutiveFailures: 1, IsIgnored: func(err error) bool { return errors.Is(err, errExcluded) }, Observer: obs})
 	var wg sync.WaitGroup
 	for range 10 {
 		wg.Go(func() {

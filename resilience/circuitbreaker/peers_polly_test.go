@@ -34,8 +34,8 @@ import (
 var errInvalidOp = errors.New("invalid operation")
 
 // pollyDefaults are Polly's CircuitBreakerStrategyOptions defaults.
-func pollyDefaults(obs Observer) Settings {
-	return Settings{Name: "CircuitBreaker", FailureRateThreshold: 0.1, MinimumCalls: 100, WindowDuration: 30 * time.Second,
+func pollyDefaults(obs Observer) Config {
+	return Config{Name: "CircuitBreaker", FailureRateThreshold: 0.1, MinimumCalls: 100, WindowDuration: 30 * time.Second,
 		OpenDuration: 5 * time.Second, Observer: obs}
 }
 
@@ -71,7 +71,7 @@ func (c *stateCounts) want(t *testing.T, opened, halfOpened, closed int32) {
 // generator of 1 s breaks, a BreakDuration of 30 s is not used.
 func TestPollyIntegrationOpenHalfOpenClose(t *testing.T) {
 	t.Parallel()
-	for name, s := range map[string]Settings{
+	for name, s := range map[string]Config{
 		"BreakDuration":          {OpenDuration: time.Second},
 		"BreakDurationGenerator": {OpenDuration: 30 * time.Second, OpenDurationFunc: func(int) time.Duration { return time.Second }},
 	} {
@@ -120,7 +120,7 @@ func TestPollyBreakDurationGeneratorCountsOpeningsInARow(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		var told []int
-		b := mustNew(t, Settings{ConsecutiveFailures: 1, OpenDurationFunc: func(n int) time.Duration {
+		b := mustNew(t, Config{ConsecutiveFailures: 1, OpenDurationFunc: func(n int) time.Duration {
 			told = append(told, n)
 			return time.Second
 		}})
@@ -162,7 +162,7 @@ func TestPollyMinimumThroughputAndFailureRatio(t *testing.T) {
 		{10, 1, StateClosed},
 		{10, 0, StateClosed},
 	} {
-		b := mustNew(t, Settings{FailureRateThreshold: 0.1, MinimumCalls: 10, WindowDuration: 30 * time.Second})
+		b := mustNew(t, Config{FailureRateThreshold: 0.1, MinimumCalls: 10, WindowDuration: 30 * time.Second})
 		for range tt.successes {
 			call(b, nil)
 		}
@@ -183,7 +183,7 @@ func TestPollyRollingWindow(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		window := func() *Breaker {
-			return mustNew(t, Settings{FailureRateThreshold: 1, MinimumCalls: 1000, WindowDuration: 10 * time.Second})
+			return mustNew(t, Config{FailureRateThreshold: 1, MinimumCalls: 1000, WindowDuration: 10 * time.Second})
 		}
 		want := func(b *Breaker, calls, failures int) {
 			t.Helper()
@@ -344,12 +344,12 @@ func TestPollyHalfOpenHungProbe(t *testing.T) {
 // test/Polly.Core.Tests/CircuitBreaker/CircuitBreakerManualControlTests.cs Ctor_Isolated: isolating
 // the circuit opens it by hand (told to the observer) and refuses calls with an isolated-circuit
 // error and no time to wait (Breaker.RetryAfter 0); closing it lets calls through again. A manual control made isolated
-// starts the circuit isolated: ours starts forced open (Settings.Initial) and, unlike Polly's,
+// starts the circuit isolated: ours starts forced open (Config.Initial) and, unlike Polly's,
 // publishes no transition for starting.
 func TestPollyManualIsolateAndClose(t *testing.T) {
 	t.Parallel()
 	obs := &recorder{}
-	b := mustNew(t, Settings{Name: "cb", IsFailure: func(err error) bool { return errors.Is(err, errInvalidOp) }, Observer: obs})
+	b := mustNew(t, Config{Name: "cb", IsFailure: func(err error) bool { return errors.Is(err, errInvalidOp) }, Observer: obs})
 	b.ForceOpen()
 	wantState(t, b, StateForcedOpen)
 	_, err := Execute(context.Background(), b, func(context.Context) (int, error) { return 0, nil })
@@ -369,7 +369,7 @@ func TestPollyManualIsolateAndClose(t *testing.T) {
 	}
 
 	obs = &recorder{}
-	b = mustNew(t, Settings{Initial: StateForcedOpen, Observer: obs})
+	b = mustNew(t, Config{Initial: StateForcedOpen, Observer: obs})
 	if err := call(b, nil); !errors.Is(err, ErrOpen) {
 		t.Fatalf("a breaker made isolated: %v; want ErrOpen", err)
 	}
@@ -401,7 +401,7 @@ func TestPollyShouldHandle(t *testing.T) {
 	}
 
 	obs = &recorder{}
-	b = mustNew(t, Settings{FailureRateThreshold: 0.1, MinimumCalls: 100, IsFailure: func(err error) bool { return errors.Is(err, errInvalidOp) }, Observer: obs})
+	b = mustNew(t, Config{FailureRateThreshold: 0.1, MinimumCalls: 100, IsFailure: func(err error) bool { return errors.Is(err, errInvalidOp) }, Observer: obs})
 	errArgument := errors.New("argument")
 	for _, want := range []error{errInvalidOp, errArgument} {
 		if _, err := Execute(context.Background(), b, func(context.Context) (int, error) { return 0, want }); err != want {
@@ -431,7 +431,7 @@ func TestPollyShouldHandle(t *testing.T) {
 // the tenth call, a success, where Polly waits for the next failure.
 func TestPollyRateJudgedAfterEveryCall(t *testing.T) {
 	t.Parallel()
-	b := mustNew(t, Settings{FailureRateThreshold: 0.1, MinimumCalls: 10, WindowDuration: 30 * time.Second})
+	b := mustNew(t, Config{FailureRateThreshold: 0.1, MinimumCalls: 10, WindowDuration: 30 * time.Second})
 	call(b, errBoom)
 	for range 8 {
 		call(b, nil)
@@ -450,7 +450,7 @@ func TestPollyRateJudgedAfterEveryCall(t *testing.T) {
 func TestPollyRefusalSaysWhenToRetry(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
-		b := mustNew(t, Settings{Name: "cb", ConsecutiveFailures: 1, OpenDuration: 5 * time.Second})
+		b := mustNew(t, Config{Name: "cb", ConsecutiveFailures: 1, OpenDuration: 5 * time.Second})
 		call(b, errBoom)
 		time.Sleep(2 * time.Second)
 		_, err := b.Allow()
@@ -469,7 +469,7 @@ func TestPollyRefusalSaysWhenToRetry(t *testing.T) {
 // only ErrOpen.
 func TestPollyRejectionErrorDoesNotGrow(t *testing.T) {
 	t.Parallel()
-	b := mustNew(t, Settings{Name: "cb", ConsecutiveFailures: 1})
+	b := mustNew(t, Config{Name: "cb", ConsecutiveFailures: 1})
 	call(b, errInvalidOp)
 	_, first := b.Allow()
 	for range 100 {
@@ -494,7 +494,7 @@ func TestPollyBreakDurationDoesNotOverflow(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		const forever = time.Duration(1<<63 - 1)
-		b := mustNew(t, Settings{ConsecutiveFailures: 1, OpenDurationFunc: func(int) time.Duration { return forever }})
+		b := mustNew(t, Config{ConsecutiveFailures: 1, OpenDurationFunc: func(int) time.Duration { return forever }})
 		call(b, errBoom)
 		time.Sleep(24 * time.Hour)
 		synctest.Wait()
@@ -513,7 +513,7 @@ func TestPollyBreakDurationDoesNotOverflow(t *testing.T) {
 func TestPollyResultsAfterTheStateChanged(t *testing.T) {
 	t.Parallel()
 	obs := &recorder{}
-	b := mustNew(t, Settings{ConsecutiveFailures: 1, Observer: obs})
+	b := mustNew(t, Config{ConsecutiveFailures: 1, Observer: obs})
 	first, _ := b.Allow()
 	second, _ := b.Allow()
 	first.Done(errBoom)
@@ -523,7 +523,7 @@ func TestPollyResultsAfterTheStateChanged(t *testing.T) {
 		t.Errorf("transitions %v, outcomes %v; want one opening and the late failure ignored", got, obs.calls)
 	}
 
-	b = mustNew(t, Settings{ConsecutiveFailures: 1})
+	b = mustNew(t, Config{ConsecutiveFailures: 1})
 	p, _ := b.Allow()
 	b.ForceOpen()
 	p.Done(nil)
@@ -537,13 +537,13 @@ func TestPollyResultsAfterTheStateChanged(t *testing.T) {
 // negative ones (and takes a minimum of 1).
 func TestPollyOptionsValidation(t *testing.T) {
 	t.Parallel()
-	err := Settings{Name: "Dummy", FailureRateThreshold: 0.1, MinimumCalls: -1, WindowDuration: -time.Second, OpenDuration: -299 * time.Millisecond}.Validate()
+	err := Config{Name: "Dummy", FailureRateThreshold: 0.1, MinimumCalls: -1, WindowDuration: -time.Second, OpenDuration: -299 * time.Millisecond}.Validate()
 	for _, want := range []string{"MinimumCalls = -1", "WindowDuration = -1s", "OpenDuration = -299ms"} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("Validate() = %v; want it to say %q", err, want)
 		}
 	}
-	for _, s := range []Settings{
+	for _, s := range []Config{
 		{FailureRateThreshold: 0.001, OpenDuration: 500 * time.Millisecond, MinimumCalls: 2, WindowDuration: 500 * time.Millisecond},
 		{FailureRateThreshold: 0.1, MinimumCalls: 1, WindowDuration: time.Second},
 	} {

@@ -59,8 +59,8 @@ func (r *recorder) reasons() []string {
 // r4jSettings is the setUp of CircuitBreakerStateMachineTest: failure and slow-call rates of 50%
 // over a 20 s time-based window once it holds 5 calls, 4 s for a slow call, 5 s open, 4 calls in
 // the half-open state, which may wait 1 s, and NumberFormatException ignored.
-func r4jSettings(obs Observer) Settings {
-	return Settings{
+func r4jSettings(obs Observer) Config {
+	return Config{
 		Name:                  "testName",
 		FailureRateThreshold:  0.5,
 		SlowCallRateThreshold: 0.5,
@@ -350,7 +350,7 @@ func TestResilience4jTransitionsToHalfOpenAfterWaitDuration(t *testing.T) {
 func TestResilience4jWaitIntervalBacksOff(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
-		b := mustNew(t, Settings{FailureRateThreshold: 0.5, WindowSize: 5, HalfOpenProbes: 4, OpenDuration: 5 * time.Second,
+		b := mustNew(t, Config{FailureRateThreshold: 0.5, WindowSize: 5, HalfOpenProbes: 4, OpenDuration: 5 * time.Second,
 			OpenBackoff: 1.5, MaxOpenDuration: time.Minute, IsFailure: func(err error) bool { return !errors.Is(err, errNumberFormat) }})
 		tripR4j(t, b)
 		for _, step := range []struct {
@@ -618,17 +618,17 @@ func TestResilience4jRecordedAndIgnoredErrorsAndResults(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name                  string
-		s                     Settings
+		s                     Config
 		errs                  []error
 		wantBuffered, wantBad int
 	}{
-		{"recordException(not BusinessException)", Settings{IsFailure: func(err error) bool { return !errors.Is(err, errBusiness) }},
+		{"recordException(not BusinessException)", Config{IsFailure: func(err error) bool { return !errors.Is(err, errBusiness) }},
 			[]error{errBoom, errBusiness}, 2, 1},
-		{"recordExceptions(IOException), a wrapped one included", Settings{IsFailure: func(err error) bool { return errors.Is(err, errIO) }},
+		{"recordExceptions(IOException), a wrapped one included", Config{IsFailure: func(err error) bool { return errors.Is(err, errIO) }},
 			[]error{fmt.Errorf("read: %w", errIO), errBusiness}, 2, 1},
-		{"recordException(message is record)", Settings{IsFailure: func(err error) bool { return err.Error() == "record" }},
+		{"recordException(message is record)", Config{IsFailure: func(err error) bool { return err.Error() == "record" }},
 			[]error{errors.New("record"), errors.New("bla")}, 2, 1},
-		{"ignoreExceptions(NumberFormatException)", Settings{IsIgnored: func(err error) bool { return errors.Is(err, errNumberFormat) }},
+		{"ignoreExceptions(NumberFormatException)", Config{IsIgnored: func(err error) bool { return errors.Is(err, errNumberFormat) }},
 			[]error{errBoom, errNumberFormat}, 1, 1},
 	}
 	for _, tt := range tests {
@@ -645,7 +645,7 @@ func TestResilience4jRecordedAndIgnoredErrorsAndResults(t *testing.T) {
 		})
 	}
 
-	b := mustNew(t, Settings{FailureRateThreshold: 0.5, WindowSize: 5})
+	b := mustNew(t, Config{FailureRateThreshold: 0.5, WindowSize: 5})
 	isFailure := func(s string) bool { return s == "failure" }
 	for _, want := range []string{"success", "failure"} {
 		got, err := ExecuteResult(context.Background(), b, func(context.Context) (string, error) { return want, nil }, isFailure)
@@ -667,7 +667,7 @@ func TestResilience4jRecordedAndIgnoredErrorsAndResults(t *testing.T) {
 // 3 more successes: 30%.
 func TestResilience4jMetricsSnapshot(t *testing.T) {
 	t.Parallel()
-	b := mustNew(t, Settings{FailureRateThreshold: 1, WindowSize: 10, MinimumCalls: 10}) // never trips on this traffic
+	b := mustNew(t, Config{FailureRateThreshold: 1, WindowSize: 10, MinimumCalls: 10}) // never trips on this traffic
 	for _, err := range []error{nil, nil, errBoom, errBoom} {
 		call(b, err)
 	}
@@ -687,7 +687,7 @@ func TestResilience4jMetricsSnapshot(t *testing.T) {
 		t.Errorf("after 3 more successes: %+v; want 3 failed, 0.3", c)
 	}
 
-	b = mustNew(t, Settings{FailureRateThreshold: 0.5, WindowSize: 10, MinimumCalls: 10})
+	b = mustNew(t, Config{FailureRateThreshold: 0.5, WindowSize: 10, MinimumCalls: 10})
 	for i, err := range []error{nil, nil, errBoom, errBoom, errBoom, errBoom, errBoom, errBoom, nil} {
 		call(b, err)
 		if b.State() != StateClosed {
@@ -707,7 +707,7 @@ func TestResilience4jMetricsSnapshot(t *testing.T) {
 func TestResilience4jEvents(t *testing.T) {
 	t.Parallel()
 	var log []string
-	b := mustNew(t, Settings{Name: "test", FailureRateThreshold: 0.5, WindowSize: 1,
+	b := mustNew(t, Config{Name: "test", FailureRateThreshold: 0.5, WindowSize: 1,
 		IsIgnored: func(err error) bool { return errors.Is(err, errIO) },
 		Observer: Hooks{
 			StateChange:  func(tr Transition) { log = append(log, "STATE_TRANSITION "+tr.From.String()+" "+tr.To.String()) },
@@ -736,7 +736,7 @@ func TestResilience4jEvents(t *testing.T) {
 // gobreaker does) and reaches the caller.
 func TestResilience4jCancellationTimeoutsAndPanics(t *testing.T) {
 	t.Parallel()
-	b := mustNew(t, Settings{FailureRateThreshold: 0.5, WindowSize: 100})
+	b := mustNew(t, Config{FailureRateThreshold: 0.5, WindowSize: 100})
 	call(b, context.Canceled)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
@@ -776,22 +776,22 @@ func TestResilience4jCancellationTimeoutsAndPanics(t *testing.T) {
 func TestResilience4jConfigValidation(t *testing.T) {
 	t.Parallel()
 	for _, tt := range []struct {
-		s    Settings
+		s    Config
 		want string
 	}{
-		{Settings{FailureRateThreshold: 1.01}, "FailureRateThreshold = 1.01"},
-		{Settings{SlowCallRateThreshold: 1.01, SlowCallDuration: time.Second}, "SlowCallRateThreshold = 1.01"},
-		{Settings{SlowCallRateThreshold: 0.5}, "SlowCallDuration = 0s; want more than 0 when SlowCallRateThreshold is set"},
-		{Settings{FailureRateThreshold: 0.5, WindowSize: 5, MinimumCalls: 6}, "MinimumCalls = 6; want at most WindowSize (5)"},
-		{Settings{WindowSize: -1}, "WindowSize = -1"},
-		{Settings{OpenDuration: -time.Millisecond}, "OpenDuration = -1ms"},
-		{Settings{HalfOpenProbes: -1}, "HalfOpenProbes = -1"},
+		{Config{FailureRateThreshold: 1.01}, "FailureRateThreshold = 1.01"},
+		{Config{SlowCallRateThreshold: 1.01, SlowCallDuration: time.Second}, "SlowCallRateThreshold = 1.01"},
+		{Config{SlowCallRateThreshold: 0.5}, "SlowCallDuration = 0s; want more than 0 when SlowCallRateThreshold is set"},
+		{Config{FailureRateThreshold: 0.5, WindowSize: 5, MinimumCalls: 6}, "MinimumCalls = 6; want at most WindowSize (5)"},
+		{Config{WindowSize: -1}, "WindowSize = -1"},
+		{Config{OpenDuration: -time.Millisecond}, "OpenDuration = -1ms"},
+		{Config{HalfOpenProbes: -1}, "HalfOpenProbes = -1"},
 	} {
 		if err := tt.s.Validate(); err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("Validate(%+v) = %v; want it to say %q", tt.s, err, tt.want)
 		}
 	}
-	for _, s := range []Settings{
+	for _, s := range []Config{
 		{FailureRateThreshold: 0.5, WindowDuration: 10 * time.Second, MinimumCalls: 100},
 		{FailureRateThreshold: 0.00001},
 		{FailureRateThreshold: 1, SlowCallRateThreshold: 1, SlowCallDuration: time.Nanosecond},

@@ -23,7 +23,7 @@ type Permit struct {
 // notTimed is the start of a call the breaker does not time.
 const notTimed = time.Duration(-1 << 63)
 
-// Done reports the call's result: nil is a success; an error counts as the Settings'
+// Done reports the call's result: nil is a success; an error counts as the Config'
 // IsIgnored and IsFailure say. A result from an older generation of the breaker is ignored.
 func (p Permit) Done(err error) { p.done(p.b.classify(err)) }
 

@@ -15,7 +15,7 @@ import (
 func TestLateResultFromOlderStateChangesNothing(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
-		b := mustNew(t, Settings{ConsecutiveFailures: 2, OpenDuration: time.Second})
+		b := mustNew(t, Config{ConsecutiveFailures: 2, OpenDuration: time.Second})
 		late, err := b.Allow()
 		if err != nil {
 			t.Fatal(err)
@@ -39,7 +39,7 @@ func TestLateResultFromOlderStateChangesNothing(t *testing.T) {
 // dependency.
 func TestRepeatedCallerCancellationsKeepBreakerClosed(t *testing.T) {
 	t.Parallel()
-	b := mustNew(t, Settings{ConsecutiveFailures: 3})
+	b := mustNew(t, Config{ConsecutiveFailures: 3})
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	for range 100 {
@@ -72,7 +72,7 @@ func TestListenerCallingBackDoesNotDeadlock(t *testing.T) {
 			b.Reset() // queued, delivered after this callback returns
 		}
 	}
-	b = mustNew(t, Settings{ConsecutiveFailures: 1, Observer: r})
+	b = mustNew(t, Config{ConsecutiveFailures: 1, Observer: r})
 	done := make(chan struct{})
 	go func() {
 		call(b, errBoom)
@@ -105,7 +105,7 @@ func TestListenersSeeTransitionsInOrder(t *testing.T) {
 		time.Sleep(time.Microsecond)
 		inside.Unlock()
 	}
-	b := mustNew(t, Settings{ConsecutiveFailures: 1, Observer: r})
+	b := mustNew(t, Config{ConsecutiveFailures: 1, Observer: r})
 	var wg sync.WaitGroup
 	for i := range 8 {
 		wg.Go(func() {
@@ -134,7 +134,7 @@ func TestListenersSeeTransitionsInOrder(t *testing.T) {
 func TestForcedOpenAndDisabled(t *testing.T) {
 	t.Parallel()
 	r := &recorder{}
-	b := mustNew(t, Settings{ConsecutiveFailures: 1, Observer: r})
+	b := mustNew(t, Config{ConsecutiveFailures: 1, Observer: r})
 	b.ForceOpen()
 	err := call(b, nil)
 	var oe *OpenError
@@ -157,7 +157,7 @@ func TestForcedOpenAndDisabled(t *testing.T) {
 
 func TestOpenErrorMarksBreakerRejection(t *testing.T) {
 	t.Parallel()
-	b := mustNew(t, Settings{Name: "ollama", ConsecutiveFailures: 1})
+	b := mustNew(t, Config{Name: "ollama", ConsecutiveFailures: 1})
 	call(b, errBoom)
 	err := call(b, nil)
 	var marked interface{ BreakerOpen() bool }

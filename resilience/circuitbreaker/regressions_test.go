@@ -19,7 +19,7 @@ func TestSparseTrafficIsAdmittedAfterRecovery(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		obs := &recorder{}
-		b := mustNew(t, Settings{ConsecutiveFailures: 1, OpenDuration: 30 * time.Second, Observer: obs})
+		b := mustNew(t, Config{ConsecutiveFailures: 1, OpenDuration: 30 * time.Second, Observer: obs})
 		call(b, errBoom)
 		time.Sleep(70 * time.Second)
 		synctest.Wait()
@@ -38,7 +38,7 @@ func TestSparseTrafficIsAdmittedAfterRecovery(t *testing.T) {
 func TestProbeThatNeverReportsReopens(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
-		b := mustNew(t, Settings{ConsecutiveFailures: 1, OpenDuration: 30 * time.Second})
+		b := mustNew(t, Config{ConsecutiveFailures: 1, OpenDuration: 30 * time.Second})
 		call(b, errBoom)
 		time.Sleep(50 * time.Second) // half-open for 20 s with no traffic
 		synctest.Wait()
@@ -60,7 +60,7 @@ func TestProbeThatNeverReportsReopens(t *testing.T) {
 func TestPermitReportedTwiceIsANoOp(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
-		b := mustNew(t, Settings{ConsecutiveFailures: 1, OpenDuration: time.Second})
+		b := mustNew(t, Config{ConsecutiveFailures: 1, OpenDuration: time.Second})
 		openThenWait(t, b)
 		gen := b.Counts().Generation
 		p, err := b.Allow()
@@ -80,7 +80,7 @@ func TestPermitReportedTwiceIsANoOp(t *testing.T) {
 		wantState(t, b, StateClosed)
 
 		// Two probes must succeed to close: one probe's two reports are one success.
-		b = mustNew(t, Settings{ConsecutiveFailures: 1, OpenDuration: time.Second, HalfOpenProbes: 2})
+		b = mustNew(t, Config{ConsecutiveFailures: 1, OpenDuration: time.Second, HalfOpenProbes: 2})
 		openThenWait(t, b)
 		p, _ = b.Allow()
 		copied := p
@@ -101,7 +101,7 @@ func TestPermitReportedTwiceIsANoOp(t *testing.T) {
 func TestDisabledBreakerCountsNothing(t *testing.T) {
 	t.Parallel()
 	obs := &recorder{}
-	b := mustNew(t, Settings{ConsecutiveFailures: 1, Observer: obs})
+	b := mustNew(t, Config{ConsecutiveFailures: 1, Observer: obs})
 	b.Disable()
 	for range 3 {
 		if err := call(b, errBoom); err != nil {
@@ -122,7 +122,7 @@ func TestDisabledBreakerCountsNothing(t *testing.T) {
 func TestSameStateTransitionIsNotPublished(t *testing.T) {
 	t.Parallel()
 	obs := &recorder{}
-	b := mustNew(t, Settings{ConsecutiveFailures: 2, Observer: obs})
+	b := mustNew(t, Config{ConsecutiveFailures: 2, Observer: obs})
 	gen := b.Counts().Generation
 	b.ForceOpen()
 	b.ForceOpen()
@@ -134,7 +134,7 @@ func TestSameStateTransitionIsNotPublished(t *testing.T) {
 	}
 
 	obs = &recorder{}
-	b = mustNew(t, Settings{ConsecutiveFailures: 2, Observer: obs})
+	b = mustNew(t, Config{ConsecutiveFailures: 2, Observer: obs})
 	call(b, errBoom)
 	p, _ := b.Allow() // in flight across the Reset
 	b.Reset()
@@ -153,7 +153,7 @@ func TestOpenBackoffDoesNotOverflow(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		const maxOpen = time.Duration(1<<63 - 1)
-		b := mustNew(t, Settings{ConsecutiveFailures: 1, OpenDuration: time.Second, OpenBackoff: 1e12, MaxOpenDuration: maxOpen})
+		b := mustNew(t, Config{ConsecutiveFailures: 1, OpenDuration: time.Second, OpenBackoff: 1e12, MaxOpenDuration: maxOpen})
 		openThenWait(t, b)
 		call(b, errBoom) // the probe fails
 		synctest.Wait()
@@ -181,7 +181,7 @@ func (epochClock) AfterFunc(d time.Duration, f func()) Timer {
 func TestCallTimedFromTheEpoch(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
-		b := mustNew(t, Settings{Clock: epochClock{base: time.Now()}, SlowCallDuration: time.Second, SlowCallRateThreshold: 1, WindowSize: 1})
+		b := mustNew(t, Config{Clock: epochClock{base: time.Now()}, SlowCallDuration: time.Second, SlowCallRateThreshold: 1, WindowSize: 1})
 		if err := callFor(b, 2*time.Second, nil); err != nil {
 			t.Fatal(err)
 		}
@@ -193,7 +193,7 @@ func TestCallTimedFromTheEpoch(t *testing.T) {
 // counts as one, and the caller still gets the result, with no error.
 func TestExecuteResultCountsFailedResults(t *testing.T) {
 	t.Parallel()
-	b := mustNew(t, Settings{ConsecutiveFailures: 2})
+	b := mustNew(t, Config{ConsecutiveFailures: 2})
 	unavailable := func(code int) bool { return code == 503 }
 	for range 2 {
 		code, err := ExecuteResult(context.Background(), b, func(context.Context) (int, error) { return 503, nil }, unavailable)
@@ -202,7 +202,7 @@ func TestExecuteResultCountsFailedResults(t *testing.T) {
 		}
 	}
 	wantState(t, b, StateOpen)
-	b = mustNew(t, Settings{ConsecutiveFailures: 2})
+	b = mustNew(t, Config{ConsecutiveFailures: 2})
 	for range 5 {
 		ExecuteResult(context.Background(), b, func(context.Context) (int, error) { return 200, nil }, unavailable)
 	}
@@ -215,7 +215,7 @@ func TestHooks(t *testing.T) {
 	t.Parallel()
 	var b *Breaker
 	var log []string
-	b = mustNew(t, Settings{Name: "db", ConsecutiveFailures: 1, Observer: Hooks{
+	b = mustNew(t, Config{Name: "db", ConsecutiveFailures: 1, Observer: Hooks{
 		StateChange: func(tr Transition) {
 			log = append(log, tr.From.String()+"->"+tr.To.String()+" "+b.State().String()+" "+tr.Reason)
 		},
@@ -239,7 +239,7 @@ func TestBreakerOptions(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		obs := &recorder{}
-		b := mustNew(t, Settings{Initial: StateOpen, ConsecutiveFailures: 1, OpenDuration: time.Second, Observer: obs,
+		b := mustNew(t, Config{Initial: StateOpen, ConsecutiveFailures: 1, OpenDuration: time.Second, Observer: obs,
 			OpenDurationFunc: func(n int) time.Duration { return time.Duration(n) * 10 * time.Second }})
 		wantState(t, b, StateOpen)
 		if len(obs.path()) != 0 {
@@ -261,14 +261,14 @@ func TestBreakerOptions(t *testing.T) {
 			t.Errorf("open duration %s after closing and opening again; want 10s", c.OpenDuration)
 		}
 	})
-	b := mustNew(t, Settings{FailureRateThreshold: 0.9, WindowSize: 10, SlowCallDuration: time.Hour})
+	b := mustNew(t, Config{FailureRateThreshold: 0.9, WindowSize: 10, SlowCallDuration: time.Hour})
 	for _, err := range []error{nil, errBoom, nil, errBoom} {
 		call(b, err)
 	}
 	if c := b.Counts(); c.BufferedCalls != 4 || c.Failures != 2 || c.FailureRate != 0.5 || c.SlowCallRate != 0 {
 		t.Errorf("Counts() = %+v; want 4 buffered, 2 failures, a failure rate of 0.5", c)
 	}
-	if _, err := New(Settings{Initial: StateHalfOpen}); err == nil || !strings.Contains(err.Error(), "Initial") {
+	if _, err := New(Config{Initial: StateHalfOpen}); err == nil || !strings.Contains(err.Error(), "Initial") {
 		t.Errorf("New with a half-open initial state = %v; want it refused", err)
 	}
 }
@@ -279,7 +279,7 @@ func TestCountsNotPermitted(t *testing.T) {
 	t.Parallel()
 	for _, count := range []bool{false, true} {
 		synctest.Test(t, func(t *testing.T) {
-			b := mustNew(t, Settings{ConsecutiveFailures: 1, OpenDuration: time.Second, CountRejections: count})
+			b := mustNew(t, Config{ConsecutiveFailures: 1, OpenDuration: time.Second, CountRejections: count})
 			call(b, errBoom)
 			for range 5 {
 				if _, err := b.Allow(); err == nil {

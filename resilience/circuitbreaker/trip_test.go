@@ -11,17 +11,17 @@ func TestTripConditions(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name    string
-		s       Settings
+		s       Config
 		results []error // in order
 		want    State
 		wantWhy string
 	}{
-		{"default five consecutive failures", Settings{}, []error{errBoom, errBoom, errBoom, errBoom, errBoom}, StateOpen, "5 consecutive failures"},
-		{"a success breaks the streak", Settings{ConsecutiveFailures: 3}, []error{errBoom, errBoom, nil, errBoom, errBoom}, StateClosed, ""},
-		{"count window failure rate", Settings{FailureRateThreshold: 0.5, WindowSize: 4}, []error{nil, errBoom, nil, errBoom}, StateOpen, "failure rate 50% of 4 calls"},
-		{"count window below minimum calls", Settings{FailureRateThreshold: 0.5, WindowSize: 10, MinimumCalls: 5}, []error{errBoom, errBoom, errBoom, errBoom}, StateClosed, ""},
-		{"count window slides", Settings{FailureRateThreshold: 0.5, WindowSize: 4}, []error{errBoom, nil, nil, nil, nil, errBoom}, StateClosed, ""},
-		{"IsFailure decides", Settings{ConsecutiveFailures: 2, IsFailure: func(err error) bool { return err != errBoom }}, []error{errBoom, errBoom, errBoom}, StateClosed, ""},
+		{"default five consecutive failures", Config{}, []error{errBoom, errBoom, errBoom, errBoom, errBoom}, StateOpen, "5 consecutive failures"},
+		{"a success breaks the streak", Config{ConsecutiveFailures: 3}, []error{errBoom, errBoom, nil, errBoom, errBoom}, StateClosed, ""},
+		{"count window failure rate", Config{FailureRateThreshold: 0.5, WindowSize: 4}, []error{nil, errBoom, nil, errBoom}, StateOpen, "failure rate 50% of 4 calls"},
+		{"count window below minimum calls", Config{FailureRateThreshold: 0.5, WindowSize: 10, MinimumCalls: 5}, []error{errBoom, errBoom, errBoom, errBoom}, StateClosed, ""},
+		{"count window slides", Config{FailureRateThreshold: 0.5, WindowSize: 4}, []error{errBoom, nil, nil, nil, nil, errBoom}, StateClosed, ""},
+		{"IsFailure decides", Config{ConsecutiveFailures: 2, IsFailure: func(err error) bool { return err != errBoom }}, []error{errBoom, errBoom, errBoom}, StateClosed, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -45,7 +45,7 @@ func TestTripConditions(t *testing.T) {
 func TestTimeWindowNeedsMinimumCalls(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
-		b := mustNew(t, Settings{FailureRateThreshold: 0.5, WindowDuration: 10 * time.Second, MinimumCalls: 4})
+		b := mustNew(t, Config{FailureRateThreshold: 0.5, WindowDuration: 10 * time.Second, MinimumCalls: 4})
 		for range 3 {
 			call(b, errBoom)
 		}
@@ -65,7 +65,7 @@ func TestTimeWindowNeedsMinimumCalls(t *testing.T) {
 func TestFailureBurstStraddlingWindowBoundaryTrips(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
-		b := mustNew(t, Settings{FailureRateThreshold: 0.8, WindowDuration: 10 * time.Second, MinimumCalls: 10})
+		b := mustNew(t, Config{FailureRateThreshold: 0.8, WindowDuration: 10 * time.Second, MinimumCalls: 10})
 		// Move to 500ms before a bucket (1s) boundary, then fail 5 times before it and 5 after.
 		now := time.Now()
 		time.Sleep(time.Second - time.Duration(now.UnixNano()%int64(time.Second)) - 500*time.Millisecond)
@@ -84,7 +84,7 @@ func TestFailureBurstStraddlingWindowBoundaryTrips(t *testing.T) {
 func TestSlowCallRateTrips(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
-		b := mustNew(t, Settings{SlowCallRateThreshold: 0.5, SlowCallDuration: time.Second, WindowSize: 4})
+		b := mustNew(t, Config{SlowCallRateThreshold: 0.5, SlowCallDuration: time.Second, WindowSize: 4})
 		callFor(b, 10*time.Millisecond, nil)
 		callFor(b, 2*time.Second, nil)
 		callFor(b, 10*time.Millisecond, nil)
@@ -96,7 +96,7 @@ func TestSlowCallRateTrips(t *testing.T) {
 
 func TestSettingsValidate(t *testing.T) {
 	t.Parallel()
-	s := Settings{Name: "db", FailureRateThreshold: 1.5, SlowCallRateThreshold: 0.5, OpenBackoff: 0.5, HalfOpenProbes: -1, WindowSize: 5, MinimumCalls: 6}
+	s := Config{Name: "db", FailureRateThreshold: 1.5, SlowCallRateThreshold: 0.5, OpenBackoff: 0.5, HalfOpenProbes: -1, WindowSize: 5, MinimumCalls: 6}
 	err := s.Validate()
 	for _, want := range []string{
 		`"db": FailureRateThreshold = 1.5; want 0 (off) or a share in (0, 1]`,
@@ -112,10 +112,10 @@ func TestSettingsValidate(t *testing.T) {
 	if _, err := New(s); err == nil {
 		t.Error("New accepted invalid settings")
 	}
-	if err := (Settings{HalfOpenProbes: 70000}).Validate(); err == nil || !strings.Contains(err.Error(), "HalfOpenProbes = 70000; want 0 (1) to 65535") {
+	if err := (Config{HalfOpenProbes: 70000}).Validate(); err == nil || !strings.Contains(err.Error(), "HalfOpenProbes = 70000; want 0 (1) to 65535") {
 		t.Errorf("HalfOpenProbes past the word's 16 bits: %v", err)
 	}
-	if err := (Settings{}).Validate(); err != nil {
-		t.Errorf("zero Settings: Validate() = %v; want nil", err)
+	if err := (Config{}).Validate(); err != nil {
+		t.Errorf("zero Config: Validate() = %v; want nil", err)
 	}
 }

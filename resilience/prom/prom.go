@@ -71,7 +71,7 @@ func (m *Metrics) WatchBreaker(b *circuitbreaker.Breaker) { m.gauges.addBreaker(
 // WatchBulkhead exports b's in-flight and queued counts, read at scrape time.
 func (m *Metrics) WatchBulkhead(b *bulkhead.Bulkhead) { m.gauges.addBulkhead(b) }
 
-// Breaker returns an observer for circuitbreaker.Settings.Observer.
+// Breaker returns an observer for circuitbreaker.Config.Observer.
 func (m *Metrics) Breaker() circuitbreaker.Observer { return breakerObserver{m} }
 
 // Retry returns an observer for retry.Config.Observer.

@@ -35,7 +35,7 @@ func TestMetricsContract(t *testing.T) {
 	t.Parallel()
 	reg := prometheus.NewRegistry()
 	m := must(New(reg))
-	b := must(circuitbreaker.New(circuitbreaker.Settings{Name: "ollama", ConsecutiveFailures: 2, Observer: m.Breaker()}))
+	b := must(circuitbreaker.New(circuitbreaker.Config{Name: "ollama", ConsecutiveFailures: 2, Observer: m.Breaker()}))
 	bh := must(bulkhead.New(bulkhead.Config{Name: "ollama", MaxConcurrent: 1, Observer: m.Bulkhead()}))
 	m.WatchBreaker(b)
 	m.WatchBulkhead(bh)

@@ -53,7 +53,7 @@ func run() error {
 	}
 	requests := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "replica_requests_total", Help: "Answers to GET /, by status."}, []string{"code"})
 	reg.MustRegister(requests)
-	b, err := circuitbreaker.New(circuitbreaker.Settings{Name: service.Redis, ConsecutiveFailures: 3, OpenDuration: 2500 * time.Millisecond, Observer: m.Breaker()})
+	b, err := circuitbreaker.New(circuitbreaker.Config{Name: service.Redis, ConsecutiveFailures: 3, OpenDuration: 2500 * time.Millisecond, Observer: m.Breaker()})
 	if err != nil {
 		return err
 	}

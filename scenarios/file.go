@@ -152,9 +152,9 @@ func (s *Scenario) checkRequests() []problem {
 			}
 			for _, pc := range tmpl {
 				switch {
-				case pc.Kind == Seq && setup:
+				case pc.Kind == PieceSeq && setup:
 					add(f, "{{seq}} numbers the load's requests; a set-up request is sent once")
-				case pc.Kind != Captured:
+				case pc.Kind != PieceCaptured:
 				case captured[pc.Name] == "" || setup && byTarget[pc.Name]:
 					add(f, "unknown placeholder %s: no request before it captures %s; want {{seq}}, {{uuid}}, {{random N}} or a captured value (%s)", pc.Text, pc.Name, namesOf(captured, setup, byTarget))
 				case !setup && byTarget[pc.Name] && len(t.Capture) > 0:

@@ -7,11 +7,16 @@ import (
 	"time"
 )
 
-// Settings configures a Breaker. Every zero value stands for the documented default.
+// Settings is Config's former name.
+//
+// Deprecated: use Config, as every other policy of the resilience core names its configuration.
+type Settings = Config
+
+// Config configures a Breaker. Every zero value stands for the documented default.
 //
 // The breaker trips when any configured condition holds. With none configured it trips on 5
 // consecutive failures.
-type Settings struct {
+type Config struct {
 	// Name identifies the breaker in errors, transitions and metrics.
 	Name string
 
@@ -82,7 +87,7 @@ type Settings struct {
 }
 
 // Validate reports every problem with s at once, naming the field and the value.
-func (s Settings) Validate() error {
+func (s Config) Validate() error {
 	var errs []error
 	bad := func(field string, v any, want string) {
 		errs = append(errs, fmt.Errorf("circuitbreaker %q: %s = %v; want %s", s.Name, field, v, want))
@@ -139,7 +144,7 @@ func (s Settings) Validate() error {
 }
 
 // withDefaults returns s with every zero value replaced by its default.
-func (s Settings) withDefaults() Settings {
+func (s Config) withDefaults() Config {
 	if s.ConsecutiveFailures == 0 && s.FailureRateThreshold == 0 && s.SlowCallRateThreshold == 0 {
 		s.ConsecutiveFailures = 5
 	}
