@@ -31,8 +31,38 @@ var commands = map[string]ranBy{
 	"make images": {ci: "make images", target: "images"},
 	"make test":   {ci: "make test", target: "test"},
 	"make lint":   {ci: "make lint", target: "lint"},
-	// One scenario end to end; CI runs the same scenario in its short form, on both backends.
-	"make demo": {target: "demo", test: "scenarios/catalog.TestCatalogShort"},
+	// One scenario end to end at full length; CI runs the same scenario's short form on both
+	// backends, and the same command on another scenario.
+	"make demo":  {target: "demo", test: "scenarios/catalog.TestCatalogShort"},
+	"make build": {target: "build"},
+	"shakedown run scenarios/catalog/llm-down.yaml --seed 42": {target: "demo", test: "cmd/shakedown.TestRunExitCodes"},
+	"shakedown env up --services postgres,redis":              {test: "cmd/shakedown.TestEnvUpHoldsUntilCancelled"},
+	"shakedown report --index out":                            {target: "nightly", test: "cmd/shakedown.TestListAndReport"},
+
+	// Against staging: no staging here; the tests run the same paths against local servers and a
+	// real Kubernetes API server.
+	"PGPASSWORD=... make nightly STAGING=staging.yaml":                     {target: "nightly", test: "harness.TestExternalBackendThroughToxiproxyServer"},
+	"make nightly STAGING=staging-k8s.yaml":                                {target: "nightly", test: "cmd/shakedown.TestStagingSkipsWhatChaosMeshCannotRun"},
+	"shakedown sweep --kubernetes staging-k8s.yaml --allow-target staging": {test: "cmd/shakedown.TestSweepKubernetes"},
+
+	// The mock Ollama: its binary, its image.
+	"go run ./cmd/mock-ollama --addr 127.0.0.1:11434 --seed 7 --ttft 200ms --token-interval 20ms --models llama3.2,nomic-embed-text --tokens 0 --faults faults.json": {test: "cmd/mock-ollama.TestRunServesAndStops"},
+	"images/mock-ollama/build.sh": {ci: "make images", target: "images"},
+	"docker run --rm -p 127.0.0.1:11434:11434 shakedown/mock-ollama:dev --seed 7": {test: "mock/ollama.TestImage"},
+
+	// Measurements (docs/performance.md): benchmarks, run by hand, not in CI. The table names the
+	// benchmark each one measures, so that a renamed benchmark breaks the page's command here.
+	"go test -run '^$' -bench . -benchtime 3s -count 3 ./mock/ollama/":               {test: "mock/ollama.BenchmarkGenerateNonStreaming"},
+	"go test -run '^$' -bench 'Start' -benchtime 3x ./env/":                          {test: "env.BenchmarkStartLocal"},
+	"go test -run '^$' -bench ProxyOverhead -benchtime 3000x -count 3 ./env/":        {test: "env.BenchmarkProxyOverhead"},
+	"go test -run '^$' -bench Stage -count 10 -benchtime 10000x ./faults/wirefault/": {test: "faults/wirefault.BenchmarkStage"},
+	"go test -run '^$' -bench LoadVsPlainVegeta -benchtime 1x -count 3 ./harness/":   {test: "harness.BenchmarkLoadVsPlainVegeta"},
+	"make soak":                {target: "soak", test: "harness.BenchmarkRunSoak"},
+	"BENCH_COUNT=6 make bench": {target: "bench", test: "bench.BenchmarkBreakerSuccess"},
+	"cd bench && go test -run '^$' -bench 'HedgeFastAnswer|Pipeline|Floor' -benchmem -count 6 -cpu 1,2 .": {test: "bench.BenchmarkHedgeFastAnswer"},
+	"cd bench && go test -run '^$' -bench 'RateLimit|Floor' -count 6 -cpu 1,2 .":                          {test: "bench.BenchmarkRateLimitAllow"},
+	// Skipped unless SHAKEDOWN_CAPACITY is set: it loads the machine for about 40 s.
+	"SHAKEDOWN_CAPACITY=1 SHAKEDOWN_CAPACITY_STEPS=6000,7000,8000,9000,10000 go test ./harness -run TestLoadCapacity -v -count=1": {test: "harness.TestLoadCapacity"},
 }
 
 // cheap are the shakedown subcommands this test runs itself: they start nothing.
@@ -116,11 +146,18 @@ func stripComment(s string) string {
 	return strings.Join(strings.Fields(s), " ")
 }
 
+// An arg is one word of a command, and whether the shell would expand it as a pattern (it has
+// a * or ? outside quotes).
+type arg struct {
+	text string
+	glob bool
+}
+
 // words splits a command as the shell would for the commands this test runs: blanks separate,
-// quotes group, no expansion.
-func words(s string) []string {
-	var out []string
-	var w strings.Builder
+// quotes group, no expansion but file patterns.
+func words(s string) []arg {
+	var out []arg
+	var w arg
 	var q rune
 	in := false
 	for _, r := range s {
@@ -128,22 +165,22 @@ func words(s string) []string {
 		case q != 0 && r == q:
 			q = 0
 		case q != 0:
-			w.WriteRune(r)
+			w.text += string(r)
 		case r == '\'' || r == '"':
 			q, in = r, true
 		case r == ' ' || r == '\t':
 			if in {
-				out = append(out, w.String())
-				w.Reset()
-				in = false
+				out = append(out, w)
+				w, in = arg{}, false
 			}
 		default:
-			w.WriteRune(r)
+			w.text += string(r)
+			w.glob = w.glob || r == '*' || r == '?'
 			in = true
 		}
 	}
 	if in {
-		out = append(out, w.String())
+		out = append(out, w)
 	}
 	return out
 }
@@ -152,27 +189,42 @@ var assignment = regexp.MustCompile(`^[A-Z_][A-Z0-9_]*=`)
 
 // runnable parses a command this test runs itself: shakedown (or go run ./cmd/shakedown) with a
 // subcommand that starts nothing, after optional VAR=value assignments, with an optional
-// redirection of its output. ok is false for any other command.
+// redirection of its output. Its file patterns are expanded in the repository's root, as the
+// shell would. ok is false for any other command.
 func runnable(cmd string) (env, args []string, ok bool) {
 	w := words(cmd)
-	for len(w) > 0 && assignment.MatchString(w[0]) {
-		env, w = append(env, w[0]), w[1:]
+	for len(w) > 0 && assignment.MatchString(w[0].text) {
+		env, w = append(env, w[0].text), w[1:]
 	}
 	switch {
-	case len(w) > 0 && w[0] == "shakedown":
+	case len(w) > 0 && w[0].text == "shakedown":
 		w = w[1:]
-	case len(w) > 2 && w[0] == "go" && w[1] == "run" && w[2] == "./cmd/shakedown":
+	case len(w) > 2 && w[0].text == "go" && w[1].text == "run" && w[2].text == "./cmd/shakedown":
 		w = w[3:]
 	default:
 		return nil, nil, false
 	}
-	if n := len(w); n >= 2 && w[n-2] == ">" {
+	if n := len(w); n >= 2 && w[n-2].text == ">" {
 		w = w[:n-2]
 	}
-	if len(w) == 0 || !cheap[w[0]] || strings.ContainsAny(strings.Join(w, " "), "|&;<>$`") {
+	if len(w) == 0 || !cheap[w[0].text] {
 		return nil, nil, false
 	}
-	return env, w, true
+	for _, a := range w {
+		if strings.ContainsAny(a.text, "|&;<>$`") {
+			return nil, nil, false
+		}
+		matches, _ := filepath.Glob(filepath.Join(root, a.text))
+		if !a.glob || len(matches) == 0 {
+			args = append(args, a.text)
+			continue
+		}
+		for _, m := range matches {
+			rel, _ := filepath.Rel(root, m)
+			args = append(args, filepath.ToSlash(rel))
+		}
+	}
+	return env, args, true
 }
 
 // TestCommands: every command a page shows is run here, or named in the commands table with what
@@ -216,6 +268,7 @@ func TestCommands(t *testing.T) {
 		if code != c.exit {
 			t.Errorf("%s:%d: `%s` exited %d; the page says %d. Its output:\n%s", c.page.path, c.line, c.cmd, code, c.exit, out.String())
 		}
+		t.Logf("%s:%d: ran `%s`: exit %d", c.page.path, c.line, c.cmd, code)
 		for _, want := range c.out {
 			if !strings.Contains(out.String(), want) {
 				t.Errorf("%s:%d: `%s` does not print %q, as the page shows. It printed:\n%s", c.page.path, c.line, c.cmd, want, out.String())
