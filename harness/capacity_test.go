@@ -32,7 +32,7 @@ metrics: {keep: [replica_]}
 // TestLoadCapacity measures how far one machine's load goes against three replicas: the
 // highest step at which the harness sent at least 98% of the rate asked, every request
 // succeeded and each second's p99 stayed at most 50ms. It runs only when SHAKEDOWN_CAPACITY is
-// set (it loads the machine for about 40 s): the README's figure comes from
+// set (it loads the machine for about 40 s): the figure of docs/performance.md comes from
 //
 //	SHAKEDOWN_CAPACITY=1 go test ./harness -run TestLoadCapacity -v -count=1
 //

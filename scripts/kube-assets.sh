@@ -3,7 +3,7 @@
 # checkout: a real kube-apiserver built from k8s.io/kubernetes (module tools/kube-apiserver),
 # Debian's etcd beside it, and Chaos Mesh's CRDs from its module. Prints the folder, which is
 # what envtest calls KUBEBUILDER_ASSETS. Quick when it is all there; the first build takes
-# about 7.5 minutes on two cores (README).
+# about 7.5 minutes on two cores (docs/getting-started.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -55,7 +55,7 @@ assertions:
   - {name: no order lost, type: durability, status: [200], id: /id, query: "SELECT id::text FROM orders WHERE id::text = ANY($1)"}
 `
 
-// TestServiceHandedInAsAHandler: the README's example. A service of the test's own runs in the
+// TestServiceHandedInAsAHandler: docs/your-service.md's example. A service of the test's own runs in the
 // test's process, built from the environment's services, under a Postgres outage: it is healthy
 // before, fails during (it has no fallback: the verdict catches that), and recovers after.
 func TestServiceHandedInAsAHandler(t *testing.T) {

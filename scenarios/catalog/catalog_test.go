@@ -43,7 +43,7 @@ func TestCatalogShort(t *testing.T) {
 	t.Parallel()
 	names := catalog.Names()
 	if len(names) < 10 {
-		t.Errorf("the catalog has %d scenarios: %v; want at least the ten of the README", len(names), names)
+		t.Errorf("the catalog has %d scenarios: %v; want at least the ten of docs/getting-started.md", len(names), names)
 	}
 	for _, name := range names {
 		for _, b := range harnesstest.Backends(t) {

@@ -1,6 +1,6 @@
 // Command replica is a small service to run several of, behind the harness's load: the tests of
-// sut.replicas and of the Prometheus metrics source run three of it, and the README's figure of
-// one machine's load was measured against three of it.
+// sut.replicas and of the Prometheus metrics source run three of it, and the figure of one
+// machine's load in docs/performance.md was measured against three of it.
 //
 // It listens on 127.0.0.1:$PORT and answers GET / with 200, counting every answer in
 // replica_requests_total{code}. The replica whose $REPLICA equals $REDIS_REPLICA also reads a key
