@@ -36,6 +36,11 @@ func (s *HTTP) Build(t Targets) (Fault, error) {
 	return newHTTPFault(in, s.spec()), nil
 }
 
+var (
+	_ Reporter = (*httpFault)(nil)
+	_ Counter  = (*httpFault)(nil)
+)
+
 type httpFault struct {
 	toggle
 	counts

@@ -73,6 +73,11 @@ func buildWire(t Targets, c *Common, a wirefault.Action) (Fault, error) {
 	return w, nil
 }
 
+var (
+	_ Reporter = (*wireFault)(nil)
+	_ Counter  = (*wireFault)(nil)
+)
+
 type wireFault struct {
 	toggle
 	counts

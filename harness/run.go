@@ -102,6 +102,9 @@ func Run(ctx context.Context, p *Plan) (*record.Record, error) {
 		if engine, err = p.Kubernetes.Open(ctx, sc.Environment.Kubernetes, p.AllowTargets, sc.Name); err != nil {
 			return finish(fmt.Errorf("environment: %w", err))
 		}
+		if c, ok := engine.(faults.Closer); ok { // deletes what is left of the run
+			defer c.Close(context.WithoutCancel(ctx))
+		}
 	} else if wire, err = wireInjectors(sc.Faults, p.Seed, rec); err != nil {
 		return finish(fmt.Errorf("faults: %w", err))
 	}
@@ -112,7 +115,7 @@ func Run(ctx context.Context, p *Plan) (*record.Record, error) {
 	}()
 	e, err := env.Start(ctx, env.Spec{Services: sc.Environment.Services, Backend: p.Backend, StateDir: p.StateDir,
 		Images: sc.Environment.Images, Ollama: mock, External: sc.Environment.External, Postgres: sc.Environment.Postgres, Wire: wire,
-		Kubernetes: sc.Environment.Kubernetes, Engine: engine})
+		Kubernetes: sc.Environment.Kubernetes})
 	if err != nil {
 		return finish(fmt.Errorf("environment: %w", err))
 	}
@@ -160,7 +163,11 @@ func Run(ctx context.Context, p *Plan) (*record.Record, error) {
 	if p.OnFault != nil {
 		sink = faultSink{rec, p.OnFault}
 	}
-	sched, err := faults.NewScheduler(p.Seed, sc.Faults, e.FaultTargets(), sink)
+	build := faults.OnTargets(e.FaultTargets())
+	if engine != nil {
+		build = engine
+	}
+	sched, err := faults.NewScheduler(p.Seed, sc.Faults, build, sink)
 	if err != nil {
 		return finish(fmt.Errorf("faults: %w", err))
 	}
