@@ -26,7 +26,7 @@ func (s *HTTP) spec() httpfault.Fault {
 	return httpfault.Fault{Name: s.Name, Probability: units.Probability(s.P()), Action: s.Action}
 }
 
-func (s *HTTP) Validate() error { return joinErrs(&s.Common, s.spec().Validate()) }
+func (s *HTTP) Validate() error { return joinErrs(&s.Common, httpfault.Validate(s.spec())) }
 
 func (s *HTTP) Build(t Targets) (Fault, error) {
 	in, err := t.HTTP(s.Target)
