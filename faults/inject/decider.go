@@ -167,13 +167,12 @@ func (d *Decider[F, D]) Decide(match func(f *F) bool, decided func(f *F, dr Draw
 			continue
 		}
 		seq, draw, injected := h.stream.Decide(h.rule.Probability, h.rule.Max)
-		dec := decided(&h.fault, Draw{Seq: seq, Draw: draw, Probability: h.rule.Probability, Injected: injected}, h.stream.Rand())
-		if d.onDecision != nil {
-			ds = append(ds, dec)
-		}
+		ds = append(ds, decided(&h.fault, Draw{Seq: seq, Draw: draw, Probability: h.rule.Probability, Injected: injected}, h.stream.Rand()))
 	}
 	d.mu.Unlock()
-	for _, dec := range ds {
-		d.onDecision(dec)
+	if d.onDecision != nil {
+		for i := range ds { // by index: a decision is copied once, into the call
+			d.onDecision(ds[i])
+		}
 	}
 }
