@@ -40,11 +40,9 @@ type Spec struct {
 	StateDir string
 	// External describes the services of the external backend.
 	External *service.External
-	// Kubernetes describes the services of the kubernetes backend, whose faults Engine makes.
+	// Kubernetes describes the services of the kubernetes backend, whose faults the harness's
+	// engine (env/kube) makes.
 	Kubernetes *service.Kubernetes
-	// Engine, when set, builds every fault (faults.Engine): Chaos Mesh on the kubernetes backend,
-	// which needs one. The environment closes it.
-	Engine faults.Engine
 	// Wire holds, by service name (postgres, redis), the injectors of the request faults
 	// (queries, commands): each is put on its service's proxy as a request stage before the
 	// first connection. They need the embedded proxy: the external backend refuses them.
@@ -136,7 +134,6 @@ type Env struct {
 	toxi     *toxiproxy.ApiServer
 	run      *runDir
 	docker   *client.Client // the docker backend's one client; nil on the others
-	engine   faults.Engine  // builds every fault when set (the kubernetes backend's Chaos Mesh)
 
 	closeOnce sync.Once
 	closeErr  error
@@ -195,9 +192,6 @@ func Start(ctx context.Context, spec Spec) (_ *Env, err error) {
 	}
 	e.cleanups = append(e.cleanups, func(context.Context) error { return e.run.remove() })
 	e.cleanups = append(e.cleanups, func(context.Context) error { return e.toxi.Collection.Clear() })
-	if spec.Engine != nil {
-		e.useEngine(spec.Engine)
-	}
 	for _, name := range spec.Services {
 		s, err := e.start(ctx, name, spec)
 		if err != nil {
@@ -244,12 +238,7 @@ func (e *Env) start(ctx context.Context, name string, spec Spec) (*Service, erro
 // backend's client, once an engine answered, is the environment's.
 func (e *Env) chooseBackend(ctx context.Context, spec Spec) (string, error) {
 	switch spec.Backend {
-	case service.BackendExternal, service.BackendLocal:
-		return spec.Backend, nil
-	case service.BackendKubernetes:
-		if spec.Engine == nil {
-			return "", fmt.Errorf("env: the kubernetes backend needs its fault engine (env/kube.Open, which the shakedown command hands in): %w", ErrBackendUnavailable)
-		}
+	case service.BackendExternal, service.BackendLocal, service.BackendKubernetes:
 		return spec.Backend, nil
 	case service.BackendDocker:
 		cli, err := dockerClient(ctx)

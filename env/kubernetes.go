@@ -1,16 +1,14 @@
 package env
 
 import (
-	"context"
 	"fmt"
 
-	"github.com/shakedown-dev/shakedown/faults"
 	"github.com/shakedown-dev/shakedown/service"
 )
 
 // startKubernetes sets one service of the kubernetes backend up: it runs in the cluster, the
 // system under test reaches it at its own address, and no proxy stands in between: every fault
-// is a Chaos Mesh object that the spec's Engine makes.
+// is a Chaos Mesh object, which the harness's engine (env/kube) makes.
 func (e *Env) startKubernetes(name string, spec Spec) (*Service, error) {
 	ks, ok := spec.Kubernetes.Services[name]
 	if !ok {
@@ -19,13 +17,4 @@ func (e *Env) startKubernetes(name string, spec Spec) (*Service, error) {
 	return &Service{Name: name, direct: ks.Address, directURL: ks.URL, Proxied: ks.Address, Backend: service.BackendKubernetes,
 		Version:   fmt.Sprintf("kubernetes %s/%s", ks.Namespace, ks.Address),
 		untouched: "it runs in the cluster (the kubernetes backend), where its faults are Chaos Mesh objects"}, nil
-}
-
-// useEngine makes the spec's engine the environment's: it builds every fault, and what it holds
-// is released when the environment closes.
-func (e *Env) useEngine(eng faults.Engine) {
-	e.engine = eng
-	if c, ok := eng.(interface{ Close(context.Context) error }); ok {
-		e.cleanups = append(e.cleanups, c.Close)
-	}
 }

@@ -22,10 +22,7 @@ func (e *Env) FaultTargets() faults.Targets { return envTargets{e} }
 
 type envTargets struct{ e *Env }
 
-var _ faults.EngineTargets = envTargets{}
-
-// Engine returns the engine that builds every fault, or nil.
-func (t envTargets) Engine() faults.Engine { return t.e.engine }
+var _ faults.Targets = envTargets{}
 
 func (t envTargets) service(name string) (*Service, error) {
 	s, ok := t.e.Service(name)

@@ -38,8 +38,13 @@ func (s *CPUSpike) Validate() error {
 		positive(&s.Common, "tick", s.Tick >= 0, s.Tick, "0 (1s) or more"))
 }
 
-// tick returns the length of one draw.
-func (s *CPUSpike) tick() time.Duration {
+var (
+	_ Ticker   = (*CPUSpike)(nil)
+	_ Reporter = (*cpuSpike)(nil)
+)
+
+// TickLength returns the length of one draw: Tick, or 1s.
+func (s *CPUSpike) TickLength() time.Duration {
 	if s.Tick == 0 {
 		return time.Second
 	}

@@ -39,10 +39,12 @@ type tickSpec struct {
 	p *fakeProxy
 }
 
-func (*tickSpec) Kind() string        { return "test_tick" }
-func (*tickSpec) Unit() Unit          { return PerTick }
-func (s *tickSpec) Validate() error   { return joinErrs(&s.Common) }
-func (*tickSpec) tick() time.Duration { return time.Second }
+var _ Ticker = (*tickSpec)(nil)
+
+func (*tickSpec) Kind() string              { return "test_tick" }
+func (*tickSpec) Unit() Unit                { return PerTick }
+func (s *tickSpec) Validate() error         { return joinErrs(&s.Common) }
+func (*tickSpec) TickLength() time.Duration { return time.Second }
 func (s *tickSpec) Build(Targets) (Fault, error) {
 	return &toggle{on: s.p.Disable, off: s.p.Enable}, nil
 }
@@ -54,7 +56,7 @@ func TestPerTickDraws(t *testing.T) {
 		p := &fakeProxy{start: time.Now()}
 		sk := &sink{}
 		spec := &tickSpec{Common: Common{Name: "t", Type: "test_tick", Target: "redis", Start: dur(2 * time.Second), Duration: dur(5 * time.Second), Probability: prob(0.5)}, p: p}
-		s, err := NewScheduler(3, []Spec{spec}, fakeTargets{p}, sk)
+		s, err := NewScheduler(3, []Spec{spec}, OnTargets(fakeTargets{p}), sk)
 		if err != nil {
 			t.Fatal(err)
 		}

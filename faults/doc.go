@@ -9,10 +9,12 @@
 //     per connection. The probability is the toxic's Toxiproxy toxicity; Toxiproxy draws it when a
 //     connection opens and again whenever a toxic of the proxy changes, from its own unseeded
 //     source, so these draws are not reproducible by seed (the window's application is).
-//   - HTTP faults (http): per request, drawn by faults/httpfault from a stream seeded by the run's
-//     seed and the fault's name.
-//   - windows (proxy_down): per window: each time the fault's window opens, one draw from the
-//     fault's own seeded stream decides whether it acts in that window.
+//   - request faults (http, query, command): per request, decided by faults/inject (under
+//     faults/httpfault and faults/wirefault) from a stream seeded by the run's seed and the
+//     fault's name.
+//   - windows (proxy_down, pause, kill) and ticks (cpu): per window or per tick: one draw from the
+//     fault's own seeded stream decides whether it acts in that window. Schedule draws a fault's
+//     windows once, before they open; the Scheduler follows them.
 //
 // One seed splits into an independent stream per fault, keyed by the fault's name, so the same
 // seed gives the same decisions and adding a fault does not change another fault's. Every

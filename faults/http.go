@@ -26,7 +26,7 @@ func (s *HTTP) spec() httpfault.Fault {
 	return httpfault.Fault{Name: s.Name, Probability: units.Probability(s.P()), Action: s.Action}
 }
 
-func (s *HTTP) Validate() error { return joinErrs(&s.Common, s.spec().Validate()) }
+func (s *HTTP) Validate() error { return joinErrs(&s.Common, httpfault.Validate(s.spec())) }
 
 func (s *HTTP) Build(t Targets) (Fault, error) {
 	in, err := t.HTTP(s.Target)
@@ -35,6 +35,11 @@ func (s *HTTP) Build(t Targets) (Fault, error) {
 	}
 	return newHTTPFault(in, s.spec()), nil
 }
+
+var (
+	_ Reporter = (*httpFault)(nil)
+	_ Counter  = (*httpFault)(nil)
+)
 
 type httpFault struct {
 	toggle

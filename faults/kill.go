@@ -29,6 +29,8 @@ func (s *Kill) Build(t Targets) (Fault, error) {
 	return newKill(p, s.Graceful), nil
 }
 
+var _ Reporter = (*kill)(nil)
+
 type kill struct {
 	toggle
 	mu      sync.Mutex

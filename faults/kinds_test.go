@@ -187,7 +187,7 @@ func TestKillKind(t *testing.T) {
 	if err := rdb.Ping(ctx).Err(); err != nil {
 		t.Errorf("PING after Undo = %v", err)
 	}
-	if r := f.(interface{ Report() string }).Report(); !strings.HasPrefix(r, "restarted; answering") {
+	if r := f.(faults.Reporter).Report(); !strings.HasPrefix(r, "restarted; answering") {
 		t.Errorf("Report() = %q", r)
 	}
 	if err := f.Undo(ctx); err != nil {

@@ -1,25 +1,24 @@
 package faults
 
 import (
-	"github.com/shakedown-dev/shakedown/internal/clock"
-
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"slices"
 	"sync"
 	"time"
 
-	"github.com/shakedown-dev/shakedown/faults/seeded"
+	"github.com/shakedown-dev/shakedown/internal/clock"
 	"github.com/shakedown-dev/shakedown/record"
 )
 
 // undoTimeout bounds an Undo made after the run's context ended.
 const undoTimeout = 10 * time.Second
 
-// Scheduler applies faults on their schedule during a fault phase and always removes them.
+// Scheduler applies faults on their schedule (Schedule) during a fault phase and always removes
+// them.
 type Scheduler struct {
+	seed   uint64
 	faults []*scheduled
 	sink   Sink
 
@@ -31,13 +30,11 @@ type Scheduler struct {
 type scheduled struct {
 	spec  Spec
 	fault Fault
-	rng   *rand.Rand
-	seq   uint64
 }
 
-// NewScheduler validates every spec and builds every fault before anything is applied, reporting
-// every problem at once.
-func NewScheduler(seed uint64, specs []Spec, targets Targets, sink Sink) (*Scheduler, error) {
+// NewScheduler validates every spec and builds every fault with build before anything is
+// applied, reporting every problem at once. seed draws the schedule (Schedule).
+func NewScheduler(seed uint64, specs []Spec, build Builder, sink Sink) (*Scheduler, error) {
 	var errs []error
 	seen := map[string]bool{}
 	for _, sp := range specs {
@@ -53,18 +50,14 @@ func NewScheduler(seed uint64, specs []Spec, targets Targets, sink Sink) (*Sched
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
-	s := &Scheduler{sink: sink, active: map[string]bool{}}
-	build := func(sp Spec) (Fault, error) { return sp.Build(targets) }
-	if et, ok := targets.(EngineTargets); ok && et.Engine() != nil {
-		build = et.Engine().Build
-	}
+	s := &Scheduler{seed: seed, sink: sink, active: map[string]bool{}}
 	for _, sp := range specs {
-		f, err := build(sp)
+		f, err := build.Build(sp)
 		if err != nil {
 			errs = append(errs, err)
 			continue
 		}
-		s.faults = append(s.faults, &scheduled{spec: sp, fault: f, rng: seeded.Stream(seed, sp.Base().Name)})
+		s.faults = append(s.faults, &scheduled{spec: sp, fault: f})
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
@@ -134,10 +127,11 @@ func newEvent(f *scheduled, action record.FaultAction, detail string, err error)
 	return e
 }
 
-// runFault follows one fault's windows. Whatever happens (an error, a panic in the fault, the
-// context ending), the fault is undone before it returns.
+// runFault follows one fault's windows as Schedule gives them: a decision recorded for each drawn
+// window, the fault applied in each open one. Whatever happens (an error, a panic in the fault,
+// the context ending), the fault is undone before it returns.
 func (s *Scheduler) runFault(ctx context.Context, f *scheduled, start time.Time, phase time.Duration) (err error) {
-	c := f.spec.Base()
+	c, u := f.spec.Base(), f.spec.Unit()
 	applied := false
 	defer func() {
 		if p := recover(); p != nil {
@@ -148,28 +142,25 @@ func (s *Scheduler) runFault(ctx context.Context, f *scheduled, start time.Time,
 			err = errors.Join(err, s.undo(f))
 		}
 	}()
-	for i, w := range windowsOf(f.spec, phase) {
-		if !clock.SleepUntil(ctx, start.Add(w[0])) {
+	for i, w := range Schedule(s.seed, f.spec, phase) {
+		if !clock.SleepUntil(ctx, start.Add(w.Start.D())) {
 			return nil
 		}
-		if u := f.spec.Unit(); u == PerWindow || u == PerTick {
-			draw := f.rng.Float64()
-			injected := draw < c.P()
-			s.sink.AddDecision(record.Decision{Fault: c.Name, Unit: string(u), Seq: f.seq, Draw: draw, Probability: c.P(),
-				Injected: injected, Detail: fmt.Sprintf("%s %d at %s", u, i, w[0])})
-			f.seq++
-			if !injected {
-				continue
-			}
+		if w.Drawn { // every window of a drawn kind is: its draw number is its index
+			s.sink.AddDecision(record.Decision{Fault: c.Name, Unit: string(u), Seq: uint64(i), Draw: w.Draw, Probability: c.P(),
+				Injected: w.Open, Detail: fmt.Sprintf("%s %d at %s", u, i, w.Start)})
+		}
+		if !w.Open {
+			continue
 		}
 		applied = true // Undo is safe even if Apply fails half-way
-		if aerr := apply(ctx, f.fault, w[1]-w[0]); aerr != nil {
+		if aerr := apply(ctx, f.fault, (w.End - w.Start).D()); aerr != nil {
 			s.event(f, record.FaultFailed, "apply", aerr)
 			return fmt.Errorf("fault %q: apply: %w", c.Name, aerr)
 		}
 		s.setActive(c.Name, true)
-		s.event(f, record.FaultApplied, fmt.Sprintf("window %d: %s, probability %g per %s", i, w, c.P(), f.spec.Unit()), nil)
-		ended := clock.SleepUntil(ctx, start.Add(w[1]))
+		s.event(f, record.FaultApplied, fmt.Sprintf("window %d: [%s %s], probability %g per %s", i, w.Start, w.End, c.P(), u), nil)
+		ended := clock.SleepUntil(ctx, start.Add(w.End.D()))
 		applied = false
 		if uerr := s.undo(f); uerr != nil || !ended {
 			return uerr
@@ -197,63 +188,13 @@ func (s *Scheduler) undo(f *scheduled) error {
 		return fmt.Errorf("fault %q: undo: %w", c.Name, err)
 	}
 	detail := ""
-	if r, ok := f.fault.(interface{ Report() string }); ok {
+	if r, ok := f.fault.(Reporter); ok {
 		detail = r.Report()
 	}
 	e := newEvent(f, record.FaultRemoved, detail, nil)
-	if r, ok := f.fault.(interface {
-		Counts() (decided, injected uint64, ok bool)
-	}); ok {
-		e.Decided, e.Injected, e.Counted = r.Counts()
+	if c, ok := f.fault.(Counter); ok {
+		e.Decided, e.Injected, e.Counted = c.Counts()
 	}
 	s.sink.AddFaultEvent(e)
 	return nil
-}
-
-// windowsOf returns a fault's windows over a phase of length phase: a kind drawn per tick has
-// one a tick.
-func windowsOf(sp Spec, phase time.Duration) [][2]time.Duration {
-	windows := sp.Base().Windows(phase)
-	if tk, ok := sp.(interface{ tick() time.Duration }); ok && sp.Unit() == PerTick {
-		windows = ticks(windows, tk.tick())
-	}
-	return windows
-}
-
-// Window is one window of a fault's schedule: its offsets from the fault phase's start and, for
-// a kind drawn per window or per tick, the draw and whether the fault acts in it.
-type Window struct {
-	Start, End time.Duration
-	// Drawn is true for kinds drawn per window or tick; Draw is the draw, Open whether it is
-	// under the probability. Other kinds' windows are always Open.
-	Drawn bool
-	Draw  float64
-	Open  bool
-}
-
-// Plan returns the schedule of sp over a fault phase of length phase with the draws seed gives:
-// the windows and decisions a Scheduler makes, known in advance (shakedown export writes them).
-func Plan(seed uint64, sp Spec, phase time.Duration) []Window {
-	rng := seeded.Stream(seed, sp.Base().Name)
-	var out []Window
-	for _, w := range windowsOf(sp, phase) {
-		win := Window{Start: w[0], End: w[1], Open: true}
-		if u := sp.Unit(); u == PerWindow || u == PerTick {
-			win.Drawn, win.Draw = true, rng.Float64()
-			win.Open = win.Draw < sp.Base().P()
-		}
-		out = append(out, win)
-	}
-	return out
-}
-
-// ticks cuts windows into ticks of length d (the last of a window may be shorter).
-func ticks(windows [][2]time.Duration, d time.Duration) [][2]time.Duration {
-	var out [][2]time.Duration
-	for _, w := range windows {
-		for t := w[0]; t < w[1]; t += d {
-			out = append(out, [2]time.Duration{t, min(t+d, w[1])})
-		}
-	}
-	return out
 }

@@ -102,7 +102,7 @@ func TestScheduleFollowsWindows(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		p := &fakeProxy{start: time.Now()}
 		sk := &sink{}
-		s, err := NewScheduler(1, []Spec{latency("slow", Common{Start: dur(2 * time.Second), Duration: dur(time.Second), Every: dur(3 * time.Second), Times: 3})}, fakeTargets{p}, sk)
+		s, err := NewScheduler(1, []Spec{latency("slow", Common{Start: dur(2 * time.Second), Duration: dur(time.Second), Every: dur(3 * time.Second), Times: 3})}, OnTargets(fakeTargets{p}), sk)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -124,7 +124,7 @@ func TestScheduleFollowsWindows(t *testing.T) {
 func TestRunLastsThePhase(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
-		s, _ := NewScheduler(1, []Spec{latency("slow", Common{Duration: dur(time.Second)})}, fakeTargets{&fakeProxy{start: time.Now()}}, &sink{})
+		s, _ := NewScheduler(1, []Spec{latency("slow", Common{Duration: dur(time.Second)})}, OnTargets(fakeTargets{&fakeProxy{start: time.Now()}}), &sink{})
 		start := time.Now()
 		if err := s.Run(context.Background(), 10*time.Second); err != nil {
 			t.Fatal(err)
@@ -140,7 +140,7 @@ func TestCancelRemovesEverything(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		p := &fakeProxy{start: time.Now()}
 		down := &ProxyDown{Common: Common{Name: "down", Type: "proxy_down", Target: "redis"}}
-		s, _ := NewScheduler(1, []Spec{latency("slow", Common{}), down}, fakeTargets{p}, &sink{})
+		s, _ := NewScheduler(1, []Spec{latency("slow", Common{}), down}, OnTargets(fakeTargets{p}), &sink{})
 		ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
 		defer cancel()
 		if err := s.Run(ctx, time.Hour); err != nil {
@@ -158,7 +158,7 @@ func TestStopIsAHalt(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		p := &fakeProxy{start: time.Now()}
-		s, _ := NewScheduler(1, []Spec{latency("slow", Common{})}, fakeTargets{p}, &sink{})
+		s, _ := NewScheduler(1, []Spec{latency("slow", Common{})}, OnTargets(fakeTargets{p}), &sink{})
 		go func() {
 			time.Sleep(time.Second)
 			if got := s.Active(); !slices.Equal(got, []string{"slow"}) {
@@ -181,7 +181,7 @@ func TestPanicAndFailureStillRollBack(t *testing.T) {
 		synctest.Test(t, func(t *testing.T) {
 			p := &fakeProxy{start: time.Now(), panics: mode == "panic", failAdd: mode == "fail"}
 			sk := &sink{}
-			s, _ := NewScheduler(1, []Spec{latency("bad", Common{Duration: dur(time.Second)})}, fakeTargets{p}, sk)
+			s, _ := NewScheduler(1, []Spec{latency("bad", Common{Duration: dur(time.Second)})}, OnTargets(fakeTargets{p}), sk)
 			err := s.Run(context.Background(), 5*time.Second)
 			if err == nil || !strings.Contains(err.Error(), `fault "bad"`) {
 				t.Errorf("%s: Run = %v; want the fault's error", mode, err)
@@ -204,7 +204,7 @@ func windowDecisions(t *testing.T, seed uint64, names ...string) map[string]stri
 			specs = append(specs, &ProxyDown{Common: Common{Name: n, Type: "proxy_down", Target: "redis", Every: dur(time.Second), Duration: dur(500 * time.Millisecond), Probability: prob(0.5)}})
 		}
 		sk := &sink{}
-		s, err := NewScheduler(seed, specs, fakeTargets{&fakeProxy{start: time.Now()}}, sk)
+		s, err := NewScheduler(seed, specs, OnTargets(fakeTargets{&fakeProxy{start: time.Now()}}), sk)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -243,14 +243,14 @@ func TestValidationNamesEveryProblem(t *testing.T) {
 		&Latency{Common: Common{Name: "x", Type: "latency", Target: "redis"}, Latency: dur(time.Second)},
 		&HTTP{Common: Common{Name: "h", Type: "http", Target: "ollama"}, Action: httpfault.Action{Kind: "explode"}},
 	}
-	_, err := NewScheduler(1, specs, fakeTargets{&fakeProxy{}}, &sink{})
+	_, err := NewScheduler(1, specs, OnTargets(fakeTargets{&fakeProxy{}}), &sink{})
 	for _, want := range []string{`fault "x": times = 2; want a count only with every set`, `probability = 200%`, `stream = "sideways"`,
 		`latency = 0s; want more than 0`, `fault "x": the name is used twice`, `kind = "explode"`} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("NewScheduler error %v; want it to contain %q", err, want)
 		}
 	}
-	if _, err := NewScheduler(1, []Spec{latency("y", Common{Target: "mysql"})}, fakeTargets{&fakeProxy{}}, &sink{}); err == nil || !strings.Contains(err.Error(), `target "mysql"`) {
+	if _, err := NewScheduler(1, []Spec{latency("y", Common{Target: "mysql"})}, OnTargets(fakeTargets{&fakeProxy{}}), &sink{}); err == nil || !strings.Contains(err.Error(), `target "mysql"`) {
 		t.Errorf("unknown target: %v", err)
 	}
 }
@@ -272,16 +272,19 @@ func TestLookupAndKinds(t *testing.T) {
 func TestWindows(t *testing.T) {
 	t.Parallel()
 	s := time.Second
+	w := func(start, end time.Duration) record.Window {
+		return record.Window{Start: record.Duration(start), End: record.Duration(end)}
+	}
 	tests := []struct {
 		c    Common
-		want [][2]time.Duration
+		want []record.Window
 	}{
-		{Common{}, [][2]time.Duration{{0, 10 * s}}},
-		{Common{Start: dur(2 * s), Duration: dur(3 * s)}, [][2]time.Duration{{2 * s, 5 * s}}},
-		{Common{Start: dur(8 * s), Duration: dur(5 * s)}, [][2]time.Duration{{8 * s, 10 * s}}},
+		{Common{}, []record.Window{w(0, 10*s)}},
+		{Common{Start: dur(2 * s), Duration: dur(3 * s)}, []record.Window{w(2*s, 5*s)}},
+		{Common{Start: dur(8 * s), Duration: dur(5 * s)}, []record.Window{w(8*s, 10*s)}},
 		{Common{Start: dur(12 * s)}, nil},
-		{Common{Every: dur(4 * s), Duration: dur(s)}, [][2]time.Duration{{0, s}, {4 * s, 5 * s}, {8 * s, 9 * s}}},
-		{Common{Every: dur(4 * s), Duration: dur(s), Times: 2}, [][2]time.Duration{{0, s}, {4 * s, 5 * s}}},
+		{Common{Every: dur(4 * s), Duration: dur(s)}, []record.Window{w(0, s), w(4*s, 5*s), w(8*s, 9*s)}},
+		{Common{Every: dur(4 * s), Duration: dur(s), Times: 2}, []record.Window{w(0, s), w(4*s, 5*s)}},
 	}
 	for _, tt := range tests {
 		if got := tt.c.Windows(10 * s); !slices.Equal(got, tt.want) {
@@ -290,44 +293,70 @@ func TestWindows(t *testing.T) {
 	}
 }
 
-// TestPlanIsTheSchedulersDecisions: Plan, which export writes ahead of a run, gives the windows
-// and decisions the scheduler makes with the same seed, per window and per tick.
-func TestPlanIsTheSchedulersDecisions(t *testing.T) {
+// TestSchedulerRunsTheSchedule: the scheduler follows Schedule, which export writes ahead of a
+// run: one decision per drawn window (the window's draw, its number, whether it opens), and the
+// fault applied in the open windows only, at their times.
+func TestSchedulerRunsTheSchedule(t *testing.T) {
 	t.Parallel()
-	run := windowDecisions(t, 7, "a")["a"]
-	var planned string
-	for _, w := range Plan(7, &ProxyDown{Common: Common{Name: "a", Type: "proxy_down", Target: "redis", Every: dur(time.Second), Duration: dur(500 * time.Millisecond), Probability: prob(0.5)}}, 50*time.Second) {
-		if !w.Drawn || w.End-w.Start != 500*time.Millisecond {
-			t.Fatalf("window %+v; want a drawn window of 500ms", w)
+	spec := &ProxyDown{Common: Common{Name: "a", Type: "proxy_down", Target: "redis", Every: dur(time.Second), Duration: dur(500 * time.Millisecond), Probability: prob(0.5)}}
+	planned := Schedule(7, spec, 50*time.Second)
+	var want []record.Decision
+	var wantLog []string
+	for i, w := range planned {
+		if !w.Drawn || w.End-w.Start != record.Duration(500*time.Millisecond) || w.Fault != "a" || w.Kind != "proxy_down" {
+			t.Fatalf("window %+v; want a drawn window of 500ms of fault a", w)
 		}
-		planned += map[bool]string{true: "1", false: "0"}[w.Open]
+		want = append(want, record.Decision{Fault: "a", Unit: "window", Seq: uint64(i), Draw: w.Draw, Probability: 0.5, Injected: w.Open,
+			Detail: fmt.Sprintf("window %d at %s", i, w.Start)})
+		if w.Open {
+			wantLog = append(wantLog, fmt.Sprintf("down@%s", w.Start), fmt.Sprintf("up@%s", w.End))
+		}
 	}
-	if planned != run {
-		t.Errorf("Plan gave %q; the scheduler decided %q", planned, run)
+	if n := len(wantLog) / 2; n < 10 || n > 40 {
+		t.Errorf("%d of 50 windows open at p=0.5", n)
 	}
+	synctest.Test(t, func(t *testing.T) {
+		p := &fakeProxy{start: time.Now()}
+		sk := &sink{}
+		s, err := NewScheduler(7, []Spec{spec}, OnTargets(fakeTargets{p}), sk)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Run(context.Background(), 50*time.Second); err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(sk.decisions, want) {
+			t.Errorf("the scheduler decided %+v; Schedule gave %+v", sk.decisions, want)
+		}
+		if !slices.Equal(p.log, wantLog) {
+			t.Errorf("the proxy saw %v; Schedule's open windows are %v", p.log, wantLog)
+		}
+	})
 	cpu := &CPUSpike{Common: Common{Name: "c", Type: "cpu", Target: "sut", Probability: prob(0.5)}, Load: 0.5, Tick: dur(2 * time.Second)}
-	if ws := Plan(1, cpu, 7*time.Second); len(ws) != 4 || ws[3].Start != 6*time.Second || ws[3].End != 7*time.Second {
-		t.Errorf("cpu ticks %+v; want 4 ticks of 2s, the last cut at 7s", ws)
+	if ws := Schedule(1, cpu, 7*time.Second); len(ws) != 4 || ws[3].Start != record.Duration(6*time.Second) || ws[3].End != record.Duration(7*time.Second) || !ws[3].Drawn {
+		t.Errorf("cpu ticks %+v; want 4 drawn ticks of 2s, the last cut at 7s", ws)
 	}
-	if ws := Plan(1, latency("l", Common{Probability: prob(0.1)}), 5*time.Second); len(ws) != 1 || ws[0].Drawn || !ws[0].Open {
+	if ws := Schedule(1, latency("l", Common{Probability: prob(0.1)}), 5*time.Second); len(ws) != 1 || ws[0].Drawn || !ws[0].Open {
 		t.Errorf("a per-connection kind's window %+v; want one undrawn open window", ws)
 	}
 }
 
-// engineTargets hands every fault to an engine that logs what it builds.
-type engineTargets struct {
-	fakeTargets
+// engine is a Builder, as an Engine is: it logs what it builds, and every fault it builds is
+// Windowed.
+type engine struct {
+	p     *fakeProxy
 	built *[]string
 }
 
-func (t engineTargets) Engine() Engine { return t }
-func (t engineTargets) Build(s Spec) (Fault, error) {
-	*t.built = append(*t.built, s.Base().Name)
-	return &windowed{p: t.p}, nil
+func (e engine) Build(s Spec) (Fault, error) {
+	*e.built = append(*e.built, s.Base().Name)
+	return &windowed{p: e.p}, nil
 }
 
 // windowed is a Windowed fault that notes each window's length.
 type windowed struct{ p *fakeProxy }
+
+var _ Windowed = (*windowed)(nil)
 
 func (w *windowed) Apply(context.Context) error { w.p.note("apply"); return nil }
 func (w *windowed) ApplyFor(_ context.Context, d time.Duration) error {
@@ -336,7 +365,7 @@ func (w *windowed) ApplyFor(_ context.Context, d time.Duration) error {
 }
 func (w *windowed) Undo(context.Context) error { w.p.note("undo"); return nil }
 
-// TestEngineBuildsEveryFault: with targets that have an engine, every fault is the engine's,
+// TestEngineBuildsEveryFault: with an engine as the builder, every fault is the engine's,
 // applied with its window's length.
 func TestEngineBuildsEveryFault(t *testing.T) {
 	t.Parallel()
@@ -345,7 +374,7 @@ func TestEngineBuildsEveryFault(t *testing.T) {
 		var built []string
 		specs := []Spec{latency("slow", Common{Start: dur(time.Second), Duration: dur(2 * time.Second)}),
 			&Pause{Common: Common{Name: "frozen", Type: "pause", Target: "postgres", Start: dur(4 * time.Second)}}}
-		s, err := NewScheduler(1, specs, engineTargets{fakeTargets{p}, &built}, &sink{})
+		s, err := NewScheduler(1, specs, engine{p, &built}, &sink{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -90,9 +90,10 @@ func (c *Common) validate() []error {
 }
 
 // Windows returns the fault's windows, as offsets from the fault phase's start, within a phase of
-// length phase.
-func (c *Common) Windows(phase time.Duration) [][2]time.Duration {
-	var out [][2]time.Duration
+// length phase: its start, duration, every and times, before any draw (Schedule adds the ticks
+// and the draws).
+func (c *Common) Windows(phase time.Duration) []record.Window {
+	var out []record.Window
 	for k := 0; ; k++ {
 		if c.Every == 0 && k > 0 || c.Times > 0 && k >= c.Times {
 			break
@@ -105,7 +106,7 @@ func (c *Common) Windows(phase time.Duration) [][2]time.Duration {
 		if c.Duration > 0 {
 			end = min(start+c.Duration.D(), phase)
 		}
-		out = append(out, [2]time.Duration{start, end})
+		out = append(out, record.Window{Fault: c.Name, Kind: c.Type, Target: c.Target, Start: record.Duration(start), End: record.Duration(end)})
 	}
 	return out
 }

@@ -2,7 +2,6 @@ package faults
 
 import (
 	"context"
-	"time"
 
 	"github.com/shakedown-dev/shakedown/faults/httpfault"
 	"github.com/shakedown-dev/shakedown/faults/wirefault"
@@ -71,23 +70,25 @@ type Targets interface {
 	Process(service string) (Process, error)
 }
 
-// Engine is a fault engine outside the harness, such as Chaos Mesh in a cluster: it takes each
-// fault whole and builds what creates its object when a window opens and deletes it when the
-// window closes. The probabilities the harness draws per window and per tick stay the
-// scheduler's; the engine refuses what it cannot express, naming the reason.
-type Engine interface {
+// Builder makes the runnable fault of each spec for a Scheduler. OnTargets builds each kind
+// against the environment's targets; an Engine is one too.
+type Builder interface {
 	Build(s Spec) (Fault, error)
 }
 
-// EngineTargets are targets whose faults an Engine builds, when Engine returns one.
-type EngineTargets interface {
-	Targets
-	Engine() Engine
-}
+// OnTargets is the Builder of the harness's own faults: each spec builds itself against t
+// (Spec.Build).
+func OnTargets(t Targets) Builder { return onTargets{t} }
 
-// Windowed is a fault that is told each window's length when it is applied (a Chaos Mesh object
-// carries it as its duration, so that it ends even if the harness dies).
-type Windowed interface {
-	Fault
-	ApplyFor(ctx context.Context, window time.Duration) error
+type onTargets struct{ t Targets }
+
+func (b onTargets) Build(s Spec) (Fault, error) { return s.Build(b.t) }
+
+// Engine is a fault engine outside the harness, such as Chaos Mesh in a cluster: it takes each
+// fault whole and builds what creates its object when a window opens and deletes it when the
+// window closes. The probabilities the harness draws per window and per tick stay the
+// scheduler's; the engine refuses what it cannot express, naming the reason. Whoever opens an
+// engine closes it, when it is a Closer.
+type Engine interface {
+	Builder
 }

@@ -21,7 +21,7 @@ type Query struct {
 func (*Query) Kind() string { return "query" }
 func (*Query) Unit() Unit   { return PerRequest }
 func (s *Query) Validate() error {
-	return joinErrs(&s.Common, wireTarget(&s.Common, service.Postgres), wireSpec(&s.Common, s.Action).Validate(wirefault.Postgres))
+	return joinErrs(&s.Common, wireTarget(&s.Common, service.Postgres), wirefault.Validate(wireSpec(&s.Common, s.Action), wirefault.Postgres))
 }
 func (s *Query) Build(t Targets) (Fault, error) { return buildWire(t, &s.Common, s.Action) }
 
@@ -38,7 +38,7 @@ type Command struct {
 func (*Command) Kind() string { return "command" }
 func (*Command) Unit() Unit   { return PerRequest }
 func (s *Command) Validate() error {
-	return joinErrs(&s.Common, wireTarget(&s.Common, service.Redis), wireSpec(&s.Common, s.Action).Validate(wirefault.Redis))
+	return joinErrs(&s.Common, wireTarget(&s.Common, service.Redis), wirefault.Validate(wireSpec(&s.Common, s.Action), wirefault.Redis))
 }
 func (s *Command) Build(t Targets) (Fault, error) { return buildWire(t, &s.Common, s.Action) }
 
@@ -72,6 +72,11 @@ func buildWire(t Targets, c *Common, a wirefault.Action) (Fault, error) {
 		}}
 	return w, nil
 }
+
+var (
+	_ Reporter = (*wireFault)(nil)
+	_ Counter  = (*wireFault)(nil)
+)
 
 type wireFault struct {
 	toggle

@@ -47,6 +47,7 @@ type KubernetesBackend interface {
 	// Check refuses every fault the description cannot run, with the reason.
 	Check(desc *service.Kubernetes, specs []faults.Spec) error
 	// Open connects to the cluster, refuses a context not in allow, and sweeps what dead runs
-	// left. The run closes the engine, deleting what is left of the run.
+	// left. The harness closes the engine (faults.Closer) when the run ends, deleting what is
+	// left of the run.
 	Open(ctx context.Context, desc *service.Kubernetes, allow []string, scenario string) (faults.Engine, error)
 }

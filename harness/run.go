@@ -66,6 +66,9 @@ func Run(ctx context.Context, p *Plan, obs Observer) (*Result, error) {
 		if engine, err = p.kubernetes.Open(ctx, sc.Environment.Kubernetes, p.allowTargets, sc.Name); err != nil {
 			return finish(fmt.Errorf("environment: %w", err))
 		}
+		if c, ok := engine.(faults.Closer); ok { // deletes what is left of the run
+			defer c.Close(context.WithoutCancel(ctx))
+		}
 	} else if wire, err = wireInjectors(sc.Faults, p.seed, rec); err != nil {
 		return finish(fmt.Errorf("faults: %w", err))
 	}
@@ -76,7 +79,7 @@ func Run(ctx context.Context, p *Plan, obs Observer) (*Result, error) {
 	}()
 	e, err := env.Start(ctx, env.Spec{Services: sc.Environment.Services, Backend: p.backend, StateDir: p.stateDir,
 		Images: sc.Environment.Images, Ollama: mock, External: sc.Environment.External, Postgres: sc.Environment.Postgres, Wire: wire,
-		Kubernetes: sc.Environment.Kubernetes, Engine: engine})
+		Kubernetes: sc.Environment.Kubernetes})
 	if err != nil {
 		return finish(fmt.Errorf("environment: %w", err))
 	}
@@ -103,7 +106,11 @@ func Run(ctx context.Context, p *Plan, obs Observer) (*Result, error) {
 	if err != nil {
 		return finish(fmt.Errorf("set-up: %w", err))
 	}
-	sched, err := faults.NewScheduler(p.seed, sc.Faults, e.FaultTargets(), faultSink{rec, obs})
+	var build faults.Builder = faults.OnTargets(e.FaultTargets())
+	if engine != nil {
+		build = engine
+	}
+	sched, err := faults.NewScheduler(p.seed, sc.Faults, build, faultSink{rec, obs})
 	if err != nil {
 		return finish(fmt.Errorf("faults: %w", err))
 	}

@@ -190,14 +190,24 @@ func findSeries(all []Series, name string, match map[string]string) []Series {
 	return out
 }
 
-// Window is the time a fault was active, from its first application to its removal (or the end
-// of the run when it was never removed).
+// Window is a span of one fault's time, in one of two readings:
+//
+//   - Record.FaultWindows: the time the fault was active in a run, from its first application to
+//     its removal (or the end of the run), counted from the run's start;
+//   - faults.Schedule: a window of the fault's schedule, planned before the run, counted from the
+//     fault phase's start, with the draw that decides whether the fault acts in it.
 type Window struct {
 	Fault  string   `json:"fault"`
 	Kind   string   `json:"kind"`
 	Target string   `json:"target"`
 	Start  Duration `json:"start"`
 	End    Duration `json:"end"`
+	// Drawn is true for a planned window of a kind drawn per window or per tick: Draw is its
+	// draw, and Open whether it is under the fault's probability. A planned window of another
+	// kind is not drawn and always Open. FaultWindows leaves the three unset.
+	Drawn bool    `json:"drawn,omitempty"`
+	Draw  float64 `json:"draw,omitempty"`
+	Open  bool    `json:"open,omitempty"`
 }
 
 // FaultWindows pairs each applied event with the next removal of the same fault.

@@ -81,7 +81,7 @@ func TestWindowsMakeAndDeleteObjects(t *testing.T) {
 		&faults.Latency{Common: faults.Common{Name: "db-slow", Type: "latency", Target: service.Postgres, Every: d(400 * time.Millisecond), Duration: d(200 * time.Millisecond), Times: 2}, Latency: d(time.Second)},
 		&faults.ProxyDown{Common: faults.Common{Name: "cache-down", Type: "proxy_down", Target: service.Redis, Start: d(900 * time.Millisecond), Duration: d(200 * time.Millisecond)}},
 	}
-	s, err := faults.NewScheduler(1, specs, engineOnly{e}, w)
+	s, err := faults.NewScheduler(1, specs, e, w)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,17 +104,6 @@ func TestWindowsMakeAndDeleteObjects(t *testing.T) {
 	}
 }
 
-// engineOnly are targets with an engine and nothing else: every fault must be the engine's.
-type engineOnly struct{ e *Engine }
-
-func (t engineOnly) Engine() faults.Engine { return t.e }
-func (engineOnly) Proxy(string) (faults.Proxy, error) {
-	return nil, errors.New("no proxy: the engine makes every fault")
-}
-func (engineOnly) HTTP(string) (faults.HTTPInjector, error) { return nil, errors.New("no injector") }
-func (engineOnly) Wire(string) (faults.WireInjector, error) { return nil, errors.New("no stage") }
-func (engineOnly) Process(string) (faults.Process, error)   { return nil, errors.New("no process") }
-
 // TestHaltAndCancelDeleteAtOnce: a halt (Stop) or the run's context ending mid-window deletes
 // the open window's object before Run returns.
 func TestHaltAndCancelDeleteAtOnce(t *testing.T) {
@@ -125,7 +114,7 @@ func TestHaltAndCancelDeleteAtOnce(t *testing.T) {
 		applied := make(chan struct{}, 1)
 		sink := &onApply{applied: applied}
 		spec := &faults.Pause{Common: faults.Common{Name: "db-frozen-" + how, Type: "pause", Target: service.Postgres}}
-		s, err := faults.NewScheduler(1, []faults.Spec{spec}, engineOnly{e}, sink)
+		s, err := faults.NewScheduler(1, []faults.Spec{spec}, e, sink)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -182,7 +171,7 @@ func runChild() {
 		os.Exit(1)
 	}
 	spec := &faults.Kill{Common: faults.Common{Name: "db-killed", Type: "kill", Target: service.Postgres}}
-	s, err := faults.NewScheduler(1, []faults.Spec{spec}, engineOnly{e}, &printer{})
+	s, err := faults.NewScheduler(1, []faults.Spec{spec}, e, &printer{})
 	if err != nil {
 		fmt.Println("error:", err)
 		os.Exit(1)

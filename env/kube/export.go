@@ -14,6 +14,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/shakedown-dev/shakedown/faults"
+	"github.com/shakedown-dev/shakedown/record"
 	"github.com/shakedown-dev/shakedown/service"
 )
 
@@ -90,7 +91,7 @@ func Export(w io.Writer, kube *service.Kubernetes, p ExportPlan, form, schedule 
 type planned struct {
 	spec    faults.Spec
 	chaos   *Chaos
-	windows []faults.Window
+	windows []record.Window
 }
 
 func plan(kube *service.Kubernetes, p ExportPlan) ([]planned, error) {
@@ -102,7 +103,7 @@ func plan(kube *service.Kubernetes, p ExportPlan) ([]planned, error) {
 			errs = append(errs, err.Error())
 			continue
 		}
-		out = append(out, planned{spec: sp, chaos: ch, windows: faults.Plan(p.Seed, sp, p.FaultPhase)})
+		out = append(out, planned{spec: sp, chaos: ch, windows: faults.Schedule(p.Seed, sp, p.FaultPhase)})
 	}
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("%s", strings.Join(errs, "\n"))
@@ -121,12 +122,12 @@ func manifests(kube *service.Kubernetes, p ExportPlan) ([]client.Object, error) 
 			if !w.Open {
 				continue
 			}
-			obj := f.chaos.New(w.End - w.Start)
+			obj := f.chaos.New((w.End - w.Start).D())
 			obj.SetNamespace(f.chaos.Namespace)
 			obj.SetName(exportName(p.Scenario, f.spec.Base().Name, fmt.Sprintf("w%d", k)))
 			obj.SetLabels(map[string]string{LabelManagedBy: ManagedBy, LabelFault: labelValue(f.spec.Base().Name)})
 			ann := map[string]string{AnnotationScenario: p.Scenario, AnnotationFault: f.spec.Base().Name,
-				AnnotationOffset: (p.FaultStart + w.Start).String()}
+				AnnotationOffset: (p.FaultStart + w.Start.D()).String()}
 			if f.chaos.Approximated != "" {
 				ann[AnnotationApproximated] = f.chaos.Approximated
 			}
@@ -160,17 +161,17 @@ func workflow(kube *service.Kubernetes, p ExportPlan) (*v1alpha1.Workflow, error
 			if !w.Open {
 				continue
 			}
-			if gap := w.Start - at; gap > 0 {
+			if gap := w.Start.D() - at; gap > 0 {
 				branch.Children = append(branch.Children, fmt.Sprintf("%s-wait-%d", name, k))
 				wf.Spec.Templates = append(wf.Spec.Templates, v1alpha1.Template{Name: fmt.Sprintf("%s-wait-%d", name, k), Type: v1alpha1.TypeSuspend, Deadline: ptr(gap.String())})
 			}
-			step, err := chaosTemplate(f.chaos, fmt.Sprintf("%s-w%d", name, k), w.End-w.Start)
+			step, err := chaosTemplate(f.chaos, fmt.Sprintf("%s-w%d", name, k), (w.End - w.Start).D())
 			if err != nil {
 				return nil, err
 			}
 			branch.Children = append(branch.Children, step.Name)
 			wf.Spec.Templates = append(wf.Spec.Templates, step)
-			at = w.End
+			at = w.End.D()
 		}
 		if len(branch.Children) == 0 {
 			continue // the seed opens none of its windows

@@ -85,7 +85,10 @@ type Engine struct {
 	opt  Options
 }
 
-var _ faults.Engine = (*Engine)(nil)
+var (
+	_ faults.Engine = (*Engine)(nil)
+	_ faults.Closer = (*Engine)(nil)
+)
 
 // ErrContextNotAllowed is returned when the cluster context is not allowed by name.
 var ErrContextNotAllowed = errors.New("cluster context not allowed")
@@ -202,7 +205,8 @@ func (e *Engine) Build(sp faults.Spec) (faults.Fault, error) {
 	return f, nil
 }
 
-// Close deletes every object of the run that is left: it is the environment's last clean-up.
+// Close deletes every object of the run that is left: whoever opened the engine (the harness)
+// calls it when the run ends (faults.Closer).
 func (e *Engine) Close(ctx context.Context) error {
 	var errs []error
 	for _, ns := range Namespaces(e.kube) {

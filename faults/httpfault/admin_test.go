@@ -126,7 +126,7 @@ func FuzzParseFaults(f *testing.F) {
 			return
 		}
 		for _, x := range fs {
-			if !(x.Probability >= 0 && x.Probability <= 1) || x.Delay < 0 || x.RetryAfter < 0 {
+			if !(x.Probability >= 0 && x.Probability <= 1) || x.Action.Delay < 0 || x.Action.RetryAfter < 0 {
 				t.Fatalf("ParseFaults(%q) accepted %+v", s, x)
 			}
 			b, err := json.Marshal(x)
@@ -137,7 +137,7 @@ func FuzzParseFaults(f *testing.F) {
 			if err != nil || len(back) != 1 || back[0] != x {
 				t.Fatalf("round trip of %+v through %s = %+v, %v", x, b, back, err)
 			}
-			_ = x.Validate()
+			_ = Validate(x)
 		}
 	})
 }

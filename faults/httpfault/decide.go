@@ -2,7 +2,10 @@ package httpfault
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"net/http"
+
+	"github.com/shakedown-dev/shakedown/faults/inject"
 )
 
 // plan is what to do to one request: at most one fault of each kind (the first injected, in the
@@ -21,7 +24,7 @@ func (p *plan) streams() bool {
 // add puts f in its kind's place unless an earlier fault took it.
 func (p *plan) add(f *Fault) {
 	var slot **Fault
-	switch f.Kind {
+	switch f.Action.Kind {
 	case KindError:
 		slot = &p.err
 	case KindLatency:
@@ -43,45 +46,28 @@ func (p *plan) add(f *Fault) {
 }
 
 // decide draws once for every fault that matches r, in the order the faults were set, and
-// returns the plan. The draws happen under the injector's lock in request-arrival order; the
-// decisions are counted and handed to OnDecision after the lock is left.
+// returns the plan (see inject.Decider.Decide).
 func (in *Injector) decide(r *http.Request) plan {
 	var p plan
-	if in.active.Load() == 0 {
+	if in.decider.Idle() {
 		return p
 	}
 	now := in.now()
-	var buf [4]Decision // most requests match few faults: no allocation
-	ds := buf[:0]
-	in.mu.Lock()
-	for i := range in.faults {
-		f := &in.faults[i] // read under the lock only; a copy goes into the plan
-		if !f.matches(r) {
-			continue
-		}
-		seq, draw, injected := in.streams[f.Name].Decide(f.Probability.F(), f.Max)
-		d := Decision{At: now, Fault: f.Name, Kind: f.Kind, Method: r.Method, Path: r.URL.Path, Seq: seq,
-			Draw: draw, Probability: f.Probability.F(), Injected: injected}
-		ds = append(ds, d)
+	in.decider.Decide(func(f *Fault) bool { return f.Action.matches(r) }, func(f *Fault, d inject.Draw, _ *rand.Rand) Decision {
 		if d.Injected {
 			fc := *f
 			p.add(&fc)
 		}
-	}
-	in.mu.Unlock()
-	for _, d := range ds {
-		in.metrics.count(d)
-		if in.onDecision != nil {
-			in.onDecision(d)
-		}
-	}
+		return Decision{At: now, Fault: f.Name, Kind: f.Action.Kind, Method: r.Method, Path: r.URL.Path, Seq: d.Seq,
+			Draw: d.Draw, Probability: d.Probability, Injected: d.Injected}
+	})
 	return p
 }
 
 // errorMessage is an error fault's message.
 func errorMessage(f *Fault) string {
-	if f.Kind == KindStreamError {
+	if f.Action.Kind == KindStreamError {
 		return fmt.Sprintf("injected fault %s: the stream ended with an error", f.Name)
 	}
-	return fmt.Sprintf("injected fault %s: %d %s", f.Name, f.status(), http.StatusText(f.status()))
+	return fmt.Sprintf("injected fault %s: %d %s", f.Name, f.Action.status(), http.StatusText(f.Action.status()))
 }

@@ -122,9 +122,9 @@ func TestMatching(t *testing.T) {
 		{"GET", "", "HEAD", "/", false},
 	}
 	for _, tt := range tests {
-		f := Fault{Action: Action{Method: tt.method, PathPrefix: tt.prefix}}
-		if got := f.matches(httptest.NewRequest(tt.reqMethod, tt.path, nil)); got != tt.want {
-			t.Errorf("Fault{Method: %q, PathPrefix: %q}.matches(%s %s) = %v; want %v", tt.method, tt.prefix, tt.reqMethod, tt.path, got, tt.want)
+		a := Action{Method: tt.method, PathPrefix: tt.prefix}
+		if got := a.matches(httptest.NewRequest(tt.reqMethod, tt.path, nil)); got != tt.want {
+			t.Errorf("Action{Method: %q, PathPrefix: %q}.matches(%s %s) = %v; want %v", tt.method, tt.prefix, tt.reqMethod, tt.path, got, tt.want)
 		}
 	}
 	// Unmatched requests take no draw.
@@ -136,16 +136,16 @@ func TestMatching(t *testing.T) {
 
 func TestValidate(t *testing.T) {
 	t.Parallel()
-	err := Fault{Name: "bad name!", Probability: 2, Action: Action{Kind: "explode", Status: 200, AfterChunks: -1, Method: "FETCH", Delay: -1}}.Validate()
+	err := Validate(Fault{Name: "bad name!", Probability: 2, Action: Action{Kind: "explode", Status: 200, AfterChunks: -1, Method: "FETCH", Delay: -1, Max: -1}})
 	for _, want := range []string{`name = "bad name!"; want 1-64 letters`, `kind = "explode"; want one of [error latency first-chunk stall drop malformed stream-error]`,
 		"probability = 200%; want a value from 0 to 1", "status = 200; want an HTTP error status from 400 to 599",
-		"after_chunks = -1; want 0 or more", `method = "FETCH"; want GET, POST`, "delay = -1ns; want 0 or more"} {
+		"after_chunks = -1; want 0 or more", `method = "FETCH"; want GET, POST`, "delay = -1ns; want 0 or more", "max = -1; want 0 (no limit)"} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("Validate() = %v; want it to contain %q", err, want)
 		}
 	}
 	for _, k := range []Kind{KindLatency, KindFirstChunk, KindStall} {
-		if err := (Fault{Name: "x", Probability: 1, Action: Action{Kind: k}}).Validate(); err == nil || !strings.Contains(err.Error(), "more than 0 for a "+string(k)+" fault") {
+		if err := Validate(Fault{Name: "x", Probability: 1, Action: Action{Kind: k}}); err == nil || !strings.Contains(err.Error(), "more than 0 for a "+string(k)+" fault") {
 			t.Errorf("%s fault without delay: Validate() = %v; want the delay named", k, err)
 		}
 	}
@@ -154,8 +154,8 @@ func TestValidate(t *testing.T) {
 		{Name: "ok.2_x-y", Probability: 1, Action: Action{Kind: KindDrop}},
 		{Name: "s", Probability: 1, Action: Action{Kind: KindStall, Delay: 1, AfterChunks: 3, Method: "POST", PathPrefix: "/api/chat"}},
 	} {
-		if err := f.Validate(); err != nil {
-			t.Errorf("%+v.Validate() = %v; want nil", f, err)
+		if err := Validate(f); err != nil {
+			t.Errorf("Validate(%+v) = %v; want nil", f, err)
 		}
 	}
 }

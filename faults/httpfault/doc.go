@@ -10,11 +10,9 @@
 // decision is counted in Prometheus metrics (Collector, registered by the caller) and can be handed
 // to the run record (Config.OnDecision). A fault targets requests by method and path prefix.
 //
-// Determinism: each fault draws from its own stream, seeded from the injector's seed and the
-// fault's name, and numbers its draws (Decision.Seq). The k-th request a fault matches gets the
-// k-th draw of that stream, so the same seed gives the same sequence of decisions per fault, and
-// adding or removing another fault changes nothing in it. Draws are taken under one lock in the
-// order requests arrive: with sequential requests the whole run repeats exactly; with concurrent
-// ones the sequence of draws (Seq -> injected) is still the same, but which request gets draw k
-// depends on which arrived k-th, and the count injected over n requests is the same for the same n.
+// Determinism: faults are decided by faults/inject, each from its own stream seeded from the
+// injector's seed and the fault's name, its draws numbered (Decision.Seq): the k-th request a
+// fault matches gets the k-th draw, so the same seed gives the same sequence of decisions per
+// fault, and adding or removing another fault changes nothing in it (faults/inject says what
+// concurrent requests change).
 package httpfault

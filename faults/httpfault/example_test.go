@@ -56,9 +56,9 @@ func ExampleNewReverseProxy() {
 	// {"n":3}
 }
 
-func ExampleFault_Validate() {
+func ExampleValidate() {
 	f := httpfault.Fault{Name: "slow", Probability: 0.2, Action: httpfault.Action{Kind: httpfault.KindStall, AfterChunks: 3}}
-	fmt.Println(f.Validate())
+	fmt.Println(httpfault.Validate(f))
 	// Output:
 	// http fault "slow": delay = 0s; want more than 0 for a stall fault
 }
@@ -68,7 +68,7 @@ func ExampleParseFaults() {
 	if err != nil {
 		panic(err)
 	}
-	fmt.Printf("%s %s %v p=%v %s\n", fs[0].Name, fs[0].Kind, fs[0].Delay, fs[0].Probability, fs[0].PathPrefix)
+	fmt.Printf("%s %s %v p=%v %s\n", fs[0].Name, fs[0].Action.Kind, fs[0].Action.Delay, fs[0].Probability, fs[0].Action.PathPrefix)
 	// Output:
 	// ttft first-chunk 2s p=30% /api/chat
 }

@@ -6,9 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"regexp"
+	"slices"
 	"strings"
 
+	"github.com/shakedown-dev/shakedown/faults/inject"
 	"github.com/shakedown-dev/shakedown/internal/kinds"
 	"github.com/shakedown-dev/shakedown/units"
 )
@@ -33,20 +34,11 @@ const (
 // Kinds lists every kind.
 var Kinds = []Kind{KindError, KindLatency, KindFirstChunk, KindStall, KindDrop, KindMalformed, KindStreamError}
 
-// Fault is one fault. A request it matches is faulted with Probability, decided per request.
-//
-// It is a plain struct for files: in YAML and JSON, durations are strings such as "250ms" and the
-// probability is a fraction (0.3, or "0.3") or a percentage ("30%"). Decoding JSON into a Fault
-// is strict: an unknown field is an error.
-type Fault struct {
-	// Name identifies the fault; setting a fault of the same name replaces it. Letters, digits,
-	// '.', '_' and '-'.
-	Name string `json:"name" yaml:"name"`
-	// Probability is the chance that a matching request is faulted, in [0, 1].
-	Probability units.Probability `json:"probability" yaml:"probability"`
-	// Action is what the fault does, and to which requests.
-	Action `yaml:",inline"`
-}
+// Fault is one HTTP fault: a request it matches is faulted with Probability, decided per
+// request (see faults/inject). It is a plain struct for files: in YAML and JSON one flat object,
+// durations are strings such as "250ms" and the probability is a fraction (0.3, or "0.3") or a
+// percentage ("30%"). Decoding JSON into a Fault is strict: an unknown field is an error.
+type Fault = inject.Fault[Action]
 
 // Action is what a fault does to the requests it matches, and which requests those are: a
 // Fault less its name and probability. A scenario's http fault embeds it beside the fields every
@@ -70,34 +62,6 @@ type Action struct {
 	// Max stops the fault after its first Max injections ("fail the first 2 attempts, then
 	// succeed"); the fault still draws for every request it matches. 0: no limit.
 	Max int `json:"max,omitempty" yaml:"max,omitempty"`
-}
-
-// UnmarshalJSON decodes a fault strictly and takes the probability as a JSON number or a string.
-func (f *Fault) UnmarshalJSON(b []byte) error {
-	type plain Fault // without this method
-	var w struct {
-		plain
-		Probability json.RawMessage `json:"probability"` // shadows plain.Probability
-	}
-	d := json.NewDecoder(bytes.NewReader(b))
-	d.DisallowUnknownFields()
-	if err := d.Decode(&w); err != nil {
-		return err
-	}
-	*f = Fault(w.plain)
-	f.Probability = 0
-	if raw := bytes.TrimSpace(w.Probability); len(raw) > 0 && string(raw) != "null" {
-		text := string(raw)
-		if raw[0] == '"' {
-			if err := json.Unmarshal(raw, &text); err != nil {
-				return err
-			}
-		}
-		if err := f.Probability.UnmarshalText([]byte(text)); err != nil {
-			return fmt.Errorf("http fault %q: probability: %w", f.Name, err)
-		}
-	}
-	return nil
 }
 
 // ParseFaults reads one fault (a JSON object) or several (an array), strictly, as the admin
@@ -130,69 +94,58 @@ func strictJSON(b []byte, v any) error {
 	return nil
 }
 
-var nameRE = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
-
 // Validate reports every problem with f, naming the field, the value and what is accepted.
-func (f Fault) Validate() error {
-	var errs []error
+func Validate(f Fault) error {
+	errs := f.Problems("http fault")
 	bad := func(field string, v any, want string) {
 		errs = append(errs, &kinds.FieldError{Family: "http fault", Spec: f.Name, Field: field, Value: v, Want: want})
 	}
-	if !nameRE.MatchString(f.Name) {
-		bad("name", fmt.Sprintf("%q", f.Name), "1-64 letters, digits, '.', '_' or '-'")
+	a := f.Action
+	if !slices.Contains(Kinds, a.Kind) {
+		bad("kind", fmt.Sprintf("%q", a.Kind), fmt.Sprintf("one of %v", Kinds))
 	}
-	known := false
-	for _, k := range Kinds {
-		known = known || f.Kind == k
+	if a.Status != 0 && (a.Status < 400 || a.Status > 599) {
+		bad("status", a.Status, "an HTTP error status from 400 to 599")
 	}
-	if !known {
-		bad("kind", fmt.Sprintf("%q", f.Kind), fmt.Sprintf("one of %v", Kinds))
+	if a.RetryAfter < 0 {
+		bad("retry_after", a.RetryAfter, "0 or more")
 	}
-	if !(f.Probability >= 0 && f.Probability <= 1) {
-		bad("probability", f.Probability, "a value from 0 to 1")
+	if a.Delay < 0 {
+		bad("delay", a.Delay, "0 or more")
 	}
-	if f.Status != 0 && (f.Status < 400 || f.Status > 599) {
-		bad("status", f.Status, "an HTTP error status from 400 to 599")
-	}
-	if f.RetryAfter < 0 {
-		bad("retry_after", f.RetryAfter, "0 or more")
-	}
-	if f.Delay < 0 {
-		bad("delay", f.Delay, "0 or more")
-	}
-	switch f.Kind {
+	switch a.Kind {
 	case KindLatency, KindFirstChunk, KindStall:
-		if f.Delay <= 0 {
-			bad("delay", f.Delay, fmt.Sprintf("more than 0 for a %s fault", f.Kind))
+		if a.Delay <= 0 {
+			bad("delay", a.Delay, fmt.Sprintf("more than 0 for a %s fault", a.Kind))
 		}
 	}
-	if f.AfterChunks < 0 {
-		bad("after_chunks", f.AfterChunks, "0 or more")
+	if a.AfterChunks < 0 {
+		bad("after_chunks", a.AfterChunks, "0 or more")
 	}
-	if f.Kind == KindStreamError && f.AfterChunks < 1 {
-		bad("after_chunks", f.AfterChunks, "1 or more for a stream-error fault (an error before the first chunk is an error fault)")
+	if a.Kind == KindStreamError && a.AfterChunks < 1 {
+		bad("after_chunks", a.AfterChunks, "1 or more for a stream-error fault (an error before the first chunk is an error fault)")
 	}
-	if f.Max < 0 {
-		bad("max", f.Max, "0 (no limit) or the number of injections after which the fault stops")
-	}
-	if f.Method != "" && f.Method != http.MethodGet && f.Method != http.MethodPost && f.Method != http.MethodPut &&
-		f.Method != http.MethodDelete && f.Method != http.MethodHead && f.Method != http.MethodPatch {
-		bad("method", fmt.Sprintf("%q", f.Method), "GET, POST, PUT, DELETE, HEAD, PATCH or empty for any")
+	if a.Method != "" && a.Method != http.MethodGet && a.Method != http.MethodPost && a.Method != http.MethodPut &&
+		a.Method != http.MethodDelete && a.Method != http.MethodHead && a.Method != http.MethodPatch {
+		bad("method", fmt.Sprintf("%q", a.Method), "GET, POST, PUT, DELETE, HEAD, PATCH or empty for any")
 	}
 	return errors.Join(errs...)
 }
 
-// matches reports whether r is a request f applies to: its method (if set) and path prefix.
-func (f Fault) matches(r *http.Request) bool {
-	if f.Method != "" && r.Method != f.Method {
+// Limit is the fault's Max (inject.Action).
+func (a Action) Limit() int { return a.Max }
+
+// matches reports whether r is a request a applies to: its method (if set) and path prefix.
+func (a Action) matches(r *http.Request) bool {
+	if a.Method != "" && r.Method != a.Method {
 		return false
 	}
-	return strings.HasPrefix(r.URL.Path, f.PathPrefix)
+	return strings.HasPrefix(r.URL.Path, a.PathPrefix)
 }
 
-func (f Fault) status() int {
-	if f.Status == 0 {
+func (a Action) status() int {
+	if a.Status == 0 {
 		return http.StatusServiceUnavailable
 	}
-	return f.Status
+	return a.Status
 }

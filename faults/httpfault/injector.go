@@ -5,12 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"slices"
-	"sync"
-	"sync/atomic"
 	"time"
 
-	"github.com/shakedown-dev/shakedown/faults/seeded"
+	"github.com/shakedown-dev/shakedown/faults/inject"
 )
 
 // Decision is one per-request decision of one fault: the record of a draw.
@@ -48,22 +45,16 @@ type Config struct {
 
 // Injector decides and applies faults. Create it with New; it is safe for concurrent use.
 type Injector struct {
-	seed       uint64
-	onDecision func(Decision)
-	now        func() time.Time
-	errorBody  func(r *http.Request, msg string) []byte
-	streamErr  func(r *http.Request, last []byte, msg string) []byte
-	metrics    *metrics
-
-	mu      sync.Mutex
-	faults  []Fault // in the order they were first set
-	streams map[string]*seeded.Draws
-	active  atomic.Int32 // len(faults): the no-fault path takes no lock
+	now       func() time.Time
+	errorBody func(r *http.Request, msg string) []byte
+	streamErr func(r *http.Request, last []byte, msg string) []byte
+	metrics   *metrics
+	decider   *inject.Decider[Fault, Decision]
 }
 
 // New returns an Injector with cfg's faults set, or every problem with them.
 func New(cfg Config) (*Injector, error) {
-	in := &Injector{seed: cfg.Seed, onDecision: cfg.OnDecision, now: cfg.Now, errorBody: cfg.ErrorBody, streamErr: cfg.StreamError, streams: map[string]*seeded.Draws{}}
+	in := &Injector{now: cfg.Now, errorBody: cfg.ErrorBody, streamErr: cfg.StreamError}
 	if in.now == nil {
 		in.now = time.Now
 	}
@@ -74,6 +65,12 @@ func New(cfg Config) (*Injector, error) {
 		in.errorBody = func(_ *http.Request, msg string) []byte { return ErrorJSON(msg) }
 	}
 	in.metrics = newMetrics(in)
+	in.decider = inject.New[Fault](cfg.Seed, func(d Decision) {
+		in.metrics.count(d)
+		if cfg.OnDecision != nil {
+			cfg.OnDecision(d)
+		}
+	})
 	if err := in.SetAll(cfg.Faults); err != nil {
 		return nil, err
 	}
@@ -97,7 +94,7 @@ func (in *Injector) SetAll(fs []Fault) error {
 	var errs []error
 	seen := map[string]bool{}
 	for _, f := range fs {
-		if err := f.Validate(); err != nil {
+		if err := Validate(f); err != nil {
 			errs = append(errs, err)
 		}
 		if seen[f.Name] {
@@ -108,48 +105,22 @@ func (in *Injector) SetAll(fs []Fault) error {
 	if err := errors.Join(errs...); err != nil {
 		return err
 	}
-	in.mu.Lock()
-	defer in.mu.Unlock()
+	in.decider.Set(fs...)
 	for _, f := range fs {
-		if i := slices.IndexFunc(in.faults, func(g Fault) bool { return g.Name == f.Name }); i >= 0 {
-			in.faults[i] = f
-		} else {
-			in.faults = append(in.faults, f)
-		}
-		if in.streams[f.Name] == nil {
-			in.streams[f.Name] = seeded.NewDraws(in.seed, f.Name)
-		}
 		in.metrics.touch(f)
 	}
-	in.active.Store(int32(len(in.faults)))
 	return nil
 }
 
 // Remove takes the named fault off, reporting whether it was set.
-func (in *Injector) Remove(name string) bool {
-	in.mu.Lock()
-	defer in.mu.Unlock()
-	n := len(in.faults)
-	in.faults = slices.DeleteFunc(in.faults, func(f Fault) bool { return f.Name == name })
-	in.active.Store(int32(len(in.faults)))
-	return len(in.faults) < n
-}
+func (in *Injector) Remove(name string) bool { return in.decider.Remove(name) }
 
 // Clear takes every fault off. The faults' streams go on: a fault set again later continues its
 // sequence of draws.
-func (in *Injector) Clear() {
-	in.mu.Lock()
-	defer in.mu.Unlock()
-	in.faults = nil
-	in.active.Store(0)
-}
+func (in *Injector) Clear() { in.decider.Clear() }
 
 // Faults returns the faults set, in the order they were first set.
-func (in *Injector) Faults() []Fault {
-	in.mu.Lock()
-	defer in.mu.Unlock()
-	return slices.Clone(in.faults)
-}
+func (in *Injector) Faults() []Fault { return in.decider.Faults() }
 
 // Snapshot is the injector's state at one moment, as the admin endpoint serves it.
 type Snapshot struct {
@@ -158,11 +129,7 @@ type Snapshot struct {
 }
 
 // FaultState is one fault that is set, with its stream's counts (kept across Remove and Set).
-type FaultState struct {
-	Fault     Fault  `json:"fault"`
-	Decisions uint64 `json:"decisions"` // draws made: requests the fault matched
-	Injected  uint64 `json:"injected"`  // of which faulted
-}
+type FaultState = inject.State[Fault]
 
 // Counts returns the named fault's decisions and injections; ok is false when it is not set.
 func (s Snapshot) Counts(name string) (decided, injected uint64, ok bool) {
@@ -176,12 +143,5 @@ func (s Snapshot) Counts(name string) (decided, injected uint64, ok bool) {
 
 // Snapshot returns the faults set, in order, with their decision counts.
 func (in *Injector) Snapshot() Snapshot {
-	in.mu.Lock()
-	defer in.mu.Unlock()
-	s := Snapshot{Seed: in.seed, Faults: make([]FaultState, 0, len(in.faults))}
-	for _, f := range in.faults {
-		decided, injected := in.streams[f.Name].Counts()
-		s.Faults = append(s.Faults, FaultState{Fault: f, Decisions: decided, Injected: injected})
-	}
-	return s
+	return Snapshot{Seed: in.decider.Seed(), Faults: in.decider.States()}
 }

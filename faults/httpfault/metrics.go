@@ -27,15 +27,15 @@ func newMetrics(in *Injector) *metrics {
 		active: prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: MetricActive,
 			Help: "Faults set on the injector.",
-		}, func() float64 { return float64(in.active.Load()) }),
+		}, func() float64 { return float64(in.decider.Len()) }),
 	}
 }
 
 // touch creates both series of a fault that was just set, so that a rate over them starts at 0
 // rather than being absent until the first injection.
 func (m *metrics) touch(f Fault) {
-	m.decisions.WithLabelValues(f.Name, string(f.Kind), "true")
-	m.decisions.WithLabelValues(f.Name, string(f.Kind), "false")
+	m.decisions.WithLabelValues(f.Name, string(f.Action.Kind), "true")
+	m.decisions.WithLabelValues(f.Name, string(f.Action.Kind), "false")
 }
 
 func (m *metrics) count(d Decision) {

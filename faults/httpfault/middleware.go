@@ -28,15 +28,15 @@ func (in *Injector) Middleware(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		if p.latency != nil && !clock.Sleep(r.Context(), p.latency.Delay.D()) {
+		if p.latency != nil && !clock.Sleep(r.Context(), p.latency.Action.Delay.D()) {
 			return
 		}
 		if f := p.err; f != nil {
-			if f.RetryAfter > 0 {
-				w.Header().Set("Retry-After", strconv.Itoa(int((f.RetryAfter.D()+time.Second-1)/time.Second)))
+			if f.Action.RetryAfter > 0 {
+				w.Header().Set("Retry-After", strconv.Itoa(int((f.Action.RetryAfter.D()+time.Second-1)/time.Second)))
 			}
 			w.Header().Set("Content-Type", "application/json; charset=utf-8")
-			w.WriteHeader(f.status())
+			w.WriteHeader(f.Action.status())
 			w.Write(in.errorBody(r, errorMessage(f)))
 			return
 		}

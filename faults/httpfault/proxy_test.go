@@ -158,7 +158,7 @@ func TestStreamError(t *testing.T) {
 		t.Errorf("NDJSON with the default line: %q", body)
 	}
 	bad := Fault{Name: "x", Probability: 1, Action: Action{Kind: KindStreamError}}
-	if err := bad.Validate(); err == nil || !strings.Contains(err.Error(), "after_chunks = 0; want 1 or more for a stream-error fault") {
+	if err := Validate(bad); err == nil || !strings.Contains(err.Error(), "after_chunks = 0; want 1 or more for a stream-error fault") {
 		t.Errorf("Validate at 0 chunks = %v", err)
 	}
 }

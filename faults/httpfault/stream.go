@@ -74,7 +74,7 @@ func (w *faultWriter) Write(b []byte) (int, error) {
 		}
 		ends := line[len(line)-1] == '\n'
 		if f := w.p.streamErr; f != nil {
-			if !w.midLine && w.chunks-1 >= f.AfterChunks && len(bytes.TrimSpace(line)) > 0 {
+			if !w.midLine && w.chunks-1 >= f.Action.AfterChunks && len(bytes.TrimSpace(line)) > 0 {
 				w.ResponseWriter.Write(w.in.streamErr(w.r, w.last, errorMessage(f)))
 				w.Flush()
 				w.err = errStreamEnded
@@ -106,22 +106,22 @@ func (w *faultWriter) Write(b []byte) (int, error) {
 func (w *faultWriter) beginChunk() error {
 	k := w.chunks
 	w.chunks++
-	if k == 0 && w.p.firstChunk != nil && !clock.Sleep(w.ctx, w.p.firstChunk.Delay.D()) {
+	if k == 0 && w.p.firstChunk != nil && !clock.Sleep(w.ctx, w.p.firstChunk.Action.Delay.D()) {
 		w.err = w.ctx.Err()
 		return w.err
 	}
-	if f := w.p.stall; f != nil && k == f.AfterChunks {
+	if f := w.p.stall; f != nil && k == f.Action.AfterChunks {
 		w.Flush() // what came before the stall reaches the client; at 0, the headers
-		if !clock.Sleep(w.ctx, f.Delay.D()) {
+		if !clock.Sleep(w.ctx, f.Action.Delay.D()) {
 			w.err = w.ctx.Err()
 			return w.err
 		}
 	}
-	if f := w.p.drop; f != nil && k == f.AfterChunks {
+	if f := w.p.drop; f != nil && k == f.Action.AfterChunks {
 		w.Flush()
 		panic(http.ErrAbortHandler) // the server closes the connection without ending the body
 	}
-	if f := w.p.malformed; f != nil && k == f.AfterChunks {
+	if f := w.p.malformed; f != nil && k == f.Action.AfterChunks {
 		if _, err := w.ResponseWriter.Write([]byte(malformedChunk)); err != nil {
 			return err
 		}

@@ -1,7 +1,7 @@
 // Package seeded derives each fault's stream of random draws from a run's seed, in one place for
-// every kind of fault: the scheduler's per-window and per-tick draws and the per-request draws of
-// HTTP faults, whether in the harness's process or in a mock's container, come from the same
-// derivation, so the same seed gives the same decisions wherever a fault is decided.
+// every kind of fault: the scheduler's per-window and per-tick draws (faults.Schedule) and the
+// per-request draws of request faults (faults/inject), whether in the harness's process or in a
+// mock's container, come from the same derivation, so the same seed gives the same decisions wherever a fault is decided.
 package seeded
 
 import (
@@ -17,8 +17,9 @@ func Stream(seed uint64, fault string) *rand.Rand {
 	return rand.New(rand.NewPCG(seed, h.Sum64()))
 }
 
-// Draws is one fault's numbered draws and its count of injections. A fault removed and set
-// again goes on where its draws were. Not safe for concurrent use: its owner draws under a lock.
+// Draws is one fault's numbered draws and its count of injections (faults/inject keeps one per
+// fault name). A fault removed and set again goes on where its draws were. Not safe for
+// concurrent use: its owner draws under a lock.
 type Draws struct {
 	rng      *rand.Rand
 	seq      uint64

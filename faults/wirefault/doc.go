@@ -27,8 +27,8 @@
 //   - drop cuts the connection before the request reaches the server, as a crash would: the
 //     driver sees the connection end, and a Postgres transaction in progress is rolled back.
 //
-// Determinism, as for the HTTP faults: each fault draws from its own stream (faults/seeded), and
-// numbers its draws. The k-th request a fault matches gets the k-th draw, taken under one lock in
-// the order requests reach the proxy, so the sequence of decisions (Seq -> injected) is the same
-// for the same seed; which connection's request gets draw k depends on which arrived k-th.
+// Determinism, as for the HTTP faults: faults are decided by faults/inject, each from its own
+// stream (faults/seeded) with numbered draws. The k-th request a fault matches gets the k-th
+// draw, taken under one lock in the order requests reach the proxy; which connection's request
+// gets draw k depends on which arrived k-th.
 package wirefault

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/shakedown-dev/shakedown/faults/inject"
 	"github.com/shakedown-dev/shakedown/internal/kinds"
 	"github.com/shakedown-dev/shakedown/units"
 )
@@ -34,15 +35,9 @@ const (
 // Kinds lists every kind.
 var Kinds = []Kind{KindLatency, KindError, KindDrop}
 
-// Fault is one fault: the requests it matches are faulted with Probability, decided per request.
-type Fault struct {
-	// Name identifies the fault and keys its stream; setting a fault of the same name replaces it.
-	Name string `json:"name" yaml:"name"`
-	// Probability is the chance that a matching request is faulted, in [0, 1].
-	Probability units.Probability `json:"probability" yaml:"probability"`
-	// Action is what the fault does, and to which requests.
-	Action `yaml:",inline"`
-}
+// Fault is one request fault: the requests its Action matches are faulted with Probability,
+// decided per request (see faults/inject).
+type Fault = inject.Fault[Action]
 
 // Action is what a fault does and to which requests: a Fault less its name and probability. A
 // scenario's query and command faults embed it beside the fields every fault has.
@@ -96,85 +91,76 @@ var RedisErrors = map[string]string{
 }
 
 var (
-	nameRE     = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
 	sqlStateRE = regexp.MustCompile(`^[0-9A-Z]{5}$`)
 	classRE    = regexp.MustCompile(`^[A-Z][A-Z0-9_]{0,31}$`)
 )
 
 // Validate reports every problem with f for connections speaking p, naming the field, the value
 // and what is accepted.
-func (f Fault) Validate(p Protocol) error {
-	var errs []error
+func Validate(f Fault, p Protocol) error {
 	family := string(p) + " fault"
+	errs := f.Problems(family)
 	bad := func(field string, v any, want string) {
 		errs = append(errs, &kinds.FieldError{Family: family, Spec: f.Name, Field: field, Value: v, Want: want})
 	}
-	if !nameRE.MatchString(f.Name) {
-		bad("name", fmt.Sprintf("%q", f.Name), "1-64 letters, digits, '.', '_' or '-'")
-	}
-	switch f.Kind {
+	a := f.Action
+	switch a.Kind {
 	case KindLatency:
-		if f.Latency <= 0 {
-			bad("latency", f.Latency, "more than 0 for a latency fault, e.g. 200ms")
+		if a.Latency <= 0 {
+			bad("latency", a.Latency, "more than 0 for a latency fault, e.g. 200ms")
 		}
-		switch f.Distribution {
+		switch a.Distribution {
 		case "", "uniform":
-			if f.Jitter < 0 || f.Jitter > f.Latency {
-				bad("jitter", f.Jitter, fmt.Sprintf("0 to latency (%s) for a uniform delay", f.Latency))
+			if a.Jitter < 0 || a.Jitter > a.Latency {
+				bad("jitter", a.Jitter, fmt.Sprintf("0 to latency (%s) for a uniform delay", a.Latency))
 			}
 		case "normal", "exponential":
-			if f.Jitter <= 0 {
-				bad("jitter", f.Jitter, fmt.Sprintf("more than 0: the %s delay's spread", f.Distribution))
+			if a.Jitter <= 0 {
+				bad("jitter", a.Jitter, fmt.Sprintf("more than 0: the %s delay's spread", a.Distribution))
 			}
 		default:
-			bad("distribution", fmt.Sprintf("%q", f.Distribution), "uniform (the default), normal or exponential")
+			bad("distribution", fmt.Sprintf("%q", a.Distribution), "uniform (the default), normal or exponential")
 		}
 	case KindError, KindDrop:
-		if f.Latency != 0 || f.Jitter != 0 || f.Distribution != "" {
-			bad("latency", f.Latency, "unset, with jitter and distribution: only a latency fault delays")
+		if a.Latency != 0 || a.Jitter != 0 || a.Distribution != "" {
+			bad("latency", a.Latency, "unset, with jitter and distribution: only a latency fault delays")
 		}
 	default:
-		bad("fault", fmt.Sprintf("%q", f.Kind), fmt.Sprintf("one of %v", Kinds))
-	}
-	if !(f.Probability >= 0 && f.Probability <= 1) {
-		bad("probability", f.Probability, "a value from 0 to 1")
-	}
-	if f.Max < 0 {
-		bad("max", f.Max, "0 (no limit) or the number of injections after which the fault stops")
+		bad("fault", fmt.Sprintf("%q", a.Kind), fmt.Sprintf("one of %v", Kinds))
 	}
 	switch p {
 	case Postgres:
-		if f.Error != "" {
-			bad("error", fmt.Sprintf("%q", f.Error), "unset: a Postgres error fault takes sqlstate")
+		if a.Error != "" {
+			bad("error", fmt.Sprintf("%q", a.Error), "unset: a Postgres error fault takes sqlstate")
 		}
-		if f.SQLState != "" {
-			if f.Kind != KindError {
-				bad("sqlstate", f.SQLState, "unset: only an error fault raises an error")
-			} else if !sqlStateRE.MatchString(f.SQLState) || strings.HasPrefix(f.SQLState, "00") || strings.HasPrefix(f.SQLState, "01") || strings.HasPrefix(f.SQLState, "02") {
-				bad("sqlstate", fmt.Sprintf("%q", f.SQLState), "an error's SQLSTATE, five digits or capitals outside classes 00-02, such as 40001 (serialization failure), 40P01 (deadlock), 57P01 (admin shutdown), 53300 (too many connections)")
+		if a.SQLState != "" {
+			if a.Kind != KindError {
+				bad("sqlstate", a.SQLState, "unset: only an error fault raises an error")
+			} else if !sqlStateRE.MatchString(a.SQLState) || strings.HasPrefix(a.SQLState, "00") || strings.HasPrefix(a.SQLState, "01") || strings.HasPrefix(a.SQLState, "02") {
+				bad("sqlstate", fmt.Sprintf("%q", a.SQLState), "an error's SQLSTATE, five digits or capitals outside classes 00-02, such as 40001 (serialization failure), 40P01 (deadlock), 57P01 (admin shutdown), 53300 (too many connections)")
 			}
 		}
-		if f.MatchRegexp != "" {
-			if _, err := regexp.Compile(f.MatchRegexp); err != nil {
-				bad("match_regexp", fmt.Sprintf("%q", f.MatchRegexp), "a regular expression in Go's syntax ("+err.Error()+")")
+		if a.MatchRegexp != "" {
+			if _, err := regexp.Compile(a.MatchRegexp); err != nil {
+				bad("match_regexp", fmt.Sprintf("%q", a.MatchRegexp), "a regular expression in Go's syntax ("+err.Error()+")")
 			}
 		}
 	case Redis:
-		if f.SQLState != "" {
-			bad("sqlstate", fmt.Sprintf("%q", f.SQLState), "unset: a Redis error fault takes error")
+		if a.SQLState != "" {
+			bad("sqlstate", fmt.Sprintf("%q", a.SQLState), "unset: a Redis error fault takes error")
 		}
-		if f.MatchRegexp != "" {
-			bad("match_regexp", fmt.Sprintf("%q", f.MatchRegexp), `unset: a Redis fault matches with match ("GET cache:*")`)
+		if a.MatchRegexp != "" {
+			bad("match_regexp", fmt.Sprintf("%q", a.MatchRegexp), `unset: a Redis fault matches with match ("GET cache:*")`)
 		}
-		if f.Error != "" {
-			if f.Kind != KindError {
-				bad("error", f.Error, "unset: only an error fault answers an error")
-			} else if !classRE.MatchString(f.Error) {
-				bad("error", fmt.Sprintf("%q", f.Error), "an error class in capitals: ERR, LOADING, BUSY, READONLY, OOM, MASTERDOWN, TRYAGAIN or another")
+		if a.Error != "" {
+			if a.Kind != KindError {
+				bad("error", a.Error, "unset: only an error fault answers an error")
+			} else if !classRE.MatchString(a.Error) {
+				bad("error", fmt.Sprintf("%q", a.Error), "an error class in capitals: ERR, LOADING, BUSY, READONLY, OOM, MASTERDOWN, TRYAGAIN or another")
 			}
 		}
-		if fs := strings.Fields(f.Match); len(fs) > 2 {
-			bad("match", fmt.Sprintf("%q", f.Match), `a command and at most one key glob, e.g. "GET cache:*"`)
+		if fs := strings.Fields(a.Match); len(fs) > 2 {
+			bad("match", fmt.Sprintf("%q", a.Match), `a command and at most one key glob, e.g. "GET cache:*"`)
 		}
 	default:
 		bad("protocol", fmt.Sprintf("%q", p), "postgres or redis")
@@ -216,6 +202,9 @@ func compile(p Protocol, a Action) matcher {
 	}
 	return m
 }
+
+// Limit is the fault's Max (inject.Action).
+func (a Action) Limit() int { return a.Max }
 
 // delay draws a latency fault's delay from r, after its injection's draw.
 func (a *Action) delay(r *rand.Rand) time.Duration {

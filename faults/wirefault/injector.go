@@ -3,12 +3,12 @@ package wirefault
 import (
 	"errors"
 	"fmt"
-	"slices"
+	"math/rand/v2"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/shakedown-dev/shakedown/faults/seeded"
+	"github.com/shakedown-dev/shakedown/faults/inject"
 )
 
 // Decision is one per-request decision of one fault: the record of a draw.
@@ -36,6 +36,7 @@ type Config struct {
 	Now func() time.Time
 }
 
+// set is a fault as the decider holds it: with its compiled match.
 type set struct {
 	Fault
 	match matcher
@@ -44,16 +45,10 @@ type set struct {
 // Injector decides the faults of one service's connections. Create it with New and put its Toxic
 // on the service's proxy; it is safe for concurrent use.
 type Injector struct {
-	key        string
-	proto      Protocol
-	seed       uint64
-	onDecision func(Decision)
-	now        func() time.Time
-
-	mu      sync.Mutex
-	faults  []set // in the order first set
-	streams map[string]*seeded.Draws
-	active  atomic.Int32 // len(faults): with none, requests pass without a lock
+	key     string
+	proto   Protocol
+	now     func() time.Time
+	decider *inject.Decider[set, Decision]
 }
 
 // New returns an Injector, registered for its toxic until Close.
@@ -61,7 +56,7 @@ func New(cfg Config) (*Injector, error) {
 	if cfg.Protocol != Postgres && cfg.Protocol != Redis {
 		return nil, fmt.Errorf("wirefault: protocol %q; want postgres or redis", cfg.Protocol)
 	}
-	in := &Injector{proto: cfg.Protocol, seed: cfg.Seed, onDecision: cfg.OnDecision, now: cfg.Now, streams: map[string]*seeded.Draws{}}
+	in := &Injector{proto: cfg.Protocol, now: cfg.Now, decider: inject.New[set](cfg.Seed, cfg.OnDecision)}
 	if in.now == nil {
 		in.now = time.Now
 	}
@@ -77,46 +72,21 @@ func (in *Injector) Close() { unregister(in) }
 
 // Set adds f, or replaces the fault of the same name, after validating it.
 func (in *Injector) Set(f Fault) error {
-	if err := f.Validate(in.proto); err != nil {
+	if err := Validate(f, in.proto); err != nil {
 		return err
 	}
-	s := set{Fault: f, match: compile(in.proto, f.Action)}
-	in.mu.Lock()
-	defer in.mu.Unlock()
-	if i := slices.IndexFunc(in.faults, func(g set) bool { return g.Name == f.Name }); i >= 0 {
-		in.faults[i] = s
-	} else {
-		in.faults = append(in.faults, s)
-	}
-	if in.streams[f.Name] == nil {
-		in.streams[f.Name] = seeded.NewDraws(in.seed, f.Name)
-	}
-	in.active.Store(int32(len(in.faults)))
+	in.decider.Set(set{Fault: f, match: compile(in.proto, f.Action)})
 	return nil
 }
 
 // Remove takes the named fault off, reporting whether it was set. Every connection is on the
 // plain path for the requests that follow.
-func (in *Injector) Remove(name string) bool {
-	in.mu.Lock()
-	defer in.mu.Unlock()
-	n := len(in.faults)
-	in.faults = slices.DeleteFunc(in.faults, func(f set) bool { return f.Name == name })
-	in.active.Store(int32(len(in.faults)))
-	return len(in.faults) < n
-}
+func (in *Injector) Remove(name string) bool { return in.decider.Remove(name) }
 
 // Counts returns the named fault's decisions and injections so far; ok is false for a fault
 // never set.
 func (in *Injector) Counts(name string) (decided, injected uint64, ok bool) {
-	in.mu.Lock()
-	defer in.mu.Unlock()
-	s := in.streams[name]
-	if s == nil {
-		return 0, 0, false
-	}
-	decided, injected = s.Counts()
-	return decided, injected, true
+	return in.decider.Counts(name)
 }
 
 // action is what to do to one request: an optional delay, then forward it as it is, replace it,
@@ -127,49 +97,35 @@ type action struct {
 	drop    bool
 }
 
-// decide draws once for every fault that matches r, in the order the faults were set. The first
-// injected latency fault sets the delay, the first injected error or drop fault the rest.
+// decide draws once for every fault that matches r, in the order the faults were set (see
+// inject.Decider.Decide). The first injected latency fault sets the delay, the first injected
+// error or drop fault the rest.
 func (in *Injector) decide(r *Request) action {
 	var a action
-	if in.active.Load() == 0 {
+	if in.decider.Idle() {
 		return a
 	}
 	now := in.now()
-	var buf [4]Decision
-	ds := buf[:0]
-	var chosen, delayed *set
-	in.mu.Lock()
-	for i := range in.faults {
-		f := &in.faults[i]
-		if !f.match.matches(r) {
-			continue
-		}
-		s := in.streams[f.Name]
-		p := f.Probability.F()
-		seq, draw, injected := s.Decide(p, f.Max)
-		d := Decision{At: now, Fault: f.Name, Kind: f.Kind, Request: cut(r.Text, 100), Seq: seq, Draw: draw, Probability: p, Injected: injected}
+	var chosen *Fault
+	delayed := false
+	in.decider.Decide(func(f *set) bool { return f.match.matches(r) }, func(f *set, d inject.Draw, rng *rand.Rand) Decision {
 		if d.Injected {
 			switch {
-			case f.Kind == KindLatency && delayed == nil:
-				delayed, a.delay = f, f.Action.delay(s.Rand())
-			case f.Kind != KindLatency && chosen == nil:
-				c := *f // a copy: once the lock is left, Set and Remove may move the faults
+			case f.Action.Kind == KindLatency && !delayed:
+				delayed, a.delay = true, f.Action.delay(rng)
+			case f.Action.Kind != KindLatency && chosen == nil:
+				c := f.Fault // a copy: once the lock is left, Set and Remove may move the faults
 				chosen = &c
 			}
 		}
-		ds = append(ds, d)
-	}
-	in.mu.Unlock()
+		return Decision{At: now, Fault: f.Name, Kind: f.Action.Kind, Request: cut(r.Text, 100), Seq: d.Seq, Draw: d.Draw,
+			Probability: d.Probability, Injected: d.Injected}
+	})
 	if chosen != nil {
-		if chosen.Kind == KindDrop {
+		if chosen.Action.Kind == KindDrop {
 			a.drop = true
 		} else {
-			a.replace = in.errorRequest(&chosen.Fault)
-		}
-	}
-	if in.onDecision != nil {
-		for _, d := range ds {
-			in.onDecision(d)
+			a.replace = in.errorRequest(chosen)
 		}
 	}
 	return a

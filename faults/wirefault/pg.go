@@ -189,7 +189,7 @@ func pgQuery(sql string) []byte {
 // replaces a whole extended group too: the server answers a failed group and a failed simple
 // query alike, with the error and then ReadyForQuery.
 func pgError(f *Fault) []byte {
-	code := f.SQLState
+	code := f.Action.SQLState
 	if code == "" {
 		code = "40001"
 	}

@@ -202,7 +202,7 @@ func respCommand(args ...string) []byte {
 
 // redisError is the command that has the server answer f's error reply: a script returning it.
 func redisError(f *Fault) []byte {
-	class := f.Error
+	class := f.Action.Error
 	if class == "" {
 		class = "ERR"
 	}

@@ -68,7 +68,7 @@ func (t *Toxic) Pipe(stub *toxics.ToxicStub) {
 				return
 			}
 			us := st.framer.feed(c.Data)
-			if in.active.Load() == 0 {
+			if in.decider.Idle() {
 				out := join(us, c.Data)
 				if len(out) > 0 {
 					stub.Output <- &stream.StreamChunk{Data: out, Timestamp: c.Timestamp}
