@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"slices"
 
+	"github.com/shakedown-dev/shakedown/field"
 	"github.com/shakedown-dev/shakedown/internal/kinds"
 	"github.com/shakedown-dev/shakedown/record"
 )
@@ -76,8 +77,8 @@ func (c *Common) validate(more ...error) error {
 	return errors.Join(append(errs, more...)...)
 }
 
-func (c *Common) fieldErr(field string, v any, want string) error {
-	return &kinds.FieldError{Family: "assertion", Spec: c.Name, Field: field, Value: v, Want: want}
+func (c *Common) fieldErr(name string, v any, want string) error {
+	return &field.Error{Family: "assertion", Spec: c.Name, Field: name, Value: v, Want: want}
 }
 
 // verdict starts a verdict for c.

@@ -8,7 +8,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/shakedown-dev/shakedown/internal/clock"
+	"github.com/shakedown-dev/shakedown/internal/sleep"
 	"github.com/shakedown-dev/shakedown/record"
 )
 
@@ -81,7 +81,7 @@ func (s *Scheduler) Run(ctx context.Context, phase time.Duration) error {
 		wg.Go(func() { errs[i] = s.runFault(ctx, f, start, phase) })
 	}
 	wg.Wait()
-	clock.SleepUntil(ctx, start.Add(phase)) // the phase lasts its length, whenever the last fault ends
+	sleep.Until(ctx, start.Add(phase)) // the phase lasts its length, whenever the last fault ends
 	return errors.Join(errs...)
 }
 
@@ -143,7 +143,7 @@ func (s *Scheduler) runFault(ctx context.Context, f *scheduled, start time.Time,
 		}
 	}()
 	for i, w := range Schedule(s.seed, f.spec, phase) {
-		if !clock.SleepUntil(ctx, start.Add(w.Start.D())) {
+		if !sleep.Until(ctx, start.Add(w.Start.D())) {
 			return nil
 		}
 		if w.Drawn { // every window of a drawn kind is: its draw number is its index
@@ -160,7 +160,7 @@ func (s *Scheduler) runFault(ctx context.Context, f *scheduled, start time.Time,
 		}
 		s.setActive(c.Name, true)
 		s.event(f, record.FaultApplied, fmt.Sprintf("window %d: [%s %s], probability %g per %s", i, w.Start, w.End, c.P(), u), nil)
-		ended := clock.SleepUntil(ctx, start.Add(w.End.D()))
+		ended := sleep.Until(ctx, start.Add(w.End.D()))
 		applied = false
 		if uerr := s.undo(f); uerr != nil || !ended {
 			return uerr

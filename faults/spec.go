@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"time"
 
+	"github.com/shakedown-dev/shakedown/field"
 	"github.com/shakedown-dev/shakedown/internal/kinds"
 	"github.com/shakedown-dev/shakedown/record"
 	"github.com/shakedown-dev/shakedown/units"
@@ -59,8 +60,8 @@ var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
 // validate checks the common fields, naming each bad one.
 func (c *Common) validate() []error {
 	var errs []error
-	bad := func(field string, v any, want string) {
-		errs = append(errs, &kinds.FieldError{Family: "fault", Spec: c.Name, Field: field, Value: v, Want: want})
+	bad := func(name string, v any, want string) {
+		errs = append(errs, &field.Error{Family: "fault", Spec: c.Name, Field: name, Value: v, Want: want})
 	}
 	if !nameRE.MatchString(c.Name) {
 		bad("name", fmt.Sprintf("%q", c.Name), "1-64 letters, digits, '.', '_' or '-', starting with a letter or digit")

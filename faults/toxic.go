@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/shakedown-dev/shakedown/internal/kinds"
+	"github.com/shakedown-dev/shakedown/field"
 	"github.com/shakedown-dev/shakedown/units"
 )
 
@@ -20,7 +20,7 @@ type Stream struct {
 
 func (s Stream) validate(c *Common) error {
 	if s.Stream != "" && s.Stream != "downstream" && s.Stream != "upstream" {
-		return &kinds.FieldError{Family: "fault", Spec: c.Name, Field: "stream", Value: fmt.Sprintf("%q", s.Stream), Want: "downstream or upstream"}
+		return &field.Error{Family: "fault", Spec: c.Name, Field: "stream", Value: fmt.Sprintf("%q", s.Stream), Want: "downstream or upstream"}
 	}
 	return nil
 }
@@ -34,11 +34,11 @@ func (s Stream) name() string {
 
 func ms(d units.Duration) int64 { return d.D().Milliseconds() }
 
-func positive(c *Common, field string, ok bool, v any, want string) error {
+func positive(c *Common, name string, ok bool, v any, want string) error {
 	if ok {
 		return nil
 	}
-	return &kinds.FieldError{Family: "fault", Spec: c.Name, Field: field, Value: v, Want: want}
+	return &field.Error{Family: "fault", Spec: c.Name, Field: name, Value: v, Want: want}
 }
 
 // ToxicPrefix starts the name of every toxic a fault adds ("shakedown-" and the fault's name), so

@@ -5,7 +5,7 @@ import (
 	"fmt"
 
 	"github.com/shakedown-dev/shakedown/faults/wirefault"
-	"github.com/shakedown-dev/shakedown/internal/kinds"
+	"github.com/shakedown-dev/shakedown/field"
 	"github.com/shakedown-dev/shakedown/service"
 	"github.com/shakedown-dev/shakedown/units"
 )
@@ -49,7 +49,7 @@ func wireTarget(c *Common, want string) error {
 	if c.Target == "" || c.Target == want {
 		return nil
 	}
-	return &kinds.FieldError{Family: "fault", Spec: c.Name, Field: "target", Value: fmt.Sprintf("%q", c.Target), Want: fmt.Sprintf("%s: a %s fault acts on %s's protocol", want, c.Type, want)}
+	return &field.Error{Family: "fault", Spec: c.Name, Field: "target", Value: fmt.Sprintf("%q", c.Target), Want: fmt.Sprintf("%s: a %s fault acts on %s's protocol", want, c.Type, want)}
 }
 
 func wireSpec(c *Common, a wirefault.Action) wirefault.Fault {

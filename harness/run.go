@@ -14,7 +14,7 @@ import (
 	"github.com/shakedown-dev/shakedown/faults"
 	"github.com/shakedown-dev/shakedown/faults/httpfault"
 	"github.com/shakedown-dev/shakedown/faults/wirefault"
-	"github.com/shakedown-dev/shakedown/internal/clock"
+	"github.com/shakedown-dev/shakedown/internal/sleep"
 	"github.com/shakedown-dev/shakedown/mock/ollama"
 	"github.com/shakedown-dev/shakedown/record"
 	"github.com/shakedown-dev/shakedown/units"
@@ -209,7 +209,7 @@ func runPhases(parent context.Context, p *Plan, obs Observer, bases []string, va
 	wg.Go(func() { reportProgress(ctx, p, obs, &phase, sched, rec) })
 	var faultErr error
 	wg.Go(func() {
-		if !clock.Sleep(ctx, p.warmup) {
+		if !sleep.For(ctx, p.warmup) {
 			return
 		}
 		begin(record.PhaseFault)

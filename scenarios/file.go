@@ -13,7 +13,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/shakedown-dev/shakedown/internal/kinds"
+	"github.com/shakedown-dev/shakedown/field"
 	"github.com/shakedown-dev/shakedown/service"
 	"github.com/shakedown-dev/shakedown/units"
 )
@@ -215,7 +215,7 @@ func (s *Scenario) check() []problem {
 	add := func(path, format string, a ...any) { ps = append(ps, problem{path, fmt.Sprintf(format, a...)}) }
 	// addSpecErr places a fault's or an assertion's problem at its field (faults[2].latency).
 	addSpecErr := func(path string, err error) {
-		if fe, ok := errors.AsType[*kinds.FieldError](err); ok {
+		if fe, ok := errors.AsType[*field.Error](err); ok {
 			add(path+"."+fe.Field, "%s", fe.Problem())
 			return
 		}

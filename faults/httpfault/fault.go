@@ -10,7 +10,7 @@ import (
 	"strings"
 
 	"github.com/shakedown-dev/shakedown/faults/inject"
-	"github.com/shakedown-dev/shakedown/internal/kinds"
+	"github.com/shakedown-dev/shakedown/field"
 	"github.com/shakedown-dev/shakedown/units"
 )
 
@@ -97,8 +97,8 @@ func strictJSON(b []byte, v any) error {
 // Validate reports every problem with f, naming the field, the value and what is accepted.
 func Validate(f Fault) error {
 	errs := f.Problems("http fault")
-	bad := func(field string, v any, want string) {
-		errs = append(errs, &kinds.FieldError{Family: "http fault", Spec: f.Name, Field: field, Value: v, Want: want})
+	bad := func(name string, v any, want string) {
+		errs = append(errs, &field.Error{Family: "http fault", Spec: f.Name, Field: name, Value: v, Want: want})
 	}
 	a := f.Action
 	if !slices.Contains(Kinds, a.Kind) {

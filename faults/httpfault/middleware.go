@@ -1,13 +1,13 @@
 package httpfault
 
 import (
-	"github.com/shakedown-dev/shakedown/internal/clock"
-
 	"net/http"
 	"net/http/httputil"
 	"net/url"
 	"strconv"
 	"time"
+
+	"github.com/shakedown-dev/shakedown/internal/sleep"
 )
 
 // Middleware applies the injector's faults to the requests next serves. With no fault set it
@@ -28,7 +28,7 @@ func (in *Injector) Middleware(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		if p.latency != nil && !clock.Sleep(r.Context(), p.latency.Action.Delay.D()) {
+		if p.latency != nil && !sleep.For(r.Context(), p.latency.Action.Delay.D()) {
 			return
 		}
 		if f := p.err; f != nil {

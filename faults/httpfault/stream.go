@@ -1,14 +1,14 @@
 package httpfault
 
 import (
-	"github.com/shakedown-dev/shakedown/internal/clock"
-
 	"bufio"
 	"bytes"
 	"context"
 	"errors"
 	"net"
 	"net/http"
+
+	"github.com/shakedown-dev/shakedown/internal/sleep"
 )
 
 // malformedChunk is what a malformed fault writes instead of a chunk: a JSON object cut short,
@@ -106,13 +106,13 @@ func (w *faultWriter) Write(b []byte) (int, error) {
 func (w *faultWriter) beginChunk() error {
 	k := w.chunks
 	w.chunks++
-	if k == 0 && w.p.firstChunk != nil && !clock.Sleep(w.ctx, w.p.firstChunk.Action.Delay.D()) {
+	if k == 0 && w.p.firstChunk != nil && !sleep.For(w.ctx, w.p.firstChunk.Action.Delay.D()) {
 		w.err = w.ctx.Err()
 		return w.err
 	}
 	if f := w.p.stall; f != nil && k == f.Action.AfterChunks {
 		w.Flush() // what came before the stall reaches the client; at 0, the headers
-		if !clock.Sleep(w.ctx, f.Action.Delay.D()) {
+		if !sleep.For(w.ctx, f.Action.Delay.D()) {
 			w.err = w.ctx.Err()
 			return w.err
 		}

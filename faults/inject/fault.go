@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"regexp"
 
-	"github.com/shakedown-dev/shakedown/internal/kinds"
+	"github.com/shakedown-dev/shakedown/field"
 	"github.com/shakedown-dev/shakedown/units"
 )
 
@@ -46,8 +46,8 @@ var nameRE = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
 // package adds what is wrong with the rest of its action.
 func (f Fault[A]) Problems(family string) []error {
 	var errs []error
-	bad := func(field string, v any, want string) {
-		errs = append(errs, &kinds.FieldError{Family: family, Spec: f.Name, Field: field, Value: v, Want: want})
+	bad := func(name string, v any, want string) {
+		errs = append(errs, &field.Error{Family: family, Spec: f.Name, Field: name, Value: v, Want: want})
 	}
 	if !nameRE.MatchString(f.Name) {
 		bad("name", fmt.Sprintf("%q", f.Name), "1-64 letters, digits, '.', '_' or '-'")

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/shakedown-dev/shakedown/faults/inject"
-	"github.com/shakedown-dev/shakedown/internal/kinds"
+	"github.com/shakedown-dev/shakedown/field"
 	"github.com/shakedown-dev/shakedown/units"
 )
 
@@ -100,8 +100,8 @@ var (
 func Validate(f Fault, p Protocol) error {
 	family := string(p) + " fault"
 	errs := f.Problems(family)
-	bad := func(field string, v any, want string) {
-		errs = append(errs, &kinds.FieldError{Family: family, Spec: f.Name, Field: field, Value: v, Want: want})
+	bad := func(name string, v any, want string) {
+		errs = append(errs, &field.Error{Family: family, Spec: f.Name, Field: name, Value: v, Want: want})
 	}
 	a := f.Action
 	switch a.Kind {

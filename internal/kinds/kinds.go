@@ -4,7 +4,6 @@
 package kinds
 
 import (
-	"fmt"
 	"slices"
 	"strings"
 )
@@ -50,19 +49,3 @@ func (t Table[S]) String() string {
 	}
 	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
 }
-
-// FieldError is one problem with one field of a spec: the family ("fault", "assertion", "http
-// fault"), the spec's name, the field as files spell it, the value and what is accepted. A
-// validation joins them (errors.Join), and a file loader places each at its field.
-type FieldError struct {
-	Family, Spec, Field string
-	Value               any
-	Want                string
-}
-
-func (e *FieldError) Error() string {
-	return fmt.Sprintf("%s %q: %s = %v; want %s", e.Family, e.Spec, e.Field, e.Value, e.Want)
-}
-
-// Problem is the error without the spec it is of: "0s; want more than 0".
-func (e *FieldError) Problem() string { return fmt.Sprintf("%v; want %s", e.Value, e.Want) }

@@ -13,7 +13,7 @@ import (
 
 	"github.com/ollama/ollama/api"
 
-	"github.com/shakedown-dev/shakedown/internal/clock"
+	"github.com/shakedown-dev/shakedown/internal/sleep"
 )
 
 func writeJSON(w http.ResponseWriter, code int, v any) {
@@ -275,7 +275,7 @@ func scheduleError(w http.ResponseWriter, err error) {
 
 // wait sleeps d unless the request ends first, reporting whether it waited the whole d.
 func (s *Server) wait(r *http.Request, d time.Duration) bool {
-	return d <= 0 || clock.Sleep(r.Context(), d)
+	return d <= 0 || sleep.For(r.Context(), d)
 }
 
 // streamer writes NDJSON, one flushed line per value.
