@@ -152,11 +152,11 @@ func (d *Decider[F, D]) Len() int { return int(d.active.Load()) }
 func (d *Decider[F, D]) Idle() bool { return d.active.Load() == 0 }
 
 // Decide decides one request. Under the lock, in the order the faults were first set, each fault
-// that match says the request is for takes its stream's next draw, and decided turns the draw into
-// the package's decision and acts on an injection; rng is the fault's stream, for what an
-// injection draws next (a delay's jitter follows the draw that injected it). match and decided
-// must not call the Decider, and f is theirs only during the call (copy what outlives it). Once
-// the lock is left, each decision goes to onDecision.
+// for which match reports true takes its stream's next draw; decided turns the draw into the
+// package's decision and acts on an injection, with rng the fault's stream for what an injection
+// draws next (a delay's jitter follows the draw that injected it). match and decided must not
+// call the Decider, and f is theirs only during the call (copy what outlives it). Once the lock
+// is left, each decision goes to onDecision. Callers check Idle first, on their fast path.
 func (d *Decider[F, D]) Decide(match func(f *F) bool, decided func(f *F, dr Draw, rng *rand.Rand) D) {
 	var buf [4]D // most requests match few faults: no allocation
 	ds := buf[:0]
