@@ -34,7 +34,7 @@ func (d *Durability) Validate() error {
 }
 func (d *Durability) Evaluate(rec *record.Record) Verdict {
 	v := d.verdict(d.Kind())
-	c := rec.Durability
+	c := rec.Durability[d.Name]
 	if c == nil {
 		v.Status, v.Explanation = Insufficient, fmt.Sprintf("%s: the record has no durability check (the run ended early?)", d.Name)
 		return v
@@ -45,7 +45,7 @@ func (d *Durability) Evaluate(rec *record.Record) Verdict {
 	}
 	if c.Acknowledged == 0 {
 		v.Status = Insufficient
-		v.Explanation = fmt.Sprintf("%s: no write was acknowledged: %s", d.Name, whyNoAck(rec, c.Rule))
+		v.Explanation = fmt.Sprintf("%s: no write was acknowledged: %s", d.Name, whyNoAck(rec, rec.Acks[d.Name], c.Rule))
 		return v
 	}
 	v.Value = float64(c.Missing)
@@ -63,9 +63,9 @@ func (d *Durability) Evaluate(rec *record.Record) Verdict {
 
 // whyNoAck says why no answer was an acknowledgement: the answers that matched the rule's status
 // but had no id, or the statuses the answers had.
-func whyNoAck(rec *record.Record, rule string) string {
-	if rec.AcksWithoutID > 0 {
-		return fmt.Sprintf("%d answers had the rule's status but no id where it says (%s)", rec.AcksWithoutID, rule)
+func whyNoAck(rec *record.Record, acks *record.Acks, rule string) string {
+	if acks != nil && acks.WithoutID > 0 {
+		return fmt.Sprintf("%d answers had the rule's status but no id where it says (%s)", acks.WithoutID, rule)
 	}
 	codes := slices.Sorted(maps.Keys(rec.Statuses))
 	parts := make([]string, 0, len(codes))

@@ -46,7 +46,7 @@ func resilientRun() *record.Record {
 		ready.Points = append(ready.Points, record.Point{At: s, Value: rd})
 	}
 	r.Series = append(r.Series, after, exhausted, ready)
-	r.Durability = &record.Durability{Query: "SELECT id FROM runs WHERE id = ANY($1)", Acknowledged: 120, Checked: 120, Missing: 1, MissingIDs: []string{"abc"}}
+	r.Durability = map[string]*record.Durability{"check": {Query: "SELECT id FROM runs WHERE id = ANY($1)", Acknowledged: 120, Checked: 120, Missing: 1, MissingIDs: []string{"abc"}}}
 	r.Targets = map[string]*record.TargetStats{"agents": {Counts: map[string]record.Counts{"warmup": r.Phases[0].Counts}, Latency: map[string]*record.Histogram{"warmup": r.Latency["warmup"]}}}
 	return r
 }
@@ -103,7 +103,7 @@ func TestResilienceVerdicts(t *testing.T) {
 		})
 	}
 	whole := resilientRun()
-	whole.Durability.Missing, whole.Durability.MissingIDs = 0, nil
+	whole.Durability["check"].Missing, whole.Durability["check"].MissingIDs = 0, nil
 	if v := (&Durability{Common: c("")}).Evaluate(whole); v.Status != Pass || !strings.Contains(v.Explanation, "acknowledged=120 missing=0") {
 		t.Errorf("durability with nothing missing: %s %q", v.Status, v.Explanation)
 	}
@@ -147,13 +147,13 @@ func TestBreakerWithNothingScraped(t *testing.T) {
 func TestDurabilityWithoutAcknowledgements(t *testing.T) {
 	t.Parallel()
 	rec := resilientRun()
-	rec.Durability = &record.Durability{Query: "q", Rule: "status 201, the id from the last path segment of its Location"}
+	rec.Durability = map[string]*record.Durability{"d": {Query: "q", Rule: "status 201, the id from the last path segment of its Location"}}
 	rec.Statuses = map[int]int64{200: 300, 503: 12}
 	d := &Durability{Common: Common{Name: "d"}}
 	if v := d.Evaluate(rec); v.Status != Insufficient || !strings.Contains(v.Explanation, "no response matched the rule (status 201, the id from the last path segment of its Location); the answers were 200 ×300, 503 ×12") {
 		t.Errorf("Evaluate = %s %q; want insufficient-data naming the statuses", v.Status, v.Explanation)
 	}
-	rec.AcksWithoutID = 40
+	rec.Acks = map[string]*record.Acks{"d": {WithoutID: 40}, "other": {Total: 3, IDs: []string{"a", "b", "c"}}}
 	if v := d.Evaluate(rec); !strings.Contains(v.Explanation, "40 answers had the rule's status but no id where it says") {
 		t.Errorf("Evaluate = %q; want the answers without an id counted", v.Explanation)
 	}

@@ -13,6 +13,8 @@ import (
 // durability check: a status of Status (default 201) and an id where ID says (default
 // "location").
 type ackRule struct {
+	// Check names the durability assertion whose rule it is.
+	Check  string
 	Status []units.StatusRange
 	ID     units.Locator
 	// Target limits the rule to one named load target's responses. Empty: every response.

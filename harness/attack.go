@@ -105,8 +105,8 @@ type loadOptions struct {
 	Workers     uint64        // initial workers; 0: 10
 	MaxWorkers  uint64        // 0: unbounded (workers are added when all are busy)
 	Connections int           // idle connections per host; 0: 10000
-	// Ack, if set, finds the writes the SUT acknowledged, for the durability check.
-	Ack *ackRule
+	// Acks find the writes the SUT acknowledged, one rule for each durability check.
+	Acks []*ackRule
 	// Seed draws the requests' {{uuid}} and {{random N}}.
 	Seed uint64
 	// Values are the values captured before the load (by the set-up requests). nil: none.
@@ -168,10 +168,10 @@ func attack(ctx context.Context, targets []target, pacer vegeta.Pacer, duration 
 			res.Target, res.Expect = m.t.Name, m.t.Expect
 			capture(m, int(r.Code), r.Headers, r.Body, vals)
 		}
-		if opt.Ack != nil {
-			var matched bool
-			res.Ack, matched = opt.Ack.find(r, res.Target)
-			res.AckWithoutID = matched && res.Ack == ""
+		for _, rule := range opt.Acks {
+			if id, matched := rule.find(r, res.Target); matched {
+				res.Acks = append(res.Acks, record.Ack{Check: rule.Check, ID: id})
+			}
 		}
 		rec.AddResult(res)
 	}

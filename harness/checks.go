@@ -66,26 +66,36 @@ func probeReady(ctx context.Context, bases []string, path string, tick time.Dura
 	}
 }
 
-// checkDurability looks, over a direct connection to Postgres, for every write the SUT
-// acknowledged (as rule recognised them) with query, and puts the outcome in the record.
-func checkDurability(ctx context.Context, query string, rule *ackRule, e *env.Env, rec *record.Recorder) {
-	acks, total := rec.Acks()
-	d := &record.Durability{Query: query, Rule: rule.String(), Acknowledged: total}
-	defer func() { rec.SetDurability(*d) }()
-	pg, ok := e.Service(service.Postgres)
-	if !ok {
-		d.Error = "the environment has no postgres service"
-		return
-	}
+// checkDurability runs each durability check over one direct connection to Postgres: it looks for
+// every write the SUT acknowledged (as the check's rule recognised them) with the check's query,
+// and puts each outcome in the record under the check's name.
+func checkDurability(ctx context.Context, checks []durabilityCheck, e *env.Env, rec *record.Recorder) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
 	defer cancel()
-	conn, err := pgx.Connect(ctx, pg.DirectURL())
-	if err != nil {
-		d.Error = fmt.Sprintf("connect to postgres directly: %v", err)
-		return
+	var conn *pgx.Conn
+	connErr := "the environment has no postgres service"
+	if pg, ok := e.Service(service.Postgres); ok {
+		c, err := pgx.Connect(ctx, pg.DirectURL())
+		if err == nil {
+			defer c.Close(context.Background())
+			conn, connErr = c, ""
+		} else {
+			connErr = fmt.Sprintf("connect to postgres directly: %v", err)
+		}
 	}
-	defer conn.Close(context.Background())
-	ids := acks
+	for _, c := range checks {
+		acks, total := rec.Acks(c.name)
+		d := record.Durability{Query: c.query, Rule: c.rule.String(), Acknowledged: total, Error: connErr}
+		if conn != nil {
+			lookFor(ctx, conn, acks, &d)
+			rec.AddEvent(record.Event{Kind: "durability", Subject: c.name, Value: fmt.Sprintf("acknowledged=%d missing=%d", d.Acknowledged, d.Missing)})
+		}
+		rec.SetDurability(c.name, d)
+	}
+}
+
+// lookFor asks d's query for ids, in batches, and counts in d those it did not find.
+func lookFor(ctx context.Context, conn *pgx.Conn, ids []string, d *record.Durability) {
 	const batch = 10000
 	for i := 0; i < len(ids); i += batch {
 		part := ids[i:min(i+batch, len(ids))]
@@ -118,5 +128,4 @@ func checkDurability(ctx context.Context, query string, rule *ackRule, e *env.En
 			}
 		}
 	}
-	rec.AddEvent(record.Event{Kind: "durability", Subject: service.Postgres, Value: fmt.Sprintf("acknowledged=%d missing=%d", d.Acknowledged, d.Missing)})
 }

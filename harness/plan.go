@@ -33,7 +33,7 @@ type Plan struct {
 	metrics    metricsPlan
 	probeTick  time.Duration // the readiness probe's tick
 	halts      []halt
-	durability string // the durability check's query, when the scenario has one
+	durability []durabilityCheck // one for each durability assertion
 
 	// kubernetes is the kubernetes backend, when the run is on it; allowTargets is the run's
 	// allow-list, which its cluster context must be on.
@@ -55,6 +55,13 @@ type loadPlan struct {
 	targets []target
 	pacer   vegeta.Pacer
 	opts    loadOptions
+}
+
+// durabilityCheck is one durability assertion's check after the load: its name, the query that
+// finds the acknowledged ids and the rule that recognised them in the load's answers.
+type durabilityCheck struct {
+	name, query string
+	rule        *ackRule
 }
 
 // halt is one resolved halt condition: availability below floor in every second for length.
@@ -213,8 +220,8 @@ func (p *Plan) resolveSafety(opt RunOptions) []error {
 	return errs
 }
 
-// resolveDurability resolves the durability check: its query (the assertion's, else the
-// builtin's) and the rule that finds the acknowledged writes in the load's answers.
+// resolveDurability resolves each durability assertion's check: its query (the assertion's, else
+// the builtin's) and its rule, which finds its acknowledged writes in the load's answers.
 func (p *Plan) resolveDurability() []error {
 	var errs []error
 	for _, a := range p.scenario.Assertions {
@@ -222,14 +229,15 @@ func (p *Plan) resolveDurability() []error {
 		if !ok {
 			continue
 		}
-		p.durability = d.Query
-		p.load.opts.Ack = &ackRule{Status: d.Status, ID: d.ID, Target: d.Target}
-		if p.durability == "" && p.sut.builtin != nil {
-			p.durability = p.sut.builtin.DurabilityQuery
+		c := durabilityCheck{name: d.Name, query: d.Query, rule: &ackRule{Check: d.Name, Status: d.Status, ID: d.ID, Target: d.Target}}
+		if c.query == "" && p.sut.builtin != nil {
+			c.query = p.sut.builtin.DurabilityQuery
 		}
-		if p.durability == "" {
+		if c.query == "" {
 			errs = append(errs, fmt.Errorf("assertion %q: query is missing; give the query that finds the acknowledged ids among $1 (a text array), e.g. SELECT id FROM orders WHERE id = ANY($1)", d.Name))
 		}
+		p.durability = append(p.durability, c)
+		p.load.opts.Acks = append(p.load.opts.Acks, c.rule)
 	}
 	return errs
 }

@@ -115,8 +115,8 @@ func Run(ctx context.Context, p *Plan, obs Observer) (*Result, error) {
 		return finish(fmt.Errorf("faults: %w", err))
 	}
 	err = runPhases(ctx, p, obs, s.bases(), vals, sched, rec)
-	if ctx.Err() == nil && p.durability != "" {
-		checkDurability(ctx, p.durability, p.load.opts.Ack, e, rec)
+	if ctx.Err() == nil && len(p.durability) > 0 {
+		checkDurability(ctx, p.durability, e, rec)
 	}
 	return finish(err)
 }

@@ -20,13 +20,18 @@ type Result struct {
 	BytesOut uint64
 	// Target names the load target the request was sent to ("" when there is one unnamed).
 	Target string
-	// Ack is the id of a write the SUT acknowledged, if it did (the durability check looks for
-	// it); AckWithoutID is an answer that matched the acknowledgement rule's status and had no id.
-	Ack          string
-	AckWithoutID bool
+	// Acks are the durability assertions whose acknowledgement rule the answer matched, each with
+	// the write's id (empty: it matched the rule's status but had no id where the rule says).
+	Acks []Ack
 	// Expect are the statuses that count as a success for the request's target. Empty:
 	// units.DefaultExpect (2xx and 3xx).
 	Expect []units.StatusRange
+}
+
+// Ack is one answer that a durability assertion's rule recognised as an acknowledged write.
+type Ack struct {
+	Check string // the durability assertion's name
+	ID    string // the write's id; empty when the answer had none where the rule says
 }
 
 // Failed reports whether the request did not succeed: no response, or a status its target does

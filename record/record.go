@@ -9,8 +9,10 @@ import (
 
 // SchemaVersion is the version of a record's JSON form; a journal holding another is refused.
 // Version 2 counts failed requests (no answer, or a status the target does not expect), where
-// version 1 counted every 4xx as available.
-const SchemaVersion = 2
+// version 1 counted every 4xx as available; version 3 keeps the acknowledged writes and the
+// durability check of each durability assertion apart (Acks, Durability by its name), where
+// version 2 kept one of each.
+const SchemaVersion = 3
 
 // Status says how a run ended.
 type Status string
@@ -54,16 +56,14 @@ type Record struct {
 
 	// Targets holds each named load target's counts and latency per phase (and "all").
 	Targets map[string]*TargetStats `json:"targets,omitempty"`
-	// Acks are the ids of the writes the SUT acknowledged (by the durability verdict's rule), the
-	// first MaxAcks of them; AcksTotal counts them all, and AcksWithoutID the answers that matched
-	// the rule's status but had no id where it said.
-	Acks          []string `json:"acks,omitempty"`
-	AcksTotal     int64    `json:"acks_total,omitempty"`
-	AcksWithoutID int64    `json:"acks_without_id,omitempty"`
+	// Acks are the writes the SUT acknowledged, by the durability assertion whose rule recognised
+	// them (its name): each assertion has its own rule and its own check.
+	Acks map[string]*Acks `json:"acks,omitempty"`
 	// Statuses counts the answers by HTTP status (0: no answer).
 	Statuses map[int]int64 `json:"statuses,omitempty"`
-	// Durability is the check, after the load, that every acknowledged write is in the database.
-	Durability *Durability `json:"durability,omitempty"`
+	// Durability are the checks, after the load, that every acknowledged write is in the
+	// database, by durability assertion name.
+	Durability map[string]*Durability `json:"durability,omitempty"`
 	// Halted says why a halt condition stopped the faults, if one did.
 	Halted string `json:"halted,omitempty"`
 	// Scrape says how the scrapes of the SUT's metrics went.
@@ -120,8 +120,17 @@ type ScrapeStats struct {
 	LastError string `json:"last_error,omitempty"` // the last failure's error
 }
 
-// MaxAcks is how many acknowledged writes a record keeps for the durability check.
+// MaxAcks is how many acknowledged writes a record keeps for each durability check.
 const MaxAcks = 1_000_000
+
+// Acks are the writes one durability assertion's rule recognised as acknowledged.
+type Acks struct {
+	// IDs are the acknowledged writes' ids, the first MaxAcks of them; Total counts them all.
+	IDs   []string `json:"ids,omitempty"`
+	Total int64    `json:"total"`
+	// WithoutID counts the answers that matched the rule's status but had no id where it said.
+	WithoutID int64 `json:"without_id,omitempty"`
+}
 
 // TargetStats are one load target's results per phase name (and "all").
 type TargetStats struct {

@@ -89,19 +89,26 @@ func (r *Recorder) Halt(why string) {
 	r.rec.Events = append(r.rec.Events, Event{At: now, Kind: EventHalt, Subject: "faults", Value: "stopped", Detail: why})
 }
 
-// Acks returns the acknowledged writes' ids kept so far (at most MaxAcks) and how many there
-// were in all.
-func (r *Recorder) Acks() (ids []string, total int64) {
+// Acks returns the writes the named durability check's rule recognised so far: their ids (at
+// most MaxAcks) and how many there were in all.
+func (r *Recorder) Acks(check string) (ids []string, total int64) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return slices.Clone(r.rec.Acks), r.rec.AcksTotal
+	a := r.rec.Acks[check]
+	if a == nil {
+		return nil, 0
+	}
+	return slices.Clone(a.IDs), a.Total
 }
 
-// SetDurability records the outcome of the durability check.
-func (r *Recorder) SetDurability(d Durability) {
+// SetDurability records the outcome of the named durability check.
+func (r *Recorder) SetDurability(check string, d Durability) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.rec.Durability = &d
+	if r.rec.Durability == nil {
+		r.rec.Durability = map[string]*Durability{}
+	}
+	r.rec.Durability[check] = &d
 }
 
 // StartScrapes says where the SUT's metrics come from (Source, URL, Query, Instances of st):
@@ -201,14 +208,8 @@ func (r *Recorder) AddResult(res Result) {
 		r.newest = sec
 		r.closeSeconds(sec - lateWindow)
 	}
-	if res.Ack != "" {
-		r.rec.AcksTotal++
-		if len(r.rec.Acks) < MaxAcks {
-			r.rec.Acks = append(r.rec.Acks, res.Ack)
-		}
-	}
-	if res.AckWithoutID {
-		r.rec.AcksWithoutID++
+	for _, ack := range res.Acks {
+		r.addAck(ack)
 	}
 	if r.rec.Statuses == nil {
 		r.rec.Statuses = map[int]int64{}
@@ -240,6 +241,27 @@ func (r *Recorder) AddResult(res Result) {
 		h.Record(res.Latency)
 	}
 	r.all.Record(res.Latency)
+}
+
+// addAck counts one acknowledgement under its check.
+func (r *Recorder) addAck(ack Ack) {
+	if r.rec.Acks == nil {
+		r.rec.Acks = map[string]*Acks{}
+	}
+	a := r.rec.Acks[ack.Check]
+	if a == nil {
+		a = &Acks{}
+		r.rec.Acks[ack.Check] = a
+	}
+	switch {
+	case ack.ID == "":
+		a.WithoutID++
+	default:
+		a.Total++
+		if len(a.IDs) < MaxAcks {
+			a.IDs = append(a.IDs, ack.ID)
+		}
+	}
 }
 
 // closeSeconds computes the quantiles of every open second up to and including last.
@@ -355,7 +377,23 @@ func (r *Recorder) Finish(st Status, err error) *Record {
 		out.ReplicaSeries = append(out.ReplicaSeries, s)
 	}
 	out.Env.Replicas = slices.Clone(r.rec.Env.Replicas)
-	out.Acks = slices.Clone(r.rec.Acks)
+	out.Acks = nil
+	for name, a := range r.rec.Acks {
+		if out.Acks == nil {
+			out.Acks = map[string]*Acks{}
+		}
+		c := *a
+		c.IDs = slices.Clone(a.IDs)
+		out.Acks[name] = &c
+	}
+	out.Durability = nil
+	for name, d := range r.rec.Durability {
+		if out.Durability == nil {
+			out.Durability = map[string]*Durability{}
+		}
+		c := *d
+		out.Durability[name] = &c
+	}
 	out.Statuses = maps.Clone(r.rec.Statuses)
 	if r.rec.Scrape != nil {
 		sc := *r.rec.Scrape

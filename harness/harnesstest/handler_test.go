@@ -68,7 +68,7 @@ func TestServiceHandedInAsAHandler(t *testing.T) {
 		"orders": {Needs: []string{service.Postgres}, Handler: newOrders},
 	}})
 	harnesstest.AssertPass(t, res.Verdicts, "healthy before", "back after it", "no order lost")
-	if d := res.Record.Durability; d == nil || d.Acknowledged < 50 || d.Checked != d.Acknowledged {
+	if d := res.Record.Durability["no order lost"]; d == nil || d.Acknowledged < 50 || d.Checked != d.Acknowledged {
 		t.Errorf("durability %+v; want every one of the orders answered 200 checked", d)
 	}
 	harnesstest.AssertFail(t, res.Verdicts, "survives the outage")
