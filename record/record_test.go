@@ -202,3 +202,31 @@ func TestRecorderConcurrent(t *testing.T) {
 		t.Errorf("decisions = %d; want 8000", rec.Decisions[0].Total)
 	}
 }
+
+// TestInFlightAtTheFaultCountsInTheFault: a request sent in the warmup and answered once the fault
+// phase began counts in the fault phase; one answered before it, and one sent in the fault phase
+// and answered in the recovery, count where they were sent.
+func TestInFlightAtTheFaultCountsInTheFault(t *testing.T) {
+	t.Parallel()
+	start := time.Now()
+	r := NewRecorder(start.Add(-4*time.Second), ScenarioInfo{Name: "t"}, 7)
+	sec := Duration(time.Second)
+	r.rec.Phases = []Phase{{Name: PhaseWarmup, Start: 0, End: sec}, {Name: PhaseFault, Start: sec, End: 3 * sec}, {Name: PhaseRecovery, Start: 3 * sec, End: -1}}
+	base := r.Start()
+	r.AddResult(Result{At: base.Add(500 * time.Millisecond), Latency: 100 * time.Millisecond, Code: 200})  // warmup
+	r.AddResult(Result{At: base.Add(982 * time.Millisecond), Latency: 40 * time.Millisecond, Code: 503})   // straddles: fault
+	r.AddResult(Result{At: base.Add(2900 * time.Millisecond), Latency: 300 * time.Millisecond, Code: 503}) // fault, answered in recovery: fault
+	r.AddResult(Result{At: base.Add(3100 * time.Millisecond), Latency: 10 * time.Millisecond, Code: 200})  // recovery
+	rec := r.Finish(StatusCompleted, nil)
+	for _, tt := range []struct {
+		phase            string
+		requests, failed int64
+	}{{PhaseWarmup, 1, 0}, {PhaseFault, 2, 2}, {PhaseRecovery, 1, 0}} {
+		if c, _ := rec.PhaseCounts(tt.phase); c.Requests != tt.requests || c.Failed != tt.failed {
+			t.Errorf("PhaseCounts(%s) = %d requests, %d failed; want %d, %d", tt.phase, c.Requests, c.Failed, tt.requests, tt.failed)
+		}
+	}
+	if s := rec.Seconds[0]; s.Requests != 2 { // the seconds stay by the time a request was sent
+		t.Errorf("Seconds[0] = %d requests; want 2 (both sent in it)", s.Requests)
+	}
+}

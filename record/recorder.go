@@ -161,11 +161,13 @@ func (r *Recorder) ScrapeError() string {
 	return ""
 }
 
-// BeginPhase ends the current phase, if any, at the same instant and starts the named one.
+// BeginPhase ends the current phase, if any, at the same instant and starts the named one. The
+// instant is read under the recorder's lock, so that a result added before it was answered before
+// it (see AddResult).
 func (r *Recorder) BeginPhase(name string, rate float64) {
-	now := r.Now()
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	now := r.Now()
 	r.endPhase(now)
 	r.rec.Phases = append(r.rec.Phases, Phase{Name: name, Start: now, End: -1, Rate: rate})
 }
@@ -174,6 +176,21 @@ func (r *Recorder) endPhase(at Duration) {
 	if n := len(r.rec.Phases); n > 0 && r.rec.Phases[n-1].End < 0 {
 		r.rec.Phases[n-1].End = at
 	}
+}
+
+// phaseOf returns the phase a request sent at sent and answered at answered counts in: the fault
+// phase when it began in between, else the phase that holds at sent; nil when none does.
+func (r *Recorder) phaseOf(sent, answered Duration) *Phase {
+	p := r.phaseAt(sent)
+	if p == nil || p.Name == PhaseFault {
+		return p
+	}
+	for i := range r.rec.Phases {
+		if f := &r.rec.Phases[i]; f.Name == PhaseFault && f.Start > sent && answered >= f.Start {
+			return f
+		}
+	}
+	return p
 }
 
 // phaseAt returns the phase that holds at, or nil.
@@ -187,7 +204,10 @@ func (r *Recorder) phaseAt(at Duration) *Phase {
 	return nil
 }
 
-// AddResult counts one request's result in the second and the phase in which it started.
+// AddResult counts one request's result in the second in which it started, and in the phase in
+// which it started, except that a request still unanswered when the fault phase began counts in
+// the fault phase: the fault may have touched it, and the steady state before the fault is judged
+// by the requests the fault cannot have touched (phaseOf).
 func (r *Recorder) AddResult(res Result) {
 	at := r.Since(res.At)
 	sec := int64(max(at, 0) / Duration(time.Second))
@@ -228,7 +248,7 @@ func (r *Recorder) AddResult(res Result) {
 		}
 		ts.Seconds[sec].add(res)
 	}
-	if p := r.phaseAt(at); p != nil {
+	if p := r.phaseOf(at, at+Duration(res.Latency)); p != nil {
 		p.Counts.add(res)
 		if ts != nil {
 			ts.add(p.Name, res)
