@@ -27,7 +27,7 @@ func TestRequestInFlightAtTheFaultStart(t *testing.T) {
 	}
 	var (
 		mu      sync.Mutex
-		warmup  time.Time     // when the warmup began
+		warmup  time.Time // when the warmup began
 		applied = make(chan struct{})
 		once    sync.Once
 		held    int
