@@ -77,7 +77,7 @@ func TestVerdicts(t *testing.T) {
 		{&Metric{Common: c("fault"), Metric: "resilience_circuit_breaker_state", Labels: breaker, Op: OpNever, Value: 1}, Fail, "measured 1 at 12s"},
 		{&Metric{Common: c("recovery"), Metric: "resilience_circuit_breaker_state", Labels: breaker, Op: OpAtEnd, Value: 0}, Pass, "0 at the end (29s)"},
 		{&Metric{Common: c("fault"), Metric: "resilience_circuit_breaker_state", Labels: breaker, Op: OpMaxAtMost, Value: 0}, Fail, "max 1 at 12s"},
-		{&Metric{Common: c("fault"), Metric: "resilience_retry_calls_total", Op: OpIncrease, Value: 1}, Insufficient, "no such series was scraped"},
+		{&Metric{Common: c("fault"), Metric: "resilience_retry_calls_total", Op: OpIncrease, Value: 1}, Insufficient, "no series resilience_retry_calls_total was collected; the nearest names collected are"},
 	}
 	for i, tt := range tests {
 		t.Run(fmt.Sprintf("%d-%s", i, tt.spec.Kind()), func(t *testing.T) {

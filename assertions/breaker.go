@@ -80,19 +80,11 @@ func (b *Breaker) Evaluate(rec *record.Record) Verdict {
 	bs := b.Series.Mapping()
 	isOpen := func(v float64) bool { return slices.Contains(bs.Open, v) }
 	isClosed := func(v float64) bool { return slices.Contains(bs.Closed, v) }
-	series := rec.FindSeries(bs.Series, map[string]string{bs.Label: b.Breaker})
-	if len(series) == 0 {
-		// Scrapes that worked but hold no such breaker show a service without it: a breaker that
-		// must open and does not exist fails. With nothing scraped there is nothing to judge by.
-		if n := len(rec.Series); n > 0 && !b.NeverOpens {
-			v.Status, v.Expected, v.Measured = Fail, fmt.Sprintf("breaker %s opens", b.Breaker), "no such breaker"
-			v.Explanation = fmt.Sprintf("%s: the SUT's metrics were scraped (%d series) and none is %s{%s=%q}: the SUT has no breaker of that name to open", b.Name, n, bs.Series, bs.Label, b.Breaker)
-			return v
-		}
-		v.Status = Insufficient
-		v.Explanation = fmt.Sprintf("%s: no %s{%s=%q} was scraped: does the SUT export it (see metrics: in the scenario)?", b.Name, bs.Series, bs.Label, b.Breaker)
+	if why := absent(rec, bs.Series, map[string]string{bs.Label: b.Breaker}); why != "" {
+		v.Status, v.Explanation = Insufficient, fmt.Sprintf("%s: %s: does the SUT export it under that name (see metrics: in the scenario)?", b.Name, why)
 		return v
 	}
+	series := rec.FindSeries(bs.Series, map[string]string{bs.Label: b.Breaker})
 	pts := series[0].Points
 	// replicas says, when the series is across replicas, which of them were open from from on.
 	replicas := func(from, to record.Duration) string {

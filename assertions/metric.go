@@ -57,6 +57,10 @@ func (m *Metric) Evaluate(rec *record.Record) Verdict {
 		return v
 	}
 	v.Expected = fmt.Sprintf("%s %s %g", record.SeriesKey(m.Metric, m.Labels), m.Op, m.Value)
+	if why := absent(rec, m.Metric, m.Labels); why != "" {
+		v.Status, v.Explanation = Insufficient, fmt.Sprintf("%s: %s", m.Name, why)
+		return v
+	}
 	series := rec.FindSeries(m.Metric, m.Labels)
 	var n int64
 	met := false
@@ -78,9 +82,6 @@ func (m *Metric) Evaluate(rec *record.Record) Verdict {
 				v.At = at
 			}
 		}
-	}
-	if len(series) == 0 {
-		best = "no such series was scraped"
 	}
 	v.Measured = best
 	judge(&v, &m.Common, met, n, minPoints)

@@ -64,6 +64,14 @@ func (n *Noticed) Evaluate(rec *record.Record) Verdict {
 		injected = countedInjections(rec, n.Fault, from, to)
 	}
 	ref := n.failures()
+	why := absent(rec, ref.Name, map[string]string{"name": n.Breaker})
+	if n.Failures != nil {
+		why = absent(rec, ref.Name, nil) // its labels may name an outcome the service has not counted yet
+	}
+	if why != "" {
+		v.Status, v.Explanation = Insufficient, fmt.Sprintf("%s: %s", n.Name, why)
+		return v
+	}
 	var failed float64
 	for _, s := range rec.FindSeries(ref.Name, ref.Labels) {
 		failed += increase(s.Points, from, to)

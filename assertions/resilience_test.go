@@ -70,8 +70,8 @@ func TestResilienceVerdicts(t *testing.T) {
 		{&Breaker{Common: c(""), Breaker: "ollama", Fault: "other", OpensWithin: d(time.Second)}, Insufficient, `no fault "other" was applied`},
 		{&Breaker{Common: c("warmup"), Breaker: "ollama", NeverOpens: true}, Pass, "closed at every scrape"},
 		{&Breaker{Common: c("fault"), Breaker: "ollama", NeverOpens: true}, Fail, "it left closed (state 1) at 12s"},
-		{&Breaker{Common: c(""), Breaker: "redis", NeverOpens: true}, Insufficient, `no resilience_circuit_breaker_state{name="redis"} was scraped`},
-		{&Breaker{Common: c(""), Breaker: "redis", OpensWithin: d(time.Second)}, Fail, `none is resilience_circuit_breaker_state{name="redis"}: the SUT has no breaker of that name to open`},
+		{&Breaker{Common: c(""), Breaker: "redis", NeverOpens: true}, Insufficient, `no series resilience_circuit_breaker_state{name="redis"} was collected`},
+		{&Breaker{Common: c(""), Breaker: "redis", OpensWithin: d(time.Second)}, Insufficient, `no series resilience_circuit_breaker_state{name="redis"} was collected; the series of that name are resilience_circuit_breaker_state{name="ollama"}`},
 		{&Retries{Common: c("fault"), Retry: "ollama", Min: 0.75}, Pass, "80% of the calls that needed a retry succeeded (8 of 10; 2 gave up)"},
 		{&Retries{Common: c("fault"), Retry: "ollama", Min: 0.9}, Fail, "want at least 90%"},
 		{&Retries{Common: c("warmup"), Retry: "ollama", Min: 0.9}, Insufficient, "only 5 samples"},
@@ -131,14 +131,51 @@ func TestResilienceValidate(t *testing.T) {
 }
 
 // TestBreakerWithNothingScraped: with no series at all (the scrape never worked) an absent
-// breaker is too little data, not a failure; with other series scraped, it is a failure.
+// breaker is too little data, and says why.
 func TestBreakerWithNothingScraped(t *testing.T) {
 	t.Parallel()
 	rec := resilientRun()
 	rec.Series = nil
+	rec.Scrape = &record.ScrapeStats{URL: "http://x/metrics", Attempts: 12, Failed: 12, LastError: "GET http://x/metrics: 404 Not Found"}
 	b := &Breaker{Common: Common{Name: "b"}, Breaker: "redis", OpensWithin: units.Duration(time.Second)}
-	if v := b.Evaluate(rec); v.Status != Insufficient || !strings.Contains(v.Explanation, "was scraped") {
-		t.Errorf("Evaluate with nothing scraped = %s (%s); want insufficient-data", v.Status, v.Explanation)
+	if v := b.Evaluate(rec); v.Status != Insufficient || !strings.Contains(v.Explanation, "no series was collected at all (every one of 12 scrapes failed; the last: GET http://x/metrics: 404 Not Found)") {
+		t.Errorf("Evaluate with nothing scraped = %s (%s); want insufficient-data with the failed scrapes", v.Status, v.Explanation)
+	}
+}
+
+// TestSeriesNeverCollected: a verdict whose series never appeared (a misspelt name, a breaker or
+// retryer that is not there) is insufficient data naming the series and what was collected
+// nearest, never a failure: "the service did not notice" and "no such series" must not read alike.
+func TestSeriesNeverCollected(t *testing.T) {
+	t.Parallel()
+	rec := run()
+	calls := record.Series{Name: record.BreakerCallsSeries, Labels: map[string]string{"name": "ollama", "outcome": "success"}, Points: []record.Point{{At: 0, Value: 0}, {At: 29 * sec, Value: 90}}}
+	rec.Series = append(rec.Series, calls, record.Series{Name: "gateway_upstream_failures_total", Points: []record.Point{{At: 0, Value: 0}, {At: 29 * sec, Value: 0}}})
+	for i := range 40 {
+		rec.DecisionLog = append(rec.DecisionLog, record.Decision{At: 10*sec + record.Duration(i)*sec/4, Fault: "dies", Injected: true})
+	}
+	for _, tt := range []struct {
+		spec Spec
+		want string
+	}{
+		{&Noticed{Common: Common{Name: "n"}, Fault: "dies", Failures: &SeriesRef{Name: "gateway_upstream_failure_total"}, Min: 0.9},
+			"no series gateway_upstream_failure_total was collected; the nearest names collected are gateway_upstream_failures_total, "},
+		{&Noticed{Common: Common{Name: "n"}, Fault: "dies", Breaker: "olama", Min: 0.9},
+			`no series resilience_circuit_breaker_calls_total{name="olama"} was collected; the series of that name are resilience_circuit_breaker_calls_total{name="ollama"}`},
+		{&Retries{Common: Common{Name: "r"}, Retry: "ollama", Min: 0.9}, `no series resilience_retry_calls_total{name="ollama"} was collected`},
+		{&Retries{Common: Common{Name: "r"}, Min: 0.9, Counters: &RetryCounters{Recovered: SeriesRef{Name: record.BreakerCallsSeries}, GaveUp: SeriesRef{Name: "gateway_gave_up_total"}}},
+			"no series gateway_gave_up_total was collected"},
+		{&Metric{Common: Common{Name: "m"}, Metric: "gateway_upstream_failures_total", Labels: map[string]string{"channel": "a"}, Op: OpIncrease},
+			`no series gateway_upstream_failures_total{channel="a"} was collected; the series of that name are gateway_upstream_failures_total`},
+	} {
+		if v := tt.spec.Evaluate(rec); v.Status != Insufficient || !strings.Contains(v.Explanation, tt.want) {
+			t.Errorf("%s %s: %s %q; want insufficient-data with %q", tt.spec.Kind(), tt.spec.Base().Name, v.Status, v.Explanation, tt.want)
+		}
+	}
+	// The service's counter of failures exists and did not move: that is a failure, not missing data.
+	n := &Noticed{Common: Common{Name: "n"}, Fault: "dies", Failures: &SeriesRef{Name: "gateway_upstream_failures_total"}, Min: 0.9}
+	if v := n.Evaluate(rec); v.Status != Fail || !strings.Contains(v.Explanation, "0 failed calls counted by the service for 40 injections") {
+		t.Errorf("noticed on a counter that did not move: %s %q; want fail", v.Status, v.Explanation)
 	}
 }
 
@@ -248,7 +285,7 @@ func TestNoticed(t *testing.T) {
 		{"logged, kept as answers", logged(0), Fail, "0 failed calls counted by the service for 20 injections"},
 		{"counted in a container", counted(19), Pass, "19 failed calls counted by the service for 20 injections of dies (95%)"},
 		{"counted in a container, kept as answers", counted(2), Fail, "(10%)"},
-		{"no injection", run(), Insufficient, "only 0 samples"},
+		{"no injection", func() *record.Record { r := run(); r.Series = append(r.Series, failures(0)); return r }(), Insufficient, "only 0 samples"},
 	} {
 		v := n.Evaluate(tt.rec)
 		if v.Status != tt.want || !strings.Contains(v.Explanation, tt.text) {

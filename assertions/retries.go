@@ -66,6 +66,16 @@ func (r *Retries) Evaluate(rec *record.Record) Verdict {
 	core := func(outcome string) SeriesRef {
 		return SeriesRef{Name: record.RetrySeries, Labels: map[string]string{"name": r.Retry, "outcome": outcome}}
 	}
+	why := absent(rec, record.RetrySeries, map[string]string{"name": r.Retry})
+	if c := r.Counters; c != nil {
+		if why = absent(rec, c.Recovered.Name, nil); why == "" {
+			why = absent(rec, c.GaveUp.Name, nil)
+		}
+	}
+	if why != "" {
+		v.Status, v.Explanation = Insufficient, fmt.Sprintf("%s: %s", r.Name, why)
+		return v
+	}
 	var recovered, failed float64
 	if c := r.Counters; c != nil {
 		recovered, failed = count(c.Recovered), count(c.GaveUp)
