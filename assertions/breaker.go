@@ -121,7 +121,7 @@ func (b *Breaker) Evaluate(rec *record.Record) Verdict {
 			}
 		}
 		if v.At != nil {
-			v.Measured = fmt.Sprintf("it left closed (state %g) at %s", v.Value, dur(*v.At))
+			v.Measured = fmt.Sprintf("it was not closed at %s (state value %g)", dur(*v.At), v.Value)
 		} else {
 			v.Measured = "closed at every scrape"
 		}
@@ -153,7 +153,7 @@ func (b *Breaker) Evaluate(rec *record.Record) Verdict {
 			got, pass = append(got, "it never opened"), false
 		} else {
 			d := *opened - start
-			got = append(got, fmt.Sprintf("opened %s after it", dur(d)))
+			got = append(got, fmt.Sprintf("opened %s after the fault's start", dur(d)))
 			pass = pass && d <= record.Duration(b.OpensWithin)
 			v.At, v.Value = opened, d.Seconds()
 		}
@@ -167,7 +167,7 @@ func (b *Breaker) Evaluate(rec *record.Record) Verdict {
 			got, pass = append(got, "it was still not closed at the end of the run"), false
 		default:
 			d := *closed - end
-			got = append(got, fmt.Sprintf("closed %s after it", dur(d)))
+			got = append(got, fmt.Sprintf("closed %s after the fault's end", dur(d)))
 			pass = pass && d <= record.Duration(b.ClosesWithin)
 			v.At, v.Value = closed, d.Seconds()
 		}

@@ -39,16 +39,20 @@ func (r *Readiness) Evaluate(rec *record.Record) Verdict {
 		}
 	}
 	last := pts[len(pts)-1]
-	v.Expected = fmt.Sprintf("not ready (503) during %s, ready (200) at the end", r.phase())
+	v.Expected = fmt.Sprintf("not ready (an answer other than 200, or none) during %s, and ready (200) again before the run ended", r.phase())
 	switch {
 	case notReady == nil:
 		v.Measured = fmt.Sprintf("ready at every probe of %s: the outage was not reported", r.phase())
 	case last.Value != 1:
 		v.At = notReady
-		v.Measured = fmt.Sprintf("not ready from %s and still not ready at the end (%s)", dur(*notReady), dur(last.At))
+		v.Measured = fmt.Sprintf("not ready from %s and still not ready at the last probe (%s)", dur(*notReady), dur(last.At))
 	default:
 		v.At = notReady
-		v.Measured = fmt.Sprintf("not ready first at %s, ready again by %s", dur(*notReady), dur(last.At))
+		back := last.At // the first probe of the last run of ready ones
+		for i := len(pts) - 1; i >= 0 && pts[i].Value == 1; i-- {
+			back = pts[i].At
+		}
+		v.Measured = fmt.Sprintf("not ready first at %s, ready again from %s", dur(*notReady), dur(back))
 	}
 	judge(&v, &r.Common, notReady != nil && last.Value == 1, n, minPoints)
 	return v

@@ -44,7 +44,7 @@ func (r *RecoveryTime) Evaluate(rec *record.Record) Verdict {
 	if r.DegradedIsBad {
 		what = "availability of full (not degraded) answers"
 	}
-	v.Expected = fmt.Sprintf("%s over %ds back at %s within %s of the fault's end at %s", what, win, r.Objective, r.Max, dur(end))
+	v.Expected = fmt.Sprintf("%s back at %s (over a %ds window) within %s of the fault's end at %s", what, r.Objective, win, r.Max, dur(end))
 	first := int(end / record.Duration(time.Second))
 	var samples int64
 	for i := first; i+win <= len(rec.Seconds); i++ {
@@ -62,7 +62,7 @@ func (r *RecoveryTime) Evaluate(rec *record.Record) Verdict {
 			at := max(rec.Seconds[i].At, end)
 			d := at - end
 			v.At, v.Value = &at, d.Seconds()
-			v.Measured = fmt.Sprintf("back at %s over %ds %s after the fault ended", units.FormatPercent(good), win, dur(d))
+			v.Measured = fmt.Sprintf("%s back %s after the fault ended (%s over the %ds window from then)", what, dur(d), units.FormatPercent(good), win)
 			judge(&v, &r.Common, d <= record.Duration(r.Max), c.Requests, minRequests/5)
 			return v
 		}

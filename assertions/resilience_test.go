@@ -1,7 +1,9 @@
 package assertions
 
 import (
+	"flag"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -51,46 +53,52 @@ func resilientRun() *record.Record {
 	return r
 }
 
-func TestResilienceVerdicts(t *testing.T) {
-	t.Parallel()
-	rec := resilientRun()
+// verdictCase is a verdict over resilientRun: its spec, its status and a part of its explanation.
+type verdictCase struct {
+	spec   Spec
+	status Status
+	expl   string
+}
+
+func resilienceCases() []verdictCase {
 	c := func(phase string) Common { return Common{Name: "check", Phase: phase} }
 	p := func(f float64) *units.Probability { v := units.Probability(f); return &v }
 	d := func(d time.Duration) units.Duration { return units.Duration(d) }
-	tests := []struct {
-		spec   Spec
-		status Status
-		expl   string
-	}{
+	return []verdictCase{
 		{&Degraded{Common: c("fault"), Max: p(0.25)}, Pass, "20% degraded (20 of 100)"},
 		{&Degraded{Common: c("fault"), Max: p(0.05)}, Fail, "measured 20% degraded (20 of 100) over 100 samples; want at most 5%"},
 		{&Degraded{Common: c("warmup"), Min: p(0.01)}, Fail, "want at least 1%"},
-		{&Breaker{Common: c(""), Breaker: "ollama", OpensWithin: d(2 * time.Second), ClosesWithin: d(2 * time.Second)}, Pass, "opened 1s after it and closed 1s after it"},
+		{&Breaker{Common: c(""), Breaker: "ollama", OpensWithin: d(2 * time.Second), ClosesWithin: d(2 * time.Second)}, Pass, "opened 1s after the fault's start and closed 1s after the fault's end"},
 		{&Breaker{Common: c(""), Breaker: "ollama", OpensWithin: d(500 * time.Millisecond)}, Fail, "want breaker ollama to open within 500ms of the fault's start at 11s"},
 		{&Breaker{Common: c(""), Breaker: "ollama", Fault: "other", OpensWithin: d(time.Second)}, Insufficient, `no fault "other" was applied`},
 		{&Breaker{Common: c("warmup"), Breaker: "ollama", NeverOpens: true}, Pass, "closed at every scrape"},
-		{&Breaker{Common: c("fault"), Breaker: "ollama", NeverOpens: true}, Fail, "it left closed (state 1) at 12s"},
+		{&Breaker{Common: c("fault"), Breaker: "ollama", NeverOpens: true}, Fail, "it was not closed at 12s (state value 1)"},
 		{&Breaker{Common: c(""), Breaker: "redis", NeverOpens: true}, Insufficient, `no series resilience_circuit_breaker_state{name="redis"} was collected`},
 		{&Breaker{Common: c(""), Breaker: "redis", OpensWithin: d(time.Second)}, Insufficient, `no series resilience_circuit_breaker_state{name="redis"} was collected; the series of that name are resilience_circuit_breaker_state{name="ollama"}`},
 		{&Retries{Common: c("fault"), Retry: "ollama", Min: 0.75}, Pass, "80% of the calls that needed a retry succeeded (8 of 10; 2 gave up)"},
 		{&Retries{Common: c("fault"), Retry: "ollama", Min: 0.9}, Fail, "want at least 90%"},
 		{&Retries{Common: c("warmup"), Retry: "ollama", Min: 0.9}, Insufficient, "only 5 samples"},
 		{&SLO{Common: c("warmup"), Objective: 0.999, Latency: &LatencyObjective{Quantile: 0.95, Max: d(time.Second)}}, Pass, "100% available (100 of 100), 0% of the error budget spent (level ok)"},
-		{&SLO{Common: c("fault"), Objective: 0.999}, Fail, "measured 70% available (70 of 100), 3e+04% of the error budget spent (level freeze)"},
+		{&SLO{Common: c("fault"), Objective: 0.999}, Fail, "measured 70% available (70 of 100), 30000% of the error budget spent (level freeze)"},
 		{&SLO{Common: c("all"), Objective: 0.5, AlertLevels: []units.Probability{0.5, 0.8}, MaxBudgetSpent: 0.5}, Pass, "90% available (270 of 300), 20% of the error budget spent (level ok)"},
 		{&SLO{Common: c("fault"), Objective: 0.5, Latency: &LatencyObjective{Quantile: 0.95, Max: d(time.Second)}}, Fail, "p95 2s"},
-		{&RecoveryTime{Common: c(""), Objective: 0.99, Max: d(5 * time.Second)}, Pass, "back at 100% over 5s 4s after the fault ended"},
-		{&RecoveryTime{Common: c(""), Objective: 0.99, Max: d(2 * time.Second)}, Fail, "want availability over 5s back at 99% within 2s of the fault's end at 16s"},
+		{&RecoveryTime{Common: c(""), Objective: 0.99, Max: d(5 * time.Second)}, Pass, "availability back 4s after the fault ended (100% over the 5s window from then)"},
+		{&RecoveryTime{Common: c(""), Objective: 0.99, Max: d(2 * time.Second)}, Fail, "want availability back at 99% (over a 5s window) within 2s of the fault's end at 16s"},
 		{&RecoveryTime{Common: c(""), Objective: 0.99, Window: d(time.Second), Max: d(5 * time.Second)}, Pass, "4s after the fault ended"},
-		{&RecoveryTime{Common: c(""), Objective: 0.99, Window: d(time.Second), Max: d(5 * time.Second), DegradedIsBad: true}, Pass, "availability of full (not degraded) answers over 1s back at 99%"},
-		{&Readiness{Common: c("fault")}, Pass, "not ready first at 12s, ready again by 29s"},
+		{&RecoveryTime{Common: c(""), Objective: 0.99, Window: d(time.Second), Max: d(5 * time.Second), DegradedIsBad: true}, Pass, "want availability of full (not degraded) answers back at 99% (over a 1s window)"},
+		{&Readiness{Common: c("fault")}, Pass, "not ready first at 12s, ready again from 15s"},
 		{&Readiness{Common: c("warmup")}, Fail, "ready at every probe of warmup: the outage was not reported"},
 		{&Durability{Common: c("")}, Fail, "acknowledged=120 missing=1 (first missing: [abc])"},
 		{&Availability{Common: Common{Name: "check", Phase: "warmup", Target: "agents"}, Min: 0.99}, Pass, "100% available (100 of 100"},
 		{&Availability{Common: Common{Name: "check", Phase: "fault", Target: "agents"}, Min: 0.99}, Insufficient, `target "agents" has no results in the "fault" phase`},
 		{&Latency{Common: Common{Name: "check", Phase: "warmup", Target: "nope"}, Quantile: 0.95, Max: d(time.Second)}, Insufficient, "only 0 samples"},
 	}
-	for i, tt := range tests {
+}
+
+func TestResilienceVerdicts(t *testing.T) {
+	t.Parallel()
+	rec := resilientRun()
+	for i, tt := range resilienceCases() {
 		t.Run(fmt.Sprintf("%d-%s", i, tt.spec.Kind()), func(t *testing.T) {
 			t.Parallel()
 			if err := tt.spec.Validate(); err != nil {
@@ -104,8 +112,36 @@ func TestResilienceVerdicts(t *testing.T) {
 	}
 	whole := resilientRun()
 	whole.Durability["check"].Missing, whole.Durability["check"].MissingIDs = 0, nil
-	if v := (&Durability{Common: c("")}).Evaluate(whole); v.Status != Pass || !strings.Contains(v.Explanation, "acknowledged=120 missing=0") {
+	if v := (&Durability{Common: Common{Name: "check"}}).Evaluate(whole); v.Status != Pass || !strings.Contains(v.Explanation, "acknowledged=120 missing=0") {
 		t.Errorf("durability with nothing missing: %s %q", v.Status, v.Explanation)
+	}
+}
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+// TestExplanationsGolden holds every explanation of resilienceCases word for word
+// (testdata/explanations.golden; go test -run Golden -update rewrites it): a reader must not be
+// able to misread one, and a change of wording is a reviewed diff.
+func TestExplanationsGolden(t *testing.T) {
+	t.Parallel()
+	rec := resilientRun()
+	var b strings.Builder
+	for _, tt := range resilienceCases() {
+		v := tt.spec.Evaluate(rec)
+		fmt.Fprintf(&b, "%s %s: %s\n", v.Kind, v.Status, v.Explanation)
+	}
+	const golden = "testdata/explanations.golden"
+	if *update {
+		if err := os.WriteFile(golden, []byte(b.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := b.String(); got != string(want) {
+		t.Errorf("explanations differ from %s; run go test ./assertions -run Golden -update and review the diff:\n%s", golden, got)
 	}
 }
 
@@ -224,7 +260,7 @@ func TestOtherLibrariesSeries(t *testing.T) {
 	rec.Series = append(rec.Series, gb, recovered, gaveUp)
 	gobreaker := &BreakerSeries{Name: "myapp_gobreaker_state", Label: "breaker", Open: []float64{2}, Closed: []float64{0}}
 	b := &Breaker{Common: Common{Name: "b"}, Breaker: "llm", Series: gobreaker, OpensWithin: units.Duration(2 * time.Second), ClosesWithin: units.Duration(3 * time.Second)}
-	if v := b.Evaluate(rec); v.Status != Pass || !strings.Contains(v.Explanation, "opened 1s after it and closed 2s after it") {
+	if v := b.Evaluate(rec); v.Status != Pass || !strings.Contains(v.Explanation, "opened 1s after the fault's start and closed 2s after the fault's end") {
 		t.Errorf("gobreaker mapped: %s %q; want opened 1s after and closed 2s after (half-open at 17s is not closed)", v.Status, v.Explanation)
 	}
 	b.Series = &BreakerSeries{Name: "myapp_gobreaker_state", Label: "breaker"} // the core's values: 1 open, 0 closed

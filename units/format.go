@@ -7,7 +7,13 @@ import (
 
 // FormatPercent writes a share as a percentage with up to four significant digits: 0.9995 is
 // "99.95%" (three would round it to "100%", hiding a missed 99.99% objective), 0.002 is "0.2%".
-func FormatPercent(f float64) string { return strconv.FormatFloat(f*100, 'g', 4, 64) + "%" }
+func FormatPercent(f float64) string {
+	p := f * 100
+	if p >= 1e4 || p <= -1e4 { // four figures would need an exponent: whole percents
+		return strconv.FormatFloat(p, 'f', 0, 64) + "%"
+	}
+	return strconv.FormatFloat(p, 'g', 4, 64) + "%"
+}
 
 // RoundDuration keeps about three significant figures of d, for people to read: 212ms, 1.23s,
 // 12.3s, 412µs.

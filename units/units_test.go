@@ -150,7 +150,7 @@ func FuzzParse(f *testing.F) {
 
 func TestFormatPercent(t *testing.T) {
 	t.Parallel()
-	for f, want := range map[float64]string{0.9995: "99.95%", 0.999: "99.9%", 1: "100%", 0.002: "0.2%", 0: "0%", 0.123456: "12.35%"} {
+	for f, want := range map[float64]string{0.9995: "99.95%", 0.999: "99.9%", 1: "100%", 0.002: "0.2%", 0: "0%", 0.123456: "12.35%", 300: "30000%", 12.345: "1234%"} {
 		if got := FormatPercent(f); got != want {
 			t.Errorf("FormatPercent(%g) = %q; want %q", f, got, want)
 		}
