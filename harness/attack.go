@@ -22,14 +22,14 @@ import (
 // run's seed; {{name}}, a captured value.
 type target struct {
 	// Name labels the target's results in the record; empty: no per-target statistics. Targets
-	// with names must differ in method or URL: results are told apart by them.
+	// may share a method and URL (a streamed and a plain call of one endpoint): each result is
+	// told apart by the target that sent it (see tagger).
 	Name   string
 	Method string
 	URL    string
 	Header http.Header
 	Body   []byte
 	// Expect are the statuses that count as a success. Empty: units.DefaultExpect (2xx, 3xx).
-	// Targets that share a method and URL share the first one's.
 	Expect []units.StatusRange
 	// Capture takes values from the target's successful answers, by name, for other targets to
 	// use as {{name}} (the latest answer's). A target that uses a value no answer has given yet
@@ -69,6 +69,13 @@ func targeter(rs []*request, seed uint64, vals *values, bases []string) vegeta.T
 		r.fill(&f, n, &lazyRand{seed: seed, stream: stream, seq: n}, vals)
 		if len(bases) > 0 && strings.HasPrefix(f.url, "/") {
 			f.url = bases[(n/uint64(len(rs)))%uint64(len(bases))] + f.url
+		}
+		switch {
+		case r.tag == "": // not tagged (set-up requests, tests of the targeter alone)
+		case len(r.header) == 0: // f.header is the target's own: its tagged copy
+			f.header = r.tagged
+		default: // a copy for this request
+			f.header.Set(tagHeader, r.tag)
 		}
 		t.Method, t.URL, t.Header, t.Body = f.method, f.url, f.header, f.body
 		return nil
@@ -137,19 +144,15 @@ func attack(ctx context.Context, targets []target, pacer vegeta.Pacer, duration 
 	if vals == nil {
 		vals = &values{}
 	}
-	opts := []func(*vegeta.Attacker){vegeta.KeepAlive(true)}
-	if opt.Timeout > 0 {
-		opts = append(opts, vegeta.Timeout(opt.Timeout))
-	}
+	var opts []func(*vegeta.Attacker)
 	if opt.Workers > 0 {
 		opts = append(opts, vegeta.Workers(opt.Workers))
 	}
 	if opt.MaxWorkers > 0 {
 		opts = append(opts, vegeta.MaxWorkers(opt.MaxWorkers))
 	}
-	if opt.Connections > 0 {
-		opts = append(opts, vegeta.Connections(opt.Connections))
-	}
+	tags := newTagger(rs, opt)
+	opts = append(opts, vegeta.Client(tags.client()))
 	atk := vegeta.NewAttacker(opts...)
 	results := atk.Attack(targeter(rs, opt.Seed, vals, opt.Bases), pacer, duration, "shakedown")
 	match := matcher(rs, opt.Bases)
@@ -164,7 +167,11 @@ func attack(ctx context.Context, targets []target, pacer vegeta.Pacer, duration 
 	}()
 	for r := range results {
 		res := toResult(r)
-		if m := match(r.Method, r.URL); m != nil {
+		m, ok := tags.sentBy(r.Seq)
+		if !ok { // it never reached the transport: its method and URL say which target it was
+			m = match(r.Method, r.URL)
+		}
+		if m != nil {
 			res.Target, res.Expect = m.t.Name, m.t.Expect
 			capture(m, int(r.Code), r.Headers, r.Body, vals)
 		}

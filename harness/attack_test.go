@@ -3,6 +3,7 @@ package harness
 import (
 	"context"
 	"fmt"
+	"io"
 	"math"
 	"net/http"
 	"net/http/httptest"
@@ -310,5 +311,52 @@ func TestChainedTargets(t *testing.T) {
 	}
 	if m := match("GET", "http://x/orders/12/items"); m != nil {
 		t.Errorf("GET http://x/orders/12/items matched %s; want none", m.t.Name)
+	}
+}
+
+// TestTargetsShareAMethodAndURL: two targets of one endpoint (a streamed and a plain call, told
+// apart by their bodies) each get their own results, captures and expected statuses, and the
+// service never sees the tag that tells them apart. Results were once matched by method and URL
+// alone: every result went to the first target.
+func TestTargetsShareAMethodAndURL(t *testing.T) {
+	t.Parallel()
+	var tagged atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get(tagHeader) != "" {
+			tagged.Add(1)
+		}
+		b, _ := io.ReadAll(r.Body)
+		if strings.Contains(string(b), `"stream": true`) {
+			w.WriteHeader(http.StatusTeapot) // the streamed call: 418, which its target expects
+			return
+		}
+		fmt.Fprint(w, `{"id": "p1"}`)
+	}))
+	defer srv.Close()
+	targets := []target{
+		{Name: "plain", Method: "POST", URL: srv.URL + "/v1/chat", Body: []byte(`{"stream": false}`), Capture: map[string]units.Locator{"id": "/id"}},
+		{Name: "streamed", Method: "POST", URL: srv.URL + "/v1/chat", Body: []byte(`{"stream": true}`), Expect: []units.StatusRange{{From: 418, To: 418}}},
+	}
+	rec := record.NewRecorder(time.Now(), record.ScenarioInfo{}, 1)
+	vals := &values{}
+	if err := attack(context.Background(), targets, vegeta.Rate{Freq: 100, Per: time.Second}, 500*time.Millisecond, loadOptions{Values: vals}, rec); err != nil {
+		t.Fatal(err)
+	}
+	r := rec.Finish(record.StatusCompleted, nil)
+	counts := func(name string) record.Counts {
+		if ts := r.Targets[name]; ts != nil {
+			return ts.Counts[record.PhaseAll]
+		}
+		return record.Counts{}
+	}
+	plain, streamed := counts("plain"), counts("streamed")
+	if plain.Requests < 20 || streamed.Requests < 20 || plain.Failed != 0 || streamed.Failed != 0 {
+		t.Errorf("plain %+v, streamed %+v; want each with its own requests, none failed (the streamed one expects 418)", plain, streamed)
+	}
+	if id, _ := vals.Get("id"); id != "p1" {
+		t.Errorf("captured id %q; want p1, from the plain target's answers", id)
+	}
+	if n := tagged.Load(); n != 0 {
+		t.Errorf("the service saw %s on %d requests; want it taken off", tagHeader, n)
 	}
 }

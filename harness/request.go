@@ -69,6 +69,10 @@ type request struct {
 	needs []string
 	// urlRE matches the URLs it fills in (nil: its URL is static).
 	urlRE *regexp.Regexp
+	// tag names it in the load's requests, and tagged is its static header with the tag (see
+	// tagger): set for the load, not for set-up requests.
+	tag    string
+	tagged http.Header
 }
 
 // compile parses t's templates, and the pattern its URLs are matched by.

@@ -223,8 +223,8 @@ type PacerStep struct {
 
 // LoadTarget is one request.
 type LoadTarget struct {
-	// Name labels the target's results in the record, for assertions on one target. Named
-	// targets must differ in method or URL.
+	// Name labels the target's results in the record, for assertions on one target. Targets may
+	// share a method and URL: each result counts for the target that sent it.
 	Name   string `yaml:"name,omitempty"`
 	Method string `yaml:"method,omitempty"`
 	// URL is relative to the SUT's base URL (/v1/agents) or absolute.
