@@ -24,7 +24,12 @@ func phaseCounts(rec *record.Record, c *Common, v *Verdict) (record.Counts, bool
 			return record.Counts{}, false
 		}
 		counts, ok := ts.Counts[c.phase()]
-		if !ok {
+		switch {
+		case !ts.Sent():
+			ok = false
+			v.Status = Insufficient
+			v.Explanation = fmt.Sprintf("%s: target %s sent no request: %s", c.Name, c.Target, ts.WhyUnsent())
+		case !ok:
 			v.Status = Insufficient
 			v.Explanation = fmt.Sprintf("%s: target %q has no results in the %q phase", c.Name, c.Target, c.phase())
 		}

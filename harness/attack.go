@@ -139,6 +139,9 @@ func attack(ctx context.Context, targets []target, pacer vegeta.Pacer, duration 
 			return fmt.Errorf("load: %w", err)
 		}
 		rs[i] = r
+		if r.t.Name != "" {
+			rec.DeclareTarget(r.t.Name, r.needs)
+		}
 	}
 	vals := opt.Values
 	if vals == nil {

@@ -105,12 +105,15 @@ type Progress struct {
 	Active         []string                       // the faults applied now
 	Breakers       map[string]record.BreakerState // each scraped breaker's state, by name
 	ScrapeError    string                         // the last scrape's error while scrapes fail
+	Unsent         []string                       // after the warmup, the named targets that sent nothing yet, with why
 }
 
 // String is the progress line: "fault 12s/40s  1203 req  last second: 37 req/s  failed 2.1%
 // degraded 0.4%  p95 212ms  faults: slow-redis  breakers: redis=open". The request count is the
 // run's so far; the rate, the failed and degraded shares and the p95 are the last second's, so
-// they move together; breakers are those that are not closed.
+// they move together; breakers are those that are not closed; then a failing scrape's error and
+// the targets that sent nothing ("unsent: read-own: it waited for {{blog}}, which no answer
+// captured").
 func (p Progress) String() string {
 	s := fmt.Sprintf("%-8s %s/%s  %d req  last second: %d req/s  failed %.1f%%  degraded %.1f%%  p95 %s",
 		p.Phase, p.Elapsed.Round(time.Second), p.Total, p.All.Requests, p.Last.Requests,
@@ -129,6 +132,9 @@ func (p Progress) String() string {
 	}
 	if p.ScrapeError != "" {
 		s += "  metrics: " + p.ScrapeError
+	}
+	if len(p.Unsent) > 0 {
+		s += "  unsent: " + strings.Join(p.Unsent, "; ")
 	}
 	return s
 }

@@ -1,9 +1,11 @@
 package harness
 
 import (
+	"bytes"
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -11,6 +13,7 @@ import (
 	"github.com/shakedown-dev/shakedown/assertions"
 	"github.com/shakedown-dev/shakedown/faults"
 	"github.com/shakedown-dev/shakedown/record"
+	"github.com/shakedown-dev/shakedown/reports"
 	"github.com/shakedown-dev/shakedown/scenarios"
 	"github.com/shakedown-dev/shakedown/units"
 )
@@ -82,4 +85,65 @@ func TestRequestInFlightAtTheFaultStart(t *testing.T) {
 	if v.Status != assertions.Pass || fault.Failed < int64(held) {
 		t.Errorf("%d requests held across the fault's start: warmup verdict %s (%s), fault phase %d failed; want a pass, and the held ones failed in the fault phase", held, v.Status, v.Explanation, fault.Failed)
 	}
+}
+
+// TestUnsentTargetIsNamed: a target whose URL needs a value no answer captures sends nothing; the
+// progress line, the record, the report and a verdict of its own (insufficient data, so the run
+// fails) say which target and what it waited for. Once it sent 0 requests and nothing said so.
+func TestUnsentTargetIsNamed(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("-short: no servers")
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost {
+			w.WriteHeader(http.StatusInternalServerError) // a failed create captures nothing
+		}
+	}))
+	defer srv.Close()
+	sc := readyScenario(scenarios.SUT{URL: srv.URL})
+	sc.Phases = scenarios.Phases{Warmup: units.Duration(time.Second), Fault: units.Duration(1500 * time.Millisecond)}
+	sc.Load.Rate = units.Rate{Freq: 20, Per: time.Second}
+	sc.Load.Targets = []scenarios.LoadTarget{
+		{Name: "create", Method: http.MethodPost, URL: "/blogs", Capture: map[string]units.Locator{"blog": "/id"}},
+		{Name: "read-own", URL: "/blogs/{{blog}}"},
+	}
+	var mu sync.Mutex
+	var lines []string
+	rec, err := run(context.Background(), sc, RunOptions{StateDir: t.TempDir()},
+		ObserverFuncs{Progress: func(p Progress) { mu.Lock(); lines = append(lines, p.String()); mu.Unlock() }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const why = "read-own: it waited for {{blog}}, which no answer captured"
+	mu.Lock()
+	progress := strings.Join(lines, "\n")
+	mu.Unlock()
+	if !strings.Contains(progress, "unsent: "+why) {
+		t.Errorf("progress lines:\n%s\nwant one naming %q", progress, why)
+	}
+	res := judge(rec, sc.Assertions)
+	v, ok := harnessVerdict(res, "target read-own sent")
+	if !ok || v.Status != assertions.Insufficient || !strings.Contains(v.Explanation, "target read-own sent no request: it waited for {{blog}}") {
+		t.Errorf("verdicts %+v; want target read-own sent as insufficient data saying what it waited for", res.Verdicts)
+	}
+	if res.Passed() {
+		t.Error("the run passed; want it failed by the unsent target")
+	}
+	var html bytes.Buffer
+	if err := (reports.HTML{}).Render(&html, reports.NewJournal(rec, res.Verdicts)); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(html.String(), `<tr class="unsent"><td>read-own</td>`) || !strings.Contains(html.String(), "sent no request: it waited for {{blog}}") {
+		t.Error("the report's target table does not name read-own as unsent, with why")
+	}
+}
+
+func harnessVerdict(res *Result, name string) (assertions.Verdict, bool) {
+	for _, v := range res.Verdicts {
+		if v.Name == name {
+			return v, true
+		}
+	}
+	return assertions.Verdict{}, false
 }

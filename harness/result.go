@@ -1,6 +1,8 @@
 package harness
 
 import (
+	"fmt"
+
 	"github.com/shakedown-dev/shakedown/assertions"
 	"github.com/shakedown-dev/shakedown/record"
 )
@@ -16,14 +18,25 @@ type Result struct {
 }
 
 // judge is the one rule by which a run's record is judged, for the command line and for go test
-// alike: the assertions are evaluated over a completed run only.
+// alike: the assertions are evaluated over a completed run only, and a named load target that
+// sent no request is a verdict of its own (insufficient data: the load did not do what the
+// scenario says), so that it shows in the report and fails the run.
 func judge(rec *record.Record, as []assertions.Spec) *Result {
 	res := &Result{Record: rec}
-	if rec.Status == record.StatusCompleted {
-		res.Verdicts = assertions.Evaluate(rec, as)
+	if rec.Status != record.StatusCompleted {
+		return res
+	}
+	res.Verdicts = assertions.Evaluate(rec, as)
+	for _, name := range rec.Unsent() {
+		res.Verdicts = append(res.Verdicts, assertions.Verdict{Name: "target " + name + " sent", Kind: UnsentKind, Phase: record.PhaseAll,
+			Status: assertions.Insufficient, Expected: "requests of target " + name, Measured: "none",
+			Explanation: fmt.Sprintf("target %s sent no request: %s", name, rec.Targets[name].WhyUnsent())})
 	}
 	return res
 }
+
+// UnsentKind is the kind of the verdict judge adds for a named target that sent no request.
+const UnsentKind = "target-sent"
 
 // Judged reports whether the run was judged: it completed, and its verdicts were evaluated.
 func (r *Result) Judged() bool { return r.Record.Status == record.StatusCompleted }

@@ -253,8 +253,12 @@ func reportProgress(ctx context.Context, p *Plan, obs Observer, phase *atomic.Va
 				br[name] = m.State(v)
 			}
 		}
-		obs.OnProgress(Progress{Phase: phase.Load().(string), Elapsed: time.Since(start), Total: p.Total(), All: all, Last: last,
-			Active: sched.Active(), Breakers: br, ScrapeError: rec.ScrapeError()})
+		pr := Progress{Phase: phase.Load().(string), Elapsed: time.Since(start), Total: p.Total(), All: all, Last: last,
+			Active: sched.Active(), Breakers: br, ScrapeError: rec.ScrapeError()}
+		if pr.Phase != record.PhaseWarmup {
+			pr.Unsent = rec.Unsent()
+		}
+		obs.OnProgress(pr)
 	}
 }
 

@@ -139,6 +139,44 @@ type TargetStats struct {
 	// Seconds are the counts of each second of the run, as Record.Seconds (index i: the second
 	// that starts i seconds in).
 	Seconds []Counts `json:"seconds,omitempty"`
+	// Needs are the captured values its requests wait for ({{token}}): a target none of whose
+	// values was ever captured sends nothing.
+	Needs []string `json:"needs,omitempty"`
+}
+
+// Sent reports whether the target sent any request.
+func (t *TargetStats) Sent() bool {
+	for _, c := range t.Counts {
+		if c.Requests > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// WhyUnsent says why a target sent no request: the values it waited for that no answer captured,
+// or that the load never reached it.
+func (t *TargetStats) WhyUnsent() string {
+	if len(t.Needs) == 0 {
+		return "the load never reached it"
+	}
+	names := make([]string, len(t.Needs))
+	for i, n := range t.Needs {
+		names[i] = "{{" + n + "}}"
+	}
+	return fmt.Sprintf("it waited for %s, which no answer captured", strings.Join(names, ", "))
+}
+
+// Unsent returns the named targets that sent no request, sorted.
+func (r *Record) Unsent() []string {
+	var out []string
+	for name, ts := range r.Targets {
+		if !ts.Sent() {
+			out = append(out, name)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // Durability is the outcome of looking for every acknowledged write in the database over a direct

@@ -284,6 +284,34 @@ func (r *Recorder) addAck(ack Ack) {
 	}
 }
 
+// DeclareTarget names a load target before it sends anything, with the captured values its
+// requests wait for: a target that never sends is in the record, and says why.
+func (r *Recorder) DeclareTarget(name string, needs []string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	ts := r.targets[name]
+	if ts == nil {
+		ts = &TargetStats{Counts: map[string]Counts{}, Latency: map[string]*Histogram{}}
+		r.targets[name] = ts
+	}
+	ts.Needs = slices.Clone(needs)
+}
+
+// Unsent returns the declared targets that have sent no request so far, each with why (see
+// TargetStats.WhyUnsent), for progress lines.
+func (r *Recorder) Unsent() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []string
+	for name, ts := range r.targets {
+		if !ts.Sent() {
+			out = append(out, name+": "+ts.WhyUnsent())
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
 // closeSeconds computes the quantiles of every open second up to and including last.
 func (r *Recorder) closeSeconds(last int64) {
 	for sec, h := range r.open {
@@ -423,7 +451,7 @@ func (r *Recorder) Finish(st Status, err error) *Record {
 	if len(r.targets) > 0 {
 		out.Targets = map[string]*TargetStats{}
 		for name, ts := range r.targets {
-			c := &TargetStats{Counts: maps.Clone(ts.Counts), Latency: map[string]*Histogram{}, Seconds: slices.Clone(ts.Seconds)}
+			c := &TargetStats{Counts: maps.Clone(ts.Counts), Latency: map[string]*Histogram{}, Seconds: slices.Clone(ts.Seconds), Needs: slices.Clone(ts.Needs)}
 			for ph, h := range ts.Latency {
 				c.Latency[ph] = &Histogram{}
 				c.Latency[ph].Merge(h)

@@ -48,11 +48,13 @@ type htmlData struct {
 	Targets []targetRow
 }
 
-// targetRow is one named load target's results in one phase.
+// targetRow is one named load target's results in one phase; or, for a target that sent no
+// request, Unsent says why.
 type targetRow struct {
 	Name, Phase   string
 	Counts        record.Counts
 	P50, P95, P99 string
+	Unsent        string
 }
 
 // targetRows are the named targets' results, by name, then phase in order.
@@ -60,6 +62,10 @@ func targetRows(r *record.Record) []targetRow {
 	var rows []targetRow
 	for _, name := range slices.Sorted(maps.Keys(r.Targets)) {
 		st := r.Targets[name]
+		if !st.Sent() {
+			rows = append(rows, targetRow{Name: name, Phase: record.PhaseAll, Unsent: "sent no request: " + st.WhyUnsent()})
+			continue
+		}
 		for _, phase := range record.Phases {
 			c, ok := st.Counts[phase]
 			if !ok {
