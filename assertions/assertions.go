@@ -19,6 +19,7 @@ const (
 	Pass         Status = "pass"
 	Fail         Status = "fail"
 	Insufficient Status = "insufficient-data" // too few samples to judge: never a pass
+	NotRun       Status = "not-run"           // the run ended before it could be judged (it failed, or was aborted)
 )
 
 // Verdict is the outcome of one assertion.

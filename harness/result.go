@@ -11,9 +11,10 @@ import (
 type Result struct {
 	// Record is the run's timeline; always set, whether the run completed or not.
 	Record *record.Record
-	// Verdicts are the scenario's assertions judged over Record: set only when the run
-	// completed. An aborted run (Ctrl-C, a deadline) or one that failed to start or finish has
-	// none: a verdict over part of a run would mislead, and the record says why it ended.
+	// Verdicts are the scenario's assertions judged over Record, when the run completed. An
+	// aborted run (Ctrl-C, a deadline) or one that failed to start or finish is not judged (a
+	// verdict over part of a run would mislead): each assertion is listed as assertions.NotRun,
+	// saying why, and the record holds the error.
 	Verdicts []assertions.Verdict
 }
 
@@ -24,6 +25,16 @@ type Result struct {
 func judge(rec *record.Record, as []assertions.Spec) *Result {
 	res := &Result{Record: rec}
 	if rec.Status != record.StatusCompleted {
+		why := notRun(rec)
+		for _, a := range as {
+			c := a.Base()
+			phase := c.Phase
+			if phase == "" {
+				phase = record.PhaseAll
+			}
+			res.Verdicts = append(res.Verdicts, assertions.Verdict{Name: c.Name, Kind: a.Kind(), Phase: phase, Status: assertions.NotRun,
+				Explanation: fmt.Sprintf("%s: not judged: %s", c.Name, why)})
+		}
 		return res
 	}
 	res.Verdicts = assertions.Evaluate(rec, as)
@@ -35,10 +46,24 @@ func judge(rec *record.Record, as []assertions.Spec) *Result {
 	return res
 }
 
+// notRun says how far a run that was not judged went: before its load (its environment, set-up
+// or system under test failed) or during it.
+func notRun(rec *record.Record) string {
+	how := "failed"
+	if rec.Status == record.StatusAborted {
+		how = "was aborted"
+	}
+	if len(rec.Phases) == 0 {
+		return fmt.Sprintf("the run %s before its load began: %s", how, rec.Error)
+	}
+	return fmt.Sprintf("the run %s during its %s phase: %s", how, rec.Phases[len(rec.Phases)-1].Name, rec.Error)
+}
+
 // UnsentKind is the kind of the verdict judge adds for a named target that sent no request.
 const UnsentKind = "target-sent"
 
-// Judged reports whether the run was judged: it completed, and its verdicts were evaluated.
+// Judged reports whether the run was judged: it completed, and its verdicts were evaluated (else
+// every verdict is assertions.NotRun).
 func (r *Result) Judged() bool { return r.Record.Status == record.StatusCompleted }
 
 // Passed reports whether the run completed and every verdict passed.

@@ -4,6 +4,8 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+
+	"github.com/shakedown-dev/shakedown/assertions"
 )
 
 // JUnit renders one test suite per run and one test case per verdict, so that CI systems show
@@ -27,6 +29,7 @@ type junitSuite struct {
 	Tests      int             `xml:"tests,attr"`
 	Failures   int             `xml:"failures,attr"`
 	Errors     int             `xml:"errors,attr"`
+	Skipped    int             `xml:"skipped,attr"`
 	Time       string          `xml:"time,attr"`
 	Timestamp  string          `xml:"timestamp,attr"`
 	Properties []junitProperty `xml:"properties>property"`
@@ -44,7 +47,13 @@ type junitCase struct {
 	Time      string        `xml:"time,attr"`
 	Failure   *junitFailure `xml:"failure,omitempty"`
 	Error     *junitFailure `xml:"error,omitempty"`
+	Skipped   *junitSkipped `xml:"skipped,omitempty"`
 	SystemOut string        `xml:"system-out,omitempty"`
+}
+
+// junitSkipped is a verdict not judged: the run ended before it could be (assertions.NotRun).
+type junitSkipped struct {
+	Message string `xml:"message,attr"`
 }
 
 type junitFailure struct {
@@ -60,7 +69,11 @@ func (JUnit) Render(w io.Writer, j *Journal) error {
 		Properties: []junitProperty{{"seed", fmt.Sprint(r.Seed)}, {"replay", r.Command}, {"backend", r.Env.Backend}, {"status", string(r.Status)}}}
 	for _, v := range j.Verdicts {
 		c := junitCase{Name: v.Name, Classname: s.Name, Time: "0", SystemOut: v.Explanation}
-		if !v.Passed() {
+		switch {
+		case v.Status == assertions.NotRun:
+			c.Skipped = &junitSkipped{Message: v.Explanation}
+			s.Skipped++
+		case !v.Passed():
 			c.Failure = &junitFailure{Message: v.Explanation, Type: string(v.Status), Text: fmt.Sprintf("expected %s\nmeasured %s\nsamples %d", v.Expected, v.Measured, v.Samples)}
 			s.Failures++
 		}

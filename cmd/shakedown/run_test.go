@@ -129,8 +129,8 @@ assertions:
 	if exitCode(err) != exitAborted || !strings.Contains(err.Error(), "--timeout 3s") {
 		t.Errorf("a run past its timeout: %v (exit %d); want exit 4 naming the timeout", err, exitCode(err))
 	}
-	if j := journalOf(t, dir, "long"); j.Record.Status != record.StatusAborted || len(j.Verdicts) != 0 {
-		t.Errorf("the timed-out run's journal: %s with %d verdicts; want it marked aborted, not judged", j.Record.Status, len(j.Verdicts))
+	if j := journalOf(t, dir, "long"); j.Record.Status != record.StatusAborted || judged(j.Verdicts) != "up=not-run" {
+		t.Errorf("the timed-out run's journal: %s with verdicts %s; want it marked aborted, its assertion not run", j.Record.Status, judged(j.Verdicts))
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()

@@ -1,6 +1,7 @@
 package harnesstest_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -10,9 +11,11 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/shakedown-dev/shakedown/assertions"
 	"github.com/shakedown-dev/shakedown/harness"
 	"github.com/shakedown-dev/shakedown/harness/harnesstest"
 	"github.com/shakedown-dev/shakedown/record"
+	"github.com/shakedown-dev/shakedown/reports"
 	"github.com/shakedown-dev/shakedown/scenarios"
 )
 
@@ -149,9 +152,23 @@ func TestLoginThenCarryValues(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = harness.Run(t.Context(), mustPlan(t, sc, harness.RunOptions{Seed: 5, StateDir: t.TempDir(), Builtins: harness.Builtins{"shop": {Handler: (&shop{}).handler}}}), nil)
+	res, err = harness.Run(t.Context(), mustPlan(t, sc, harness.RunOptions{Seed: 5, StateDir: t.TempDir(), Builtins: harness.Builtins{"shop": {Handler: (&shop{}).handler}}}), nil)
 	if err == nil || !strings.Contains(err.Error(), "setup[0]: request POST /login answered 401") || !strings.Contains(err.Error(), "invalid api key") {
 		t.Errorf("a login with a wrong key: %v; want the run stopped with the login's 401 and its body", err)
+	}
+	// Its report says the run failed before its load, at which step, and lists the assertion as
+	// not run (it once said "The scenario has no assertions.").
+	if len(res.Verdicts) != 1 || res.Verdicts[0].Status != assertions.NotRun || !strings.Contains(res.Verdicts[0].Explanation, "not judged: the run failed before its load began: set-up: setup[0]") {
+		t.Errorf("verdicts of a run that failed at set-up: %+v; want its one assertion not run, saying why", res.Verdicts)
+	}
+	var html bytes.Buffer
+	if err := (reports.HTML{}).Render(&html, reports.NewJournal(res.Record, res.Verdicts)); err != nil {
+		t.Fatal(err)
+	}
+	report := html.String()
+	if !strings.Contains(report, `id="not-judged"`) || !strings.Contains(report, "before its load began: set-up: setup[0]: request POST /login answered 401") ||
+		!strings.Contains(report, `<span class="badge not-run">not-run</span></td><td>available`) || strings.Contains(report, "has no assertions") {
+		t.Error("the report of a run that failed at set-up does not say it failed before its load at setup[0], or does not list its assertion as not run")
 	}
 }
 
