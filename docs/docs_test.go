@@ -1,9 +1,10 @@
 // Package docs holds no code: its tests keep README.md and the pages of docs/ honest. Each page
 // must render as written (headings, whole tables, closed code fences), its relative links and
 // images must point at files and headings that exist, the README must stay short and link every
-// page, its scenario must load and match the catalog, every shell command shown must be run here
-// or named with what runs it (commands_test.go), and the CI files must run make targets that
-// exist (ci_test.go).
+// page, its scenario must load and match the catalog, every scenario and fragment of one the pages
+// show must load, and those of the reference service must run as written (scenarios_test.go),
+// every shell command shown must be run here or named with what runs it (commands_test.go), and
+// the CI files must run make targets that exist (ci_test.go).
 package docs
 
 import (
