@@ -160,4 +160,3 @@ func runDocScenario(t *testing.T, where string, sc *scenarios.Scenario) {
 		}
 	})
 }
-
