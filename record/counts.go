@@ -1,6 +1,7 @@
 package record
 
 import (
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -26,6 +27,9 @@ type Result struct {
 	// Expect are the statuses that count as a success for the request's target. Empty:
 	// units.DefaultExpect (2xx and 3xx).
 	Expect []units.StatusRange
+	// Check names the first of its target's checks the answer failed (a JSON field missing, a
+	// stream cut short): an answer with an expected status that fails a check failed too.
+	Check string
 }
 
 // Ack is one answer that a durability assertion's rule recognised as an acknowledged write.
@@ -34,9 +38,11 @@ type Ack struct {
 	ID    string // the write's id; empty when the answer had none where the rule says
 }
 
-// Failed reports whether the request did not succeed: no response, or a status its target does
-// not expect.
-func (r Result) Failed() bool { return r.Error || r.Code == 0 || !units.Expected(r.Expect, r.Code) }
+// Failed reports whether the request did not succeed: no response, a status its target does not
+// expect, or an answer that failed one of its target's checks.
+func (r Result) Failed() bool {
+	return r.Error || r.Code == 0 || !units.Expected(r.Expect, r.Code) || r.Check != ""
+}
 
 // Counts are request counts by outcome: by status class, and whether each request succeeded (a
 // status its target expects: 2xx and 3xx unless the target says otherwise).
@@ -48,13 +54,16 @@ type Counts struct {
 	Errors   int64 `json:"errors"`   // no response: transport errors and timeouts
 	Timeouts int64 `json:"timeouts"` // of Errors, those that timed out
 	Degraded int64 `json:"degraded"` // responses marked degraded (any status)
-	// Failed counts the requests that did not succeed: Errors, and the answers whose status the
-	// target does not expect; Failed4xx and Failed5xx are those answers' 4xx and 5xx.
+	// Failed counts the requests that did not succeed: Errors, the answers whose status the
+	// target does not expect (Failed4xx and Failed5xx are those answers' 4xx and 5xx), and the
+	// answers with an expected status that failed a check (FailedChecks, by the check's name).
 	Failed    int64 `json:"failed"`
 	Failed4xx int64 `json:"failed_4xx"`
 	Failed5xx int64 `json:"failed_5xx"`
-	BytesIn   int64 `json:"bytes_in"`
-	BytesOut  int64 `json:"bytes_out"`
+	// FailedChecks is copied on write: a copy of Counts never sees another's changes.
+	FailedChecks map[string]int64 `json:"failed_checks,omitempty"`
+	BytesIn      int64            `json:"bytes_in"`
+	BytesOut     int64            `json:"bytes_out"`
 }
 
 func (c *Counts) add(r Result) {
@@ -76,10 +85,16 @@ func (c *Counts) add(r Result) {
 		c.Failed++
 		switch {
 		case r.Error || r.Code == 0:
-		case r.Code >= 500:
+		case !units.Expected(r.Expect, r.Code) && r.Code >= 500:
 			c.Failed5xx++
-		case r.Code >= 400:
+		case !units.Expected(r.Expect, r.Code) && r.Code >= 400:
 			c.Failed4xx++
+		case r.Check != "":
+			c.FailedChecks = maps.Clone(c.FailedChecks)
+			if c.FailedChecks == nil {
+				c.FailedChecks = map[string]int64{}
+			}
+			c.FailedChecks[r.Check]++
 		}
 	}
 	if r.Degraded {
@@ -101,6 +116,15 @@ func (c *Counts) Add(o Counts) {
 	c.Failed += o.Failed
 	c.Failed4xx += o.Failed4xx
 	c.Failed5xx += o.Failed5xx
+	if len(o.FailedChecks) > 0 {
+		c.FailedChecks = maps.Clone(c.FailedChecks)
+		if c.FailedChecks == nil {
+			c.FailedChecks = map[string]int64{}
+		}
+		for k, n := range o.FailedChecks {
+			c.FailedChecks[k] += n
+		}
+	}
 	c.BytesIn += o.BytesIn
 	c.BytesOut += o.BytesOut
 }
