@@ -19,7 +19,7 @@ import (
 // target is one request the load generator sends. Its URL, headers and body may have the
 // placeholders of a scenarios.Template: {{seq}}, the request's number (0, 1, 2, ...), so that
 // requests can differ (a prompt no cache has seen); {{uuid}} and {{random N}}, drawn from the
-// run's seed; {{name}}, a captured value.
+// run's seed; {{service.part}}, a service's part; {{name}}, a captured value.
 type target struct {
 	// Name labels the target's results in the record; empty: no per-target statistics. Targets
 	// may share a method and URL (a streamed and a plain call of one endpoint): each result is
@@ -116,7 +116,8 @@ type loadOptions struct {
 	Acks []*ackRule
 	// Seed draws the requests' {{uuid}} and {{random N}}.
 	Seed uint64
-	// Values are the values captured before the load (by the set-up requests). nil: none.
+	// Values are the services' parts and the values captured before the load (by the set-up
+	// requests). nil: none.
 	Values *values
 	// Bases are the base URLs of the SUT's replicas: a target URL that starts with "/" is sent
 	// to each in turn (see targeter). Empty: target URLs are sent as they are.
@@ -132,9 +133,13 @@ func attack(ctx context.Context, targets []target, pacer vegeta.Pacer, duration 
 	if len(targets) == 0 {
 		return fmt.Errorf("load: no targets")
 	}
+	vals := opt.Values
+	if vals == nil {
+		vals = &values{}
+	}
 	rs := make([]*request, len(targets))
 	for i := range targets {
-		r, err := compile(&targets[i])
+		r, err := compile(&targets[i], vals)
 		if err != nil {
 			return fmt.Errorf("load: %w", err)
 		}
@@ -142,10 +147,6 @@ func attack(ctx context.Context, targets []target, pacer vegeta.Pacer, duration 
 		if r.t.Name != "" {
 			rec.DeclareTarget(r.t.Name, r.needs)
 		}
-	}
-	vals := opt.Values
-	if vals == nil {
-		vals = &values{}
 	}
 	var opts []func(*vegeta.Attacker)
 	if opt.Workers > 0 {

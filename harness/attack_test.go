@@ -204,7 +204,7 @@ func compiled(t *testing.T, ts ...target) []*request {
 	t.Helper()
 	rs := make([]*request, len(ts))
 	for i := range ts {
-		r, err := compile(&ts[i])
+		r, err := compile(&ts[i], &values{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -358,5 +358,28 @@ func TestTargetsShareAMethodAndURL(t *testing.T) {
 	}
 	if n := tagged.Load(); n != 0 {
 		t.Errorf("the service saw %s on %d requests; want it taken off", tagHeader, n)
+	}
+}
+
+// TestTargetAtAService: a target may be sent to one of the run's services by its placeholder
+// ({{ollama.url}}/api/tags): its URL is the service's, and its results are matched to it by that
+// URL, slashes and all.
+func TestTargetAtAService(t *testing.T) {
+	t.Parallel()
+	vals := &values{m: map[string]string{"ollama.url": "http://127.0.0.1:5001"}}
+	r, err := compile(&target{Name: "tags", URL: "{{ollama.url}}/api/tags"}, vals)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tg vegeta.Target
+	if err := targeter([]*request{r}, 1, vals, nil)(&tg); err != nil || tg.URL != "http://127.0.0.1:5001/api/tags" {
+		t.Fatalf("target = %s, %v; want http://127.0.0.1:5001/api/tags", tg.URL, err)
+	}
+	match := matcher([]*request{r}, nil)
+	if m := match("GET", tg.URL); m != r {
+		t.Errorf("GET %s matched %v; want the target", tg.URL, m)
+	}
+	if m := match("GET", "http://127.0.0.1:5002/api/tags"); m != nil {
+		t.Errorf("another service's /api/tags matched %s; want none", m.t.Name)
 	}
 }

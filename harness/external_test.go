@@ -149,6 +149,18 @@ func TestAllowTargetRefusesBeforeAnythingStarts(t *testing.T) {
 	if err := checkTargets(sc, nil); err != nil {
 		t.Errorf("loopback only: %v", err)
 	}
+	// A target at one of the run's own services, by its placeholder, is the environment's.
+	sc.Load.Targets = []scenarios.LoadTarget{{URL: "{{ollama.url}}/api/tags"}, {URL: "http://{{redis.host}}:8080/"}, {URL: "{{ollama.addr}}"}}
+	if err := checkTargets(sc, nil); err != nil {
+		t.Errorf("targets at the run's own services: %v", err)
+	}
+	sc.Load.Targets = []scenarios.LoadTarget{{URL: "http://{{postgres.user}}.evil.example/"}, {URL: "{{redis.host}}.evil.example/"}}
+	err = checkTargets(sc, nil)
+	for _, want := range []string{"load.targets[0].url", "load.targets[1].url"} {
+		if !errors.Is(err, ErrTargetNotAllowed) || !strings.Contains(err.Error(), want) {
+			t.Errorf("a host made of a service's part and more: %v; want %s refused", err, want)
+		}
+	}
 }
 
 // TestExternalBackendEmbeddedListen: without a Toxiproxy server, the embedded proxy listens where

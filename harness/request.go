@@ -19,7 +19,8 @@ import (
 	"github.com/shakedown-dev/shakedown/units"
 )
 
-// values are the values captured from answers that later requests use by name: the set-up
+// values are what the requests and the set-up commands use by name: the services' parts
+// (postgres.dsn), known from the start, and the values captured from answers: the set-up
 // requests' (fixed for the run) and the load targets' (the latest answer's). Safe for
 // concurrent use.
 type values struct {
@@ -46,6 +47,13 @@ func (v *values) Set(name, value string) {
 		v.m = map[string]string{}
 	}
 	v.m[name] = value
+}
+
+// all returns a copy of every value, by name.
+func (v *values) all() map[string]string {
+	v.mu.RLock()
+	defer v.mu.RUnlock()
+	return maps.Clone(v.m)
 }
 
 // hasAll reports whether every name has a value.
@@ -75,8 +83,9 @@ type request struct {
 	tagged http.Header
 }
 
-// compile parses t's templates, and the pattern its URLs are matched by.
-func compile(t *target) (*request, error) {
+// compile parses t's templates, and the pattern its URLs are matched by (with the services'
+// parts in vals: their values are fixed for the run).
+func compile(t *target, vals *values) (*request, error) {
 	r := &request{t: t, method: t.Method, header: map[string][]scenarios.Template{}}
 	if r.method == "" {
 		r.method = http.MethodGet
@@ -106,9 +115,13 @@ func compile(t *target) (*request, error) {
 		var b strings.Builder
 		b.WriteString("^")
 		for _, p := range r.url {
-			if p.Kind == scenarios.PieceLiteral {
+			switch p.Kind {
+			case scenarios.PieceLiteral:
 				b.WriteString(regexp.QuoteMeta(p.Text))
-			} else {
+			case scenarios.PieceService:
+				v, _ := vals.Get(p.Name)
+				b.WriteString(regexp.QuoteMeta(v))
+			default:
 				b.WriteString(`[^/?#]*`)
 			}
 		}
@@ -171,7 +184,7 @@ func fillTemplate(t scenarios.Template, seq uint64, rnd *lazyRand, vals *values)
 			b.WriteString(uuid4(rnd.get()))
 		case scenarios.PieceRandom:
 			b.WriteString(randomText(rnd.get(), p.N))
-		case scenarios.PieceCaptured:
+		case scenarios.PieceCaptured, scenarios.PieceService:
 			v, _ := vals.Get(p.Name)
 			b.WriteString(v)
 		}
@@ -237,27 +250,12 @@ func capture(r *request, code int, h http.Header, body []byte, vals *values) {
 	}
 }
 
-// sendSetupRequests sends the scenario's set-up requests in order, once the SUT is ready, and
-// returns the values they captured. A request whose status is not one it expects, or whose
-// answer lacks a value it captures, stops the run with the answer's status and the start of its
-// body.
-func sendSetupRequests(ctx context.Context, p *Plan, base string) (*values, error) {
-	vals := &values{}
-	client := &http.Client{Timeout: p.load.opts.Timeout}
-	for i, st := range p.scenario.Setup {
-		if st.Request == nil {
-			continue
-		}
-		if err := sendSetupRequest(ctx, client, p, base, i, st.Request, vals); err != nil {
-			return nil, fmt.Errorf("setup[%d]: %w", i, err)
-		}
-	}
-	return vals, nil
-}
-
+// sendSetupRequest sends set-up step i's request to the SUT at base, with vals, and sets in vals
+// the values it captures. A request whose status is not one it expects, or whose answer lacks a
+// value it captures, is an error with the answer's status and the start of its body.
 func sendSetupRequest(ctx context.Context, client *http.Client, p *Plan, base string, i int, lt *scenarios.LoadTarget, vals *values) error {
 	t := targetOf(*lt)
-	r, err := compile(&t)
+	r, err := compile(&t, vals)
 	if err != nil {
 		return err
 	}

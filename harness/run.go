@@ -90,7 +90,10 @@ func Run(ctx context.Context, p *Plan, obs Observer) (*Result, error) {
 	}
 	rec.SetEnvironment(e.Backend, services)
 
-	if err := runSetup(ctx, sc, e); err != nil {
+	// The set-up steps run in the order written: those before the first request step before the
+	// SUT starts, the rest once it is ready.
+	set, before := newSetup(p, e), sc.StepsBeforeSUT()
+	if err := set.run(ctx, 0, before, ""); err != nil {
 		return finish(fmt.Errorf("set-up: %w", err))
 	}
 	s, err := startSUT(ctx, p, e, outputWriter{obs})
@@ -102,8 +105,7 @@ func Run(ctx context.Context, p *Plan, obs Observer) (*Result, error) {
 	if err := waitReady(ctx, s, p.sut.readyPath, p.sut.readyTimeout); err != nil {
 		return finish(err)
 	}
-	vals, err := sendSetupRequests(ctx, p, s.base)
-	if err != nil {
+	if err := set.run(ctx, before, len(sc.Setup), s.base); err != nil {
 		return finish(fmt.Errorf("set-up: %w", err))
 	}
 	var build faults.Builder = faults.OnTargets(e.FaultTargets())
@@ -114,7 +116,7 @@ func Run(ctx context.Context, p *Plan, obs Observer) (*Result, error) {
 	if err != nil {
 		return finish(fmt.Errorf("faults: %w", err))
 	}
-	err = runPhases(ctx, p, obs, s.bases(), vals, sched, rec)
+	err = runPhases(ctx, p, obs, s.bases(), set.vals, sched, rec)
 	if ctx.Err() == nil && len(p.durability) > 0 {
 		checkDurability(ctx, p.durability, e, rec)
 	}

@@ -5,6 +5,7 @@ import (
 	"maps"
 	"net"
 	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -25,7 +26,7 @@ func checkTargets(sc *scenarios.Scenario, allow []string) error {
 		ts = append(ts, target{"sut.url", sc.SUT.URL})
 	}
 	for i, t := range sc.Load.Targets {
-		if !strings.HasPrefix(t.URL, "/") {
+		if !strings.HasPrefix(t.URL, "/") && !ownService(t.URL) {
 			ts = append(ts, target{fmt.Sprintf("load.targets[%d].url", i), t.URL})
 		}
 	}
@@ -71,6 +72,28 @@ func checkTargets(sc *scenarios.Scenario, allow []string) error {
 	slices.Sort(bad)
 	return fmt.Errorf("%w: these targets are not on this machine and not allowed: %s; allow each host by name with --allow-target HOST (allowed now: %v)",
 		ErrTargetNotAllowed, strings.Join(slices.Compact(bad), "; "), allow)
+}
+
+var schemeRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+.-]*://`)
+
+// ownService reports whether a URL's host is one of the run's own services, by its placeholder
+// ({{ollama.url}}/api/tags, http://{{redis.host}}:8080/): the environment's addresses, checked
+// as the environment's.
+func ownService(u string) bool {
+	tmpl, err := scenarios.ParseTemplate(schemeRE.ReplaceAllString(u, ""))
+	if err != nil || len(tmpl) == 0 || tmpl[0].Kind != scenarios.PieceService {
+		return false
+	}
+	_, part, _ := strings.Cut(tmpl[0].Name, ".")
+	end := "/?#"
+	switch part {
+	case "host":
+		end += ":"
+	case "addr", "url":
+	default:
+		return false
+	}
+	return len(tmpl) == 1 || tmpl[1].Kind == scenarios.PieceLiteral && strings.ContainsAny(tmpl[1].Text[:1], end)
 }
 
 // hostOf returns the host of a URL, a DSN or a host:port.

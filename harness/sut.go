@@ -64,7 +64,7 @@ func one(base string, stop func()) *sut {
 func startSUT(ctx context.Context, p *Plan, e *env.Env, out io.Writer) (*sut, error) {
 	spec := p.scenario.SUT
 	if len(spec.Command) == 0 {
-		vars := sutVars(spec.Env, e, serviceParts(e, 0))
+		vars := sutVars(spec.Env, e, replicaParts(serviceParts(e), 0, 0))
 		switch {
 		case spec.URL != "":
 			return one(spec.URL, func() {}), nil
@@ -123,9 +123,7 @@ func startSUT(ctx context.Context, p *Plan, e *env.Env, out io.Writer) (*sut, er
 // startCommand starts replica i of a command SUT on port.
 func startCommand(p *Plan, e *env.Env, out io.Writer, i, port int, prefix string) (*replica, func(), error) {
 	spec := p.scenario.SUT
-	parts := serviceParts(e, port)
-	parts[scenarios.ReplicaPlaceholder] = strconv.Itoa(i)
-	vars := sutVars(spec.Env, e, parts)
+	vars := sutVars(spec.Env, e, replicaParts(serviceParts(e), port, i))
 	cmd := exec.Command(spec.Command[0], append(spec.Command[1:], spec.Args...)...)
 	cmd.Dir = spec.Dir
 	if cmd.Dir != "" && !filepath.IsAbs(cmd.Dir) && p.scenario.File != "" {
@@ -179,10 +177,10 @@ func startCommand(p *Plan, e *env.Env, out io.Writer, i, port int, prefix string
 
 // serveHandler builds a builtin's handler from the environment and serves it on 127.0.0.1.
 func serveHandler(ctx context.Context, name string, build func(context.Context, Deps) (http.Handler, func(), error), e *env.Env) (*sut, error) {
-	parts := serviceParts(e, 0)
+	parts := serviceParts(e)
 	deps := Deps{}
 	for _, s := range e.Services() {
-		part := func(p string) string { return parts["{{"+s.Name+"."+p+"}}"] }
+		part := func(p string) string { return parts[scenarios.PartName(s.Name, p)] }
 		deps[s.Name] = Dep{URL: s.URL, Addr: s.Proxied, Host: part("host"), Port: part("port"), User: part("user"), Password: part("password"), Database: part("database")}
 	}
 	h, closeFn, err := build(ctx, deps)
@@ -226,27 +224,34 @@ func sutVars(tmpl map[string]string, e *env.Env, parts map[string]string) map[st
 	return vars
 }
 
-// serviceParts are the values of sut.env's placeholders in the running environment:
-// {{service.part}} of each service (through its proxy), {{port}}, the command's port, and
-// {{replica}}, 0 (startCommand sets each replica's). The
-// scenario loader refused any other placeholder.
-func serviceParts(e *env.Env, port int) map[string]string {
-	parts := map[string]string{"{{port}}": strconv.Itoa(port), scenarios.ReplicaPlaceholder: "0"}
+// serviceParts are the values of the {{service.part}} placeholders in the running environment,
+// by name (postgres.dsn): each service's parts (service.Parts), through its proxy.
+func serviceParts(e *env.Env) map[string]string {
+	parts := map[string]string{}
 	for _, s := range e.Services() {
 		host, p, _ := net.SplitHostPort(s.Proxied)
-		for part, v := range map[string]string{"host": host, "port": p, "url": s.URL} {
-			parts["{{"+s.Name+"."+part+"}}"] = v
+		for part, v := range map[string]string{"host": host, "port": p, "addr": s.Proxied, "url": s.URL} {
+			parts[scenarios.PartName(s.Name, part)] = v
 		}
 		if s.Name == service.Postgres {
 			if u, err := url.Parse(s.URL); err == nil {
 				pw, _ := u.User.Password()
 				for part, v := range map[string]string{"user": u.User.Username(), "password": pw, "database": strings.TrimPrefix(u.Path, "/"), "dsn": s.URL} {
-					parts["{{postgres."+part+"}}"] = v
+					parts[scenarios.PartName(service.Postgres, part)] = v
 				}
 			}
 		}
 	}
 	return parts
+}
+
+// replicaParts are the values of sut.env's placeholders for the replica numbered i, listening on
+// port: the services' parts, {{port}} and {{replica}}. A builtin, and the set-up commands that get
+// sut.env, have port 0 and replica 0.
+func replicaParts(parts map[string]string, port, i int) map[string]string {
+	out := maps.Clone(parts)
+	out[scenarios.PortName], out[scenarios.ReplicaName] = strconv.Itoa(port), strconv.Itoa(i)
+	return out
 }
 
 // lastLines copies a stream line by line and keeps its last lines.

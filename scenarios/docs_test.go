@@ -8,6 +8,7 @@ import (
 
 	"github.com/shakedown-dev/shakedown/assertions"
 	"github.com/shakedown-dev/shakedown/faults"
+	"github.com/shakedown-dev/shakedown/service"
 )
 
 // TestDocsNameEveryField keeps docs/scenarios.md in step with the Go types: every yaml field of
@@ -54,5 +55,24 @@ func TestDocsNameEveryField(t *testing.T) {
 	}
 	for _, ty := range types {
 		walk(ty)
+	}
+}
+
+// TestDocsNameEveryPlaceholder keeps docs/scenarios.md's table of placeholders in step with
+// ParseTemplate: every service's every part, and every other placeholder, is named there.
+func TestDocsNameEveryPlaceholder(t *testing.T) {
+	t.Parallel()
+	doc, err := os.ReadFile("../docs/scenarios.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := []string{"{{seq}}", "{{uuid}}", "{{random N}}", "{{name}}", "{{" + PortName + "}}", "{{" + ReplicaName + "}}"}
+	for _, svc := range service.Names() {
+		names = append(names, partPlaceholders(svc)...)
+	}
+	for _, n := range names {
+		if !strings.Contains(string(doc), "`"+n+"`") {
+			t.Errorf("docs/scenarios.md does not name the placeholder %s", n)
+		}
 	}
 }

@@ -3,10 +3,8 @@ package scenarios
 import (
 	"errors"
 	"fmt"
-	"maps"
 	"os"
 	"reflect"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -92,111 +90,6 @@ func (d *decoder) at(path string) *yaml.Node {
 	}
 }
 
-var placeholderRE = regexp.MustCompile(`\{\{[^{}]*\}\}`)
-
-// Fill replaces each {{...}} placeholder of s by its value in values ("" for one it lacks): how
-// the engine fills sut.env and set-up commands with the running services' parts.
-func Fill(s string, values map[string]string) string {
-	return placeholderRE.ReplaceAllStringFunc(s, func(m string) string { return values[m] })
-}
-
-// sutPlaceholders lists what sut.env may use: {{port}} and {{replica}} (a command's own), and
-// {{service.part}} of the services.
-func sutPlaceholders(services []string) []string {
-	out := []string{"{{port}}", ReplicaPlaceholder}
-	for _, svc := range services {
-		for _, part := range service.Parts(svc) {
-			out = append(out, "{{"+svc+"."+part+"}}")
-		}
-	}
-	return out
-}
-
-// checkRequests checks the set-up requests' and the load targets' captures and placeholders: a
-// captured value has a name of its own and a place in the answer; a request uses only values
-// captured before it (a set-up request's, or any target's for a target); a target that captures
-// uses no target's value, so some target can always be sent.
-func (s *Scenario) checkRequests() []problem {
-	var ps []problem
-	add := func(path, format string, a ...any) { ps = append(ps, problem{path, fmt.Sprintf(format, a...)}) }
-	captured := map[string]string{} // name -> the path of the capture that gives it
-	byTarget := map[string]bool{}   // names captured by load targets
-	capture := func(path string, c map[string]units.Locator, target bool) {
-		for _, name := range slices.Sorted(maps.Keys(c)) {
-			p := path + ".capture." + name
-			switch {
-			case !nameRE.MatchString(name) || slices.Contains(reservedNames, name):
-				add(p, "%q cannot name a captured value; want letters, digits and _ (not seq, uuid or random)", name)
-			case captured[name] != "":
-				add(p, "%q is captured twice (first by %s); give each value its own name", name, captured[name])
-			default:
-				captured[name] = path
-				byTarget[name] = target
-			}
-			if err := c[name].Validate(); err != nil {
-				add(p, "%v", err)
-			}
-		}
-	}
-	// uses checks a request's templates against the values captured so far.
-	uses := func(path string, t *LoadTarget, setup bool) {
-		fields := map[string]string{path + ".url": t.URL, path + ".body": t.Body}
-		for k, v := range t.Headers {
-			fields[path+".headers."+k] = v
-		}
-		for _, f := range slices.Sorted(maps.Keys(fields)) {
-			tmpl, err := ParseTemplate(fields[f])
-			if err != nil {
-				add(f, "%v", err)
-				continue
-			}
-			for _, pc := range tmpl {
-				switch {
-				case pc.Kind == PieceSeq && setup:
-					add(f, "{{seq}} numbers the load's requests; a set-up request is sent once")
-				case pc.Kind != PieceCaptured:
-				case captured[pc.Name] == "" || setup && byTarget[pc.Name]:
-					add(f, "unknown placeholder %s: no request before it captures %s; want {{seq}}, {{uuid}}, {{random N}} or a captured value (%s)", pc.Text, pc.Name, namesOf(captured, setup, byTarget))
-				case !setup && byTarget[pc.Name] && len(t.Capture) > 0:
-					add(f, "%s is captured by a load target, and this target captures too; a target that captures may use only set-up captures", pc.Text)
-				}
-			}
-		}
-	}
-	for i, st := range s.Setup {
-		if st.Request == nil {
-			continue
-		}
-		path := fmt.Sprintf("setup[%d].request", i)
-		if st.Request.URL == "" {
-			add(path+".url", "missing; want a path like /login or an absolute URL")
-		}
-		uses(path, st.Request, true)
-		capture(path, st.Request.Capture, false)
-	}
-	for i := range s.Load.Targets {
-		capture(fmt.Sprintf("load.targets[%d]", i), s.Load.Targets[i].Capture, true)
-	}
-	for i := range s.Load.Targets {
-		uses(fmt.Sprintf("load.targets[%d]", i), &s.Load.Targets[i], false)
-	}
-	return ps
-}
-
-// namesOf lists the captured names a request may use, for an error.
-func namesOf(captured map[string]string, setup bool, byTarget map[string]bool) string {
-	var names []string
-	for _, n := range slices.Sorted(maps.Keys(captured)) {
-		if !setup || !byTarget[n] {
-			names = append(names, "{{"+n+"}}")
-		}
-	}
-	if len(names) == 0 {
-		return "none is captured"
-	}
-	return "captured: " + strings.Join(names, ", ")
-}
-
 // problem is one failed check, by field path.
 type problem struct{ path, msg string }
 
@@ -262,14 +155,6 @@ func (s *Scenario) check() []problem {
 	if n != 1 {
 		add("sut", "want exactly one of builtin, command and url")
 	}
-	for _, k := range slices.Sorted(maps.Keys(s.SUT.Env)) {
-		for _, m := range placeholderRE.FindAllString(s.SUT.Env[k], -1) {
-			if !slices.Contains(sutPlaceholders(services), m) {
-				add("sut.env."+k, "unknown placeholder %s; want one of %s", m, strings.Join(sutPlaceholders(services), ", "))
-			}
-		}
-	}
-	requestSeen := false
 	for i, st := range s.Setup {
 		path := fmt.Sprintf("setup[%d]", i)
 		n := 0
@@ -281,20 +166,11 @@ func (s *Scenario) check() []problem {
 		if n != 1 {
 			add(path, "want exactly one of sql (a .sql file or a folder of them), command and request")
 		}
-		if st.Request != nil {
-			requestSeen = true
-		} else if requestSeen {
-			add(path, "a request step runs once the service is ready, after the sql and command steps; put this step before the request steps")
+		if st.Request != nil && st.Request.URL == "" {
+			add(path+".request.url", "missing; want a path like /login or an absolute URL")
 		}
 		if st.SQL != "" && !slices.Contains(services, service.Postgres) {
 			add(path+".sql", "the environment has no postgres to apply it to")
-		}
-		for j, arg := range st.Command {
-			for _, m := range placeholderRE.FindAllString(arg, -1) {
-				if m == "{{port}}" || m == ReplicaPlaceholder || !slices.Contains(sutPlaceholders(services), m) {
-					add(fmt.Sprintf("%s.command[%d]", path, j), "unknown placeholder %s; want one of %s", m, strings.Join(sutPlaceholders(services)[2:], ", "))
-				}
-			}
 		}
 	}
 	if (len(s.SUT.Env) > 0 || s.SUT.Dir != "") && s.SUT.URL != "" {
@@ -316,7 +192,7 @@ func (s *Scenario) check() []problem {
 			add(fmt.Sprintf("load.targets[%d].url", i), "missing; want a path like /v1/agents or an absolute URL")
 		}
 	}
-	ps = append(ps, s.checkRequests()...)
+	ps = append(ps, s.checkPlaceholders(services)...)
 	switch p := s.Load.Pacer; p.Type {
 	case "", "constant":
 	case "linear":

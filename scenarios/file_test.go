@@ -230,8 +230,8 @@ func TestUnknownPlaceholder(t *testing.T) {
 		"  targets: [{url: '/runs/{{id}}', headers: {X-Key: '{{uuid}}', X-N: '{{random}}'}, body: '{\"n\": {{seq}}, \"s\": \"{{random 8}}\", \"x\": {{foo bar}}}'}]\n"
 	_, err := Parse("p.yaml", []byte(data))
 	for _, want := range []string{
-		"load.targets[0].url: unknown placeholder {{id}}: no request before it captures id",
-		"(none is captured)",
+		"load.targets[0].url: unknown placeholder {{id}}: no request captures id",
+		"(none is captured before it)",
 		"load.targets[0].headers.X-N: placeholder {{random}}: want {{random N}}",
 		"load.targets[0].body: unknown placeholder {{foo bar}}",
 	} {
@@ -246,8 +246,8 @@ func TestUnknownPlaceholder(t *testing.T) {
 
 // TestCaptureChecks: captured values have names of their own and a place in the answer; a set-up
 // request uses only earlier set-up captures, and no {{seq}}; a target uses set-up captures and
-// other targets' (a target that captures uses none of the latter); request steps come after sql
-// and command steps.
+// other targets' (a target that captures uses none of the latter); a command step may follow a
+// request step.
 func TestCaptureChecks(t *testing.T) {
 	t.Parallel()
 	good := `name: x
@@ -281,27 +281,29 @@ load:
 	_, err := Parse("bad.yaml", []byte(bad))
 	for _, want := range []string{
 		"setup[0].request.url: {{seq}} numbers the load's requests",
-		"setup[0].request.headers.X-Order: unknown placeholder {{order}}: no request before it captures order",
+		"setup[0].request.headers.X-Order: {{order}} is captured by load.targets[0], whose answers come during the load, after the set-up",
 		`setup[0].request.capture.seq: "seq" cannot name a captured value`,
 		`setup[0].request.capture.token: "data.token"; want location, header:NAME or a JSON pointer`,
-		"setup[1]: a request step runs once the service is ready, after the sql and command steps",
 		`load.targets[0].capture.token: "token" is captured twice (first by setup[0].request)`,
-		"load.targets[1].url: {{order}} is captured by a load target, and this target captures too",
+		"load.targets[1].url: {{order}} is captured by load.targets[0], and this target captures too",
 	} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("Parse = %v; want %q", err, want)
 		}
 	}
+	if err != nil && strings.Contains(err.Error(), "setup[1]") {
+		t.Errorf("a command step after a request step refused: %v", err)
+	}
 }
 
 // TestSetupChecks: a step is exactly one of sql and command, sql needs postgres, and a command's
-// placeholders are the services' parts ({{port}} is the SUT's, not set-up's).
+// placeholders are the services' parts ({{port}} is a replica's, known in sut.env only).
 func TestSetupChecks(t *testing.T) {
 	t.Parallel()
 	data := "name: x\nenvironment: {services: [redis]}\nsut: {url: http://127.0.0.1:1}\nphases: {fault: 1s}\nload: {rate: 1/s, targets: [{url: /}]}\n" +
 		"setup:\n  - {sql: m/, command: [x]}\n  - {sql: m/}\n  - {command: [migrate, '{{redis.url}}', '{{port}}']}\n"
 	_, err := Parse("s.yaml", []byte(data))
-	for _, want := range []string{"setup[0]: want exactly one of sql (a .sql file or a folder of them), command and request", "setup[1].sql: the environment has no postgres", "setup[2].command[2]: unknown placeholder {{port}}"} {
+	for _, want := range []string{"setup[0]: want exactly one of sql (a .sql file or a folder of them), command and request", "setup[1].sql: the environment has no postgres", "setup[2].command[2]: {{port}} is a command replica's own (its port, its number), known in sut.env only"} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("Parse = %v; want %q", err, want)
 		}

@@ -2,10 +2,6 @@ package scenarios
 
 import "fmt"
 
-// ReplicaPlaceholder is the number of the replica a sut.env value is filled for: 0 to
-// sut.replicas-1 (always 0 for one instance).
-const ReplicaPlaceholder = "{{replica}}"
-
 // MaxReplicas bounds sut.replicas: replicas run on this machine, beside the load generator.
 const MaxReplicas = 64
 

@@ -16,8 +16,10 @@ type Scenario struct {
 	Seed        uint64      `yaml:"seed,omitempty"`
 	Environment Environment `yaml:"environment,omitempty"`
 	SUT         SUT         `yaml:"sut"`
-	// Setup runs after the environment is up and before the system under test starts, in order:
-	// SQL applied to the database, commands (migrations, a seed script).
+	// Setup runs once the environment is up, in the order written: SQL applied to the database,
+	// commands (migrations, a seed script), requests to the system under test. The steps before
+	// the first request step run before the SUT starts, the rest once it is ready
+	// (StepsBeforeSUT).
 	Setup  []SetupStep `yaml:"setup,omitempty"`
 	Load   LoadSpec    `yaml:"load"`
 	Phases Phases      `yaml:"phases"`
@@ -51,19 +53,20 @@ func (s *Scenario) Shortened() *Scenario {
 
 // SetupStep is one step of the set-up: exactly one of SQL, Command and Request.
 type SetupStep struct {
-	// SQL is a .sql file, or a folder whose .sql files are applied in the order of their names
-	// (migrations), relative to the scenario file; applied to Postgres directly, not through its
-	// proxy.
+	// SQL is a .sql file, or a folder of migrations (golang-migrate's, goose's or plain numbered
+	// files: their up direction only, in the order of their versions), relative to the scenario
+	// file; applied to Postgres directly, not through its proxy.
 	SQL string `yaml:"sql,omitempty"`
 	// Command runs with the variables a command SUT gets (sut.env's included); its arguments may
-	// use the same placeholders as sut.env ("{{postgres.dsn}}").
+	// use the services' parts ("{{postgres.dsn}}") and the values the request steps before it
+	// captured.
 	Command []string `yaml:"command,omitempty"`
 	// Dir is the command's working folder, relative to the scenario file. Empty: the scenario
 	// file's folder.
 	Dir string `yaml:"dir,omitempty"`
-	// Request is sent once the system under test is ready, before the warmup (a login): its
-	// status must be one it expects, and its captures are the values later requests use by name
-	// ("Bearer {{token}}"). Request steps come after every sql and command step.
+	// Request is sent to the system under test, once it is ready (a login): its status must be
+	// one it expects, and its captures are the values the later steps and the load use by name
+	// ("Bearer {{token}}").
 	Request *LoadTarget `yaml:"request,omitempty"`
 }
 

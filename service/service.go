@@ -92,14 +92,14 @@ type Database struct {
 	Database string `yaml:"database,omitempty"`
 }
 
-// Parts lists the parts of a service that a system under test's configuration can be built
-// from (sut.env's {{postgres.host}} and so on): host, port and url of each (reached through its
-// proxy), and for Postgres its user, password, database and dsn (the url).
+// Parts lists the parts of a service that a scenario's placeholders name ({{postgres.host}} and
+// so on): host, port, addr (host:port) and url of each (reached through its proxy), and for
+// Postgres its user, password, database and dsn (the url).
 func Parts(name string) []string {
 	if name == Postgres {
-		return []string{"host", "port", "url", "user", "password", "database", "dsn"}
+		return []string{"host", "port", "addr", "url", "user", "password", "database", "dsn"}
 	}
-	return []string{"host", "port", "url"}
+	return []string{"host", "port", "addr", "url"}
 }
 
 // Images names the docker backend's images. Empty: ImageVar's variable, else DefaultImage when it
