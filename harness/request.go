@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/shakedown-dev/shakedown/internal/redact"
 	"github.com/shakedown-dev/shakedown/scenarios"
 	"github.com/shakedown-dev/shakedown/units"
 )
@@ -234,24 +235,25 @@ func capture(r *request, code int, h http.Header, body []byte, vals *values) {
 }
 
 // sendSetupRequests sends the scenario's set-up requests in order, once the SUT is ready, and
-// returns the values they captured. A request whose status is not one it expects, or whose
-// answer lacks a value it captures, stops the run with the answer's status and the start of its
-// body.
-func sendSetupRequests(ctx context.Context, p *Plan, base string) (*values, error) {
+// returns the values they captured; red learns those the plan names secret. A request whose
+// status is not one it expects, or whose answer lacks a value it captures, stops the run with the
+// answer's status and the start of its body, redacted before it is cut (a token cut in two would
+// no longer look like one).
+func sendSetupRequests(ctx context.Context, p *Plan, base string, red *redact.Redactor) (*values, error) {
 	vals := &values{}
 	client := &http.Client{Timeout: p.load.opts.Timeout}
 	for i, st := range p.scenario.Setup {
 		if st.Request == nil {
 			continue
 		}
-		if err := sendSetupRequest(ctx, client, p, base, i, st.Request, vals); err != nil {
+		if err := sendSetupRequest(ctx, client, p, base, i, st.Request, vals, red); err != nil {
 			return nil, fmt.Errorf("setup[%d]: %w", i, err)
 		}
 	}
 	return vals, nil
 }
 
-func sendSetupRequest(ctx context.Context, client *http.Client, p *Plan, base string, i int, lt *scenarios.LoadTarget, vals *values) error {
+func sendSetupRequest(ctx context.Context, client *http.Client, p *Plan, base string, i int, lt *scenarios.LoadTarget, vals *values, red *redact.Redactor) error {
 	t := targetOf(*lt)
 	r, err := compile(&t)
 	if err != nil {
@@ -277,15 +279,18 @@ func sendSetupRequest(ctx context.Context, client *http.Client, p *Plan, base st
 		return fmt.Errorf("request %s %s: reading the answer: %w", f.method, lt.URL, err)
 	}
 	if !units.Expected(t.Expect, resp.StatusCode) {
-		return fmt.Errorf("request %s %s answered %d, not a status it expects (%s); its body: %s", f.method, lt.URL, resp.StatusCode, expectString(t.Expect), head(body))
+		return fmt.Errorf("request %s %s answered %d, not a status it expects (%s); its body: %s", f.method, lt.URL, resp.StatusCode, expectString(t.Expect), head(red.String(string(body))))
 	}
 	for _, name := range slices.Sorted(maps.Keys(lt.Capture)) {
 		loc := lt.Capture[name]
 		v := loc.Find(resp.Header, body)
 		if v == "" {
-			return fmt.Errorf("request %s %s answered %d without %s to capture as %s; its body: %s", f.method, lt.URL, resp.StatusCode, loc, name, head(body))
+			return fmt.Errorf("request %s %s answered %d without %s to capture as %s; its body: %s", f.method, lt.URL, resp.StatusCode, loc, name, head(red.String(string(body))))
 		}
 		vals.Set(name, v)
+		if p.secrets.captures[name] {
+			red.Add(v)
+		}
 	}
 	return nil
 }
@@ -302,10 +307,10 @@ func expectString(e []units.StatusRange) string {
 }
 
 // head returns the start of an answer's body, for an error.
-func head(b []byte) string {
+func head(s string) string {
 	const n = 200
-	if len(b) > n {
-		return strconv.Quote(string(b[:n])) + "..."
+	if len(s) > n {
+		return strconv.Quote(s[:n]) + "..."
 	}
-	return strconv.Quote(string(b))
+	return strconv.Quote(s)
 }
