@@ -3,8 +3,9 @@
 // images must point at files and headings that exist, the README must stay short and link every
 // page, its scenario must load and match the catalog, every scenario and fragment of one the pages
 // show must load, and those of the reference service must run as written (scenarios_test.go),
-// every shell command shown must be run here or named with what runs it (commands_test.go), and
-// the CI files must run make targets that exist (ci_test.go).
+// every shell command shown must be run here or named with what runs it (commands_test.go), the
+// CI files must run make targets that exist (ci_test.go), and a journal must keep every scenario
+// as written (journal_test.go).
 package docs
 
 import (

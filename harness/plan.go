@@ -11,6 +11,7 @@ import (
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"github.com/shakedown-dev/shakedown/assertions"
+	"github.com/shakedown-dev/shakedown/internal/redact"
 	"github.com/shakedown-dev/shakedown/scenarios"
 	"github.com/shakedown-dev/shakedown/service"
 )
@@ -34,6 +35,7 @@ type Plan struct {
 	probeTick  time.Duration // the readiness probe's tick
 	halts      []halt
 	durability []durabilityCheck // one for each durability assertion
+	secrets    secretsPlan
 
 	// kubernetes is the kubernetes backend, when the run is on it; allowTargets is the run's
 	// allow-list, which its cluster context must be on.
@@ -62,6 +64,14 @@ type loadPlan struct {
 type durabilityCheck struct {
 	name, query string
 	rule        *ackRule
+}
+
+// secretsPlan is what a run redacts from everything it prints and keeps, beside what
+// internal/redact finds by its form: values known before the run starts, and the names of the
+// set-up captures whose values join them as they are captured.
+type secretsPlan struct {
+	values   []string
+	captures map[string]bool
 }
 
 // halt is one resolved halt condition: availability below floor in every second for length.
@@ -105,10 +115,11 @@ func NewPlan(sc *scenarios.Scenario, opt RunOptions) (*Plan, error) {
 	p.load = resolveLoad(sc, p.seed)
 	p.metrics = resolveMetrics(sc, p.probeTick)
 	p.halts = resolveHalts(sc)
+	p.secrets = resolveSecrets(sc)
 	errs = append(errs, p.resolveSafety(opt)...)
 	errs = append(errs, p.resolveDurability()...)
 	if err := errors.Join(errs...); err != nil {
-		return nil, fmt.Errorf("%s: %w", sc.Name, err)
+		return nil, redact.New(p.secrets.values...).Error(fmt.Errorf("%s: %w", sc.Name, err))
 	}
 	return p, nil
 }
@@ -195,6 +206,42 @@ func resolveHalts(sc *scenarios.Scenario) []halt {
 		out = append(out, halt{floor: h.AvailabilityBelow.F(), length: d})
 	}
 	return out
+}
+
+// resolveSecrets resolves what the run knows to be secret: the values of the scenario's ${NAME}
+// variables (its Secrets) and the password it gives its Postgres; and, of the values the set-up
+// requests capture, those whose names say they are secrets (a token, an api_key) or that a
+// request sends in a header whose name says so (Authorization: "Bearer {{session}}"). The load
+// targets' captures are not among them: the record keeps no answer and no request of the load.
+func resolveSecrets(sc *scenarios.Scenario) secretsPlan {
+	s := secretsPlan{values: append(slices.Clone(sc.Secrets), sc.Environment.Postgres.Password), captures: map[string]bool{}}
+	inHeaders := map[string]bool{}
+	requests := slices.Clone(sc.Load.Targets)
+	for _, st := range sc.Setup {
+		if st.Request != nil {
+			requests = append(requests, *st.Request)
+		}
+	}
+	for _, r := range requests {
+		for h, v := range r.Headers {
+			if t, err := scenarios.ParseTemplate(v); err == nil && redact.Name(h) {
+				for _, n := range t.Names() {
+					inHeaders[n] = true
+				}
+			}
+		}
+	}
+	for _, st := range sc.Setup {
+		if st.Request == nil {
+			continue
+		}
+		for name := range st.Request.Capture {
+			if redact.Name(name) || inHeaders[name] {
+				s.captures[name] = true
+			}
+		}
+	}
+	return s
 }
 
 // resolveSafety checks what the run may touch (before anything is started or touched) and, on

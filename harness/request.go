@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/shakedown-dev/shakedown/internal/redact"
 	"github.com/shakedown-dev/shakedown/scenarios"
 	"github.com/shakedown-dev/shakedown/units"
 )
@@ -251,9 +252,11 @@ func capture(r *request, code int, h http.Header, body []byte, vals *values) {
 }
 
 // sendSetupRequest sends set-up step i's request to the SUT at base, with vals, and sets in vals
-// the values it captures. A request whose status is not one it expects, or whose answer lacks a
-// value it captures, is an error with the answer's status and the start of its body.
-func sendSetupRequest(ctx context.Context, client *http.Client, p *Plan, base string, i int, lt *scenarios.LoadTarget, vals *values) error {
+// the values it captures; red learns those the plan names secret. A request whose status is not
+// one it expects, or whose answer lacks a value it captures, is an error with the answer's status
+// and the start of its body, redacted before it is cut (a token cut in two would no longer look
+// like one).
+func sendSetupRequest(ctx context.Context, client *http.Client, p *Plan, base string, i int, lt *scenarios.LoadTarget, vals *values, red *redact.Redactor) error {
 	t := targetOf(*lt)
 	r, err := compile(&t, vals)
 	if err != nil {
@@ -279,15 +282,18 @@ func sendSetupRequest(ctx context.Context, client *http.Client, p *Plan, base st
 		return fmt.Errorf("request %s %s: reading the answer: %w", f.method, lt.URL, err)
 	}
 	if !units.Expected(t.Expect, resp.StatusCode) {
-		return fmt.Errorf("request %s %s answered %d, not a status it expects (%s); its body: %s", f.method, lt.URL, resp.StatusCode, expectString(t.Expect), head(body))
+		return fmt.Errorf("request %s %s answered %d, not a status it expects (%s); its body: %s", f.method, lt.URL, resp.StatusCode, expectString(t.Expect), head(red.String(string(body))))
 	}
 	for _, name := range slices.Sorted(maps.Keys(lt.Capture)) {
 		loc := lt.Capture[name]
 		v := loc.Find(resp.Header, body)
 		if v == "" {
-			return fmt.Errorf("request %s %s answered %d without %s to capture as %s; its body: %s", f.method, lt.URL, resp.StatusCode, loc, name, head(body))
+			return fmt.Errorf("request %s %s answered %d without %s to capture as %s; its body: %s", f.method, lt.URL, resp.StatusCode, loc, name, head(red.String(string(body))))
 		}
 		vals.Set(name, v)
+		if p.secrets.captures[name] {
+			red.Add(v)
+		}
 	}
 	return nil
 }
@@ -304,10 +310,10 @@ func expectString(e []units.StatusRange) string {
 }
 
 // head returns the start of an answer's body, for an error.
-func head(b []byte) string {
+func head(s string) string {
 	const n = 200
-	if len(b) > n {
-		return strconv.Quote(string(b[:n])) + "..."
+	if len(s) > n {
+		return strconv.Quote(s[:n]) + "..."
 	}
-	return strconv.Quote(string(b))
+	return strconv.Quote(s)
 }

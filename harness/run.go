@@ -14,6 +14,7 @@ import (
 	"github.com/shakedown-dev/shakedown/faults"
 	"github.com/shakedown-dev/shakedown/faults/httpfault"
 	"github.com/shakedown-dev/shakedown/faults/wirefault"
+	"github.com/shakedown-dev/shakedown/internal/redact"
 	"github.com/shakedown-dev/shakedown/internal/sleep"
 	"github.com/shakedown-dev/shakedown/mock/ollama"
 	"github.com/shakedown-dev/shakedown/record"
@@ -29,11 +30,15 @@ import (
 // aborted, and every fault was removed before Run returns. The error says why the run could not
 // start or did not complete. obs, if not nil, is told of phases, progress, faults and the SUT's
 // output as they happen; Run itself prints nothing, and a plan may run any number of times.
+// Secrets are redacted from the error, the record and what obs is told of faults and progress
+// (internal/redact: their forms, the scenario's ${NAME} values, the tokens its set-up captures);
+// a command SUT's own output is handed on as it printed it.
 func Run(ctx context.Context, p *Plan, obs Observer) (*Result, error) {
 	if obs == nil {
 		obs = ObserverFuncs{}
 	}
 	sc := p.scenario
+	red := redact.New(p.secrets.values...)
 	rec := record.NewRecorder(time.Now(), record.ScenarioInfo{Name: sc.Name, Description: sc.Description, File: sc.File, Source: sc.Source}, p.seed)
 	rec.Describe(p.replay, versions(), p.metrics.ownBreakers)
 	finish := func(err error) (*Result, error) {
@@ -44,7 +49,8 @@ func Run(ctx context.Context, p *Plan, obs Observer) (*Result, error) {
 		case err != nil:
 			st = record.StatusFailed
 		}
-		return judge(rec.Finish(st, err), sc.Assertions), err
+		err = red.Error(err)
+		return judge(red.Record(rec.Finish(st, err)), sc.Assertions), err
 	}
 
 	// The mock Ollama draws its per-request fault decisions from the run's seed (a stream per
@@ -92,7 +98,7 @@ func Run(ctx context.Context, p *Plan, obs Observer) (*Result, error) {
 
 	// The set-up steps run in the order written: those before the first request step before the
 	// SUT starts, the rest once it is ready.
-	set, before := newSetup(p, e), sc.StepsBeforeSUT()
+	set, before := newSetup(p, e, red), sc.StepsBeforeSUT()
 	if err := set.run(ctx, 0, before, ""); err != nil {
 		return finish(fmt.Errorf("set-up: %w", err))
 	}
@@ -112,11 +118,11 @@ func Run(ctx context.Context, p *Plan, obs Observer) (*Result, error) {
 	if engine != nil {
 		build = engine
 	}
-	sched, err := faults.NewScheduler(p.seed, sc.Faults, build, faultSink{rec, obs})
+	sched, err := faults.NewScheduler(p.seed, sc.Faults, build, faultSink{rec, obs, red})
 	if err != nil {
 		return finish(fmt.Errorf("faults: %w", err))
 	}
-	err = runPhases(ctx, p, obs, s.bases(), set.vals, sched, rec)
+	err = runPhases(ctx, p, obs, red, s.bases(), set.vals, sched, rec)
 	if ctx.Err() == nil && len(p.durability) > 0 {
 		checkDurability(ctx, p.durability, e, rec)
 	}
@@ -153,13 +159,15 @@ func wireInjectors(specs []faults.Spec, seed uint64, rec *record.Recorder) (map[
 	return out, nil
 }
 
-// faultSink records what the faults do and tells the observer of each fault event.
+// faultSink records what the faults do and tells the observer of each fault event, redacted.
 type faultSink struct {
 	*record.Recorder
 	obs Observer
+	red *redact.Redactor
 }
 
 func (s faultSink) AddFaultEvent(e record.FaultEvent) {
+	e = s.red.FaultEvent(e)
 	s.Recorder.AddFaultEvent(e)
 	s.obs.OnFault(e)
 }
@@ -185,7 +193,7 @@ func versions() map[string]string {
 // runPhases drives one continuous load over the three phases (spread over the replicas' bases),
 // marks their boundaries, runs the fault schedule in the fault phase, and collects the SUT's
 // metrics from the plan's source.
-func runPhases(parent context.Context, p *Plan, obs Observer, bases []string, vals *values, sched *faults.Scheduler, rec *record.Recorder) error {
+func runPhases(parent context.Context, p *Plan, obs Observer, red *redact.Redactor, bases []string, vals *values, sched *faults.Scheduler, rec *record.Recorder) error {
 	ctx, cancel := context.WithCancel(parent)
 	defer cancel()
 	var wg sync.WaitGroup
@@ -208,7 +216,7 @@ func runPhases(parent context.Context, p *Plan, obs Observer, bases []string, va
 	if len(p.halts) > 0 {
 		wg.Go(func() { watchHalt(ctx, p.halts, &phase, sched, rec) })
 	}
-	wg.Go(func() { reportProgress(ctx, p, obs, &phase, sched, rec) })
+	wg.Go(func() { reportProgress(ctx, p, obs, red, &phase, sched, rec) })
 	var faultErr error
 	wg.Go(func() {
 		if !sleep.For(ctx, p.warmup) {
@@ -237,8 +245,9 @@ func runPhases(parent context.Context, p *Plan, obs Observer, bases []string, va
 	return errors.Join(err, faultErr, metricsErr)
 }
 
-// reportProgress tells obs of the run's progress once a second until ctx ends.
-func reportProgress(ctx context.Context, p *Plan, obs Observer, phase *atomic.Value, sched *faults.Scheduler, rec *record.Recorder) {
+// reportProgress tells obs of the run's progress once a second until ctx ends, the scrape's
+// error redacted.
+func reportProgress(ctx context.Context, p *Plan, obs Observer, red *redact.Redactor, phase *atomic.Value, sched *faults.Scheduler, rec *record.Recorder) {
 	start := time.Now()
 	t := time.NewTicker(time.Second)
 	defer t.Stop()
@@ -256,7 +265,7 @@ func reportProgress(ctx context.Context, p *Plan, obs Observer, phase *atomic.Va
 			}
 		}
 		pr := Progress{Phase: phase.Load().(string), Elapsed: time.Since(start), Total: p.Total(), All: all, Last: last,
-			Active: sched.Active(), Breakers: br, ScrapeError: rec.ScrapeError()}
+			Active: sched.Active(), Breakers: br, ScrapeError: red.String(rec.ScrapeError())}
 		if pr.Phase != record.PhaseWarmup {
 			pr.Unsent = rec.Unsent()
 		}

@@ -16,6 +16,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/shakedown-dev/shakedown/env"
+	"github.com/shakedown-dev/shakedown/internal/redact"
 	"github.com/shakedown-dev/shakedown/scenarios"
 	"github.com/shakedown-dev/shakedown/service"
 )
@@ -41,12 +42,14 @@ type setup struct {
 	// a request step captures.
 	vals   *values
 	client *http.Client
+	// red learns the secret values the request steps capture.
+	red *redact.Redactor
 }
 
-func newSetup(p *Plan, e *env.Env) *setup {
+func newSetup(p *Plan, e *env.Env, red *redact.Redactor) *setup {
 	parts := serviceParts(e)
 	return &setup{p: p, e: e, dir: filepath.Dir(p.scenario.File), vars: sutVars(p.scenario.SUT.Env, e, replicaParts(parts, 0, 0)),
-		vals: &values{m: parts}, client: &http.Client{Timeout: p.load.opts.Timeout}}
+		vals: &values{m: parts}, client: &http.Client{Timeout: p.load.opts.Timeout}, red: red}
 }
 
 // run runs the steps numbered from to to-1, in order; base is the SUT's base URL, where request
@@ -63,7 +66,7 @@ func (s *setup) run(ctx context.Context, from, to int, base string) error {
 		case len(st.Command) > 0:
 			err = runCommand(ctx, st, s.dir, s.vars, s.vals.all())
 		case st.Request != nil:
-			err = sendSetupRequest(ctx, s.client, s.p, base, i, st.Request, s.vals)
+			err = sendSetupRequest(ctx, s.client, s.p, base, i, st.Request, s.vals, s.red)
 		}
 		cancel()
 		if err != nil {

@@ -1,7 +1,8 @@
 // Package reports renders a run's record and verdicts: a self-contained HTML page, a JSON journal
 // (from which any report can be rendered again later) and JUnit XML for CI systems, plus an index
-// page over a folder of runs. Secrets (passwords in URLs, tokens, authorization headers) are
-// redacted when the journal is made, so no renderer can show them.
+// page over a folder of runs. Secrets (passwords in URLs and DSNs, tokens, JWTs, authorization
+// headers, secret fields and flags; never a ${NAME} or {{name}} reference) are redacted when the
+// journal is made, so no renderer can show them.
 package reports
 
 import (
@@ -10,9 +11,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"slices"
 
 	"github.com/shakedown-dev/shakedown/assertions"
+	"github.com/shakedown-dev/shakedown/internal/redact"
 	"github.com/shakedown-dev/shakedown/record"
 )
 
@@ -26,28 +27,16 @@ type Journal struct {
 	Verdicts []assertions.Verdict `json:"verdicts"`
 }
 
-// NewJournal makes the journal of a run, with every secret in the record redacted.
+// NewJournal makes the journal of a run, with every secret in the record and the verdicts
+// redacted by its form (internal/redact; the run itself has redacted the values it knew). rec is
+// not changed.
 func NewJournal(rec *record.Record, verdicts []assertions.Verdict) *Journal {
-	r := *rec
-	r.Scenario.Source = Redact(r.Scenario.Source)
-	r.Command = Redact(r.Command)
-	r.Error = Redact(r.Error)
-	r.Env.SUT = Redact(r.Env.SUT)
-	r.Env.Replicas = slices.Clone(r.Env.Replicas)
-	for i, u := range r.Env.Replicas {
-		r.Env.Replicas[i] = Redact(u)
-	}
-	if r.Scrape != nil {
-		sc := *r.Scrape
-		sc.URL, sc.LastError = Redact(sc.URL), Redact(sc.LastError)
-		r.Scrape = &sc
-	}
 	vs := make([]assertions.Verdict, len(verdicts))
 	for i, v := range verdicts {
-		v.Explanation, v.Measured, v.Expected = Redact(v.Explanation), Redact(v.Measured), Redact(v.Expected)
+		v.Explanation, v.Measured, v.Expected = redact.Text(v.Explanation), redact.Text(v.Measured), redact.Text(v.Expected)
 		vs[i] = v
 	}
-	return &Journal{Version: JournalVersion, Record: &r, Verdicts: vs}
+	return &Journal{Version: JournalVersion, Record: redact.New().Record(rec), Verdicts: vs}
 }
 
 // Status is the run's overall outcome: "pass" when it completed and every verdict passed,

@@ -6,6 +6,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/push"
+
+	"github.com/shakedown-dev/shakedown/internal/redact"
 )
 
 // PushJob is the Pushgateway job the results are pushed under; each scenario is its own group.
@@ -53,7 +55,7 @@ func Push(ctx context.Context, url string, j *Journal) error {
 		value.WithLabelValues(v.Name, v.Kind, v.Phase).Set(v.Value)
 	}
 	if err := push.New(url, PushJob).Grouping("scenario", r.Scenario.Name).Gatherer(reg).PushContext(ctx); err != nil {
-		return fmt.Errorf("push to the Pushgateway at %s: %w", url, err)
+		return redact.New().Error(fmt.Errorf("push to the Pushgateway at %s: %w", url, err)) // the URL may hold a password
 	}
 	return nil
 }

@@ -26,12 +26,12 @@ func Load(path string) (*Scenario, error) {
 }
 
 // Parse reads and checks a scenario; name is the file name used in errors. ${VAR} in it is
-// replaced by the environment variable (an unset one is an error); the scenario's Source keeps the
-// text as written, so an expanded secret is never in a record. Every problem is reported at once,
-// as *Error values joined.
+// replaced by the environment variable (an unset one is an error), whose value joins the
+// scenario's Secrets; the scenario's Source keeps the text as written, so an expanded secret is
+// never in a record. Every problem is reported at once, as *Error values joined.
 func Parse(name string, data []byte) (*Scenario, error) {
 	source := string(data)
-	data, err := expand(name, data, os.LookupEnv)
+	data, secrets, err := expand(name, data, os.LookupEnv)
 	if err != nil {
 		return nil, err
 	}
@@ -43,7 +43,7 @@ func Parse(name string, data []byte) (*Scenario, error) {
 		return nil, fmt.Errorf("%s: the file is empty; want a scenario (name, sut, load, phases, faults)", name)
 	}
 	d := &decoder{file: name, pos: map[string]*yaml.Node{}}
-	s := &Scenario{File: name, Source: source}
+	s := &Scenario{File: name, Source: source, Secrets: secrets}
 	d.decode(doc.Content[0], reflect.ValueOf(s).Elem(), "")
 	// The checks run on what did decode, so that every problem shows at once; a check's problem
 	// at or around a field that did not decode is left out (that field is not what it says).

@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -197,7 +198,7 @@ func TestExpect(t *testing.T) {
 
 // TestVariables: ${VAR} is replaced from the environment, "$1" is left alone, $${ is a literal,
 // an unset variable is an error at its position (each one), and the source keeps the text as
-// written, so a secret never reaches a record.
+// written, so a secret never reaches a record; the value is among the scenario's secrets.
 func TestVariables(t *testing.T) {
 	t.Setenv("SHAKEDOWN_TEST_TOKEN", "s3cret")
 	data := "name: vars\nsut: {url: http://127.0.0.1:1}\nphases: {fault: 1s}\nload:\n  rate: 1/s\n" +
@@ -212,6 +213,9 @@ func TestVariables(t *testing.T) {
 	}
 	if strings.Contains(s.Source, "s3cret") || !strings.Contains(s.Source, "${SHAKEDOWN_TEST_TOKEN}") {
 		t.Errorf("the source holds the expanded secret: %q", s.Source)
+	}
+	if !slices.Equal(s.Secrets, []string{"s3cret"}) {
+		t.Errorf("secrets %q; want the variable's value, for the run to redact", s.Secrets)
 	}
 	_, err = Parse("v.yaml", []byte(strings.ReplaceAll(data, "SHAKEDOWN_TEST_TOKEN", "SHAKEDOWN_TEST_UNSET")+"description: ${SHAKEDOWN_TEST_UNSET2}\n"))
 	for _, want := range []string{"v.yaml:6:55: ${SHAKEDOWN_TEST_UNSET} is not set in the environment", "v.yaml:7:14: ${SHAKEDOWN_TEST_UNSET2} is not set"} {

@@ -28,17 +28,20 @@ type Staging struct {
 	Metrics *Metrics `yaml:"metrics,omitempty"`
 
 	File string `yaml:"-"`
+	// Secrets are the values of the environment variables the file references (${NAME}); a
+	// scenario moved to staging adds them to its own.
+	Secrets []string `yaml:"-"`
 }
 
 // LoadStaging reads a staging description strictly, as Load reads a scenario. ${VAR} in it is
-// replaced by the environment variable (a password kept out of the file, say); an unset one is an
-// error naming it.
+// replaced by the environment variable (a password kept out of the file, say), whose value joins
+// its Secrets; an unset one is an error naming it.
 func LoadStaging(path string) (*Staging, error) {
 	raw, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	data, err := expand(path, raw, os.LookupEnv)
+	data, secrets, err := expand(path, raw, os.LookupEnv)
 	if err != nil {
 		return nil, err
 	}
@@ -50,7 +53,7 @@ func LoadStaging(path string) (*Staging, error) {
 		return nil, fmt.Errorf("%s: the file is empty; want environment, sut and allow_targets", path)
 	}
 	d := &decoder{file: path, pos: map[string]*yaml.Node{}}
-	st := &Staging{File: path}
+	st := &Staging{File: path, Secrets: secrets}
 	d.decode(doc.Content[0], reflect.ValueOf(st).Elem(), "")
 	if err := errors.Join(d.errs...); err != nil {
 		return nil, err
@@ -59,12 +62,13 @@ func LoadStaging(path string) (*Staging, error) {
 }
 
 // OnStaging returns the scenario moved to staging: its environment and system under test replaced
-// by the staging file's, its halt conditions joined by staging's, checked again (a fault whose
-// target staging lacks is an error naming both files).
+// by the staging file's, its halt conditions and its secrets joined by staging's, checked again
+// (a fault whose target staging lacks is an error naming both files).
 func (s *Scenario) OnStaging(st *Staging) (*Scenario, error) {
 	c := *s
 	c.Environment, c.SUT = st.Environment, st.SUT
 	c.Halt = append(append([]HaltCondition(nil), s.Halt...), st.Halt...)
+	c.Secrets = append(slices.Clone(s.Secrets), st.Secrets...)
 	if m := st.Metrics; m != nil {
 		keep := append(slices.Clone(s.Metrics.Keep), m.Keep...)
 		c.Metrics = *m

@@ -27,6 +27,9 @@ func TestStaging(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if !slices.Contains(on.Secrets, "from-the-environment") {
+		t.Errorf("secrets on staging %q; want staging's ${PGPASSWORD} among them", on.Secrets)
+	}
 	if on.Environment.Backend != "external" || on.SUT.URL != "https://agentd.staging.internal" || len(on.Halt) != 1 || len(on.Faults) != len(sc.Faults) {
 		t.Errorf("on staging: backend %q, sut %q, %d halts, %d faults", on.Environment.Backend, on.SUT.URL, len(on.Halt), len(on.Faults))
 	}

@@ -38,6 +38,10 @@ type Scenario struct {
 	// File and Source are the file the scenario was read from and its text.
 	File   string `yaml:"-"`
 	Source string `yaml:"-"`
+	// Secrets are the values of the environment variables the file references (${NAME}): a run
+	// redacts them from everything it prints and keeps, as it does tokens, passwords and keys. A
+	// scenario made in Go may list its own.
+	Secrets []string `yaml:"-"`
 }
 
 // Shortened returns the scenario's short form: a copy with the short phases (itself when it has
