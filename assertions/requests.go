@@ -2,6 +2,7 @@ package assertions
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -149,9 +150,14 @@ func blame(rec *record.Record, c *Common, v *Verdict) {
 }
 
 // failures says what the failed requests were: "3 4xx, 0 5xx, 1 errors" (answers with a status
-// the target does not expect, by class, and requests with no answer).
+// the target does not expect, by class, and requests with no answer), and the answers that
+// failed a check, by its name: "3 4xx, 0 5xx, 0 errors, 117 check `stream completed`".
 func failures(c record.Counts) string {
-	return fmt.Sprintf("%d 4xx, %d 5xx, %d errors", c.Failed4xx, c.Failed5xx, c.Errors)
+	s := fmt.Sprintf("%d 4xx, %d 5xx, %d errors", c.Failed4xx, c.Failed5xx, c.Errors)
+	for _, name := range slices.Sorted(maps.Keys(c.FailedChecks)) {
+		s += fmt.Sprintf(", %d check `%s`", c.FailedChecks[name], name)
+	}
+	return s
 }
 
 // Latency checks that the Quantile of request latency is at most Max.

@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/shakedown-dev/shakedown/answer"
+
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"github.com/shakedown-dev/shakedown/record"
@@ -35,6 +37,9 @@ type target struct {
 	// use as {{name}} (the latest answer's). A target that uses a value no answer has given yet
 	// is skipped in the round.
 	Capture map[string]units.Locator
+	// Checks test each answer with an expected status; one that fails a check failed, and
+	// gives no value to capture.
+	Checks []answer.Check
 }
 
 // targetOf is the load target of a scenario.
@@ -43,7 +48,7 @@ func targetOf(t scenarios.LoadTarget) target {
 	for k, v := range t.Headers {
 		h.Set(k, v)
 	}
-	return target{Name: t.Name, Method: t.Method, URL: t.URL, Header: h, Body: []byte(t.Body), Expect: t.Expect, Capture: t.Capture}
+	return target{Name: t.Name, Method: t.Method, URL: t.URL, Header: h, Body: []byte(t.Body), Expect: t.Expect, Capture: t.Capture, Checks: t.Checks}
 }
 
 // targeter sends the requests round-robin, skipping one whose captured values are not there yet,
@@ -177,7 +182,12 @@ func attack(ctx context.Context, targets []target, pacer vegeta.Pacer, duration 
 		}
 		if m != nil {
 			res.Target, res.Expect = m.t.Name, m.t.Expect
-			capture(m, int(r.Code), r.Headers, r.Body, vals)
+			if !res.Failed() {
+				res.Check, _ = m.check(r.Headers, r.Body)
+			}
+			if res.Check == "" {
+				capture(m, int(r.Code), r.Headers, r.Body, vals)
+			}
 		}
 		for _, rule := range opt.Acks {
 			if id, matched := rule.find(r, res.Target); matched {

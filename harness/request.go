@@ -239,6 +239,18 @@ func randomText(r *rand.Rand, n int) string {
 	return string(b)
 }
 
+// check tests an answer against the target's checks, in order, and returns the first that fails
+// (its name, and what was wrong), or "".
+func (r *request) check(h http.Header, body []byte) (string, error) {
+	for i := range r.t.Checks {
+		c := &r.t.Checks[i]
+		if err := c.Test(h, body); err != nil {
+			return c.Label(), err
+		}
+	}
+	return "", nil
+}
+
 // capture takes the values a target's answer gives, when the answer is a success.
 func capture(r *request, code int, h http.Header, body []byte, vals *values) {
 	if len(r.t.Capture) == 0 || !units.Expected(r.t.Expect, code) {
@@ -283,6 +295,9 @@ func sendSetupRequest(ctx context.Context, client *http.Client, p *Plan, base st
 	}
 	if !units.Expected(t.Expect, resp.StatusCode) {
 		return fmt.Errorf("request %s %s answered %d, not a status it expects (%s); its body: %s", f.method, lt.URL, resp.StatusCode, expectString(t.Expect), head(red.String(string(body))))
+	}
+	if name, err := r.check(resp.Header, body); err != nil {
+		return fmt.Errorf("request %s %s answered %d but failed its check %q: %v; its body: %s", f.method, lt.URL, resp.StatusCode, name, red.Error(err), head(red.String(string(body))))
 	}
 	for _, name := range slices.Sorted(maps.Keys(lt.Capture)) {
 		loc := lt.Capture[name]

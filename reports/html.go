@@ -2,6 +2,7 @@ package reports
 
 import (
 	_ "embed"
+	"fmt"
 	"html/template"
 	"io"
 	"maps"
@@ -55,6 +56,8 @@ type targetRow struct {
 	Counts        record.Counts
 	P50, P95, P99 string
 	Unsent        string
+	// Checks says how many answers failed each check: "117 stream completed".
+	Checks string
 }
 
 // targetRows are the named targets' results, by name, then phase in order.
@@ -72,6 +75,12 @@ func targetRows(r *record.Record) []targetRow {
 				continue
 			}
 			row := targetRow{Name: name, Phase: phase, Counts: c}
+			for _, check := range slices.Sorted(maps.Keys(c.FailedChecks)) {
+				if row.Checks != "" {
+					row.Checks += ", "
+				}
+				row.Checks += fmt.Sprintf("%d %s", c.FailedChecks[check], check)
+			}
 			if h := st.Latency[phase]; h != nil && h.Count() > 0 {
 				q := func(f float64) string { return units.RoundDuration(h.Quantile(f)).String() }
 				row.P50, row.P95, row.P99 = q(0.5), q(0.95), q(0.99)

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/shakedown-dev/shakedown/answer"
+
 	"go.yaml.in/yaml/v3"
 
 	"github.com/shakedown-dev/shakedown/field"
@@ -191,6 +193,12 @@ func (s *Scenario) check() []problem {
 		if t.URL == "" {
 			add(fmt.Sprintf("load.targets[%d].url", i), "missing; want a path like /v1/agents or an absolute URL")
 		}
+		ps = append(ps, checkChecks(fmt.Sprintf("load.targets[%d]", i), t.Checks)...)
+	}
+	for i, st := range s.Setup {
+		if st.Request != nil {
+			ps = append(ps, checkChecks(fmt.Sprintf("setup[%d].request", i), st.Request.Checks)...)
+		}
 	}
 	ps = append(ps, s.checkPlaceholders(services)...)
 	switch p := s.Load.Pacer; p.Type {
@@ -272,6 +280,25 @@ func (s *Scenario) check() []problem {
 }
 
 // flatten returns the errors err joins (errors.Join, once or nested), or err itself.
+// checkChecks checks a target's answer checks (and compiles their regular expressions): each
+// valid, each named once.
+func checkChecks(path string, cs []answer.Check) []problem {
+	var ps []problem
+	seen := map[string]int{}
+	for j := range cs {
+		p := fmt.Sprintf("%s.checks[%d]", path, j)
+		for _, err := range flatten(cs[j].Validate()) {
+			ps = append(ps, problem{p, err.Error()})
+		}
+		name := cs[j].Label()
+		if k, dup := seen[name]; dup {
+			ps = append(ps, problem{p, fmt.Sprintf("%q is the name of checks[%d] too; give each check its own name (name:)", name, k)})
+		}
+		seen[name] = j
+	}
+	return ps
+}
+
 func flatten(err error) []error {
 	if err == nil {
 		return nil

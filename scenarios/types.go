@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"github.com/shakedown-dev/shakedown/answer"
 	"github.com/shakedown-dev/shakedown/assertions"
 	"github.com/shakedown-dev/shakedown/faults"
 	"github.com/shakedown-dev/shakedown/service"
@@ -248,6 +249,10 @@ type LoadTarget struct {
 	// given one, that target is skipped in the round. A target that captures uses no value a
 	// target captures.
 	Capture map[string]units.Locator `yaml:"capture,omitempty"`
+	// Checks test each answer with an expected status beyond its status, as k6's check() does: a
+	// JSON field present or equal, a substring, a regexp, a maximum size, a stream that ended
+	// properly. An answer that fails one is a failed request, counted under the check's name.
+	Checks []answer.Check `yaml:"checks,omitempty"`
 }
 
 // Phases are the run's three phases, in order.
