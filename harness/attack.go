@@ -9,10 +9,9 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/shakedown-dev/shakedown/answer"
-
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
+	"github.com/shakedown-dev/shakedown/answer"
 	"github.com/shakedown-dev/shakedown/record"
 	"github.com/shakedown-dev/shakedown/scenarios"
 	"github.com/shakedown-dev/shakedown/units"

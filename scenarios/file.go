@@ -9,10 +9,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/shakedown-dev/shakedown/answer"
-
 	"go.yaml.in/yaml/v3"
 
+	"github.com/shakedown-dev/shakedown/answer"
 	"github.com/shakedown-dev/shakedown/field"
 	"github.com/shakedown-dev/shakedown/service"
 	"github.com/shakedown-dev/shakedown/units"
