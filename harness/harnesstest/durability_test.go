@@ -2,13 +2,10 @@ package harnesstest_test
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"strconv"
 	"sync/atomic"
 	"testing"
-
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/shakedown-dev/shakedown/harness"
 	"github.com/shakedown-dev/shakedown/harness/harnesstest"
@@ -19,21 +16,13 @@ import (
 // newBlog is a service with two write endpoints: POST /orders stores the order and answers 200
 // with its id; POST /posts answers 201 with a Location but stores nothing (a write it loses).
 func newBlog(ctx context.Context, deps harness.Deps) (http.Handler, func(), error) {
-	pg := deps[service.Postgres]
-	pool, err := pgxpool.New(ctx, "postgres://"+pg.User+":"+pg.Password+"@"+pg.Addr+"/"+pg.Database+"?sslmode=disable")
+	pool, err := ordersPool(ctx, deps)
 	if err != nil {
 		return nil, nil, err
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /health/ready", func(http.ResponseWriter, *http.Request) {})
-	mux.HandleFunc("POST /orders", func(w http.ResponseWriter, r *http.Request) {
-		var id int64
-		if err := pool.QueryRow(r.Context(), "INSERT INTO orders DEFAULT VALUES RETURNING id").Scan(&id); err != nil {
-			http.Error(w, "database unavailable", http.StatusServiceUnavailable)
-			return
-		}
-		json.NewEncoder(w).Encode(map[string]int64{"id": id})
-	})
+	mux.HandleFunc("POST /orders", postOrder(pool))
 	var n atomic.Int64
 	mux.HandleFunc("POST /posts", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Location", "/posts/lost-"+strconv.FormatInt(n.Add(1), 10))

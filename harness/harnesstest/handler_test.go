@@ -17,8 +17,7 @@ import (
 // newOrders is a team's service, built the way its main builds it: a pgx pool from its database's
 // address and credentials, and a handler. POST /orders answers 200 with {"id": ...}.
 func newOrders(ctx context.Context, deps harness.Deps) (http.Handler, func(), error) {
-	pg := deps[service.Postgres]
-	pool, err := pgxpool.New(ctx, "postgres://"+pg.User+":"+pg.Password+"@"+pg.Addr+"/"+pg.Database+"?sslmode=disable")
+	pool, err := ordersPool(ctx, deps)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -28,16 +27,26 @@ func newOrders(ctx context.Context, deps harness.Deps) (http.Handler, func(), er
 			w.WriteHeader(http.StatusServiceUnavailable)
 		}
 	})
-	mux.HandleFunc("POST /orders", func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc("POST /orders", postOrder(pool))
+	return mux, pool.Close, nil
+}
+
+// ordersPool is the service's pgx pool, from its database's address and credentials.
+func ordersPool(ctx context.Context, deps harness.Deps) (*pgxpool.Pool, error) {
+	pg := deps[service.Postgres]
+	return pgxpool.New(ctx, "postgres://"+pg.User+":"+pg.Password+"@"+pg.Addr+"/"+pg.Database+"?sslmode=disable")
+}
+
+// postOrder stores an order and answers 200 with {"id": ...}, or 503 when the database fails.
+func postOrder(pool *pgxpool.Pool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
 		var id int64
 		if err := pool.QueryRow(r.Context(), "INSERT INTO orders DEFAULT VALUES RETURNING id").Scan(&id); err != nil {
-
 			http.Error(w, "database unavailable", http.StatusServiceUnavailable)
 			return
 		}
 		json.NewEncoder(w).Encode(map[string]int64{"id": id})
-	})
-	return mux, pool.Close, nil
+	}
 }
 
 const ordersScenario = `name: orders without its database
