@@ -42,6 +42,17 @@ func absent(rec *record.Record, name string, match map[string]string) string {
 	return fmt.Sprintf("no series %s was collected; the nearest names collected are %s (of %d)", want, list(all, 3), len(all))
 }
 
+// coreSeries returns the names of the resilience core's series the record holds, sorted.
+func coreSeries(rec *record.Record) []string {
+	names := map[string]bool{}
+	for _, s := range rec.Series {
+		if strings.HasPrefix(s.Name, "resilience_") {
+			names[s.Name] = true
+		}
+	}
+	return slices.Sorted(maps.Keys(names))
+}
+
 // pick returns the labels of l that match names, for a series key that shows where it differs.
 func pick(l, match map[string]string) map[string]string {
 	out := map[string]string{}

@@ -81,6 +81,14 @@ func (b *Breaker) Evaluate(rec *record.Record) Verdict {
 	isOpen := func(v float64) bool { return slices.Contains(bs.Open, v) }
 	isClosed := func(v float64) bool { return slices.Contains(bs.Closed, v) }
 	if why := absent(rec, bs.Series, map[string]string{bs.Label: b.Breaker}); why != "" {
+		if core := coreSeries(rec); b.Series == nil && !b.NeverOpens && len(rec.FindSeries(record.BreakerSeries, nil)) == 0 && len(core) > 0 {
+			// The service runs the resilience core (its other series are here) with no breaker at
+			// all: a breaker that must open and does not exist fails; a misspelt name would
+			// leave the other breakers' series.
+			v.Status, v.Expected, v.Measured = Fail, fmt.Sprintf("breaker %s opens", b.Breaker), "no breaker at all"
+			v.Explanation = fmt.Sprintf("%s: the SUT exports the resilience core's metrics (%s) but no breaker state at all: it has no breaker %s to open", b.Name, list(core, 3), b.Breaker)
+			return v
+		}
 		v.Status, v.Explanation = Insufficient, fmt.Sprintf("%s: %s: does the SUT export it under that name (see metrics: in the scenario)?", b.Name, why)
 		return v
 	}

@@ -358,3 +358,27 @@ func TestBreakerAcrossReplicas(t *testing.T) {
 		t.Errorf("%s: %q; want each replica closed in the warmup", v.Status, v.Measured)
 	}
 }
+
+// TestBreakerAbsentFromTheCore: a service that exports the resilience core's metrics but no
+// breaker state at all has no breaker to open: the breaker verdict fails (the negative check of
+// the catalog runs agentd with --no-breakers); a breaker name missing beside other breakers, or
+// a service's own series missing, is insufficient data, naming what was collected.
+func TestBreakerAbsentFromTheCore(t *testing.T) {
+	t.Parallel()
+	rec := resilientRun()
+	var others []record.Series
+	for _, s := range rec.Series {
+		if s.Name != record.BreakerSeries {
+			others = append(others, s)
+		}
+	}
+	rec.Series = others
+	b := &Breaker{Common: Common{Name: "b"}, Breaker: "redis", OpensWithin: units.Duration(time.Second)}
+	if v := b.Evaluate(rec); v.Status != Fail || !strings.Contains(v.Explanation, "exports the resilience core's metrics (resilience_retry_calls_total") || !strings.Contains(v.Explanation, "no breaker redis to open") {
+		t.Errorf("no breaker at all: %s %q; want fail", v.Status, v.Explanation)
+	}
+	own := &Breaker{Common: Common{Name: "b"}, Breaker: "db", OpensWithin: units.Duration(time.Second), Series: &BreakerSeries{Name: "myapp_breaker_stat"}}
+	if v := own.Evaluate(rec); v.Status != Insufficient {
+		t.Errorf("a service's own breaker series missing: %s %q; want insufficient-data", v.Status, v.Explanation)
+	}
+}
