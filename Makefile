@@ -18,7 +18,7 @@ export SHAKEDOWN_OLLAMA_IMAGE ?= shakedown/mock-ollama:dev
 export KUBEBUILDER_ASSETS ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/shakedown/k8s-v1.34.2
 export SHAKEDOWN_KUBE_ASSETS := $(KUBEBUILDER_ASSETS)
 
-.PHONY: help deps test test-short lint bench soak images demo chaos nightly build clean tools
+.PHONY: help deps test test-short lint bench soak images demo chaos nightly build clean tools flake
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -63,6 +63,11 @@ bench: ## the resilience core against gobreaker, failsafe-go and go-resiliency (
 
 soak: ## a whole run at 2,000 requests/s for 5 minutes (SHAKEDOWN_SOAK=10m for longer): the heap must stay flat
 	$(GO) test -run '^$$' -bench RunSoak -benchtime 1x -timeout 60m ./harness/
+
+N ?= 5
+flake: deps ## the catalog's short forms N times on each backend (N=5 by default, about 5 minutes a round here): per scenario and verdict, how many runs passed and the measured spread; fails on any verdict that did not pass every time
+	./scripts/images.sh --if-docker
+	set -o pipefail; SHAKEDOWN_FLAKE=$(N) $(GO) test -count=1 -p 1 -timeout 0 -run '^TestCatalogFlake$$' -v ./scenarios/catalog | grep -v -e '^=== ' -e '--- PASS'
 
 images: ## build the local images (no registry needed): Postgres, Redis, mock Ollama
 	./scripts/images.sh
