@@ -13,8 +13,9 @@ import (
 	"mime"
 	"net/http"
 	"regexp"
-	"strconv"
 	"strings"
+
+	"github.com/shakedown-dev/shakedown/units"
 )
 
 // Check is one check of an answer, as written in a scenario: exactly one of JSON, Contains,
@@ -125,7 +126,7 @@ func (c *Check) Validate() error {
 func (c *Check) Test(h http.Header, body []byte) error {
 	switch {
 	case c.JSON != "":
-		v, ok := pointer(body, c.JSON)
+		v, ok := units.JSONPointer(body, c.JSON)
 		switch {
 		case !ok || v == nil:
 			return fmt.Errorf("no %s in the body", c.JSON)
@@ -171,7 +172,7 @@ func (s *Stream) test(h http.Header, body []byte) error {
 	if err := json.Unmarshal(last, &v); err != nil {
 		return fmt.Errorf("the last of its %d events is not JSON: %s", n, cut(last))
 	}
-	if x, ok := pointer(last, s.Last); !ok || x == nil || x == false || x == "" {
+	if x, ok := units.JSONPointer(last, s.Last); !ok || x == nil || x == false || x == "" {
 		return fmt.Errorf("the last of its %d events has no %s: %s", n, s.Last, cut(last))
 	}
 	return nil
@@ -211,36 +212,6 @@ func lastEvent(body []byte, format string) ([]byte, int) {
 	}
 	flush()
 	return last, n
-}
-
-// pointer returns the value at the RFC 6901 pointer p in the JSON document b, and whether there
-// is one.
-func pointer(b []byte, p string) (any, bool) {
-	d := json.NewDecoder(bytes.NewReader(b))
-	d.UseNumber()
-	var v any
-	if d.Decode(&v) != nil {
-		return nil, false
-	}
-	for _, tok := range strings.Split(p, "/")[1:] {
-		tok = strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~")
-		switch x := v.(type) {
-		case map[string]any:
-			var ok bool
-			if v, ok = x[tok]; !ok {
-				return nil, false
-			}
-		case []any:
-			i, err := strconv.Atoi(tok)
-			if err != nil || i < 0 || i >= len(x) {
-				return nil, false
-			}
-			v = x[i]
-		default:
-			return nil, false
-		}
-	}
-	return v, true
 }
 
 // text is a JSON value as a check compares it: a string as it is, anything else as JSON.

@@ -56,27 +56,7 @@ func (l Locator) Find(h http.Header, body []byte) string {
 // jsonPointer returns the value at the RFC 6901 pointer p in the JSON document b, as text (a
 // string as it is, a number as written), or "".
 func jsonPointer(b []byte, p string) string {
-	d := json.NewDecoder(bytes.NewReader(b))
-	d.UseNumber()
-	var v any
-	if d.Decode(&v) != nil {
-		return ""
-	}
-	for _, tok := range strings.Split(p, "/")[1:] {
-		tok = strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~")
-		switch x := v.(type) {
-		case map[string]any:
-			v = x[tok]
-		case []any:
-			i, err := strconv.Atoi(tok)
-			if err != nil || i < 0 || i >= len(x) {
-				return ""
-			}
-			v = x[i]
-		default:
-			return ""
-		}
-	}
+	v, _ := JSONPointer(b, p)
 	switch x := v.(type) {
 	case string:
 		return x
@@ -84,4 +64,35 @@ func jsonPointer(b []byte, p string) string {
 		return x.String()
 	}
 	return ""
+}
+
+// JSONPointer returns the value at the RFC 6901 pointer p ("/choices/0/finish_reason") in the
+// JSON document b, numbers as json.Number, and whether b is JSON with a value there (null is a
+// value).
+func JSONPointer(b []byte, p string) (any, bool) {
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.UseNumber()
+	var v any
+	if d.Decode(&v) != nil {
+		return nil, false
+	}
+	for _, tok := range strings.Split(p, "/")[1:] {
+		tok = strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~")
+		switch x := v.(type) {
+		case map[string]any:
+			var ok bool
+			if v, ok = x[tok]; !ok {
+				return nil, false
+			}
+		case []any:
+			i, err := strconv.Atoi(tok)
+			if err != nil || i < 0 || i >= len(x) {
+				return nil, false
+			}
+			v = x[i]
+		default:
+			return nil, false
+		}
+	}
+	return v, true
 }
