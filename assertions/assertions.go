@@ -166,3 +166,15 @@ func Evaluate(rec *record.Record, specs []Spec) []Verdict {
 	}
 	return out
 }
+
+// NotJudged returns the verdicts of specs over a run that ended before it could be judged: each
+// NotRun, its explanation saying why.
+func NotJudged(specs []Spec, why string) []Verdict {
+	out := make([]Verdict, len(specs))
+	for i, s := range specs {
+		c := s.Base()
+		out[i] = c.verdict(s.Kind())
+		out[i].Status, out[i].Explanation = NotRun, fmt.Sprintf("%s: not judged: %s", c.Name, why)
+	}
+	return out
+}

@@ -25,16 +25,7 @@ type Result struct {
 func judge(rec *record.Record, as []assertions.Spec) *Result {
 	res := &Result{Record: rec}
 	if rec.Status != record.StatusCompleted {
-		why := notRun(rec)
-		for _, a := range as {
-			c := a.Base()
-			phase := c.Phase
-			if phase == "" {
-				phase = record.PhaseAll
-			}
-			res.Verdicts = append(res.Verdicts, assertions.Verdict{Name: c.Name, Kind: a.Kind(), Phase: phase, Status: assertions.NotRun,
-				Explanation: fmt.Sprintf("%s: not judged: %s", c.Name, why)})
-		}
+		res.Verdicts = assertions.NotJudged(as, notRun(rec))
 		return res
 	}
 	res.Verdicts = assertions.Evaluate(rec, as)
