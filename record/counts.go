@@ -90,11 +90,7 @@ func (c *Counts) add(r Result) {
 		case !units.Expected(r.Expect, r.Code) && r.Code >= 400:
 			c.Failed4xx++
 		case r.Check != "":
-			c.FailedChecks = maps.Clone(c.FailedChecks)
-			if c.FailedChecks == nil {
-				c.FailedChecks = map[string]int64{}
-			}
-			c.FailedChecks[r.Check]++
+			c.addChecks(map[string]int64{r.Check: 1})
 		}
 	}
 	if r.Degraded {
@@ -102,6 +98,22 @@ func (c *Counts) add(r Result) {
 	}
 	c.BytesIn += int64(r.BytesIn)
 	c.BytesOut += int64(r.BytesOut)
+}
+
+// addChecks adds failed checks to FailedChecks on a copy of the map: a Counts copied before
+// never sees the change.
+func (c *Counts) addChecks(add map[string]int64) {
+	if len(add) == 0 {
+		return
+	}
+	m := maps.Clone(c.FailedChecks)
+	if m == nil {
+		m = map[string]int64{}
+	}
+	for k, n := range add {
+		m[k] += n
+	}
+	c.FailedChecks = m
 }
 
 // Add adds o to c.
@@ -116,15 +128,7 @@ func (c *Counts) Add(o Counts) {
 	c.Failed += o.Failed
 	c.Failed4xx += o.Failed4xx
 	c.Failed5xx += o.Failed5xx
-	if len(o.FailedChecks) > 0 {
-		c.FailedChecks = maps.Clone(c.FailedChecks)
-		if c.FailedChecks == nil {
-			c.FailedChecks = map[string]int64{}
-		}
-		for k, n := range o.FailedChecks {
-			c.FailedChecks[k] += n
-		}
-	}
+	c.addChecks(o.FailedChecks)
 	c.BytesIn += o.BytesIn
 	c.BytesOut += o.BytesOut
 }
