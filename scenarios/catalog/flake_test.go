@@ -13,8 +13,7 @@ import (
 
 	"github.com/shakedown-dev/shakedown/assertions"
 	"github.com/shakedown-dev/shakedown/harness"
-	"github.com/shakedown-dev/shakedown/harness/harnesstest"
-	"github.com/shakedown-dev/shakedown/scenarios/catalog"
+	"github.com/shakedown-dev/shakedown/scenarios"
 )
 
 // flakeRuns is how many times TestCatalogFlake runs each scenario: SHAKEDOWN_FLAKE (make flake
@@ -50,36 +49,27 @@ func TestCatalogFlake(t *testing.T) {
 	var mu sync.Mutex
 	tallies := map[string]*tally{} // "scenario/backend\tverdict"
 	t.Run("runs", func(t *testing.T) {
-		for _, name := range catalog.Names() {
-			for _, b := range harnesstest.Backends(t) {
-				t.Run(name+"/"+b, func(t *testing.T) {
-					t.Parallel()
-					sc, err := catalog.Load(name)
-					if err != nil {
-						t.Fatal(err)
+		eachShortForm(t, func(t *testing.T, name, backend string, sc *scenarios.Scenario) {
+			for range n {
+				res := run(t, sc, harness.RunOptions{Backend: backend, Short: true}) // the scenario's seed, as make test runs it
+				mu.Lock()
+				for _, v := range res.Verdicts {
+					key := name + "/" + backend + "\t" + v.Name
+					tl := tallies[key]
+					if tl == nil {
+						tl = &tally{statuses: map[assertions.Status]int{}, lo: v.Value, hi: v.Value}
+						tallies[key] = tl
 					}
-					for range n {
-						res := run(t, sc, harness.RunOptions{Backend: b, Short: true}) // the scenario's seed, as make test runs it
-						mu.Lock()
-						for _, v := range res.Verdicts {
-							key := name + "/" + b + "\t" + v.Name
-							tl := tallies[key]
-							if tl == nil {
-								tl = &tally{statuses: map[assertions.Status]int{}, lo: v.Value, hi: v.Value}
-								tallies[key] = tl
-							}
-							tl.runs++
-							tl.statuses[v.Status]++
-							if v.Passed() {
-								tl.passed++
-							}
-							tl.lo, tl.hi = min(tl.lo, v.Value), max(tl.hi, v.Value)
-						}
-						mu.Unlock()
+					tl.runs++
+					tl.statuses[v.Status]++
+					if v.Passed() {
+						tl.passed++
 					}
-				})
+					tl.lo, tl.hi = min(tl.lo, v.Value), max(tl.hi, v.Value)
+				}
+				mu.Unlock()
 			}
-		}
+		})
 	})
 	w := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(w, "scenario/backend\tverdict\tpassed\tmeasured (min..max)\tother outcomes\n")
