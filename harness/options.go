@@ -37,6 +37,10 @@ type RunOptions struct {
 	// API), which the shakedown command hands in; a go test on that backend hands in its own.
 	// nil: a scenario on that backend is refused.
 	Kubernetes KubernetesBackend
+	// Gate, shared by runs on the same machine, keeps each run's start-up and teardown off the
+	// others' measured phases. nil: the run waits for nobody (harnesstest shares one gate
+	// among the runs of a test binary).
+	Gate *Gate
 }
 
 // KubernetesBackend is the kubernetes backend: it checks a scenario's faults against what

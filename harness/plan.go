@@ -33,6 +33,7 @@ type Plan struct {
 	load       loadPlan
 	metrics    metricsPlan
 	probeTick  time.Duration // the readiness probe's tick
+	gate       *Gate
 	halts      []halt
 	durability []durabilityCheck // one for each durability assertion
 	secrets    secretsPlan
@@ -102,7 +103,7 @@ func (p *Plan) Total() time.Duration { return p.warmup + p.fault + p.recovery }
 func NewPlan(sc *scenarios.Scenario, opt RunOptions) (*Plan, error) {
 	sc = form(sc, opt)
 	p := &Plan{scenario: sc, backend: sc.Environment.Backend, stateDir: opt.StateDir, allowTargets: opt.AllowTargets,
-		warmup: sc.Phases.Warmup.D(), fault: sc.Phases.Fault.D(), recovery: sc.Phases.Recovery.D(), probeTick: opt.ScrapeTick}
+		warmup: sc.Phases.Warmup.D(), fault: sc.Phases.Fault.D(), recovery: sc.Phases.Recovery.D(), probeTick: opt.ScrapeTick, gate: opt.Gate}
 	if opt.Backend != "" {
 		p.backend = opt.Backend
 	}

@@ -63,10 +63,16 @@ func Run(ctx context.Context, p *Plan, obs Observer) (*Result, error) {
 		mock.TimeToFirstToken, mock.TokenInterval, mock.LoadDuration, mock.KeepAlive = o.TimeToFirstToken.D(), o.TokenInterval.D(), o.LoadDuration.D(), o.KeepAlive.D()
 		mock.NumParallel, mock.MaxQueue = o.NumParallel, o.MaxQueue
 	}
+	// The start-up and the teardown (the deferred closes, which run before this one) are busy
+	// work, the load is measured: with a gate shared by other runs, neither lands on the other.
+	leave, err := p.gate.enter(ctx, gateBusy)
+	if err != nil {
+		return finish(fmt.Errorf("waiting for other runs' measured phases: %w", err))
+	}
+	defer func() { leave() }()
 	var (
 		wire   map[string]*wirefault.Injector
 		engine faults.Engine
-		err    error
 	)
 	if p.kubernetes != nil { // every fault is a Chaos Mesh object: no proxy, no request stage
 		if engine, err = p.kubernetes.Open(ctx, sc.Environment.Kubernetes, p.allowTargets, sc.Name); err != nil {
@@ -122,7 +128,13 @@ func Run(ctx context.Context, p *Plan, obs Observer) (*Result, error) {
 	if err != nil {
 		return finish(fmt.Errorf("faults: %w", err))
 	}
+	leave()
+	if leave, err = p.gate.enter(ctx, gateMeasure); err != nil {
+		return finish(fmt.Errorf("waiting for other runs' start-ups: %w", err))
+	}
 	err = runPhases(ctx, p, obs, red, s.bases(), set.vals, sched, rec)
+	leave()
+	leave, _ = p.gate.enter(ctx, gateBusy) // only an aborted run does not wait: it stops at once
 	if ctx.Err() == nil && len(p.durability) > 0 {
 		checkDurability(ctx, p.durability, e, rec)
 	}
@@ -233,6 +245,7 @@ func runPhases(parent context.Context, p *Plan, obs Observer, red *redact.Redact
 	opts.Bases = bases
 	err := attack(ctx, p.load.targets, p.load.pacer, p.Total(), opts, rec)
 	to := time.Now()
+	rec.EndPhases()
 	cancel()
 	wg.Wait()
 	fctx := parent

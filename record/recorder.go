@@ -63,6 +63,14 @@ func (r *Recorder) BeginPhase(name string, rate float64) {
 	r.rec.Phases = append(r.rec.Phases, Phase{Name: name, Start: now, End: -1, Rate: rate})
 }
 
+// EndPhases ends the open phase: the load is over, and what follows (checks, teardown) is in
+// none.
+func (r *Recorder) EndPhases() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.endPhase(r.Now())
+}
+
 func (r *Recorder) endPhase(at Duration) {
 	if n := len(r.rec.Phases); n > 0 && r.rec.Phases[n-1].End < 0 {
 		r.rec.Phases[n-1].End = at

@@ -59,12 +59,17 @@ func StartEnv(t testing.TB, spec env.Spec) *env.Env {
 	return e
 }
 
+// gate is shared by the runs of this test binary: in parallel tests, one run's start-up or
+// teardown never lands on another's measured phases (harness.Gate).
+var gate harness.Gate
+
 // Run runs a scenario for the test and returns its result: the record and, for a run that
 // completed, the verdicts (harness.Run judges them; judge them here with RequirePass or
 // AssertPass). The run ends with the test (its context); an environment that cannot start, or a
 // run that does not complete, fails the test, or skips it when its backend cannot run here (no
 // Docker engine, say). The reference service is handed in as the builtin agentd unless
-// opt.Builtins names its own agentd; the record's replay line names the test and the seed. Each
+// opt.Builtins names its own agentd; the record's replay line names the test and the seed. Unless
+// opt.Gate is set, the run shares one gate with the test binary's other runs. Each
 // of obs is told of the run as it goes (phases, progress, faults, a command SUT's output);
 // without obs, a command SUT's output goes to the test's output (t.Output: shown with -v or when
 // the test fails).
@@ -75,6 +80,9 @@ func Run(t testing.TB, sc *scenarios.Scenario, opt harness.RunOptions, obs ...ha
 	}
 	if opt.StateDir == "" {
 		opt.StateDir = t.TempDir()
+	}
+	if opt.Gate == nil {
+		opt.Gate = &gate
 	}
 	all := builtins.Reference()
 	maps.Copy(all, opt.Builtins)
