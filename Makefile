@@ -12,6 +12,7 @@ PKGS := ./...
 export SHAKEDOWN_POSTGRES_IMAGE ?= shakedown/postgres:15-local
 export SHAKEDOWN_REDIS_IMAGE ?= shakedown/redis:7-local
 export SHAKEDOWN_OLLAMA_IMAGE ?= shakedown/mock-ollama:dev
+export SHAKEDOWN_PROXY_IMAGE ?= shakedown/proxy:dev
 
 # The kubernetes backend's tests run a real API server (etcd and kube-apiserver, which make deps
 # builds once into this cache) with Chaos Mesh's CRDs: envtest finds them here.
@@ -72,7 +73,7 @@ flake: deps ## the catalog's short forms N times on each backend (N=5 by default
 	./scripts/images.sh --if-docker
 	set -o pipefail; SHAKEDOWN_FLAKE=$(N) $(GO) test -race -count=1 -parallel $(CATALOG_PARALLEL) -timeout 0 -run '^TestCatalogFlake$$' -v $(CATALOG) | grep -v -e '^=== ' -e '--- PASS'
 
-images: ## build the local images (no registry needed): Postgres, Redis, mock Ollama
+images: ## build the local images (no registry needed): Postgres, Redis, mock Ollama, the fault proxy
 	./scripts/images.sh
 
 demo: ## run one real scenario end to end and write its report

@@ -18,11 +18,19 @@ type framer interface {
 const maxMessage = 1 << 20
 
 func newFramer(p Protocol) framer {
-	if p == Redis {
+	switch p {
+	case Redis:
 		return &respFramer{}
+	case Postgres:
+		return &pgFramer{stmts: map[string]string{}}
 	}
-	return &pgFramer{stmts: map[string]string{}}
+	return passing{}
 }
+
+// passing frames nothing: a connection of neither protocol passes as it comes.
+type passing struct{}
+
+func (passing) feed(p []byte) []unit { return []unit{{raw: p}} }
 
 // pass appends raw to us as a passing unit, joining it to a passing unit just before.
 func pass(us []unit, raw []byte) []unit {

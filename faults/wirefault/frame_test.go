@@ -141,3 +141,29 @@ func FuzzPostgresFraming(f *testing.F) {
 func FuzzRESPFraming(f *testing.F) {
 	fuzzFraming(f, Redis, respSession(), []byte("*2\r\n$3\r\nGET\r\n$-1\r\n"), []byte("*1\r\n$99999999999\r\n"), []byte("$3\r\nGET\r\n"))
 }
+
+// TestStageTellsTheProtocol: a stage tells a connection's protocol by its first bytes: a
+// Postgres startup message or SSLRequest, a RESP array, a Postgres message of a connection
+// joined mid-stream; anything else passes unframed.
+func TestStageTellsTheProtocol(t *testing.T) {
+	s := NewStage()
+	defer s.Close()
+	for _, tt := range []struct {
+		first []byte
+		want  Protocol
+	}{
+		{[]byte{0, 0, 0, 8, 4, 210, 22, 47}, Postgres}, // SSLRequest
+		{append([]byte{0, 0, 0, 9, 0, 3, 0, 0}, 0), Postgres},
+		{[]byte("*1\r\n$4\r\nPING\r\n"), Redis},
+		{[]byte{'Q', 0, 0, 0, 13, 'S', 'E', 'L', 'E', 'C', 'T', ' ', '1', 0}, Postgres},
+		{[]byte("GET / HTTP/1.1\r\n"), ""},
+		{nil, ""},
+	} {
+		if got := s.protocol(tt.first); got != tt.want {
+			t.Errorf("protocol(%q) = %q; want %q", tt.first, got, tt.want)
+		}
+	}
+	if _, ok := newFramer("").(passing); !ok {
+		t.Error("no protocol: want a framer that passes everything")
+	}
+}

@@ -146,9 +146,10 @@ func (in *Injector) errorRequest(f *Fault) []byte {
 	return pgError(f)
 }
 
-// The registry lets a toxic, which Toxiproxy makes from JSON attributes, find its injector.
+// The registry lets a toxic, which Toxiproxy makes from JSON attributes, find its injector or
+// stage.
 var (
-	registry   sync.Map // key -> *Injector
+	registry   sync.Map // key -> source
 	registered atomic.Uint64
 )
 
@@ -159,10 +160,10 @@ func register(in *Injector) {
 
 func unregister(in *Injector) { registry.Delete(in.key) }
 
-func lookup(key string) (*Injector, error) {
+func lookup(key string) (source, error) {
 	v, ok := registry.Load(key)
 	if !ok {
-		return nil, errors.New("wirefault: no injector " + key)
+		return nil, errors.New("wirefault: no injector or stage " + key)
 	}
-	return v.(*Injector), nil
+	return v.(source), nil
 }

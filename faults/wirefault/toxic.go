@@ -15,10 +15,14 @@ var registerToxic = sync.OnceFunc(func() { toxics.Register(ToxicType, new(Toxic)
 
 // Toxic is the stage as a Toxiproxy toxic. Put it on the upstream (client to server) stream of
 // the service's proxy, with toxicity 1, before the first connection, and with attributes
-// Attributes gives; Toxiproxy makes one per proxy and one state per connection.
+// Attributes gives (an Injector's or a Stage's); Toxiproxy makes one per proxy and one state per
+// connection.
 type Toxic struct {
 	// Injector is the key of the Injector deciding this proxy's faults.
-	Injector string `json:"injector"`
+	Injector string `json:"injector,omitempty"`
+	// Stage is the key of the Stage deciding them, when the proxy's connections may speak
+	// either protocol.
+	Stage string `json:"stage,omitempty"`
 }
 
 // Attributes returns the attributes of the toxic that puts in's stage on a proxy, registering
@@ -31,7 +35,8 @@ func (in *Injector) Attributes() map[string]any {
 // connState is one connection's state; it outlives an interruption of the toxic (Toxiproxy
 // interrupts it when another toxic is added or removed).
 type connState struct {
-	framer framer
+	proto  Protocol // told by the connection's first bytes
+	framer framer   // nil until the first bytes
 	// pending: the units left when an interruption came during a delay, and when the delay ends.
 	pending []unit
 	wake    time.Time
@@ -42,19 +47,24 @@ func (t *Toxic) NewState() any { return &connState{} }
 
 // Pipe forwards the connection's bytes, deciding each request.
 func (t *Toxic) Pipe(stub *toxics.ToxicStub) {
-	in, err := lookup(t.Injector)
+	key := t.Injector
+	if key == "" {
+		key = t.Stage
+	}
+	src, err := lookup(key)
 	st, _ := stub.State.(*connState)
 	if err != nil || st == nil { // no injector (or a toxic made without state): pass everything
 		new(toxics.NoopToxic).Pipe(stub)
 		return
 	}
-	if st.framer == nil {
-		st.framer = newFramer(in.proto)
-	}
 	if len(st.pending) > 0 {
 		us, wake := st.pending, st.wake
 		st.pending = nil
-		if !t.forward(stub, st, in, us, wake, time.Now()) {
+		if in := src.injector(st.proto); in == nil { // the faults' injector left meanwhile
+			if out := join(us, nil); len(out) > 0 {
+				stub.Output <- &stream.StreamChunk{Data: out, Timestamp: time.Now()}
+			}
+		} else if !t.forward(stub, st, in, us, wake, time.Now()) {
 			return
 		}
 	}
@@ -67,8 +77,13 @@ func (t *Toxic) Pipe(stub *toxics.ToxicStub) {
 				stub.Close()
 				return
 			}
+			if st.framer == nil {
+				st.proto = src.protocol(c.Data)
+				st.framer = newFramer(st.proto)
+			}
 			us := st.framer.feed(c.Data)
-			if in.decider.Idle() {
+			in := src.injector(st.proto)
+			if in == nil || in.decider.Idle() {
 				out := join(us, c.Data)
 				if len(out) > 0 {
 					stub.Output <- &stream.StreamChunk{Data: out, Timestamp: c.Timestamp}

@@ -1,0 +1,182 @@
+package faultproxy
+
+import (
+	"encoding/json"
+	"fmt"
+	"maps"
+	"sync"
+	"time"
+
+	"github.com/Shopify/toxiproxy/v2/toxics"
+
+	"github.com/shakedown-dev/shakedown/faults/wirefault"
+	"github.com/shakedown-dev/shakedown/units"
+)
+
+// The toxic types the server adds to Toxiproxy's, and the name of each proxy's request stage.
+const (
+	// QueryToxic is a query fault on a Postgres proxy (faults.Query).
+	QueryToxic = "shakedown_query"
+	// CommandToxic is a command fault on a Redis proxy (faults.Command).
+	CommandToxic = "shakedown_command"
+	// StageToxic names the request stage the server puts on every proxy as it is created: it
+	// frames each connection from its first byte, so that a fault added later acts inside
+	// connections opened before it (pooled, with their prepared statements).
+	StageToxic = "shakedown_stage"
+)
+
+var registerToxics = sync.OnceFunc(func() {
+	toxics.Register(QueryToxic, new(queryToxic))
+	toxics.Register(CommandToxic, new(commandToxic))
+})
+
+// faultToxic is one request fault as a toxic: its attributes are the fault (wirefault.Fault's
+// flat JSON: name, probability, kind, match, ...), the run it belongs to and the seed of that
+// run, and its lease. The toxic passes its bytes as they come; the proxy's stage decides the
+// fault, and the server keeps the two in step (Server.reconcile).
+type faultToxic struct {
+	mu      sync.Mutex
+	fault   wirefault.Fault
+	run     string
+	seed    uint64
+	lease   time.Duration // 0: none
+	renewed time.Time     // when it was last set: created or updated
+	counts  func() (decided, injected uint64, ok bool)
+}
+
+// The attributes beside the fault's own fields; decided and injected are read-only.
+const (
+	attrRun      = "run"
+	attrSeed     = "seed"
+	attrLease    = "lease"
+	attrDecided  = "decided"
+	attrInjected = "injected"
+)
+
+func (t *faultToxic) Pipe(stub *toxics.ToxicStub) { new(toxics.NoopToxic).Pipe(stub) }
+
+// decode sets the toxic from attributes b, over what it holds (Toxiproxy decodes an update into
+// the toxic it has: fields not given keep their values), and validates the fault for p.
+func (t *faultToxic) decode(b []byte, p wirefault.Protocol) error {
+	var given map[string]json.RawMessage
+	if err := json.Unmarshal(b, &given); err != nil {
+		return err
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	all := map[string]json.RawMessage{}
+	if t.fault.Name != "" { // an update: start from what the toxic holds
+		cur, err := t.attributes()
+		if err != nil {
+			return err
+		}
+		maps.Copy(all, cur)
+	}
+	maps.Copy(all, given)
+	delete(all, attrDecided)
+	delete(all, attrInjected)
+	var (
+		run   string
+		seed  uint64
+		lease units.Duration
+	)
+	for key, dst := range map[string]any{attrRun: &run, attrSeed: &seed, attrLease: &lease} {
+		if raw, ok := all[key]; ok {
+			if err := json.Unmarshal(raw, dst); err != nil {
+				return fmt.Errorf("%s: %w", key, err)
+			}
+			delete(all, key)
+		}
+	}
+	rest, err := json.Marshal(all)
+	if err != nil {
+		return err
+	}
+	var f wirefault.Fault
+	if err := json.Unmarshal(rest, &f); err != nil {
+		return err
+	}
+	if err := wirefault.Validate(f, p); err != nil {
+		return err
+	}
+	if run == "" {
+		return fmt.Errorf("%s: empty; want the id of the run that sets the fault (its decisions are logged under it)", attrRun)
+	}
+	if lease < 0 {
+		return fmt.Errorf("%s: %s; want a duration (0: the toxic stays until removed)", attrLease, lease)
+	}
+	t.fault, t.run, t.seed, t.lease, t.renewed = f, run, seed, lease.D(), time.Now()
+	return nil
+}
+
+// attributes returns the toxic's attributes, the counts included; t.mu is held.
+func (t *faultToxic) attributes() (map[string]json.RawMessage, error) {
+	b, err := json.Marshal(t.fault)
+	if err != nil {
+		return nil, err
+	}
+	var out map[string]json.RawMessage
+	if err := json.Unmarshal(b, &out); err != nil {
+		return nil, err
+	}
+	extra := map[string]any{attrRun: t.run, attrSeed: t.seed, attrLease: units.Duration(t.lease)}
+	if t.counts != nil {
+		if d, i, ok := t.counts(); ok {
+			extra[attrDecided], extra[attrInjected] = d, i
+		}
+	}
+	for k, v := range extra {
+		if out[k], err = json.Marshal(v); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func (t *faultToxic) MarshalJSON() ([]byte, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	a, err := t.attributes()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(a)
+}
+
+// state returns what the server needs of the toxic.
+func (t *faultToxic) state() (f wirefault.Fault, run string, seed uint64, expires time.Time) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.lease > 0 {
+		expires = t.renewed.Add(t.lease)
+	}
+	return t.fault, t.run, t.seed, expires
+}
+
+func (t *faultToxic) setCounts(c func() (decided, injected uint64, ok bool)) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.counts = c
+}
+
+// queryToxic and commandToxic are the two registered types: Toxiproxy makes each toxic from
+// its type's Go type.
+type (
+	queryToxic   struct{ faultToxic }
+	commandToxic struct{ faultToxic }
+)
+
+func (t *queryToxic) UnmarshalJSON(b []byte) error   { return t.decode(b, wirefault.Postgres) }
+func (t *commandToxic) UnmarshalJSON(b []byte) error { return t.decode(b, wirefault.Redis) }
+
+// asFault returns the fault toxic a toxic of the server's is, with its protocol; ok is false for
+// any other toxic.
+func asFault(t toxics.Toxic) (ft *faultToxic, p wirefault.Protocol, ok bool) {
+	switch t := t.(type) {
+	case *queryToxic:
+		return &t.faultToxic, wirefault.Postgres, true
+	case *commandToxic:
+		return &t.faultToxic, wirefault.Redis, true
+	}
+	return nil, "", false
+}
