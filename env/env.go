@@ -44,8 +44,11 @@ type Spec struct {
 	// engine (env/kube) makes.
 	Kubernetes *service.Kubernetes
 	// Wire holds, by service name (postgres, redis), the injectors of the request faults
-	// (queries, commands): each is put on its service's proxy as a request stage before the
-	// first connection. They need the embedded proxy: the external backend refuses them.
+	// (queries, commands): each is put on its service's embedded proxy as a request stage
+	// before the first connection. Behind a Shakedown fault proxy (the external backend's
+	// toxiproxy, cmd/shakedown-proxy) the faults are set there, drawn from the injector's seed,
+	// and the proxy's decisions go to the injector's OnDecision; a plain Toxiproxy server cannot
+	// run them and the environment refuses to start.
 	Wire map[string]*wirefault.Injector
 }
 
@@ -72,8 +75,6 @@ func (s Spec) Validate() error {
 			errs = append(errs, fmt.Errorf("env: request faults on %q: want postgres or redis (HTTP faults act on %s)", name, service.Ollama))
 		case in.Protocol() != want:
 			errs = append(errs, fmt.Errorf("env: request faults on %s: the injector speaks %s", name, in.Protocol()))
-		case s.External != nil && s.External.Toxiproxy != "":
-			errs = append(errs, fmt.Errorf("env: request faults on %s (query and command faults) need the harness's embedded proxy; this environment's faults go through the Toxiproxy server %s, which cannot run them (give each service a listen address instead, for an embedded proxy)", name, s.External.Toxiproxy))
 		}
 	}
 	return errors.Join(errs...)
@@ -97,7 +98,7 @@ type Service struct {
 	untouched string              // why srv is nil
 	remote    *remoteProxy        // a Toxiproxy server's proxy (the external backend)
 	http      faults.HTTPInjector // the mock Ollama's fault injector
-	wire      *wirefault.Injector // the request stage's injector; nil: none
+	wire      faults.WireInjector // the request stage: local, or on a fault proxy; nil: none
 	pg        service.Database    // the credentials in a Postgres URL
 	dataDir   string              // a local server's data folder
 	directURL string              // given for an external service; else built from direct
@@ -134,6 +135,9 @@ type Env struct {
 	toxi     *toxiproxy.ApiServer
 	run      *runDir
 	docker   *client.Client // the docker backend's one client; nil on the others
+
+	probeOnce sync.Once // is the external backend's Toxiproxy server a fault proxy?
+	probeErr  error
 
 	closeOnce sync.Once
 	closeErr  error
@@ -203,9 +207,9 @@ func Start(ctx context.Context, spec Spec) (_ *Env, err error) {
 				return nil, err
 			}
 		}
-		if in := spec.Wire[name]; in != nil {
+		if in := spec.Wire[name]; in != nil && s.wire == nil {
 			if s.Proxy == nil {
-				return nil, fmt.Errorf("env: request faults on %s need the harness's embedded proxy; this service is behind a Toxiproxy server", name)
+				return nil, fmt.Errorf("env: request faults on %s need a request stage: an embedded proxy or a Shakedown fault proxy; this service has neither", name)
 			}
 			if err := s.Proxy.AddToxic(ctx, faults.Toxic{Name: WireToxic, Type: wirefault.ToxicType, Stream: "upstream", Toxicity: 1, Attributes: in.Attributes()}); err != nil {
 				return nil, err

@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 
 	toxiclient "github.com/Shopify/toxiproxy/v2/client"
 
 	"github.com/shakedown-dev/shakedown/faults"
+	"github.com/shakedown-dev/shakedown/faults/faultproxy"
 	"github.com/shakedown-dev/shakedown/service"
 )
 
@@ -38,6 +40,14 @@ func (e *Env) startExternal(name string, spec Spec) (*Service, error) {
 		s.remote = &remoteProxy{p: p}
 		e.cleanups = append(e.cleanups, s.remote.cleanup)
 		s.Proxied = p.Listen
+		if in := spec.Wire[name]; in != nil {
+			if err := e.faultProxy(spec.External.Toxiproxy); err != nil {
+				return nil, fmt.Errorf("external backend: request faults on %s (query and command faults): %w", name, err)
+			}
+			w := newRemoteWire(in, p, spec.External.Toxiproxy, runID(e.run))
+			e.cleanups = append(e.cleanups, w.close) // before the proxy's clean-up: the last decisions
+			s.wire = w
+		}
 		return s, nil
 	}
 	p, err := startProxy(e.toxi, name, es.Listen, es.Address)
@@ -46,6 +56,23 @@ func (e *Env) startExternal(name string, spec Spec) (*Service, error) {
 	}
 	s.Proxy = p
 	return s, nil
+}
+
+// faultProxy checks, once, that the Toxiproxy server at api is a Shakedown fault proxy: a plain
+// Toxiproxy cannot decide single queries and commands, and the error says what to deploy.
+func (e *Env) faultProxy(api string) error {
+	e.probeOnce.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_, ok, err := faultproxy.Probe(ctx, api)
+		switch {
+		case err != nil:
+			e.probeErr = fmt.Errorf("asking %s what it is: %w", api, err)
+		case !ok:
+			e.probeErr = fmt.Errorf("the Toxiproxy server at %s is a plain Toxiproxy, which cannot decide single queries and commands; deploy Shakedown's fault proxy there instead (cmd/shakedown-proxy, the image shakedown/proxy: the same API, the same configuration), or give each service a listen address for an embedded proxy on this machine", api)
+		}
+	})
+	return e.probeErr
 }
 
 // remoteProxy is a proxy on a Toxiproxy server, driven through its HTTP API.

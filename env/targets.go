@@ -64,7 +64,7 @@ func (t envTargets) Wire(name string) (faults.WireInjector, error) {
 		return nil, err
 	}
 	if s.wire == nil {
-		return nil, fmt.Errorf("service %q has no request stage: query and command faults act on postgres and redis through the harness's embedded proxy, put in place when the scenario has such a fault (env.Spec.Wire), and not through a Toxiproxy server", name)
+		return nil, fmt.Errorf("service %q has no request stage: query and command faults act on postgres and redis through the harness's embedded proxy or a Shakedown fault proxy (cmd/shakedown-proxy), put in place when the scenario has such a fault (env.Spec.Wire)", name)
 	}
 	return s.wire, nil
 }

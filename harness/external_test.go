@@ -1,8 +1,10 @@
 package harness
 
 import (
+	"bufio"
 	"context"
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -18,6 +20,8 @@ import (
 
 	"github.com/shakedown-dev/shakedown/env"
 	"github.com/shakedown-dev/shakedown/faults"
+	"github.com/shakedown-dev/shakedown/faults/seeded"
+	"github.com/shakedown-dev/shakedown/faults/wirefault"
 	"github.com/shakedown-dev/shakedown/record"
 	"github.com/shakedown-dev/shakedown/scenarios"
 	"github.com/shakedown-dev/shakedown/service"
@@ -197,5 +201,105 @@ func TestExternalBackendEmbeddedListen(t *testing.T) {
 	}
 	if _, err := net.DialTimeout("tcp", listen, time.Second); err == nil {
 		t.Error("the embedded proxy still listens after the run")
+	}
+}
+
+// faultProxyServer builds cmd/shakedown-proxy and starts it on loopback as its own process, as
+// a staging would run it; the harness reaches it only through its HTTP API.
+func faultProxyServer(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "shakedown-proxy")
+	if out, err := exec.Command("go", "build", "-o", bin, "github.com/shakedown-dev/shakedown/cmd/shakedown-proxy").CombinedOutput(); err != nil {
+		t.Fatalf("build the fault proxy: %v\n%s", err, out)
+	}
+	port, err := env.FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cmd := exec.CommandContext(ctx, bin, "--host", "127.0.0.1", "--port", strconv.Itoa(port))
+	out, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cancel(); cmd.Wait() })
+	line, err := bufio.NewReader(out).ReadString('\n') // "listening on ...": it serves from then on
+	if err != nil || !strings.Contains(line, "listening on") {
+		t.Fatalf("the fault proxy said %q, %v; want it listening", line, err)
+	}
+	go io.Copy(io.Discard, out)
+	return "http://127.0.0.1:" + strconv.Itoa(port)
+}
+
+// TestExternalBackendThroughFaultProxy: the external backend whose Toxiproxy server is a
+// Shakedown fault proxy runs a command fault there, on a connection the service opened before
+// it: the record's decisions, read back from the proxy, are the stream of the run's seed, draw
+// for draw, and the harness's toxics are gone afterwards. Behind a plain Toxiproxy the same
+// scenario is refused, saying what to deploy.
+func TestExternalBackendThroughFaultProxy(t *testing.T) {
+	t.Parallel()
+	rs := mustService(t, startOn(t, env.Spec{Backend: service.BackendLocal, Services: []string{service.Redis}}), service.Redis)
+	p30 := units.Probability(0.3)
+	scenario := func(api string) *scenarios.Scenario {
+		sc := &scenarios.Scenario{
+			Name: "external-fault-proxy", Seed: 3,
+			Environment: scenarios.Environment{Services: []string{service.Redis}, Backend: service.BackendExternal,
+				External: &service.External{Toxiproxy: api, Services: map[string]service.ExternalService{service.Redis: {Address: rs.Direct()}}}},
+			Load:   scenarios.LoadSpec{Rate: units.Rate{Freq: 20, Per: time.Second}, Targets: []scenarios.LoadTarget{{URL: "/"}}},
+			Phases: scenarios.Phases{Warmup: units.Duration(time.Second), Fault: units.Duration(2 * time.Second), Recovery: units.Duration(time.Second)},
+			Faults: []faults.Spec{&faults.Command{Common: faults.Common{Name: "ping-errors", Type: "command", Target: service.Redis, Probability: &p30},
+				Action: wirefault.Action{Kind: wirefault.KindError, Match: "PING"}}},
+		}
+		return sc
+	}
+	for _, plain := range []bool{false, true} {
+		t.Run(map[bool]string{false: "fault proxy", true: "plain toxiproxy"}[plain], func(t *testing.T) {
+			api := faultProxyServer(t)
+			if plain {
+				api = toxiproxyServer(t)
+			}
+			p, err := toxiclient.NewClient(api).CreateProxy("redis", "127.0.0.1:0", rs.Direct())
+			if err != nil {
+				t.Fatal(err)
+			}
+			sc := scenario(api)
+			sc.SUT = scenarios.SUT{URL: pingSUT(t, p.Listen).URL, Ready: "/"}
+			if err := sc.Validate(); err != nil {
+				t.Fatal(err)
+			}
+			rec, err := run(context.Background(), sc, RunOptions{StateDir: t.TempDir()})
+			if plain {
+				if err == nil || !strings.Contains(err.Error(), "plain Toxiproxy") || !strings.Contains(err.Error(), "shakedown-proxy") {
+					t.Errorf("behind a plain Toxiproxy: %v; want the command fault refused, naming the fault proxy to deploy", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			draws := seeded.NewDraws(sc.Seed, "ping-errors")
+			var injected int
+			for i, d := range rec.DecisionLog {
+				seq, draw, inj := draws.Decide(0.3, 0)
+				if d.Fault != "ping-errors" || d.Seq != seq || d.Draw != draw || d.Injected != inj {
+					t.Fatalf("decision %d read back: %+v; want draw %d of the seed's stream: %d %v %v", i, d, i, seq, draw, inj)
+				}
+				if inj {
+					injected++
+				}
+			}
+			fault, _ := rec.PhaseCounts(record.PhaseFault)
+			if len(rec.DecisionLog) < 20 || injected == 0 || fault.Failed < int64(injected)/2 {
+				t.Errorf("%d decisions, %d injected, %d requests failed in the fault phase; want the PINGs decided and the injected ones failing", len(rec.DecisionLog), injected, fault.Failed)
+			}
+			p, _ = toxiclient.NewClient(api).Proxy("redis")
+			toxics, _ := p.Toxics()
+			if len(toxics) != 1 || toxics[0].Name != "shakedown_stage" {
+				t.Errorf("the proxy's toxics after the run: %+v; want its request stage alone", toxics)
+			}
+		})
 	}
 }

@@ -45,10 +45,11 @@ type set struct {
 // Injector decides the faults of one service's connections. Create it with New and put its Toxic
 // on the service's proxy; it is safe for concurrent use.
 type Injector struct {
-	key     string
-	proto   Protocol
-	now     func() time.Time
-	decider *inject.Decider[set, Decision]
+	key        string
+	proto      Protocol
+	now        func() time.Time
+	onDecision func(Decision)
+	decider    *inject.Decider[set, Decision]
 }
 
 // New returns an Injector, registered for its toxic until Close.
@@ -56,7 +57,7 @@ func New(cfg Config) (*Injector, error) {
 	if cfg.Protocol != Postgres && cfg.Protocol != Redis {
 		return nil, fmt.Errorf("wirefault: protocol %q; want postgres or redis", cfg.Protocol)
 	}
-	in := &Injector{proto: cfg.Protocol, now: cfg.Now, decider: inject.New[set](cfg.Seed, cfg.OnDecision)}
+	in := &Injector{proto: cfg.Protocol, now: cfg.Now, onDecision: cfg.OnDecision, decider: inject.New[set](cfg.Seed, cfg.OnDecision)}
 	if in.now == nil {
 		in.now = time.Now
 	}
@@ -66,6 +67,20 @@ func New(cfg Config) (*Injector, error) {
 
 // Protocol returns the protocol the injector frames.
 func (in *Injector) Protocol() Protocol { return in.proto }
+
+// Seed returns the seed of the faults' streams.
+func (in *Injector) Seed() uint64 { return in.decider.Seed() }
+
+// Report hands decisions made for this injector's faults elsewhere (by a fault proxy, read back
+// from its log: faults/faultproxy) to Config.OnDecision, as the injector's own go.
+func (in *Injector) Report(ds ...Decision) {
+	if in.onDecision == nil {
+		return
+	}
+	for _, d := range ds {
+		in.onDecision(d)
+	}
+}
 
 // Close unregisters the injector: a toxic that still refers to it passes everything.
 func (in *Injector) Close() { unregister(in) }
