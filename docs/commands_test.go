@@ -45,6 +45,9 @@ var commands = map[string]ranBy{
 	"make nightly STAGING=staging-k8s.yaml":                                {target: "nightly", test: "cmd/shakedown.TestStagingSkipsWhatChaosMeshCannotRun"},
 	"shakedown sweep --kubernetes staging-k8s.yaml --allow-target staging": {test: "cmd/shakedown.TestSweepKubernetes"},
 
+	// The fault proxy: its binary (the image is built by make images).
+	"go run ./cmd/shakedown-proxy --host 0.0.0.0 --config proxies.json": {test: "cmd/shakedown-proxy.TestServesAConfiguration"},
+
 	// The mock Ollama: its binary, its image.
 	"go run ./cmd/mock-ollama --addr 127.0.0.1:11434 --seed 7 --ttft 200ms --token-interval 20ms --models llama3.2,nomic-embed-text --tokens 0 --faults faults.json": {test: "cmd/mock-ollama.TestRunServesAndStops"},
 	"images/mock-ollama/build.sh": {ci: "make images", target: "images"},
