@@ -44,7 +44,7 @@ func (e *Env) startExternal(name string, spec Spec) (*Service, error) {
 			if err := e.faultProxy(spec.External.Toxiproxy); err != nil {
 				return nil, fmt.Errorf("external backend: request faults on %s (query and command faults): %w", name, err)
 			}
-			w := newRemoteWire(in, p, spec.External.Toxiproxy, runID(e.run))
+			w := newRemoteWire(in, p, spec.External.Toxiproxy, runID(e.run), spec.External.FaultLease.D())
 			e.cleanups = append(e.cleanups, w.close) // before the proxy's clean-up: the last decisions
 			s.wire = w
 		}

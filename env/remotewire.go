@@ -1,6 +1,7 @@
 package env
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -17,8 +18,9 @@ import (
 	"github.com/shakedown-dev/shakedown/units"
 )
 
-// Lease is how long a fault set on a fault proxy stays after the harness last renewed it: a
-// harness that dies leaves it there that long at most. The harness renews every third of it.
+// Lease is how long a fault set on a fault proxy stays after the harness last renewed it, unless
+// the description says (service.External.FaultLease): a harness that dies leaves it there that
+// long at most. The harness renews every third of it.
 const Lease = 30 * time.Second
 
 var _ faults.WireInjector = (*remoteWire)(nil)
@@ -48,8 +50,8 @@ func runID(r *runDir) string {
 	return host + "/" + filepath.Base(r.path)
 }
 
-func newRemoteWire(in *wirefault.Injector, p *toxiclient.Proxy, api, run string) *remoteWire {
-	w := &remoteWire{in: in, p: p, api: api, run: run, lease: Lease, set: map[string]bool{}, last: map[string][2]uint64{},
+func newRemoteWire(in *wirefault.Injector, p *toxiclient.Proxy, api, run string, lease time.Duration) *remoteWire {
+	w := &remoteWire{in: in, p: p, api: api, run: run, lease: cmp.Or(lease, Lease), set: map[string]bool{}, last: map[string][2]uint64{},
 		stop: make(chan struct{}), done: make(chan struct{})}
 	go w.renew()
 	return w

@@ -9,9 +9,10 @@ import (
 // measured (its warmup, fault and recovery phases), no other run starts or stops its
 // environment or its system under test (initdb, containers, servers starting: bursts of CPU that
 // would land on the measured latency), and while a run starts or stops, no other run's
-// measurement begins. Runs measure together and start together: when a run of the other kind
-// is waiting, the gate takes no new holder of the kind that holds it, except those that were
-// already waiting when their kind took it, so neither kind waits for ever.
+// measurement begins. Runs measure together and start together, except a run whose faults burn
+// the harness's machine (a cpu fault), which measures alone. When a run of another kind is
+// waiting, the gate takes no new holder of the kind that holds it, except those that were
+// already waiting when their kind took it, so no kind waits for ever.
 //
 // Runs share a gate through RunOptions.Gate; its zero value is ready. harnesstest gives every
 // run of a test binary the same one, so that parallel tests keep their start-ups off each other's
@@ -21,8 +22,8 @@ type Gate struct {
 	kind    gateKind // the holders' kind, when n > 0
 	last    gateKind // the kind that held the gate last
 	n       int      // holders
-	admit   int      // holders of kind still admitted while the other kind waits
-	waiting [2]int
+	admit   int      // holders of kind still admitted while another kind waits
+	waiting [gateKinds]int
 	changed chan struct{} // closed when the gate may admit another kind
 }
 
@@ -31,7 +32,20 @@ type gateKind int
 const (
 	gateBusy    gateKind = iota // starting or stopping the environment and the SUT, set-up steps
 	gateMeasure                 // a run's load and its metrics, from the warmup to the recovery's end
+	gateAlone                   // the same, for a run that burns the machine: no one else holds the gate
+	gateKinds
 )
+
+// waitingBesides is how many wait to hold the gate as another kind than k; g.mu is held.
+func (g *Gate) waitingBesides(k gateKind) int {
+	n := 0
+	for other, w := range g.waiting {
+		if gateKind(other) != k {
+			n += w
+		}
+	}
+	return n
+}
 
 // enter waits until a run may do work of kind k, or ctx ends, and returns the function that
 // leaves (safe to call more than once). A nil gate admits at once.
@@ -39,16 +53,16 @@ func (g *Gate) enter(ctx context.Context, k gateKind) (leave func(), err error) 
 	if g == nil {
 		return func() {}, nil
 	}
-	other := 1 - k
 	g.mu.Lock()
 	for {
+		others := g.waitingBesides(k)
 		switch {
-		case g.n == 0 && (g.waiting[other] == 0 || g.last != k):
+		case g.n == 0 && (others == 0 || g.last != k):
 			g.kind, g.last, g.n = k, k, 1
 			g.admit = g.waiting[k] // those waiting now join this turn
 			g.mu.Unlock()
 			return sync.OnceFunc(g.leave), nil
-		case g.n > 0 && g.kind == k && (g.waiting[other] == 0 || g.admit > 0):
+		case g.n > 0 && g.kind == k && k != gateAlone && (others == 0 || g.admit > 0):
 			g.n++
 			if g.admit > 0 {
 				g.admit--

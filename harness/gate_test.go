@@ -237,3 +237,50 @@ func TestGateKeepsStartUpsOffMeasuredPhases(t *testing.T) {
 		})
 	}
 }
+
+// TestGateAlone: a run that burns the machine measures alone: it waits for the measured phases
+// that hold the gate, none joins it, and start-ups wait for it.
+func TestGateAlone(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var g Gate
+		m := enterAsync(t.Context(), &g, gateMeasure)
+		synctest.Wait()
+		a := enterAsync(t.Context(), &g, gateAlone)
+		synctest.Wait()
+		if a.in() {
+			t.Fatal("a burning run measures beside another")
+		}
+		m.leave()
+		synctest.Wait()
+		if !a.in() {
+			t.Fatal("a burning run still waits once no run measures")
+		}
+		m2, a2, b := enterAsync(t.Context(), &g, gateMeasure), enterAsync(t.Context(), &g, gateAlone), enterAsync(t.Context(), &g, gateBusy)
+		synctest.Wait()
+		if m2.in() || a2.in() || b.in() {
+			t.Fatalf("beside a burning run: measured %v, another burning %v, a start-up %v; want none", m2.in(), a2.in(), b.in())
+		}
+		a.leave()
+		synctest.Wait()
+		if n := btoi(m2.in()) + btoi(a2.in()) + btoi(b.in()); n != 1 {
+			t.Fatalf("after the burning run, %d kinds hold the gate; want one", n)
+		}
+		for _, r := range []*gateRun{m2, a2, b} { // each in its turn
+			for !r.in() {
+				for _, o := range []*gateRun{m2, a2, b} {
+					if o.in() && o != r {
+						o.leave()
+					}
+				}
+				synctest.Wait()
+			}
+		}
+	})
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}

@@ -11,6 +11,7 @@ import (
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"github.com/shakedown-dev/shakedown/assertions"
+	"github.com/shakedown-dev/shakedown/faults"
 	"github.com/shakedown-dev/shakedown/internal/redact"
 	"github.com/shakedown-dev/shakedown/scenarios"
 	"github.com/shakedown-dev/shakedown/service"
@@ -34,6 +35,7 @@ type Plan struct {
 	metrics    metricsPlan
 	probeTick  time.Duration // the readiness probe's tick
 	gate       *Gate
+	measure    gateKind // gateAlone when a cpu fault burns the harness's machine
 	halts      []halt
 	durability []durabilityCheck // one for each durability assertion
 	secrets    secretsPlan
@@ -111,6 +113,10 @@ func NewPlan(sc *scenarios.Scenario, opt RunOptions) (*Plan, error) {
 		p.probeTick = time.Second
 	}
 	p.seed, p.replay = seedOf(sc, opt)
+	p.measure = gateMeasure
+	if p.backend != service.BackendKubernetes && slices.ContainsFunc(sc.Faults, func(f faults.Spec) bool { return f.Kind() == "cpu" }) {
+		p.measure = gateAlone // it burns the machine every run on it measures on (on Kubernetes, the pods')
+	}
 	var errs []error
 	p.sut, errs = resolveSUT(sc, opt)
 	p.load = resolveLoad(sc, p.seed)

@@ -129,7 +129,7 @@ func Run(ctx context.Context, p *Plan, obs Observer) (*Result, error) {
 		return finish(fmt.Errorf("faults: %w", err))
 	}
 	leave()
-	if leave, err = p.gate.enter(ctx, gateMeasure); err != nil {
+	if leave, err = p.gate.enter(ctx, p.measure); err != nil {
 		return finish(fmt.Errorf("waiting for other runs' start-ups: %w", err))
 	}
 	err = runPhases(ctx, p, obs, red, s.bases(), set.vals, sched, rec)

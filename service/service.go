@@ -10,6 +10,9 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
+
+	"github.com/shakedown-dev/shakedown/units"
 )
 
 // The services an environment can start.
@@ -128,6 +131,10 @@ type External struct {
 	// the services through (http://host:8474); faults go through its API. Empty: an embedded
 	// Toxiproxy listens on each service's listen address.
 	Toxiproxy string `yaml:"toxiproxy,omitempty"`
+	// FaultLease is, when Toxiproxy is a Shakedown fault proxy, how long a fault set there
+	// outlives a harness that stopped renewing it (killed, say); the harness renews every third
+	// of it. 0: 30s.
+	FaultLease units.Duration `yaml:"fault_lease,omitempty"`
 	// Services are keyed by name: postgres, redis, ollama.
 	Services map[string]ExternalService `yaml:"services"`
 }
@@ -222,6 +229,9 @@ func Check(services []string, backend string, ext *External, kube *Kubernetes) [
 		if ext == nil {
 			add("external", "missing; the external backend needs the services' addresses")
 			break
+		}
+		if ext.FaultLease != 0 && ext.FaultLease < units.Duration(time.Second) {
+			add("external.fault_lease", "%s; want at least 1s (the harness renews it every third of it), or none for 30s", ext.FaultLease)
 		}
 		for _, name := range services {
 			es, ok := ext.Services[name]

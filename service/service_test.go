@@ -3,6 +3,9 @@ package service
 import (
 	"slices"
 	"testing"
+	"time"
+
+	"github.com/shakedown-dev/shakedown/units"
 )
 
 func TestVariables(t *testing.T) {
@@ -53,6 +56,10 @@ func TestCheck(t *testing.T) {
 		{"external entries", []string{Postgres, Redis, Ollama}, BackendExternal, ext, nil, []Problem{
 			{"external.services.redis.address", "missing; want the service's host:port"},
 			{"external.services", "ollama is a service of the environment and has no entry"},
+		}},
+		{"fault lease too short", []string{Postgres}, BackendExternal, &External{Toxiproxy: "http://proxy:8474", FaultLease: units.Duration(500 * time.Millisecond),
+			Services: map[string]ExternalService{Postgres: {Address: "db:5432"}}}, nil, []Problem{
+			{"external.fault_lease", "500ms; want at least 1s (the harness renews it every third of it), or none for 30s"},
 		}},
 		{"kubernetes without description", nil, BackendKubernetes, nil, nil, []Problem{{"kubernetes", "missing; the kubernetes backend needs each service's address, namespace and pod selector"}}},
 		{"description without kubernetes", nil, BackendDocker, nil, kube, []Problem{{"kubernetes", "is for the kubernetes backend; set backend: kubernetes"}}},

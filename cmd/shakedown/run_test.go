@@ -245,6 +245,12 @@ phases: {warmup: 1s, fault: 1s, recovery: 1s}
 // (within 30 s).
 func interruptOnFault(t *testing.T, env, args []string, applied func()) error {
 	t.Helper()
+	return signalOnFault(t, syscall.SIGINT, env, args, applied)
+}
+
+// signalOnFault is interruptOnFault with the signal sig.
+func signalOnFault(t *testing.T, sig syscall.Signal, env, args []string, applied func()) error {
+	t.Helper()
 	cmd := exec.Command(os.Args[0])
 	cmd.Env = append(append(os.Environ(), env...), "SHAKEDOWN_TEST_CLI="+strings.Join(args, "\x1f"))
 	stderr, _ := cmd.StderrPipe()
@@ -258,7 +264,7 @@ func interruptOnFault(t *testing.T, env, args []string, applied func()) error {
 	for sc.Scan() && !(strings.Contains(sc.Text(), "msg=fault") && strings.Contains(sc.Text(), "action=applied")) {
 	} // the fault is applied: its log line is written once the scheduler recorded it
 	applied()
-	cmd.Process.Signal(syscall.SIGINT)
+	cmd.Process.Signal(sig)
 	go func() {
 		for sc.Scan() {
 		}
@@ -272,7 +278,7 @@ func interruptOnFault(t *testing.T, env, args []string, applied func()) error {
 		}
 		return err
 	case <-time.After(30 * time.Second):
-		t.Fatal("shakedown run did not stop within 30s of SIGINT")
+		t.Fatalf("shakedown run did not stop within 30s of %v", sig)
 		return nil
 	}
 }

@@ -50,10 +50,11 @@ import (
 // MaxDecisions bounds the decision log the server keeps (the oldest go first, counted).
 const MaxDecisions = 200_000
 
-// Server is the fault proxy. Create it with New, serve Handler, and call Expire on a tick (Run
+// Server is the fault proxy. Create it with New, serve Handler, and call Expire on a tick (Serve
 // does both).
 type Server struct {
-	api *toxiproxy.ApiServer
+	api  *toxiproxy.ApiServer
+	logf func(format string, args ...any) // what goes wrong after an answer was sent
 
 	mu      sync.Mutex // over proxies
 	proxies map[string]*proxyState
@@ -81,7 +82,7 @@ type Decision struct {
 // New returns a server with no proxy.
 func New() *Server {
 	registerToxics()
-	return &Server{api: toxiproxy.NewServer(toxiproxy.NewMetricsContainer(nil), zerolog.Nop()),
+	return &Server{api: toxiproxy.NewServer(toxiproxy.NewMetricsContainer(nil), zerolog.Nop()), logf: func(string, ...any) {},
 		proxies: map[string]*proxyState{}, dropped: map[string]int{}}
 }
 
@@ -129,14 +130,47 @@ func (s *Server) Handler() http.Handler {
 			}
 			return
 		}
-		api.ServeHTTP(w, r)
+		// The change takes effect on the stages before the answer is sent: a harness that sets
+		// a fault and sends its load at once finds it set.
+		var b bufferedResponse
+		api.ServeHTTP(&b, r)
 		if err := s.reconcile(); err != nil {
-			// The API's answer is sent; the stage could not follow it. Nothing is lost: the
-			// next change or expiry tries again.
-			zerolog.Ctx(r.Context()).Error().Err(err).Msg("shakedown: reconcile")
+			s.logf("%s %s: the request stages could not follow: %v", r.Method, r.URL.Path, err)
 		}
+		b.writeTo(w)
 	})
 	return mux
+}
+
+// bufferedResponse holds an answer until it is sent.
+type bufferedResponse struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (b *bufferedResponse) Header() http.Header {
+	if b.header == nil {
+		b.header = http.Header{}
+	}
+	return b.header
+}
+
+func (b *bufferedResponse) WriteHeader(status int) {
+	if b.status == 0 {
+		b.status = status
+	}
+}
+
+func (b *bufferedResponse) Write(p []byte) (int, error) {
+	b.WriteHeader(http.StatusOK)
+	return b.body.Write(p)
+}
+
+func (b *bufferedResponse) writeTo(w http.ResponseWriter) {
+	maps.Copy(w.Header(), b.header)
+	w.WriteHeader(cmp.Or(b.status, http.StatusOK))
+	w.Write(b.body.Bytes())
 }
 
 // Info is GET /shakedown's answer.
@@ -369,6 +403,7 @@ func writeError(w http.ResponseWriter, code int, msg string) {
 // Serve serves the API on ln until ctx ends, removing expired faults every tick, and says what
 // it removed on logf.
 func (s *Server) Serve(ctx context.Context, ln net.Listener, tick time.Duration, logf func(format string, args ...any)) error {
+	s.logf = logf
 	srv := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 15 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

@@ -6,10 +6,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 
-	"github.com/shakedown-dev/shakedown/faults"
 	"github.com/shakedown-dev/shakedown/faults/seeded"
 	"github.com/shakedown-dev/shakedown/harness"
 	"github.com/shakedown-dev/shakedown/harness/harnesstest"
@@ -19,22 +17,10 @@ import (
 	"github.com/shakedown-dev/shakedown/service"
 )
 
-// burning is held by the runs of a scenario whose faults burn the CPU of the harness's process
-// (cpu), which every run of this test binary shares: such a run takes it alone, the others
-// share it, so a CPU spike never lands on another scenario's latency verdicts.
-var burning sync.RWMutex
-
-// run runs a scenario for the test, alone if it burns the CPU.
+// run runs a scenario for the test. Its runs share harnesstest's gate: no start-up lands on
+// another run's measured phases, and a run with a cpu fault measures alone.
 func run(t *testing.T, sc *scenarios.Scenario, opt harness.RunOptions) *harness.Result {
 	t.Helper()
-	burns := slices.ContainsFunc(sc.Faults, func(f faults.Spec) bool { return f.Kind() == "cpu" })
-	if burns {
-		burning.Lock()
-		defer burning.Unlock()
-	} else {
-		burning.RLock()
-		defer burning.RUnlock()
-	}
 	return harnesstest.Run(t, sc, opt)
 }
 
