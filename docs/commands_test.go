@@ -55,11 +55,12 @@ var commands = map[string]ranBy{
 
 	// Measurements (docs/performance.md): benchmarks, run by hand, not in CI. The table names the
 	// benchmark each one measures, so that a renamed benchmark breaks the page's command here.
-	"go test -run '^$' -bench . -benchtime 3s -count 3 ./mock/ollama/":               {test: "mock/ollama.BenchmarkGenerateNonStreaming"},
-	"go test -run '^$' -bench 'Start' -benchtime 3x ./env/":                          {test: "env.BenchmarkStartLocal"},
-	"go test -run '^$' -bench ProxyOverhead -benchtime 3000x -count 3 ./env/":        {test: "env.BenchmarkProxyOverhead"},
-	"go test -run '^$' -bench Stage -count 10 -benchtime 10000x ./faults/wirefault/": {test: "faults/wirefault.BenchmarkStage"},
-	"go test -run '^$' -bench LoadVsPlainVegeta -benchtime 1x -count 3 ./harness/":   {test: "harness.BenchmarkLoadVsPlainVegeta"},
+	"go test -run '^$' -bench . -benchtime 3s -count 3 ./mock/ollama/":                       {test: "mock/ollama.BenchmarkGenerateNonStreaming"},
+	"go test -run '^$' -bench 'Start' -benchtime 3x ./env/":                                  {test: "env.BenchmarkStartLocal"},
+	"go test -run '^$' -bench ProxyOverhead -benchtime 3000x -count 3 ./env/":                {test: "env.BenchmarkProxyOverhead"},
+	"go test -run '^$' -bench Stage -count 10 -benchtime 10000x ./faults/wirefault/":         {test: "faults/wirefault.BenchmarkStage"},
+	"go test -run '^$' -bench LoadVsPlainVegeta -benchtime 1x -count 3 ./harness/":           {test: "harness.BenchmarkLoadVsPlainVegeta"},
+	"go test -run '^$' -bench FaultProxyCost -benchtime 3000x -count 3 ./faults/faultproxy/": {test: "faults/faultproxy.BenchmarkFaultProxyCost"},
 	"make soak":                {target: "soak", test: "harness.BenchmarkRunSoak"},
 	"BENCH_COUNT=6 make bench": {target: "bench", test: "bench.BenchmarkBreakerSuccess"},
 	"cd bench && go test -run '^$' -bench 'HedgeFastAnswer|Pipeline|Floor' -benchmem -count 6 -cpu 1,2 .": {test: "bench.BenchmarkHedgeFastAnswer"},
