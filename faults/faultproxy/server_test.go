@@ -48,6 +48,22 @@ func serve(t *testing.T) (*faultproxy.Server, *toxiclient.Client) {
 	return s, toxiclient.NewClient("http://" + ln.Addr().String())
 }
 
+// proxied starts the service on the local backend and a fault proxy with a proxy named after it
+// in front of it.
+func proxied(t *testing.T, name string) (*env.Service, *faultproxy.Server, *toxiclient.Proxy) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("-short: no servers")
+	}
+	svc, _ := harnesstest.StartEnv(t, env.Spec{Backend: service.BackendLocal, Services: []string{name}, StateDir: t.TempDir()}).Service(name)
+	s, c := serve(t)
+	proxy, err := c.CreateProxy(name, "127.0.0.1:0", svc.Direct())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return svc, s, proxy
+}
+
 // decisions returns the run's logged decisions of a fault as seq:draw:injected.
 func decisions(s *faultproxy.Server, run, fault string) []string {
 	var out []string
@@ -76,19 +92,7 @@ func stream(seed uint64, fault string, p float64, max, n int) []string {
 // read back from the server's log; a second run's fault is refused while the first's is set,
 // and starts its stream afresh once it is gone; a fault whose lease ran out is removed.
 func TestQueryFaultThroughTheProxy(t *testing.T) {
-	if testing.Short() {
-		t.Skip("-short: no servers")
-	}
-	e := harnesstest.StartEnv(t, env.Spec{Backend: service.BackendLocal, Services: []string{service.Postgres}, StateDir: t.TempDir()})
-	pg, ok := e.Service(service.Postgres)
-	if !ok {
-		t.Fatal("no postgres")
-	}
-	s, c := serve(t)
-	proxy, err := c.CreateProxy("postgres", "127.0.0.1:0", pg.Direct())
-	if err != nil {
-		t.Fatal(err)
-	}
+	pg, s, proxy := proxied(t, service.Postgres)
 	ts, err := proxy.Toxics()
 	if err != nil || len(ts) != 1 || ts[0].Name != faultproxy.StageToxic {
 		t.Fatalf("a new proxy's toxics: %+v, %v; want its request stage %s", ts, err, faultproxy.StageToxic)
@@ -196,19 +200,7 @@ func TestQueryFaultThroughTheProxy(t *testing.T) {
 // commands of a go-redis client whose connection was open before it, and no other command. (ERR:
 // go-redis retries a LOADING reply by itself.)
 func TestCommandFaultThroughTheProxy(t *testing.T) {
-	if testing.Short() {
-		t.Skip("-short: no servers")
-	}
-	e := harnesstest.StartEnv(t, env.Spec{Backend: service.BackendLocal, Services: []string{service.Redis}, StateDir: t.TempDir()})
-	rd, ok := e.Service(service.Redis)
-	if !ok {
-		t.Fatal("no redis")
-	}
-	s, c := serve(t)
-	proxy, err := c.CreateProxy("redis", "127.0.0.1:0", rd.Direct())
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, s, proxy := proxied(t, service.Redis)
 	ctx := t.Context()
 	rc := redis.NewClient(&redis.Options{Addr: proxy.Listen, PoolSize: 1})
 	defer rc.Close()
