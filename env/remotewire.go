@@ -83,12 +83,10 @@ func (w *remoteWire) Set(f wirefault.Fault) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	name := faults.ToxicPrefix + f.Name
-	if w.set[f.Name] {
-		_, err = w.p.UpdateToxic(name, 1, attrs)
-	} else {
-		_, err = w.p.AddToxic(name, w.toxicType(), "upstream", 1, attrs)
+	if w.set[f.Name] { // set anew: removed and added, not updated (see faultproxy.Server.Renew)
+		w.p.RemoveToxic(name)
 	}
-	if err != nil {
+	if _, err = w.p.AddToxic(name, w.toxicType(), "upstream", 1, attrs); err != nil {
 		return fmt.Errorf("fault proxy %s, proxy %s: set %s: %w", w.api, w.p.Name, f.Name, err)
 	}
 	w.set[f.Name] = true
@@ -151,7 +149,7 @@ func (w *remoteWire) fetch(ctx context.Context) error {
 	return nil
 }
 
-// renew sets every fault's lease again every third of it, until close.
+// renew renews the run's leases on the proxy every third of the lease, until close.
 func (w *remoteWire) renew() {
 	defer close(w.done)
 	t := time.NewTicker(w.lease / 3)
@@ -162,11 +160,9 @@ func (w *remoteWire) renew() {
 			return
 		case <-t.C:
 		}
-		w.mu.Lock()
-		for name := range w.set {
-			w.p.UpdateToxic(faults.ToxicPrefix+name, 1, toxiclient.Attributes{"lease": units.Duration(w.lease).String()})
-		}
-		w.mu.Unlock()
+		ctx, cancel := context.WithTimeout(context.Background(), w.lease/3)
+		faultproxy.Renew(ctx, w.api, w.run) // a renewal lost is one of three before the lease runs out
+		cancel()
 	}
 }
 

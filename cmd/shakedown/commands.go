@@ -16,7 +16,8 @@ commands:
   list      list the scenario catalog with what each scenario proves
   report    render reports again from journals, or an index page over a folder of runs
   schema    print the JSON Schema of the scenario file, for editors
-  export    export chaos-mesh: the scenario's faults as Chaos Mesh objects (YAML), for GitOps
+  export    export chaos-mesh: the scenario's faults as Chaos Mesh objects (YAML), for GitOps;
+            export proxy: the fault proxy's Deployment, Service and configuration for a Kubernetes staging
   sweep     remove what runs killed outright left: processes, folders, containers and, with
             --kubernetes FILE, Chaos Mesh objects
 

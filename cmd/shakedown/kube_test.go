@@ -233,11 +233,30 @@ sut: {url: "https://shop.staging.internal"}
 		{[]string{"export", "chaos-mesh", "--staging", staging, "--schedule", "@daily", cat + "redis-outage.yaml"}, "a schedule is for the workflow form"},
 		{[]string{"export", "chaos-mesh", "--staging", staging, cat + "redis-flaky.yaml"}, `fault "cache-errors" (command): Chaos Mesh cannot express it`},
 		{[]string{"export", "kustomize"}, "want shakedown export chaos-mesh"},
+		{[]string{"export", "proxy", "--staging", staging}, "no image: build images/shakedown-proxy/Dockerfile.release"},
+		{[]string{"export", "proxy", cat + "redis-outage.yaml"}, "want --staging FILE"},
 	} {
 		err := run(context.Background(), c.args, &stdout, &stderr)
 		var u usageError
 		if !errors.As(err, &u) || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%v: %v; want a usage error saying %q", c.args, err, c.want)
+		}
+	}
+}
+
+// TestExportProxyCommand: shakedown export proxy writes the fault proxy's objects for the
+// staging description the docs show (env/kube.TestExportProxy has the API server accept them).
+func TestExportProxyCommand(t *testing.T) {
+	t.Setenv("PGPASSWORD", "secret") // the staging file reads it
+	var stdout, stderr strings.Builder
+	args := []string{"export", "proxy", "--staging", "../../scenarios/testdata/staging-k8s.yaml", "--image", "registry.example.com/shakedown-proxy:v1"}
+	if err := run(context.Background(), args, &stdout, &stderr); err != nil {
+		t.Fatalf("%v: %v\n%s", args, err, stderr.String())
+	}
+	for _, want := range []string{"kind: Deployment", "namespace: shop-staging", "image: registry.example.com/shakedown-proxy:v1",
+		`"upstream": "postgres.shop-staging.svc:5432"`, `"listen": "0.0.0.0:6379"`, "automountServiceAccountToken: false"} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("export proxy lacks %q:\n%s", want, stdout.String())
 		}
 	}
 }

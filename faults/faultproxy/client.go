@@ -45,8 +45,23 @@ func FetchDecisions(ctx context.Context, api, run string) (Log, error) {
 	return l, nil
 }
 
-func get(ctx context.Context, u string) ([]byte, int, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+// Renew renews the leases of the run's faults on the fault proxy at api.
+func Renew(ctx context.Context, api, run string) error {
+	u := strings.TrimRight(api, "/") + "/shakedown/leases?run=" + url.QueryEscape(run)
+	body, status, err := do(ctx, http.MethodPost, u)
+	if err != nil {
+		return err
+	}
+	if status != http.StatusOK {
+		return fmt.Errorf("POST %s: %d: %s", u, status, strings.TrimSpace(string(body)))
+	}
+	return nil
+}
+
+func get(ctx context.Context, u string) ([]byte, int, error) { return do(ctx, http.MethodGet, u) }
+
+func do(ctx context.Context, method, u string) ([]byte, int, error) {
+	req, err := http.NewRequestWithContext(ctx, method, u, nil)
 	if err != nil {
 		return nil, 0, err
 	}

@@ -19,8 +19,8 @@
 // every stream afresh. Each decision is logged under its run, for the harness to read back
 // (GET /shakedown/decisions?run=ID), and a fault toxic shows its counts (decided, injected).
 //
-// A fault whose lease has run out without being renewed (set again, by an update of the toxic)
-// is removed: a harness that died cannot leave a staging broken.
+// A fault whose lease has run out without being renewed (POST /shakedown/leases?run=ID, or an
+// update of the toxic) is removed: a harness that died cannot leave a staging broken.
 package faultproxy
 
 import (
@@ -101,7 +101,8 @@ func (s *Server) Populate(path string) error {
 }
 
 // Handler serves Toxiproxy's HTTP API, and GET /shakedown (what the server is: how the harness
-// tells it from a plain Toxiproxy) and GET /shakedown/decisions?run=ID (the run's decision log).
+// tells it from a plain Toxiproxy), GET /shakedown/decisions?run=ID (the run's decision log) and
+// POST /shakedown/leases?run=ID (renew the leases of the run's faults).
 func (s *Server) Handler() http.Handler {
 	api := s.api.Routes()
 	mux := http.NewServeMux()
@@ -115,6 +116,14 @@ func (s *Server) Handler() http.Handler {
 			return
 		}
 		writeJSON(w, http.StatusOK, s.Decisions(run))
+	})
+	mux.HandleFunc("POST /shakedown/leases", func(w http.ResponseWriter, r *http.Request) {
+		run := r.URL.Query().Get("run")
+		if run == "" {
+			writeError(w, http.StatusBadRequest, "run: missing; want the id of a run (?run=ID)")
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]int{"renewed": s.Renew(run, time.Now())})
 	})
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodGet || r.Method == http.MethodHead {
@@ -360,6 +369,26 @@ func (s *Server) logger(run, proxy string) func(wirefault.Decision) {
 		}
 		s.log = append(s.log, Decision{Run: run, Proxy: proxy, Decision: d})
 	}
+}
+
+// Renew sets the lease of every fault toxic of the run again from now, and returns how many it
+// renewed. (Updating each toxic through Toxiproxy's API renews it too, but Toxiproxy writes a
+// toxic's toxicity while its links read it, unsynchronised: a race the renewal need not run.)
+func (s *Server) Renew(run string, now time.Time) int {
+	n := 0
+	for _, p := range s.api.Collection.Proxies() {
+		for _, tw := range p.Toxics.GetToxicArray() {
+			ft, _, ok := asFault(tw.(*toxics.ToxicWrapper).Toxic)
+			if !ok {
+				continue
+			}
+			if _, r, _, _ := ft.state(); r == run {
+				ft.renew(now)
+				n++
+			}
+		}
+	}
+	return n
 }
 
 // Expire removes every fault toxic whose lease ran out before now, and returns their names

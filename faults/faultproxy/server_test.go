@@ -166,8 +166,15 @@ func TestQueryFaultThroughTheProxy(t *testing.T) {
 		t.Errorf("a second run's fault while r1's is set: %v; want 409", err)
 	}
 
-	// r1's lease runs out: its fault is removed, and inserts pass.
-	gone, err := s.Expire(time.Now().Add(31 * time.Second))
+	// r1 renews its lease once: its fault outlives the first 30 s; then, unrenewed, it runs out
+	// and is removed, and inserts pass.
+	if n := s.Renew("r1", time.Now().Add(20*time.Second)); n != 1 {
+		t.Errorf("Renew renewed %d faults; want r1's one", n)
+	}
+	if gone, err := s.Expire(time.Now().Add(31 * time.Second)); len(gone) != 0 || err != nil {
+		t.Errorf("Expire 31s on = %v, %v; want nothing gone: the lease was renewed at 20s", gone, err)
+	}
+	gone, err := s.Expire(time.Now().Add(51 * time.Second))
 	if err != nil || !slices.Equal(gone, []string{"postgres/db-cuts"}) {
 		t.Fatalf("Expire = %v, %v; want postgres/db-cuts gone", gone, err)
 	}

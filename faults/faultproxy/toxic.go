@@ -153,6 +153,13 @@ func (t *faultToxic) state() (f wirefault.Fault, run string, seed uint64, expire
 	return t.fault, t.run, t.seed, expires
 }
 
+// renew sets the toxic's lease again from now.
+func (t *faultToxic) renew(now time.Time) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.renewed = now
+}
+
 func (t *faultToxic) setCounts(c func() (decided, injected uint64, ok bool)) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
