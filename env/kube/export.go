@@ -72,6 +72,11 @@ func Export(w io.Writer, kube *service.Kubernetes, p ExportPlan, form, schedule 
 	default:
 		return fmt.Errorf("form %q; want %s or %s", form, FormManifests, FormWorkflow)
 	}
+	return writeObjects(w, objs)
+}
+
+// writeObjects writes objs to w as YAML documents.
+func writeObjects(w io.Writer, objs []client.Object) error {
 	for i, obj := range objs {
 		b, err := manifestYAML(obj)
 		if err != nil {

@@ -43,19 +43,7 @@ func ExportProxy(w io.Writer, kube *service.Kubernetes, opt ProxyOptions) error 
 	if err != nil {
 		return err
 	}
-	for i, obj := range objs {
-		b, err := manifestYAML(obj)
-		if err != nil {
-			return err
-		}
-		if i > 0 {
-			b = append([]byte("---\n"), b...)
-		}
-		if _, err := w.Write(b); err != nil {
-			return err
-		}
-	}
-	return nil
+	return writeObjects(w, objs)
 }
 
 // proxyConfig is one proxy of the fault proxy's configuration (Toxiproxy's format).
