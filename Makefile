@@ -32,8 +32,9 @@ build: ## build every command into ./bin
 # catalog runs CATALOG_PARALLEL runs at a time: harnesstest's runs share a harness.Gate, so no
 # run's start-up or teardown (initdb, containers, servers starting) lands on another's measured
 # phases (at four runs without it, one failed postgres-outage's "healthy before"), and a run
-# with a cpu fault measures alone. Two at a time took 549 s, five 294-308 s, four 323 s: at
-# five a p95 verdict failed once (the CPU shared by five measured loads under -race).
+# with a cpu fault measures alone. Two at a time took 549 s, five 294-308 s, four 323 s, and
+# 288 s once the same-seed check used the short runs; at five a p95 verdict failed once (the
+# CPU shared by five measured loads under -race).
 CATALOG_PARALLEL ?= 4
 CATALOG := ./scenarios/catalog
 deps: ## the Debian packages the tests and images need, and the Kubernetes API server (built once, cached; quick when all are there)

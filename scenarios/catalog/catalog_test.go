@@ -24,16 +24,21 @@ func run(t *testing.T, sc *scenarios.Scenario, opt harness.RunOptions) *harness.
 	return harnesstest.Run(t, sc, opt)
 }
 
-// TestCatalogShort runs every catalog scenario's short form on each backend; every verdict must pass.
+// TestCatalogShort runs every catalog scenario's short form on each backend; every verdict must
+// pass, and the local runs of the seeded scenarios make exactly their seed's decisions
+// (checkSameSeed).
 func TestCatalogShort(t *testing.T) {
 	t.Parallel()
 	names := catalog.Names()
 	if len(names) < 10 {
 		t.Errorf("the catalog has %d scenarios: %v; want at least the ten of docs/getting-started.md", len(names), names)
 	}
-	eachShortForm(t, func(t *testing.T, _, backend string, sc *scenarios.Scenario) {
+	eachShortForm(t, func(t *testing.T, name, backend string, sc *scenarios.Scenario) {
 		res := run(t, sc, harness.RunOptions{Backend: backend, Short: true})
 		harnesstest.AssertPass(t, res.Verdicts)
+		if backend == service.BackendLocal && slices.Contains(seededScenarios, name) {
+			checkSameSeed(t, sc, res)
+		}
 	})
 }
 
@@ -101,58 +106,51 @@ func TestLoadUnknown(t *testing.T) {
 	}
 }
 
-// TestSameSeedSameDecisions runs each scenario whose faults are all drawn from the run's seed
-// (per request, per window, per tick) with its seed, through the whole harness.Run: each fault's
-// decisions, as (seq, draw, injected) in seq order, are exactly the first ones of the fault's
-// stream from the scenario's seed (faults/seeded), and not those of another seed. So any two runs
-// with the same seed make the same decisions for every draw both made (how many requests reach
-// a fault is the service's and the machine's: the counts may differ a little).
-func TestSameSeedSameDecisions(t *testing.T) {
-	t.Parallel()
-	for _, name := range []string{"db-connection-failures", "redis-flaky", "transient-failures", "cpu-spike"} {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			sc, err := catalog.Load(name)
-			if err != nil {
-				t.Fatal(err)
-			}
-			res := run(t, sc, harness.RunOptions{Backend: service.BackendLocal, Short: true})
-			if len(res.Record.DecisionLog) >= record.MaxDecisions {
-				t.Fatalf("%d decisions: the log is cut", len(res.Record.DecisionLog))
-			}
-			got := map[string][]string{}
-			for _, d := range res.Record.DecisionLog {
-				got[d.Fault] = append(got[d.Fault], decision(d.Seq, d.Draw, d.Injected))
-			}
-			if len(got) != len(sc.Faults) {
-				t.Fatalf("decisions of %d faults; want all %d", len(got), len(sc.Faults))
-			}
-			for _, f := range sc.Faults {
-				fault := f.Base().Name
-				ds := got[fault]
-				slices.SortFunc(ds, func(a, b string) int { return cmp.Compare(seqOf(a), seqOf(b)) })
-				t.Logf("%s: %d decisions", fault, len(ds))
-				if len(ds) == 0 {
-					t.Errorf("%s: no decision to compare", fault)
-				}
-				for _, seed := range []uint64{sc.Seed, sc.Seed + 1} {
-					draws := seeded.NewDraws(seed, fault)
-					first := -1 // the first decision that is not the stream's
-					for i, d := range ds {
-						if seq, draw, injected := draws.Decide(f.Base().P(), 0); d != decision(seq, draw, injected) {
-							first = i
-							break
-						}
-					}
-					switch {
-					case seed == sc.Seed && first >= 0:
-						t.Errorf("%s: decision %d is %s; want the stream of the scenario's seed %d throughout", fault, first, ds[first], seed)
-					case seed != sc.Seed && first < 0:
-						t.Errorf("%s: the decisions are the stream of seed %d too; want the scenario's seed's alone", fault, seed)
-					}
+// seededScenarios are the scenarios whose faults are all drawn from the run's seed (per request,
+// per window, per tick: a query, a command, an http and a cpu fault).
+var seededScenarios = []string{"db-connection-failures", "redis-flaky", "transient-failures", "cpu-spike"}
+
+// checkSameSeed checks a run of a seeded scenario through the whole harness.Run (TestCatalogShort
+// calls it on its local runs of them, rather than running them again): each fault's decisions, as
+// (seq, draw, injected) in seq order, are exactly the first ones of the fault's stream from the
+// scenario's seed (faults/seeded), and not those of another seed. So any two runs with the same
+// seed make the same decisions for every draw both made (how many requests reach a fault is the
+// service's and the machine's: the counts may differ a little).
+func checkSameSeed(t *testing.T, sc *scenarios.Scenario, res *harness.Result) {
+	t.Helper()
+	if len(res.Record.DecisionLog) >= record.MaxDecisions {
+		t.Fatalf("%d decisions: the log is cut", len(res.Record.DecisionLog))
+	}
+	got := map[string][]string{}
+	for _, d := range res.Record.DecisionLog {
+		got[d.Fault] = append(got[d.Fault], decision(d.Seq, d.Draw, d.Injected))
+	}
+	if len(got) != len(sc.Faults) {
+		t.Fatalf("decisions of %d faults; want all %d", len(got), len(sc.Faults))
+	}
+	for _, f := range sc.Faults {
+		fault := f.Base().Name
+		ds := got[fault]
+		slices.SortFunc(ds, func(a, b string) int { return cmp.Compare(seqOf(a), seqOf(b)) })
+		if len(ds) == 0 {
+			t.Errorf("%s: no decision to compare", fault)
+		}
+		for _, seed := range []uint64{sc.Seed, sc.Seed + 1} {
+			draws := seeded.NewDraws(seed, fault)
+			first := -1 // the first decision that is not the stream's
+			for i, d := range ds {
+				if seq, draw, injected := draws.Decide(f.Base().P(), 0); d != decision(seq, draw, injected) {
+					first = i
+					break
 				}
 			}
-		})
+			switch {
+			case seed == sc.Seed && first >= 0:
+				t.Errorf("%s: decision %d is %s; want the stream of the scenario's seed %d throughout", fault, first, ds[first], seed)
+			case seed != sc.Seed && first < 0:
+				t.Errorf("%s: the decisions are the stream of seed %d too; want the scenario's seed's alone", fault, seed)
+			}
+		}
 	}
 }
 
