@@ -41,7 +41,6 @@ import (
 	"time"
 
 	toxiproxy "github.com/Shopify/toxiproxy/v2"
-	"github.com/Shopify/toxiproxy/v2/toxics"
 	"github.com/rs/zerolog"
 
 	"github.com/shakedown-dev/shakedown/faults/wirefault"
@@ -260,12 +259,8 @@ func (s *Server) admit(r *http.Request) error {
 	if err != nil {
 		return nil // Toxiproxy's 404
 	}
-	for _, tw := range p.Toxics.GetToxicArray() {
-		ft, _, ok := asFault(tw.(*toxics.ToxicWrapper).Toxic)
-		if !ok {
-			continue
-		}
-		if _, other, _, _ := ft.state(); other != run {
+	for _, f := range faultsOn(p) {
+		if _, other, _, _ := f.ft.state(); other != run {
 			return &httpError{http.StatusConflict, fmt.Sprintf("proxy %s carries the faults of run %q; a fault of run %q waits until they are removed (or their lease runs out)", proxy, other, run)}
 		}
 	}
@@ -310,13 +305,9 @@ func (s *Server) reconcileProxy(name string, p *toxiproxy.Proxy) error {
 	}
 	want := map[wirefault.Protocol][]*faultToxic{}
 	run, seed := "", uint64(0)
-	for _, tw := range p.Toxics.GetToxicArray() {
-		ft, proto, ok := asFault(tw.(*toxics.ToxicWrapper).Toxic)
-		if !ok {
-			continue
-		}
-		want[proto] = append(want[proto], ft)
-		_, run, seed, _ = ft.state()
+	for _, f := range faultsOn(p) {
+		want[f.proto] = append(want[f.proto], f.ft)
+		_, run, seed, _ = f.ft.state()
 	}
 	if run != "" && run != ps.run { // a new run: fresh injectors, every stream from its first draw
 		for _, in := range ps.in {
@@ -377,13 +368,9 @@ func (s *Server) logger(run, proxy string) func(wirefault.Decision) {
 func (s *Server) Renew(run string, now time.Time) int {
 	n := 0
 	for _, p := range s.api.Collection.Proxies() {
-		for _, tw := range p.Toxics.GetToxicArray() {
-			ft, _, ok := asFault(tw.(*toxics.ToxicWrapper).Toxic)
-			if !ok {
-				continue
-			}
-			if _, r, _, _ := ft.state(); r == run {
-				ft.renew(now)
+		for _, f := range faultsOn(p) {
+			if _, r, _, _ := f.ft.state(); r == run {
+				f.ft.renew(now)
 				n++
 			}
 		}
@@ -397,18 +384,13 @@ func (s *Server) Expire(now time.Time) ([]string, error) {
 	var gone []string
 	var errs []error
 	for name, p := range s.api.Collection.Proxies() {
-		for _, tw := range p.Toxics.GetToxicArray() {
-			w := tw.(*toxics.ToxicWrapper)
-			ft, _, ok := asFault(w.Toxic)
-			if !ok {
-				continue
-			}
-			if _, _, _, expires := ft.state(); !expires.IsZero() && now.After(expires) {
-				if err := p.Toxics.RemoveToxic(context.Background(), w.Name); err != nil && !errors.Is(err, toxiproxy.ErrToxicNotFound) {
+		for _, f := range faultsOn(p) {
+			if _, _, _, expires := f.ft.state(); !expires.IsZero() && now.After(expires) {
+				if err := p.Toxics.RemoveToxic(context.Background(), f.name); err != nil && !errors.Is(err, toxiproxy.ErrToxicNotFound) {
 					errs = append(errs, err)
 					continue
 				}
-				gone = append(gone, name+"/"+w.Name)
+				gone = append(gone, name+"/"+f.name)
 			}
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	toxiproxy "github.com/Shopify/toxiproxy/v2"
 	"github.com/Shopify/toxiproxy/v2/toxics"
 
 	"github.com/shakedown-dev/shakedown/faults/wirefault"
@@ -176,14 +177,24 @@ type (
 func (t *queryToxic) UnmarshalJSON(b []byte) error   { return t.decode(b, wirefault.Postgres) }
 func (t *commandToxic) UnmarshalJSON(b []byte) error { return t.decode(b, wirefault.Redis) }
 
-// asFault returns the fault toxic a toxic of the server's is, with its protocol; ok is false for
-// any other toxic.
-func asFault(t toxics.Toxic) (ft *faultToxic, p wirefault.Protocol, ok bool) {
-	switch t := t.(type) {
-	case *queryToxic:
-		return &t.faultToxic, wirefault.Postgres, true
-	case *commandToxic:
-		return &t.faultToxic, wirefault.Redis, true
+// onProxy is a fault toxic on a proxy: its name there, the toxic, and its protocol.
+type onProxy struct {
+	name  string
+	ft    *faultToxic
+	proto wirefault.Protocol
+}
+
+// faultsOn returns the fault toxics on p, in Toxiproxy's order.
+func faultsOn(p *toxiproxy.Proxy) []onProxy {
+	var out []onProxy
+	for _, t := range p.Toxics.GetToxicArray() {
+		w := t.(*toxics.ToxicWrapper)
+		switch ft := w.Toxic.(type) {
+		case *queryToxic:
+			out = append(out, onProxy{w.Name, &ft.faultToxic, wirefault.Postgres})
+		case *commandToxic:
+			out = append(out, onProxy{w.Name, &ft.faultToxic, wirefault.Redis})
+		}
 	}
-	return nil, "", false
+	return out
 }
