@@ -71,9 +71,10 @@ soak: ## a whole run at 2,000 requests/s for 5 minutes (SHAKEDOWN_SOAK=10m for l
 	$(GO) test -run '^$$' -bench RunSoak -benchtime 1x -timeout 60m ./harness/
 
 N ?= 5
-flake: deps ## the catalog's short forms N times on each backend (N=5 by default; with the race detector and CATALOG_PARALLEL runs at a time, as make test runs them): per scenario and verdict, how many runs passed and the measured spread; fails on any verdict that did not pass every time
+SCENARIOS ?= .*
+flake: deps ## the catalog's short forms N times on each backend (N=5 by default; SCENARIOS='a|b' for some of them; with the race detector and CATALOG_PARALLEL runs at a time, as make test runs them): per scenario and verdict, how many runs passed and the measured spread; fails on any verdict that did not pass every time
 	./scripts/images.sh --if-docker
-	set -o pipefail; SHAKEDOWN_FLAKE=$(N) $(GO) test -race -count=1 -parallel $(CATALOG_PARALLEL) -timeout 0 -run '^TestCatalogFlake$$' -v $(CATALOG) | grep -v -e '^=== ' -e '--- PASS'
+	set -o pipefail; SHAKEDOWN_FLAKE=$(N) $(GO) test -race -count=1 -parallel $(CATALOG_PARALLEL) -timeout 0 -run '^TestCatalogFlake$$/^runs$$/^($(SCENARIOS))$$' -v $(CATALOG) | grep -v -e '^=== ' -e '--- PASS'
 
 images: ## build the local images (no registry needed): Postgres, Redis, mock Ollama, the fault proxy
 	./scripts/images.sh

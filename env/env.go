@@ -137,7 +137,9 @@ type Env struct {
 	docker   *client.Client // the docker backend's one client; nil on the others
 
 	probeOnce sync.Once // is the external backend's Toxiproxy server a fault proxy?
+	probeOK   bool
 	probeErr  error
+	proxyRun  *proxyRun // this run on the external backend's Toxiproxy server
 
 	closeOnce sync.Once
 	closeErr  error

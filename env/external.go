@@ -1,6 +1,7 @@
 package env
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strings"
@@ -38,15 +39,31 @@ func (e *Env) startExternal(name string, spec Spec) (*Service, error) {
 			return nil, fmt.Errorf("external backend: proxy %q on the Toxiproxy server at %s: %w (the server's configuration must create it, in front of %s)", proxyName, spec.External.Toxiproxy, err, es.Address)
 		}
 		s.remote = &remoteProxy{p: p}
+		if e.proxyRun == nil { // its renewals stop after every fault is removed (clean-ups run last first)
+			e.proxyRun = newProxyRun(spec.External.Toxiproxy, runID(e.run), spec.External.FaultLease.D())
+			e.cleanups = append(e.cleanups, e.proxyRun.close)
+		}
 		e.cleanups = append(e.cleanups, s.remote.cleanup)
 		s.Proxied = p.Listen
 		if in := spec.Wire[name]; in != nil {
-			if err := e.faultProxy(spec.External.Toxiproxy); err != nil {
-				return nil, fmt.Errorf("external backend: request faults on %s (query and command faults): %w", name, err)
+			if ok, err := e.isFaultProxy(spec.External.Toxiproxy); !ok {
+				return nil, fmt.Errorf("external backend: request faults on %s (query and command faults): %w", name, cmp.Or(err, e.plainToxiproxy(spec.External.Toxiproxy)))
 			}
-			w := newRemoteWire(in, p, spec.External.Toxiproxy, runID(e.run), spec.External.FaultLease.D())
-			e.cleanups = append(e.cleanups, w.close) // before the proxy's clean-up: the last decisions
+			w := newRemoteWire(in, e.proxyRun, p)
+			e.cleanups = append(e.cleanups, w.f.close) // before the proxy's clean-up: the last decisions
 			s.wire = w
+		}
+		if name == service.Ollama {
+			onDecision := spec.Ollama.OnDecision
+			h := &remoteHTTP{e: e, mock: s.http, f: newProxyFaults(e.proxyRun, p, faultproxy.HTTPToxic, spec.Ollama.Seed, func(ds []faultproxy.Decision) {
+				for _, d := range ds {
+					if onDecision != nil {
+						onDecision(*d.HTTP)
+					}
+				}
+			})}
+			e.cleanups = append(e.cleanups, h.close)
+			s.http = h
 		}
 		return s, nil
 	}
@@ -58,21 +75,24 @@ func (e *Env) startExternal(name string, spec Spec) (*Service, error) {
 	return s, nil
 }
 
-// faultProxy checks, once, that the Toxiproxy server at api is a Shakedown fault proxy: a plain
-// Toxiproxy cannot decide single queries and commands, and the error says what to deploy.
-func (e *Env) faultProxy(api string) error {
+// isFaultProxy asks, once, whether the Toxiproxy server at api is a Shakedown fault proxy (a
+// plain Toxiproxy cannot decide single requests); err is set when it cannot be asked.
+func (e *Env) isFaultProxy(api string) (bool, error) {
 	e.probeOnce.Do(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		_, ok, err := faultproxy.Probe(ctx, api)
-		switch {
-		case err != nil:
-			e.probeErr = fmt.Errorf("asking %s what it is: %w", api, err)
-		case !ok:
-			e.probeErr = fmt.Errorf("the Toxiproxy server at %s is a plain Toxiproxy, which cannot decide single queries and commands; deploy Shakedown's fault proxy there instead (cmd/shakedown-proxy, the image shakedown/proxy: the same API, the same configuration), or give each service a listen address for an embedded proxy on this machine", api)
+		_, e.probeOK, e.probeErr = faultproxy.Probe(ctx, api)
+		if e.probeErr != nil {
+			e.probeErr = fmt.Errorf("asking %s what it is: %w", api, e.probeErr)
 		}
 	})
-	return e.probeErr
+	return e.probeOK, e.probeErr
+}
+
+// plainToxiproxy is the refusal of a request fault a plain Toxiproxy at api cannot run: what to
+// deploy instead.
+func (e *Env) plainToxiproxy(api string) error {
+	return fmt.Errorf("the Toxiproxy server at %s is a plain Toxiproxy, which cannot decide single queries and commands; deploy Shakedown's fault proxy there instead (cmd/shakedown-proxy, the image shakedown/proxy: the same API, the same configuration), or give each service a listen address for an embedded proxy on this machine", api)
 }
 
 // remoteProxy is a proxy on a Toxiproxy server, driven through its HTTP API.

@@ -10,8 +10,10 @@ import (
 	"net/http/httptest"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -20,8 +22,11 @@ import (
 
 	"github.com/shakedown-dev/shakedown/env"
 	"github.com/shakedown-dev/shakedown/faults"
+	"github.com/shakedown-dev/shakedown/faults/faultproxy"
+	"github.com/shakedown-dev/shakedown/faults/httpfault"
 	"github.com/shakedown-dev/shakedown/faults/seeded"
 	"github.com/shakedown-dev/shakedown/faults/wirefault"
+	"github.com/shakedown-dev/shakedown/mock/ollama"
 	"github.com/shakedown-dev/shakedown/record"
 	"github.com/shakedown-dev/shakedown/scenarios"
 	"github.com/shakedown-dev/shakedown/service"
@@ -297,8 +302,130 @@ func TestExternalBackendThroughFaultProxy(t *testing.T) {
 			}
 			p, _ = toxiclient.NewClient(api).Proxy("redis")
 			toxics, _ := p.Toxics()
-			if len(toxics) != 1 || toxics[0].Name != "shakedown_stage" {
-				t.Errorf("the proxy's toxics after the run: %+v; want its request stage alone", toxics)
+			var names []string
+			for _, tx := range toxics {
+				names = append(names, tx.Name)
+			}
+			if !slices.Equal(names, faultproxy.Stages) {
+				t.Errorf("the proxy's toxics after the run: %v; want its stages alone, %v", names, faultproxy.Stages)
+			}
+		})
+	}
+}
+
+// llmSUT is a service that asks the LLM at addr for each request to / it serves: 200 when the
+// LLM answered, 502 when it did not.
+func llmSUT(t *testing.T, addr string) *httptest.Server {
+	hc := &http.Client{Transport: &http.Transport{}}
+	sut := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/" { // the readiness probe, the metrics scrape
+			return
+		}
+		req, _ := http.NewRequestWithContext(r.Context(), http.MethodPost, "http://"+addr+"/api/chat",
+			strings.NewReader(`{"model": "`+ollama.DefaultModels[0].Name+`", "stream": false, "messages": [{"role": "user", "content": "hi"}]}`))
+		resp, err := hc.Do(req)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			http.Error(w, resp.Status, http.StatusBadGateway)
+		}
+	}))
+	t.Cleanup(func() { sut.Close(); hc.CloseIdleConnections() })
+	return sut
+}
+
+// TestExternalBackendHTTPFaultThroughFaultProxy: the external backend whose Toxiproxy server
+// is a Shakedown fault proxy runs an HTTP fault on the LLM there, not on the mock's own
+// injector: the record's decisions, read back from the proxy, are the stream of the run's seed,
+// the injected ones are the service's failures, and only the proxy's stages are left after the
+// run. Behind a plain Toxiproxy the fault goes to the mock's admin endpoint, as before.
+func TestExternalBackendHTTPFaultThroughFaultProxy(t *testing.T) {
+	t.Parallel()
+	var byMock, injMock atomic.Int64 // decisions of the mock's own injector
+	mock := ollama.NewServer(ollama.Config{Seed: 1, OnDecision: func(d httpfault.Decision) {
+		byMock.Add(1)
+		if d.Injected {
+			injMock.Add(1)
+		}
+	}})
+	t.Cleanup(mock.Close)
+	llm := strings.TrimPrefix(mock.URL, "http://")
+	p30 := units.Probability(0.3)
+	for _, plain := range []bool{false, true} {
+		t.Run(map[bool]string{false: "fault proxy", true: "plain toxiproxy"}[plain], func(t *testing.T) {
+			api := faultProxyServer(t)
+			if plain {
+				api = toxiproxyServer(t)
+			}
+			p, err := toxiclient.NewClient(api).CreateProxy(service.Ollama, "127.0.0.1:0", llm)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sc := &scenarios.Scenario{
+				Name: "external-fault-proxy-http", Seed: 5,
+				Environment: scenarios.Environment{Services: []string{service.Ollama}, Backend: service.BackendExternal,
+					External: &service.External{Toxiproxy: api, Services: map[string]service.ExternalService{service.Ollama: {Address: llm, URL: mock.URL}}}},
+				SUT:    scenarios.SUT{URL: llmSUT(t, p.Listen).URL, Ready: "/ready"},
+				Load:   scenarios.LoadSpec{Rate: units.Rate{Freq: 20, Per: time.Second}, Targets: []scenarios.LoadTarget{{URL: "/"}}},
+				Phases: scenarios.Phases{Warmup: units.Duration(time.Second), Fault: units.Duration(2 * time.Second), Recovery: units.Duration(time.Second)},
+				Faults: []faults.Spec{&faults.HTTP{Common: faults.Common{Name: "llm-errors", Type: "http", Target: service.Ollama, Probability: &p30},
+					Action: httpfault.Action{Kind: httpfault.KindError, Status: 503, PathPrefix: "/api/chat"}}},
+			}
+			if err := sc.Validate(); err != nil {
+				t.Fatal(err)
+			}
+			byMock.Store(0)
+			rec, err := run(context.Background(), sc, RunOptions{StateDir: t.TempDir()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			all, _ := rec.PhaseCounts(record.PhaseAll)
+			failed := all.Failed // only the fault's injections fail
+			if plain {
+				if byMock.Load() < 20 || failed != injMock.Load() {
+					t.Errorf("behind a plain Toxiproxy: the mock decided %d requests, injected %d, %d failed; want the fault on the mock", byMock.Load(), injMock.Load(), failed)
+				}
+				return
+			}
+			if n := byMock.Load(); n != 0 {
+				t.Errorf("the mock's own injector decided %d requests; want none (the fault proxy decides)", n)
+			}
+			ph, _ := rec.Phase(record.PhaseFault)
+			start, off := ph.Start, record.Duration(0) // the fault is applied after the phase starts, and the record's event says when it was removed
+			for _, e := range rec.Faults {
+				if e.Action == record.FaultRemoved {
+					off = e.At
+				}
+			}
+			draws := seeded.NewDraws(sc.Seed, "llm-errors")
+			var injected int
+			for i, d := range rec.DecisionLog {
+				if d.At < start || d.At > off {
+					t.Errorf("decision %d at %v; want the time the proxy made it, between the fault phase's start and the fault's removal [%v, %v]", i, d.At, start, off)
+				}
+				seq, draw, inj := draws.Decide(0.3, 0)
+				if d.Fault != "llm-errors" || d.Seq != seq || d.Draw != draw || d.Injected != inj || d.Detail != "POST /api/chat" {
+					t.Fatalf("decision %d read back: %+v; want draw %d of the seed's stream: %d %v %v, POST /api/chat", i, d, i, seq, draw, inj)
+				}
+				if inj {
+					injected++
+				}
+			}
+			if len(rec.DecisionLog) < 20 || injected == 0 || failed != int64(injected) {
+				t.Errorf("%d decisions, %d injected, %d requests failed; want every injected one failing, no other", len(rec.DecisionLog), injected, failed)
+			}
+			p, _ = toxiclient.NewClient(api).Proxy(service.Ollama)
+			toxics, _ := p.Toxics()
+			var names []string
+			for _, tx := range toxics {
+				names = append(names, tx.Name)
+			}
+			if !slices.Equal(names, faultproxy.Stages) {
+				t.Errorf("the proxy's toxics after the run: %v; want its stages alone, %v", names, faultproxy.Stages)
 			}
 		})
 	}

@@ -54,9 +54,10 @@ func Run(ctx context.Context, p *Plan, obs Observer) (*Result, error) {
 	}
 
 	// The mock Ollama draws its per-request fault decisions from the run's seed (a stream per
-	// fault, as the scheduler's); in the harness's process each decision goes to the record.
+	// fault, as the scheduler's); in the harness's process each decision goes to the record, at
+	// the time it was made (a fault proxy's, read back later, at the proxy's time).
 	mock := ollama.Config{Seed: p.seed, OnDecision: func(d httpfault.Decision) {
-		rec.AddDecision(record.Decision{Fault: d.Fault, Unit: string(faults.PerRequest), Seq: d.Seq, Draw: d.Draw,
+		rec.AddDecision(record.Decision{At: rec.Since(d.At), Fault: d.Fault, Unit: string(faults.PerRequest), Seq: d.Seq, Draw: d.Draw,
 			Probability: d.Probability, Injected: d.Injected, Detail: d.Method + " " + d.Path})
 	}}
 	if o := sc.Environment.Ollama; o != nil {
@@ -160,7 +161,7 @@ func wireInjectors(specs []faults.Spec, seed uint64, rec *record.Recorder) (map[
 			continue
 		}
 		in, err := wirefault.New(wirefault.Config{Protocol: proto, Seed: seed, OnDecision: func(d wirefault.Decision) {
-			rec.AddDecision(record.Decision{Fault: d.Fault, Unit: string(faults.PerRequest), Seq: d.Seq, Draw: d.Draw,
+			rec.AddDecision(record.Decision{At: rec.Since(d.At), Fault: d.Fault, Unit: string(faults.PerRequest), Seq: d.Seq, Draw: d.Draw,
 				Probability: d.Probability, Injected: d.Injected, Detail: d.Request})
 		}})
 		if err != nil {

@@ -1,8 +1,8 @@
 // Command shakedown-proxy is Shakedown's fault proxy for a staging: a Toxiproxy server (the same
 // HTTP API, so toxiproxy-cli and Toxiproxy's Go client work against it) with Shakedown's
 // request-level faults as toxics of their own (shakedown_query on Postgres, shakedown_command on
-// Redis), decided from the run's seed exactly as on the harness's machine. See faults/faultproxy
-// and docs/nightly.md.
+// Redis, shakedown_http on anything that speaks HTTP/1.x), decided from the run's seed exactly as
+// on the harness's machine. See faults/faultproxy and docs/nightly.md.
 //
 //	shakedown-proxy --host 0.0.0.0 --port 8474 --config proxies.json
 //

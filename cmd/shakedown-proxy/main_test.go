@@ -5,12 +5,15 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	toxiclient "github.com/Shopify/toxiproxy/v2/client"
+
+	"github.com/shakedown-dev/shakedown/faults/faultproxy"
 )
 
 type syncBuffer struct {
@@ -57,9 +60,14 @@ func TestServesAConfiguration(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := proxies["postgres"]
-	if p == nil || len(p.ActiveToxics) != 1 || p.ActiveToxics[0].Name != "shakedown_stage" {
-		t.Errorf("proxies %+v; want postgres with its request stage", proxies)
+	var stages []string
+	if p := proxies["postgres"]; p != nil {
+		for _, tx := range p.ActiveToxics {
+			stages = append(stages, tx.Name)
+		}
+	}
+	if !slices.Equal(stages, faultproxy.Stages) {
+		t.Errorf("proxies %+v: postgres's toxics %v; want postgres with its stages %v", proxies, stages, faultproxy.Stages)
 	}
 	cancel()
 	if c := <-code; c != 0 {

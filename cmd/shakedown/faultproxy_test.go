@@ -78,7 +78,7 @@ faults:
 		}
 		var out []string
 		for _, tx := range ts {
-			if tx.Name != faultproxy.StageToxic {
+			if !slices.Contains(faultproxy.Stages, tx.Name) {
 				out = append(out, tx.Name)
 			}
 		}

@@ -2,15 +2,18 @@
 // that toxiproxy-cli and Toxiproxy's Go client work against it unchanged) with Shakedown's
 // request-level faults as toxic types of their own, for a staging the harness does not run.
 //
-// Every proxy gets a request stage as it is created (the toxic StageToxic, wirefault's stage):
-// it tells each connection's protocol by its first bytes and frames Postgres's and Redis's
-// requests from the start, so that a fault added later acts on single queries and commands
-// inside connections opened long before it, exactly as the harness's embedded proxy does. A
-// fault is a toxic of type QueryToxic or CommandToxic whose attributes are the fault (the
-// flat JSON of wirefault.Fault), the run it belongs to (run), that run's seed (seed) and a lease
-// (lease, "30s"):
+// Every proxy gets its stages as it is created (Stages): the request stage (wirefault's) tells
+// each connection's protocol by its first bytes and frames Postgres's and Redis's requests from
+// the start, so that a fault added later acts on single queries and commands inside connections
+// opened long before it, exactly as the harness's embedded proxy does; the HTTP stage (two
+// toxics, one per direction) serves a connection whose first line is an HTTP/1.x request line
+// through an HTTP reverse proxy with httpfault's middleware, the same as the harness's mock and
+// reverse proxy. A fault is a toxic of type QueryToxic, CommandToxic or HTTPToxic whose
+// attributes are the fault (the flat JSON of wirefault.Fault or httpfault.Fault), the run it
+// belongs to (run), that run's seed (seed) and a lease (lease, "30s"):
 //
 //	toxiproxy-cli toxic add -t shakedown_query -a run=nightly-1 -a seed=7 ... postgres
+//	toxiproxy-cli toxic add -t shakedown_http -a run=nightly-1 -a seed=7 -a kind=error -a status=503 ... ollama
 //
 // Decisions are drawn as on the harness's machine: the proxy's faults share one injector per
 // protocol, seeded with the run's seed, a stream per fault name, so the k-th request a fault
@@ -43,6 +46,7 @@ import (
 	toxiproxy "github.com/Shopify/toxiproxy/v2"
 	"github.com/rs/zerolog"
 
+	"github.com/shakedown-dev/shakedown/faults/httpfault"
 	"github.com/shakedown-dev/shakedown/faults/wirefault"
 )
 
@@ -63,19 +67,23 @@ type Server struct {
 	dropped map[string]int // decisions dropped from the log, by run
 }
 
-// proxyState is what the server keeps of one proxy: its stage and the injectors in use.
+// proxyState is what the server keeps of one proxy: its stages and the injectors in use.
 type proxyState struct {
-	stage *wirefault.Stage
-	run   string // the run whose faults the injectors hold
-	in    map[wirefault.Protocol]*wirefault.Injector
-	set   map[wirefault.Protocol][]string // the fault names set on each
+	stage  *wirefault.Stage
+	http   *httpStage
+	run    string // the run whose faults the injectors hold
+	in     map[wirefault.Protocol]*wirefault.Injector
+	httpIn *httpfault.Injector
+	set    map[string][]string // the fault names set, by toxic type
 }
 
-// Decision is one logged decision: the proxy and run it was made for, and the draw.
+// Decision is one logged decision: the proxy and run it was made for, and the draw of a query
+// or command fault (Wire) or of an HTTP fault (HTTP).
 type Decision struct {
-	Run   string `json:"run"`
-	Proxy string `json:"proxy"`
-	wirefault.Decision
+	Run   string              `json:"run"`
+	Proxy string              `json:"proxy"`
+	Wire  *wirefault.Decision `json:"wire,omitempty"`
+	HTTP  *httpfault.Decision `json:"http,omitempty"`
 }
 
 // New returns a server with no proxy.
@@ -106,7 +114,7 @@ func (s *Server) Handler() http.Handler {
 	api := s.api.Routes()
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /shakedown", func(w http.ResponseWriter, _ *http.Request) {
-		writeJSON(w, http.StatusOK, Info{Server: "shakedown-proxy", Toxics: []string{QueryToxic, CommandToxic}, Stage: StageToxic})
+		writeJSON(w, http.StatusOK, Info{Server: "shakedown-proxy", Toxics: []string{QueryToxic, CommandToxic, HTTPToxic}, Stages: Stages})
 	})
 	mux.HandleFunc("GET /shakedown/decisions", func(w http.ResponseWriter, r *http.Request) {
 		run := r.URL.Query().Get("run")
@@ -181,11 +189,15 @@ func (b *bufferedResponse) writeTo(w http.ResponseWriter) {
 	w.Write(b.body.Bytes())
 }
 
-// Info is GET /shakedown's answer.
+// Stages names the stage toxics the server puts on every proxy, in the order it puts them on.
+var Stages = []string{StageToxic, HTTPRequests, HTTPResponses}
+
+// Info is GET /shakedown's answer: what the server is, its fault toxic types, and the stage
+// toxics it puts on every proxy.
 type Info struct {
 	Server string   `json:"server"`
 	Toxics []string `json:"toxics"`
-	Stage  string   `json:"stage"`
+	Stages []string `json:"stages"`
 }
 
 // Log is GET /shakedown/decisions's answer: a run's decisions in the order they were made, and
@@ -236,7 +248,7 @@ func (s *Server) admit(r *http.Request) error {
 	json.Unmarshal(t["type"], &typ)
 	json.Unmarshal(t["name"], &name)
 	json.Unmarshal(t["stream"], &stream)
-	if typ != QueryToxic && typ != CommandToxic {
+	if typ != QueryToxic && typ != CommandToxic && typ != HTTPToxic {
 		return nil
 	}
 	var attrs map[string]json.RawMessage
@@ -277,6 +289,7 @@ func (s *Server) reconcile() error {
 	for name, ps := range s.proxies {
 		if _, ok := all[name]; !ok {
 			ps.stage.Close()
+			ps.http.close()
 			delete(s.proxies, name)
 		}
 	}
@@ -291,75 +304,142 @@ func (s *Server) reconcile() error {
 func (s *Server) reconcileProxy(name string, p *toxiproxy.Proxy) error {
 	ps := s.proxies[name]
 	if ps == nil {
-		ps = &proxyState{stage: wirefault.NewStage(), in: map[wirefault.Protocol]*wirefault.Injector{}, set: map[wirefault.Protocol][]string{}}
+		ps = &proxyState{stage: wirefault.NewStage(), http: newHTTPStage(), in: map[wirefault.Protocol]*wirefault.Injector{}, set: map[string][]string{}}
 		s.proxies[name] = ps
 	}
-	if p.Toxics.GetToxic(StageToxic) == nil {
-		b, err := json.Marshal(map[string]any{"name": StageToxic, "type": wirefault.ToxicType, "stream": "upstream", "toxicity": 1, "attributes": ps.stage.Attributes()})
-		if err != nil {
-			return err
-		}
-		if _, err := p.Toxics.AddToxicJson(bytes.NewReader(b)); err != nil {
-			return fmt.Errorf("putting the request stage on: %w", err)
-		}
+	if err := s.putStages(p, ps); err != nil {
+		return err
 	}
-	want := map[wirefault.Protocol][]*faultToxic{}
+	want := map[string][]*faultToxic{}
 	run, seed := "", uint64(0)
 	for _, f := range faultsOn(p) {
-		want[f.proto] = append(want[f.proto], f.ft)
+		want[f.typ] = append(want[f.typ], f.ft)
 		_, run, seed, _ = f.ft.state()
 	}
 	if run != "" && run != ps.run { // a new run: fresh injectors, every stream from its first draw
 		for _, in := range ps.in {
 			in.Close()
 		}
-		ps.run, ps.in, ps.set = run, map[wirefault.Protocol]*wirefault.Injector{}, map[wirefault.Protocol][]string{}
+		ps.http.use(nil)
+		ps.run, ps.in, ps.httpIn, ps.set = run, map[wirefault.Protocol]*wirefault.Injector{}, nil, map[string][]string{}
 	}
 	var errs []error
-	for _, proto := range []wirefault.Protocol{wirefault.Postgres, wirefault.Redis} {
+	for _, typ := range []string{QueryToxic, CommandToxic} {
+		proto := onProxy{typ: typ}.protocol()
 		in := ps.in[proto]
-		if in == nil && len(want[proto]) > 0 {
+		if in == nil && len(want[typ]) > 0 {
 			var err error
-			if in, err = wirefault.New(wirefault.Config{Protocol: proto, Seed: seed, OnDecision: s.logger(run, name)}); err != nil {
+			if in, err = wirefault.New(wirefault.Config{Protocol: proto, Seed: seed, OnDecision: func(d wirefault.Decision) {
+				s.record(Decision{Run: run, Proxy: name, Wire: &d})
+			}}); err != nil {
 				return err
 			}
 			ps.in[proto] = in
 			ps.stage.Use(in)
 		}
-		var names []string
-		for _, ft := range want[proto] {
-			f, _, _, _ := ft.state()
-			if err := in.Set(f); err != nil {
-				errs = append(errs, err)
-				continue
+		errs = append(errs, s.setFaults(ps, typ, want[typ], func(b []byte) (string, error) {
+			f, err := wireFault(b)
+			if err == nil {
+				err = in.Set(f)
 			}
-			ft.setCounts(func() (uint64, uint64, bool) { return in.Counts(f.Name) })
-			names = append(names, f.Name)
+			return f.Name, err
+		}, func(n string) { in.Remove(n) }, func(n string) (uint64, uint64, bool) { return in.Counts(n) }))
+	}
+	if ps.httpIn == nil && len(want[HTTPToxic]) > 0 {
+		in, err := httpfault.New(httpfault.Config{Seed: seed, OnDecision: func(d httpfault.Decision) {
+			s.record(Decision{Run: run, Proxy: name, HTTP: &d})
+		}})
+		if err != nil {
+			return err
 		}
-		for _, old := range ps.set[proto] {
-			if !slices.Contains(names, old) {
-				in.Remove(old)
+		ps.httpIn = in
+		ps.http.use(in)
+	}
+	if in := ps.httpIn; in != nil {
+		errs = append(errs, s.setFaults(ps, HTTPToxic, want[HTTPToxic], func(b []byte) (string, error) {
+			f, err := httpFault(b)
+			if err == nil {
+				err = in.Set(f)
 			}
-		}
-		ps.set[proto] = names
+			return f.Name, err
+		}, func(n string) { in.Remove(n) }, func(n string) (uint64, uint64, bool) { return in.Snapshot().Counts(n) }))
 	}
 	return errors.Join(errs...)
 }
 
-// logger returns the decision hook of a run's injector on a proxy.
-func (s *Server) logger(run, proxy string) func(wirefault.Decision) {
-	return func(d wirefault.Decision) {
-		s.logMu.Lock()
-		defer s.logMu.Unlock()
-		if len(s.log) >= MaxDecisions { // drop the oldest tenth: amortised
-			n := len(s.log) / 10
-			for _, d := range s.log[:n] {
-				s.dropped[d.Run]++
-			}
-			s.log = slices.Delete(s.log, 0, n)
-		}
-		s.log = append(s.log, Decision{Run: run, Proxy: proxy, Decision: d})
+// putStages puts a proxy's stages on (again, after a reset): the wire stage and the HTTP
+// stage's request half first on the upstream stream, the HTTP stage's response half first on
+// the downstream one.
+func (s *Server) putStages(p *toxiproxy.Proxy, ps *proxyState) error {
+	type stage struct {
+		name, typ, stream string
+		attrs             map[string]any
 	}
+	var missing []stage
+	for _, st := range []stage{
+		{StageToxic, wirefault.ToxicType, "upstream", ps.stage.Attributes()},
+		{HTTPRequests, HTTPStageType, "upstream", ps.http.attributes(sideRequests)},
+		{HTTPResponses, HTTPStageType, "downstream", ps.http.attributes(sideResponses)},
+	} {
+		if p.Toxics.GetToxic(st.name) == nil {
+			missing = append(missing, st)
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	ps.http.putting(true)
+	defer ps.http.putting(false)
+	for _, st := range missing {
+		b, err := json.Marshal(map[string]any{"name": st.name, "type": st.typ, "stream": st.stream, "toxicity": 1, "attributes": st.attrs})
+		if err != nil {
+			return err
+		}
+		if _, err := p.Toxics.AddToxicJson(bytes.NewReader(b)); err != nil {
+			return fmt.Errorf("putting the stage %s on: %w", st.name, err)
+		}
+	}
+	return nil
+}
+
+// setFaults sets on one injector exactly the faults of the proxy's toxics of type typ: set
+// sets one (the fault's JSON) and returns its name, remove takes an old one off, counts reads
+// a fault's counts for its toxic.
+func (s *Server) setFaults(ps *proxyState, typ string, toxics []*faultToxic, set func([]byte) (string, error), remove func(string),
+	counts func(string) (uint64, uint64, bool)) error {
+	var errs []error
+	var names []string
+	for _, ft := range toxics {
+		f, _, _, _ := ft.state()
+		name, err := set(f)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		ft.setCounts(func() (uint64, uint64, bool) { return counts(name) })
+		names = append(names, name)
+	}
+	for _, old := range ps.set[typ] {
+		if !slices.Contains(names, old) {
+			remove(old)
+		}
+	}
+	ps.set[typ] = names
+	return errors.Join(errs...)
+}
+
+// record logs a decision.
+func (s *Server) record(d Decision) {
+	s.logMu.Lock()
+	defer s.logMu.Unlock()
+	if len(s.log) >= MaxDecisions { // drop the oldest tenth: amortised
+		n := len(s.log) / 10
+		for _, d := range s.log[:n] {
+			s.dropped[d.Run]++
+		}
+		s.log = slices.Delete(s.log, 0, n)
+	}
+	s.log = append(s.log, d)
 }
 
 // Renew sets the lease of every fault toxic of the run again from now, and returns how many it
@@ -411,8 +491,13 @@ func writeError(w http.ResponseWriter, code int, msg string) {
 	writeJSON(w, code, map[string]any{"error": msg, "status": code})
 }
 
-// Serve serves the API on ln until ctx ends, removing expired faults every tick, and says what
-// it removed on logf.
+// Close removes every proxy (their listeners close, their connections end) and their stages.
+func (s *Server) Close() error {
+	return errors.Join(s.api.Collection.Clear(), s.reconcile())
+}
+
+// Serve serves the API on ln until ctx ends, then closes the server; it removes expired faults
+// every tick and says what it removed on logf.
 func (s *Server) Serve(ctx context.Context, ln net.Listener, tick time.Duration, logf func(format string, args ...any)) error {
 	s.logf = logf
 	srv := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 15 * time.Second}
@@ -427,7 +512,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, tick time.Duration,
 		case <-ctx.Done():
 			sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 			defer cancel()
-			return srv.Shutdown(sctx)
+			return errors.Join(srv.Shutdown(sctx), s.Close())
 		case now := <-t.C:
 			gone, err := s.Expire(now)
 			for _, g := range gone {

@@ -68,8 +68,8 @@ func proxied(t *testing.T, name string) (*env.Service, *faultproxy.Server, *toxi
 func decisions(s *faultproxy.Server, run, fault string) []string {
 	var out []string
 	for _, d := range s.Decisions(run).Decisions {
-		if d.Fault == fault {
-			out = append(out, fmt.Sprintf("%d:%v:%v", d.Seq, d.Draw, d.Injected))
+		if d.Wire != nil && d.Wire.Fault == fault {
+			out = append(out, fmt.Sprintf("%d:%v:%v", d.Wire.Seq, d.Wire.Draw, d.Wire.Injected))
 		}
 	}
 	return out
@@ -94,8 +94,8 @@ func stream(seed uint64, fault string, p float64, max, n int) []string {
 func TestQueryFaultThroughTheProxy(t *testing.T) {
 	pg, s, proxy := proxied(t, service.Postgres)
 	ts, err := proxy.Toxics()
-	if err != nil || len(ts) != 1 || ts[0].Name != faultproxy.StageToxic {
-		t.Fatalf("a new proxy's toxics: %+v, %v; want its request stage %s", ts, err, faultproxy.StageToxic)
+	if err != nil || len(ts) != 3 || ts[0].Name != faultproxy.StageToxic {
+		t.Fatalf("a new proxy's toxics: %+v, %v; want its stages, %s first", ts, err, faultproxy.StageToxic)
 	}
 
 	ctx := t.Context()

@@ -10,6 +10,7 @@ import (
 	toxiproxy "github.com/Shopify/toxiproxy/v2"
 	"github.com/Shopify/toxiproxy/v2/toxics"
 
+	"github.com/shakedown-dev/shakedown/faults/httpfault"
 	"github.com/shakedown-dev/shakedown/faults/wirefault"
 	"github.com/shakedown-dev/shakedown/units"
 )
@@ -20,6 +21,8 @@ const (
 	QueryToxic = "shakedown_query"
 	// CommandToxic is a command fault on a Redis proxy (faults.Command).
 	CommandToxic = "shakedown_command"
+	// HTTPToxic is an HTTP fault (faults.HTTP) on a proxy whose clients speak HTTP/1.x.
+	HTTPToxic = "shakedown_http"
 	// StageToxic names the request stage the server puts on every proxy as it is created: it
 	// frames each connection from its first byte, so that a fault added later acts inside
 	// connections opened before it (pooled, with their prepared statements).
@@ -29,15 +32,18 @@ const (
 var registerToxics = sync.OnceFunc(func() {
 	toxics.Register(QueryToxic, new(queryToxic))
 	toxics.Register(CommandToxic, new(commandToxic))
+	toxics.Register(HTTPToxic, new(httpToxic))
+	toxics.Register(HTTPStageType, new(httpStageToxic))
 })
 
-// faultToxic is one request fault as a toxic: its attributes are the fault (wirefault.Fault's
-// flat JSON: name, probability, kind, match, ...), the run it belongs to and the seed of that
-// run, and its lease. The toxic passes its bytes as they come; the proxy's stage decides the
-// fault, and the server keeps the two in step (Server.reconcile).
+// faultToxic is one request fault as a toxic: its attributes are the fault (the flat JSON of
+// wirefault.Fault or httpfault.Fault: name, probability, kind, ...), the run it belongs to and
+// the seed of that run, and its lease. The toxic passes its bytes as they come; the proxy's
+// stages decide the fault, and the server keeps them in step (Server.reconcile).
 type faultToxic struct {
 	mu      sync.Mutex
-	fault   wirefault.Fault
+	fault   json.RawMessage // the fault's own fields, checked for the toxic's type
+	name    string          // the fault's name
 	run     string
 	seed    uint64
 	lease   time.Duration // 0: none
@@ -57,8 +63,9 @@ const (
 func (t *faultToxic) Pipe(stub *toxics.ToxicStub) { new(toxics.NoopToxic).Pipe(stub) }
 
 // decode sets the toxic from attributes b, over what it holds (Toxiproxy decodes an update into
-// the toxic it has: fields not given keep their values), and validates the fault for p.
-func (t *faultToxic) decode(b []byte, p wirefault.Protocol) error {
+// the toxic it has: fields not given keep their values); check validates the fault's own fields
+// and returns its name.
+func (t *faultToxic) decode(b []byte, check func(fault []byte) (name string, err error)) error {
 	var given map[string]json.RawMessage
 	if err := json.Unmarshal(b, &given); err != nil {
 		return err
@@ -66,7 +73,7 @@ func (t *faultToxic) decode(b []byte, p wirefault.Protocol) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	all := map[string]json.RawMessage{}
-	if t.fault.Name != "" { // an update: start from what the toxic holds
+	if t.name != "" { // an update: start from what the toxic holds
 		cur, err := t.attributes()
 		if err != nil {
 			return err
@@ -93,11 +100,8 @@ func (t *faultToxic) decode(b []byte, p wirefault.Protocol) error {
 	if err != nil {
 		return err
 	}
-	var f wirefault.Fault
-	if err := json.Unmarshal(rest, &f); err != nil {
-		return err
-	}
-	if err := wirefault.Validate(f, p); err != nil {
+	name, err := check(rest)
+	if err != nil {
 		return err
 	}
 	if run == "" {
@@ -106,18 +110,14 @@ func (t *faultToxic) decode(b []byte, p wirefault.Protocol) error {
 	if lease < 0 {
 		return fmt.Errorf("%s: %s; want a duration (0: the toxic stays until removed)", attrLease, lease)
 	}
-	t.fault, t.run, t.seed, t.lease, t.renewed = f, run, seed, lease.D(), time.Now()
+	t.fault, t.name, t.run, t.seed, t.lease, t.renewed = rest, name, run, seed, lease.D(), time.Now()
 	return nil
 }
 
 // attributes returns the toxic's attributes, the counts included; t.mu is held.
 func (t *faultToxic) attributes() (map[string]json.RawMessage, error) {
-	b, err := json.Marshal(t.fault)
-	if err != nil {
-		return nil, err
-	}
 	var out map[string]json.RawMessage
-	if err := json.Unmarshal(b, &out); err != nil {
+	if err := json.Unmarshal(t.fault, &out); err != nil {
 		return nil, err
 	}
 	extra := map[string]any{attrRun: t.run, attrSeed: t.seed, attrLease: units.Duration(t.lease)}
@@ -127,6 +127,7 @@ func (t *faultToxic) attributes() (map[string]json.RawMessage, error) {
 		}
 	}
 	for k, v := range extra {
+		var err error
 		if out[k], err = json.Marshal(v); err != nil {
 			return nil, err
 		}
@@ -144,8 +145,9 @@ func (t *faultToxic) MarshalJSON() ([]byte, error) {
 	return json.Marshal(a)
 }
 
-// state returns what the server needs of the toxic.
-func (t *faultToxic) state() (f wirefault.Fault, run string, seed uint64, expires time.Time) {
+// state returns what the server needs of the toxic: the fault's JSON, its run and seed, and
+// when its lease runs out (zero: never).
+func (t *faultToxic) state() (fault json.RawMessage, run string, seed uint64, expires time.Time) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.lease > 0 {
@@ -167,21 +169,63 @@ func (t *faultToxic) setCounts(c func() (decided, injected uint64, ok bool)) {
 	t.counts = c
 }
 
-// queryToxic and commandToxic are the two registered types: Toxiproxy makes each toxic from
-// its type's Go type.
+// queryToxic, commandToxic and httpToxic are the registered types: Toxiproxy makes each toxic
+// from its type's Go type.
 type (
 	queryToxic   struct{ faultToxic }
 	commandToxic struct{ faultToxic }
+	httpToxic    struct{ faultToxic }
 )
 
-func (t *queryToxic) UnmarshalJSON(b []byte) error   { return t.decode(b, wirefault.Postgres) }
-func (t *commandToxic) UnmarshalJSON(b []byte) error { return t.decode(b, wirefault.Redis) }
+func (t *queryToxic) UnmarshalJSON(b []byte) error   { return t.decode(b, wireCheck(wirefault.Postgres)) }
+func (t *commandToxic) UnmarshalJSON(b []byte) error { return t.decode(b, wireCheck(wirefault.Redis)) }
+func (t *httpToxic) UnmarshalJSON(b []byte) error    { return t.decode(b, httpCheck) }
 
-// onProxy is a fault toxic on a proxy: its name there, the toxic, and its protocol.
+func wireCheck(p wirefault.Protocol) func([]byte) (string, error) {
+	return func(b []byte) (string, error) {
+		f, err := wireFault(b)
+		if err != nil {
+			return "", err
+		}
+		return f.Name, wirefault.Validate(f, p)
+	}
+}
+
+func httpCheck(b []byte) (string, error) {
+	f, err := httpFault(b)
+	if err != nil {
+		return "", err
+	}
+	return f.Name, httpfault.Validate(f)
+}
+
+// wireFault and httpFault read a fault toxic's fault.
+func wireFault(b []byte) (f wirefault.Fault, err error) { return f, json.Unmarshal(b, &f) }
+
+func httpFault(b []byte) (httpfault.Fault, error) {
+	fs, err := httpfault.ParseFaults(b)
+	if err != nil {
+		return httpfault.Fault{}, err
+	}
+	return fs[0], nil
+}
+
+// onProxy is a fault toxic on a proxy: its name there, the toxic, and its type.
 type onProxy struct {
-	name  string
-	ft    *faultToxic
-	proto wirefault.Protocol
+	name string
+	ft   *faultToxic
+	typ  string
+}
+
+// protocol is the wire protocol of a query or command fault ("" for an HTTP fault).
+func (o onProxy) protocol() wirefault.Protocol {
+	switch o.typ {
+	case QueryToxic:
+		return wirefault.Postgres
+	case CommandToxic:
+		return wirefault.Redis
+	}
+	return ""
 }
 
 // faultsOn returns the fault toxics on p, in Toxiproxy's order.
@@ -191,9 +235,11 @@ func faultsOn(p *toxiproxy.Proxy) []onProxy {
 		w := t.(*toxics.ToxicWrapper)
 		switch ft := w.Toxic.(type) {
 		case *queryToxic:
-			out = append(out, onProxy{w.Name, &ft.faultToxic, wirefault.Postgres})
+			out = append(out, onProxy{w.Name, &ft.faultToxic, QueryToxic})
 		case *commandToxic:
-			out = append(out, onProxy{w.Name, &ft.faultToxic, wirefault.Redis})
+			out = append(out, onProxy{w.Name, &ft.faultToxic, CommandToxic})
+		case *httpToxic:
+			out = append(out, onProxy{w.Name, &ft.faultToxic, HTTPToxic})
 		}
 	}
 	return out
