@@ -3,7 +3,10 @@ package faultproxy_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"maps"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -23,11 +26,12 @@ import (
 	"github.com/shakedown-dev/shakedown/service"
 )
 
-// BenchmarkFaultProxyCost measures a round trip, side by side in one run, for Redis GET and
-// Postgres SELECT $1: directly; through the harness's embedded proxy (a request stage with a
-// fault set that matches nothing, so every request is framed and decided, and without one);
-// and through the fault proxy in a container (make images' shakedown/proxy:dev, on the host's
-// network), with such a fault and without. It reports the median in microseconds.
+// BenchmarkFaultProxyCost measures a round trip, side by side in one run, for Redis GET,
+// Postgres SELECT $1 and an HTTP GET: directly; through the harness's embedded proxy (a request
+// stage with a fault set that matches nothing, so every request is framed and decided, and
+// without one; for HTTP, the fault proxy's own code in the harness's process); and through the
+// fault proxy in a container (make images' shakedown/proxy:dev, on the host's network), with
+// such a fault and without. It reports the median in microseconds.
 func BenchmarkFaultProxyCost(b *testing.B) {
 	ctx := context.Background()
 	if env.DockerAvailable(ctx) != nil || exec.Command("docker", "image", "inspect", image()).Run() != nil {
@@ -56,8 +60,28 @@ func BenchmarkFaultProxyCost(b *testing.B) {
 	rd, _ := staged.Service(service.Redis)
 	ppg, _ := plain.Service(service.Postgres)
 	prd, _ := plain.Service(service.Redis)
-	api, proxies := containerProxy(b, map[string]string{"postgres": pg.Direct(), "redis": rd.Direct()})
+	web := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"ok": true}`)
+	}))
+	defer web.Close()
+	webAddr := strings.TrimPrefix(web.URL, "http://")
+	upstreams := map[string]string{"postgres": pg.Direct(), "redis": rd.Direct(), "http": webAddr}
+	api, proxies := containerProxy(b, upstreams)
 	pgProxy, rdProxy := proxies["postgres"], proxies["redis"]
+	_, embedded := serve(b) // the HTTP stage in this process: one proxy with the fault, one without
+	webFault, err := embedded.CreateProxy("http", "127.0.0.1:0", webAddr)
+	if err != nil {
+		b.Fatal(err)
+	}
+	webBare, err := embedded.CreateProxy("http-bare", "127.0.0.1:0", webAddr)
+	if err != nil {
+		b.Fatal(err)
+	}
+	neverHTTP := toxiclient.Attributes{"run": "bench", "seed": 1, "probability": 1, "kind": "error", "path_prefix": "/nowhere"}
+	if _, err := webFault.AddToxic("never", faultproxy.HTTPToxic, "upstream", 1, neverHTTP); err != nil {
+		b.Fatal(err)
+	}
 	dsn := func(addr string) string { return strings.Replace(pg.DirectURL(), pg.Direct(), addr, 1) }
 
 	never := map[string]wirefault.Fault{ // configured, matching nothing: every request framed and decided
@@ -70,27 +94,50 @@ func BenchmarkFaultProxyCost(b *testing.B) {
 		}
 	}
 	c := toxiclient.NewClient(api)
-	for _, name := range []string{service.Postgres, service.Redis} {
+	for _, name := range []string{service.Postgres, service.Redis, "http"} {
 		p, err := c.Proxy(name)
 		if err != nil {
 			b.Fatal(err)
 		}
-		typ := map[string]string{service.Postgres: faultproxy.QueryToxic, service.Redis: faultproxy.CommandToxic}[name]
-		f := never[name]
-		if _, err := p.AddToxic("never", typ, "upstream", 1, toxiclient.Attributes{"run": "bench", "seed": 1, "probability": 1, "kind": string(f.Action.Kind), "match": f.Action.Match}); err != nil {
+		attrs := neverHTTP
+		if f, ok := never[name]; ok {
+			typ := map[string]string{service.Postgres: faultproxy.QueryToxic, service.Redis: faultproxy.CommandToxic}[name]
+			attrs = toxiclient.Attributes{"run": "bench", "seed": 1, "probability": 1, "kind": string(f.Action.Kind), "match": f.Action.Match}
+			_, err = p.AddToxic("never", typ, "upstream", 1, attrs)
+		} else {
+			_, err = p.AddToxic("never", faultproxy.HTTPToxic, "upstream", 1, attrs)
+		}
+		if err != nil {
 			b.Fatal(err)
 		}
 	}
 	// The container's faults stay set; "without" is a second proxy of each service there.
-	_, bare := containerProxy(b, map[string]string{"postgres": pg.Direct(), "redis": rd.Direct()})
+	_, bare := containerProxy(b, upstreams)
 
-	for _, path := range []struct{ name, pg, redis string }{
-		{"direct", dsn(pg.Direct()), rd.Direct()},
-		{"embedded", ppg.URL, prd.Proxied},
-		{"embedded-fault", pg.URL, rd.Proxied},
-		{"container", dsn(bare["postgres"]), bare["redis"]},
-		{"container-fault", dsn(pgProxy), rdProxy},
+	for _, path := range []struct{ name, pg, redis, web string }{
+		{"direct", dsn(pg.Direct()), rd.Direct(), webAddr},
+		{"embedded", ppg.URL, prd.Proxied, webBare.Listen},
+		{"embedded-fault", pg.URL, rd.Proxied, webFault.Listen},
+		{"container", dsn(bare["postgres"]), bare["redis"], bare["http"]},
+		{"container-fault", dsn(pgProxy), rdProxy, proxies["http"]},
 	} {
+		b.Run("http-get/"+path.name, func(b *testing.B) {
+			tr := &http.Transport{MaxConnsPerHost: 1}
+			defer tr.CloseIdleConnections()
+			hc := &http.Client{Transport: tr}
+			median(b, func() error {
+				resp, err := hc.Get("http://" + path.web + "/api/tags")
+				if err != nil {
+					return err
+				}
+				_, err = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusOK {
+					return fmt.Errorf("GET: %s", resp.Status)
+				}
+				return err
+			})
+		})
 		b.Run("redis-get/"+path.name, func(b *testing.B) {
 			rdb := redis.NewClient(&redis.Options{Addr: path.redis, PoolSize: 1})
 			defer rdb.Close()

@@ -29,7 +29,7 @@ func TestMain(m *testing.M) {
 
 // serve starts a fault proxy on a port of 127.0.0.1 for the test; its leases are expired by the
 // test (Server.Expire), not by a tick.
-func serve(t *testing.T) (*faultproxy.Server, *toxiclient.Client) {
+func serve(t testing.TB) (*faultproxy.Server, *toxiclient.Client) {
 	t.Helper()
 	s := faultproxy.New()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
