@@ -1,7 +1,6 @@
 package env
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"strings"
@@ -39,31 +38,11 @@ func (e *Env) startExternal(name string, spec Spec) (*Service, error) {
 			return nil, fmt.Errorf("external backend: proxy %q on the Toxiproxy server at %s: %w (the server's configuration must create it, in front of %s)", proxyName, spec.External.Toxiproxy, err, es.Address)
 		}
 		s.remote = &remoteProxy{p: p}
-		if e.proxyRun == nil { // its renewals stop after every fault is removed (clean-ups run last first)
-			e.proxyRun = newProxyRun(spec.External.Toxiproxy, runID(e.run), spec.External.FaultLease.D())
-			e.cleanups = append(e.cleanups, e.proxyRun.close)
-		}
+		e.proxyRunOn(spec.External.Toxiproxy, spec.External.FaultLease.D()) // its renewals stop after every fault is removed (clean-ups run last first)
 		e.cleanups = append(e.cleanups, s.remote.cleanup)
 		s.Proxied = p.Listen
-		if in := spec.Wire[name]; in != nil {
-			if ok, err := e.isFaultProxy(spec.External.Toxiproxy); !ok {
-				return nil, fmt.Errorf("external backend: request faults on %s (query and command faults): %w", name, cmp.Or(err, e.plainToxiproxy(spec.External.Toxiproxy)))
-			}
-			w := newRemoteWire(in, e.proxyRun, p)
-			e.cleanups = append(e.cleanups, w.f.close) // before the proxy's clean-up: the last decisions
-			s.wire = w
-		}
-		if name == service.Ollama {
-			onDecision := spec.Ollama.OnDecision
-			h := &remoteHTTP{e: e, mock: s.http, f: newProxyFaults(e.proxyRun, p, faultproxy.HTTPToxic, spec.Ollama.Seed, func(ds []faultproxy.Decision) {
-				for _, d := range ds {
-					if onDecision != nil {
-						onDecision(*d.HTTP)
-					}
-				}
-			})}
-			e.cleanups = append(e.cleanups, h.close)
-			s.http = h
+		if err := e.onFaultProxy(s, name, spec, p, s.http); err != nil {
+			return nil, fmt.Errorf("external backend: %w", err)
 		}
 		return s, nil
 	}

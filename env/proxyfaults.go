@@ -16,6 +16,7 @@ import (
 	"github.com/shakedown-dev/shakedown/faults/faultproxy"
 	"github.com/shakedown-dev/shakedown/faults/httpfault"
 	"github.com/shakedown-dev/shakedown/faults/wirefault"
+	"github.com/shakedown-dev/shakedown/service"
 	"github.com/shakedown-dev/shakedown/units"
 )
 
@@ -71,6 +72,45 @@ func (r *proxyRun) close(context.Context) error {
 	close(r.stop)
 	r.once.Do(func() { close(r.done) }) // never started
 	<-r.done
+	return nil
+}
+
+// proxyRunOn starts this run on the fault proxy (or Toxiproxy server) at api, once: its
+// renewals stop when the environment closes, after the faults' own clean-ups.
+func (e *Env) proxyRunOn(api string, lease time.Duration) *proxyRun {
+	if e.proxyRun == nil {
+		e.proxyRun = newProxyRun(api, runID(e.run), lease)
+		e.cleanups = append(e.cleanups, e.proxyRun.close)
+	}
+	return e.proxyRun
+}
+
+// onFaultProxy puts a service's request faults on its proxy p on the run's fault proxy: query
+// and command faults when the run has them (spec.Wire), and the LLM's http faults. mock, when
+// set, takes the http faults instead if the server is a plain Toxiproxy (which refuses the
+// others); without it, a plain Toxiproxy is an error when the first http fault is set.
+func (e *Env) onFaultProxy(s *Service, name string, spec Spec, p *toxiclient.Proxy, mock faults.HTTPInjector) error {
+	api := e.proxyRun.api
+	if in := spec.Wire[name]; in != nil {
+		if ok, err := e.isFaultProxy(api); !ok {
+			return fmt.Errorf("request faults on %s (query and command faults): %w", name, cmp.Or(err, e.plainToxiproxy(api)))
+		}
+		w := newRemoteWire(in, e.proxyRun, p)
+		e.cleanups = append(e.cleanups, w.f.close) // before the proxy's clean-up: the last decisions
+		s.wire = w
+	}
+	if name == service.Ollama {
+		onDecision := spec.Ollama.OnDecision
+		h := &remoteHTTP{e: e, mock: mock, f: newProxyFaults(e.proxyRun, p, faultproxy.HTTPToxic, spec.Ollama.Seed, func(ds []faultproxy.Decision) {
+			for _, d := range ds {
+				if onDecision != nil {
+					onDecision(*d.HTTP)
+				}
+			}
+		})}
+		e.cleanups = append(e.cleanups, h.close)
+		s.http = h
+	}
 	return nil
 }
 
@@ -241,8 +281,8 @@ var _ faults.HTTPInjector = (*remoteHTTP)(nil)
 
 // remoteHTTP is the HTTP stage of a service's proxy on a fault proxy: its decisions are drawn
 // from the run's seed there and handed to onDecision (the record), as the mock's in this
-// process are. Behind a plain Toxiproxy, the faults go to the mock Ollama's admin endpoint
-// instead (the mock decides them; its counts come back with each fault's removal).
+// process are. Behind a plain Toxiproxy, the faults go to mock, the mock Ollama's admin
+// endpoint, instead (the mock decides them; its counts come back with each fault's removal).
 type remoteHTTP struct {
 	e    *Env
 	f    *proxyFaults
@@ -253,9 +293,12 @@ type remoteHTTP struct {
 func (h *remoteHTTP) viaProxy() (bool, error) { return h.e.isFaultProxy(h.f.run.api) }
 
 func (h *remoteHTTP) Set(ctx context.Context, f httpfault.Fault) error {
-	if ok, err := h.viaProxy(); err != nil {
+	switch ok, err := h.viaProxy(); {
+	case err != nil:
 		return fmt.Errorf("set HTTP fault %q: %w", f.Name, err)
-	} else if !ok {
+	case !ok && h.mock == nil:
+		return fmt.Errorf("set HTTP fault %q: %w", f.Name, h.e.plainToxiproxy(h.f.run.api))
+	case !ok:
 		return h.mock.Set(ctx, f)
 	}
 	if err := httpfault.Validate(f); err != nil {
@@ -265,7 +308,7 @@ func (h *remoteHTTP) Set(ctx context.Context, f httpfault.Fault) error {
 }
 
 func (h *remoteHTTP) Remove(ctx context.Context, name string) error {
-	if ok, _ := h.viaProxy(); !ok {
+	if ok, _ := h.viaProxy(); !ok && h.mock != nil {
 		return h.mock.Remove(ctx, name)
 	}
 	_, err := h.f.remove(ctx, name)
@@ -273,7 +316,7 @@ func (h *remoteHTTP) Remove(ctx context.Context, name string) error {
 }
 
 func (h *remoteHTTP) Counts(ctx context.Context, name string) (decided, injected uint64, ok bool) {
-	if ok, _ := h.viaProxy(); !ok {
+	if ok, _ := h.viaProxy(); !ok && h.mock != nil {
 		return h.mock.Counts(ctx, name)
 	}
 	return h.f.counts(name)

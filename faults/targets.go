@@ -92,3 +92,26 @@ func (b onTargets) Build(s Spec) (Fault, error) { return s.Build(b.t) }
 type Engine interface {
 	Builder
 }
+
+// Delegator is an Engine that leaves some faults to the environment's targets: the kubernetes
+// engine's request faults, which run on a fault proxy beside the services.
+type Delegator interface {
+	// Delegates reports whether s is built on the environment's targets instead.
+	Delegates(s Spec) bool
+}
+
+// WithEngine is the Builder of a run on an engine: each fault the engine builds, but those it
+// delegates (Delegator), which build themselves against t.
+func WithEngine(e Engine, t Targets) Builder { return withEngine{e, t} }
+
+type withEngine struct {
+	e Engine
+	t Targets
+}
+
+func (b withEngine) Build(s Spec) (Fault, error) {
+	if d, ok := b.e.(Delegator); ok && d.Delegates(s) {
+		return s.Build(b.t)
+	}
+	return b.e.Build(s)
+}

@@ -300,16 +300,25 @@ func TestExternalBackendThroughFaultProxy(t *testing.T) {
 			if len(rec.DecisionLog) < 20 || injected == 0 || fault.Failed < int64(injected)/2 {
 				t.Errorf("%d decisions, %d injected, %d requests failed in the fault phase; want the PINGs decided and the injected ones failing", len(rec.DecisionLog), injected, fault.Failed)
 			}
-			p, _ = toxiclient.NewClient(api).Proxy("redis")
-			toxics, _ := p.Toxics()
-			var names []string
-			for _, tx := range toxics {
-				names = append(names, tx.Name)
-			}
-			if !slices.Equal(names, faultproxy.Stages) {
-				t.Errorf("the proxy's toxics after the run: %v; want its stages alone, %v", names, faultproxy.Stages)
-			}
+			stagesAlone(t, api, "redis")
 		})
+	}
+}
+
+// stagesAlone checks that the proxy named name on the fault proxy at api holds its stages alone.
+func stagesAlone(t *testing.T, api, name string) {
+	t.Helper()
+	p, err := toxiclient.NewClient(api).Proxy(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	toxics, _ := p.Toxics()
+	var names []string
+	for _, tx := range toxics {
+		names = append(names, tx.Name)
+	}
+	if !slices.Equal(names, faultproxy.Stages) {
+		t.Errorf("proxy %s's toxics after the run: %v; want its stages alone, %v", name, names, faultproxy.Stages)
 	}
 }
 
@@ -418,15 +427,7 @@ func TestExternalBackendHTTPFaultThroughFaultProxy(t *testing.T) {
 			if len(rec.DecisionLog) < 20 || injected == 0 || failed != int64(injected) {
 				t.Errorf("%d decisions, %d injected, %d requests failed; want every injected one failing, no other", len(rec.DecisionLog), injected, failed)
 			}
-			p, _ = toxiclient.NewClient(api).Proxy(service.Ollama)
-			toxics, _ := p.Toxics()
-			var names []string
-			for _, tx := range toxics {
-				names = append(names, tx.Name)
-			}
-			if !slices.Equal(names, faultproxy.Stages) {
-				t.Errorf("the proxy's toxics after the run: %v; want its stages alone, %v", names, faultproxy.Stages)
-			}
+			stagesAlone(t, api, service.Ollama)
 		})
 	}
 }

@@ -49,6 +49,7 @@ type Plan struct {
 // sutPlan is how the system under test starts and when it is ready.
 type sutPlan struct {
 	builtin      *Builtin // when the scenario names a builtin
+	durability   string   // the builtin's durability query, also when staging runs it (scenarios.Scenario.StagedBuiltin)
 	readyPath    string   // probed before the load and throughout
 	readyTimeout time.Duration
 	replicas     int // instances of a command SUT, at least 1
@@ -182,8 +183,11 @@ func resolveSUT(sc *scenarios.Scenario, opt RunOptions) (sutPlan, []error) {
 			errs = append(errs, err)
 		} else {
 			b := opt.Builtins[name]
-			s.builtin = &b
+			s.builtin, s.durability = &b, b.DurabilityQuery
 		}
+	}
+	if b, ok := opt.Builtins[sc.StagedBuiltin]; ok { // the builtin, deployed on staging
+		s.durability = b.DurabilityQuery
 	}
 	return s, errs
 }
@@ -275,7 +279,8 @@ func (p *Plan) resolveSafety(opt RunOptions) []error {
 }
 
 // resolveDurability resolves each durability assertion's check: its query (the assertion's, else
-// the builtin's) and its rule, which finds its acknowledged writes in the load's answers.
+// the builtin's, also when the scenario was moved onto a staging that runs that builtin) and its
+// rule, which finds its acknowledged writes in the load's answers.
 func (p *Plan) resolveDurability() []error {
 	var errs []error
 	for _, a := range p.scenario.Assertions {
@@ -284,8 +289,8 @@ func (p *Plan) resolveDurability() []error {
 			continue
 		}
 		c := durabilityCheck{name: d.Name, query: d.Query, rule: &ackRule{Check: d.Name, Status: d.Status, ID: d.ID, Target: d.Target}}
-		if c.query == "" && p.sut.builtin != nil {
-			c.query = p.sut.builtin.DurabilityQuery
+		if c.query == "" {
+			c.query = p.sut.durability
 		}
 		if c.query == "" {
 			errs = append(errs, fmt.Errorf("assertion %q: query is missing; give the query that finds the acknowledged ids among $1 (a text array), e.g. SELECT id FROM orders WHERE id = ANY($1)", d.Name))

@@ -75,14 +75,15 @@ func Run(ctx context.Context, p *Plan, obs Observer) (*Result, error) {
 		wire   map[string]*wirefault.Injector
 		engine faults.Engine
 	)
-	if p.kubernetes != nil { // every fault is a Chaos Mesh object: no proxy, no request stage
+	if p.kubernetes != nil { // Chaos Mesh objects, and request faults on the cluster's fault proxy
 		if engine, err = p.kubernetes.Open(ctx, sc.Environment.Kubernetes, p.allowTargets, sc.Name); err != nil {
 			return finish(fmt.Errorf("environment: %w", err))
 		}
 		if c, ok := engine.(faults.Closer); ok { // deletes what is left of the run
 			defer c.Close(context.WithoutCancel(ctx))
 		}
-	} else if wire, err = wireInjectors(sc.Faults, p.seed, rec); err != nil {
+	}
+	if wire, err = wireInjectors(sc.Faults, p.seed, rec); err != nil {
 		return finish(fmt.Errorf("faults: %w", err))
 	}
 	defer func() {
@@ -123,7 +124,7 @@ func Run(ctx context.Context, p *Plan, obs Observer) (*Result, error) {
 	}
 	var build faults.Builder = faults.OnTargets(e.FaultTargets())
 	if engine != nil {
-		build = engine
+		build = faults.WithEngine(engine, e.FaultTargets())
 	}
 	sched, err := faults.NewScheduler(p.seed, sc.Faults, build, faultSink{rec, obs, red})
 	if err != nil {

@@ -67,6 +67,9 @@ func LoadStaging(path string) (*Staging, error) {
 func (s *Scenario) OnStaging(st *Staging) (*Scenario, error) {
 	c := *s
 	c.Environment, c.SUT = st.Environment, st.SUT
+	if s.SUT.Builtin != "" {
+		c.StagedBuiltin = s.SUT.Builtin
+	}
 	c.Halt = append(append([]HaltCondition(nil), s.Halt...), st.Halt...)
 	c.Secrets = append(slices.Clone(s.Secrets), st.Secrets...)
 	if m := st.Metrics; m != nil {

@@ -43,6 +43,10 @@ type Scenario struct {
 	// redacts them from everything it prints and keeps, as it does tokens, passwords and keys. A
 	// scenario made in Go may list its own.
 	Secrets []string `yaml:"-"`
+	// StagedBuiltin is, for a scenario moved onto staging (OnStaging), the builtin its own SUT
+	// named: the staging SUT is that system deployed there, so what the run knows of the builtin
+	// (its durability query) still holds.
+	StagedBuiltin string `yaml:"-"`
 }
 
 // Shortened returns the scenario's short form: a copy with the short phases (itself when it has

@@ -7,6 +7,7 @@ package service
 import (
 	"fmt"
 	"maps"
+	"net/url"
 	"regexp"
 	"slices"
 	"strings"
@@ -168,9 +169,25 @@ type Kubernetes struct {
 	// service's pods off) or pod-failure (a PodChaos that makes them unavailable). Empty:
 	// partition.
 	ProxyDown string `yaml:"proxy_down,omitempty"`
+	// FaultProxy is Shakedown's fault proxy deployed beside the services (shakedown export proxy
+	// writes it), which the system under test reaches them through: query, command and http
+	// faults run there, exactly, as on the harness's machine; Chaos Mesh has no form for them.
+	// nil: such faults are refused.
+	FaultProxy *KubeFaultProxy `yaml:"fault_proxy,omitempty"`
 	// Services are keyed by name: postgres, redis, ollama, and sut for faults on the system under
 	// test (cpu, kill) and to aim network faults at its traffic alone.
 	Services map[string]KubeService `yaml:"services"`
+}
+
+// KubeFaultProxy is a fault proxy in a cluster, as the harness reaches it.
+type KubeFaultProxy struct {
+	// API is its HTTP API's URL as the harness reaches it (its Service's DNS name, or a
+	// port-forward): http://shakedown-proxy.staging.svc:8474. Each service's proxy there is named
+	// after the service.
+	API string `yaml:"api"`
+	// Lease is how long a fault set there outlives a harness that stopped renewing it; the
+	// harness renews every third of it. 0: 30s.
+	Lease units.Duration `yaml:"lease,omitempty"`
 }
 
 // The forms of a proxy_down fault on the kubernetes backend.
@@ -268,6 +285,14 @@ func checkKubernetes(services []string, kube *Kubernetes) []Problem {
 	case "", ProxyDownPartition, ProxyDownPodFailure:
 	default:
 		add("kubernetes.proxy_down", "%q; want %s or %s", kube.ProxyDown, ProxyDownPartition, ProxyDownPodFailure)
+	}
+	if fp := kube.FaultProxy; fp != nil {
+		if u, err := url.Parse(fp.API); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			add("kubernetes.fault_proxy.api", "%q; want the fault proxy's API as the harness reaches it, e.g. http://shakedown-proxy.staging.svc:8474", fp.API)
+		}
+		if fp.Lease != 0 && fp.Lease < units.Duration(time.Second) {
+			add("kubernetes.fault_proxy.lease", "%s; want at least 1s (the harness renews it every third of it), or none for 30s", fp.Lease)
+		}
 	}
 	for _, name := range slices.Sorted(maps.Keys(kube.Services)) {
 		if name != SUT && !slices.Contains(services, name) {

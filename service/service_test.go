@@ -62,6 +62,11 @@ func TestCheck(t *testing.T) {
 			{"external.fault_lease", "500ms; want at least 1s (the harness renews it every third of it), or none for 30s"},
 		}},
 		{"kubernetes without description", nil, BackendKubernetes, nil, nil, []Problem{{"kubernetes", "missing; the kubernetes backend needs each service's address, namespace and pod selector"}}},
+		{"kubernetes fault proxy", []string{Redis}, BackendKubernetes, nil, &Kubernetes{FaultProxy: &KubeFaultProxy{API: "shakedown-proxy:8474", Lease: units.Duration(time.Millisecond)},
+			Services: map[string]KubeService{Redis: {Address: "redis:6379", Namespace: "staging", Selector: map[string]string{"app": "redis"}}}}, []Problem{
+			{"kubernetes.fault_proxy.api", `"shakedown-proxy:8474"; want the fault proxy's API as the harness reaches it, e.g. http://shakedown-proxy.staging.svc:8474`},
+			{"kubernetes.fault_proxy.lease", "1ms; want at least 1s (the harness renews it every third of it), or none for 30s"},
+		}},
 		{"description without kubernetes", nil, BackendDocker, nil, kube, []Problem{{"kubernetes", "is for the kubernetes backend; set backend: kubernetes"}}},
 		{"kubernetes entries", []string{Postgres, Redis}, BackendKubernetes, nil, kube, []Problem{
 			{"kubernetes.proxy_down", `"drop"; want partition or pod-failure`},

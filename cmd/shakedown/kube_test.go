@@ -9,17 +9,26 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
+	toxiclient "github.com/Shopify/toxiproxy/v2/client"
 	"github.com/chaos-mesh/chaos-mesh/api/v1alpha1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/shakedown-dev/shakedown/env/kube"
 	"github.com/shakedown-dev/shakedown/env/kube/kubetest"
+	"github.com/shakedown-dev/shakedown/faults"
+	"github.com/shakedown-dev/shakedown/faults/seeded"
 	"github.com/shakedown-dev/shakedown/record"
 	"github.com/shakedown-dev/shakedown/reports"
+	"github.com/shakedown-dev/shakedown/scenarios/catalog"
+	"github.com/shakedown-dev/shakedown/service"
 )
 
 // These tests run the command against a real API server with Chaos Mesh's CRDs (kubetest). No
@@ -303,5 +312,263 @@ assertions: [{name: available, type: availability, phase: fault, min: 99%%}]
 	}
 	if !strings.Contains(out, "runs: report ") {
 		t.Errorf("output %q; want the runnable scenario run", out)
+	}
+}
+
+// TestKubernetesRunWithFaultProxy: on the kubernetes backend with a fault proxy in the
+// description (kubernetes.fault_proxy), a command fault runs on the fault proxy, decided from
+// the run's seed, while a latency fault in the same scenario is a Chaos Mesh object: each is
+// made for its window and removed after it (seen while the run goes on), the record holds the
+// command fault's decisions draw for draw, and afterwards neither the cluster nor the proxy
+// holds anything of the run.
+func TestKubernetesRunWithFaultProxy(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: no servers")
+	}
+	c, kubeconfig := kubetest.Server(t)
+	ns := kubetest.Namespace(t, c, "cli-proxy")
+	api, proxy, rd, sut := pingBehindFaultProxy(t, "/work")
+	file := filepath.Join(t.TempDir(), "proxy.yaml")
+	os.WriteFile(file, []byte(fmt.Sprintf(`name: cli-proxy
+seed: 11
+environment:
+  backend: kubernetes
+  services: [redis]
+  kubernetes:
+    context: envtest
+    fault_proxy: {api: %s}
+    services:
+      redis: {address: %q, namespace: %s, selector: {app: redis}}
+sut: {url: %s, ready: /}
+load: {rate: 20/s, targets: [{url: /work}]}
+phases: {warmup: 1s, fault: 2s, recovery: 1s}
+faults:
+  - {name: ping-errors, type: command, target: redis, fault: error, match: PING, probability: 30%%}
+  - {name: cache-slow, type: latency, target: redis, latency: 10ms}
+`, api, rd.Direct(), ns, sut.URL)), 0o644)
+
+	// What the run makes, seen from outside while it goes on.
+	var seenObjects, seenToxics []string
+	stop := make(chan struct{})
+	watched := make(chan struct{})
+	go func() {
+		defer close(watched)
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(50 * time.Millisecond):
+			}
+			for _, o := range kubetest.Objects(t, c, ns, kube.Kinds) {
+				if !slices.Contains(seenObjects, o) {
+					seenObjects = append(seenObjects, o)
+				}
+			}
+			for _, name := range faultToxics(t, proxy) {
+				if !slices.Contains(seenToxics, name) {
+					seenToxics = append(seenToxics, name)
+				}
+			}
+		}
+	}()
+	out := t.TempDir()
+	var stdout, stderr strings.Builder
+	err := run(context.Background(), []string{"run", file, "--out", out, "--quiet", "--kubeconfig", kubeconfig, "--allow-target", kubetest.Context}, &stdout, &stderr)
+	close(stop)
+	<-watched
+	if err != nil {
+		t.Fatalf("run: %v\n%s\n%s", err, stdout.String(), stderr.String())
+	}
+	if len(seenObjects) != 1 || !strings.HasPrefix(seenObjects[0], "NetworkChaos") || !slices.Equal(seenToxics, []string{"shakedown-ping-errors"}) {
+		t.Errorf("seen during the run: objects %v, toxics %v; want the latency fault's NetworkChaos and the command fault's toxic", seenObjects, seenToxics)
+	}
+	if left := kubetest.Objects(t, c, ns, kube.Kinds); len(left) > 0 {
+		t.Errorf("left in the cluster: %v", left)
+	}
+	if left := faultToxics(t, proxy); len(left) > 0 {
+		t.Errorf("left on the fault proxy: %v; want its stages alone", left)
+	}
+	paths, _ := filepath.Glob(filepath.Join(out, "cli-proxy-*", "journal.json"))
+	if len(paths) != 1 {
+		t.Fatalf("journals: %v", paths)
+	}
+	j, err := reports.ReadJournalFile(paths[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	draws := seeded.NewDraws(11, "ping-errors")
+	var n int
+	for i, d := range j.Record.DecisionLog {
+		if d.Fault != "ping-errors" {
+			continue
+		}
+		seq, draw, inj := draws.Decide(0.3, 0)
+		if d.Seq != seq || d.Draw != draw || d.Injected != inj {
+			t.Fatalf("decision %d: %+v; want draw %d of the seed's stream: %d %v %v", i, d, n, seq, draw, inj)
+		}
+		n++
+	}
+	if n < 20 {
+		t.Errorf("%d decisions of ping-errors in the record; want one per PING in the fault window", n)
+	}
+}
+
+// TestStagingK8sCatalog: the whole catalog runs on the Kubernetes staging description the docs
+// show (scenarios/testdata/staging-k8s.yaml, pointed at this test's API server, a fault proxy
+// of its own per scenario and a SUT that answers everything), none refused: each request fault
+// (query, command, http) is a toxic on the fault proxy during its window, each other fault a
+// Chaos Mesh object, and when the runs end neither the cluster nor any proxy holds anything of
+// them. Nothing takes effect (no controller, no service behind the proxies), so verdicts may
+// fail; a run may not.
+func TestStagingK8sCatalog(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: no servers")
+	}
+	c, kubeconfig := kubetest.Server(t)
+	ns := kubetest.Namespace(t, c, "staging-k8s")
+	example, err := os.ReadFile("../../scenarios/testdata/staging-k8s.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PGPASSWORD", "secret")
+	sut := okSUT(t)
+	var mu sync.Mutex
+	var objects []string // every Chaos Mesh object seen
+	stop, watched := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(watched)
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(100 * time.Millisecond):
+			}
+			for _, o := range kubetest.Objects(t, c, ns, kube.Kinds) {
+				mu.Lock()
+				if !slices.Contains(objects, o) {
+					objects = append(objects, o)
+				}
+				mu.Unlock()
+			}
+		}
+	}()
+	type outcome struct {
+		name   string
+		specs  []faults.Spec
+		err    error
+		toxics []string // fault toxics seen on the scenario's proxy
+		left   []string // toxics left after the run
+		status string
+	}
+	outcomes := make(chan outcome, len(catalog.Names()))
+	var wg sync.WaitGroup
+	for _, name := range catalog.Names() {
+		api, dir := serveFaultProxy(t), t.TempDir() // one per scenario: a proxy carries one run's faults at a time
+		wg.Go(func() {
+			o := outcome{name: name}
+			defer func() { outcomes <- o }()
+			sc, err := catalog.Load(name)
+			if err != nil {
+				o.err = err
+				return
+			}
+			o.specs = sc.Faults
+			tc := toxiclient.NewClient(api)
+			var proxies []*toxiclient.Proxy
+			for _, svc := range []string{service.Postgres, service.Redis, service.Ollama} {
+				p, err := tc.CreateProxy(svc, "127.0.0.1:0", "127.0.0.1:1")
+				if err != nil {
+					o.err = err
+					return
+				}
+				proxies = append(proxies, p)
+			}
+			staging := string(example)
+			staging = strings.ReplaceAll(staging, "http://shakedown-proxy.shop-staging.svc:8474", api)
+			staging = strings.ReplaceAll(staging, "shop-staging", ns)
+			staging = strings.ReplaceAll(staging, "context: staging", "context: "+kubetest.Context)
+			staging = strings.ReplaceAll(staging, "https://shop.staging.internal", sut.URL)
+			staging = strings.ReplaceAll(staging, "allow_targets: [staging,", "allow_targets: ["+kubetest.Context+",")
+			staging = regexp.MustCompile(`(?m)^metrics:.*\n(  .*\n)*`).ReplaceAllString(staging, "") // no Prometheus here
+			file := filepath.Join(dir, "staging.yaml")
+			if err := os.WriteFile(file, []byte(staging), 0o644); err != nil {
+				o.err = err
+				return
+			}
+			done, seen := make(chan struct{}), make(chan struct{})
+			go func() { // the fault toxics, as the run sets them
+				defer close(seen)
+				for {
+					select {
+					case <-done:
+						return
+					case <-time.After(50 * time.Millisecond):
+					}
+					for _, p := range proxies {
+						for _, name := range faultToxics(t, p) {
+							if !slices.Contains(o.toxics, name) {
+								o.toxics = append(o.toxics, name)
+							}
+						}
+					}
+				}
+			}()
+			var stdout, stderr strings.Builder
+			err = run(context.Background(), []string{"run", filepath.Join("../../scenarios/catalog", name+".yaml"), "--staging", file, "--short", "--quiet",
+				"--out", dir, "--kubeconfig", kubeconfig}, &stdout, &stderr)
+			close(done)
+			<-seen
+			if err != nil && exitCode(err) != exitVerdict {
+				o.err = fmt.Errorf("%v\n%s%s", err, stdout.String(), stderr.String())
+			}
+			for _, p := range proxies {
+				for _, name := range faultToxics(t, p) {
+					o.left = append(o.left, p.Name+"/"+name)
+				}
+			}
+			paths, _ := filepath.Glob(filepath.Join(dir, name+"-*", "journal.json"))
+			if len(paths) == 1 {
+				if j, err := reports.ReadJournalFile(paths[0]); err == nil {
+					o.status = string(j.Record.Status)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(stop)
+	<-watched
+	close(outcomes)
+	for o := range outcomes {
+		if o.err != nil {
+			t.Errorf("%s: %v", o.name, o.err)
+			continue
+		}
+		if o.status != string(record.StatusCompleted) {
+			t.Errorf("%s: the run's record is %q; want completed", o.name, o.status)
+		}
+		var want []string
+		for _, sp := range o.specs {
+			switch sp.(type) {
+			case *faults.Query, *faults.Command, *faults.HTTP:
+				want = append(want, "shakedown-"+sp.Base().Name)
+			default:
+				if !slices.ContainsFunc(objects, func(obj string) bool {
+					return strings.Contains(obj, kube.ObjectName("", sp.Base().Name, 0)[len("sd--"):])
+				}) {
+					t.Errorf("%s: no Chaos Mesh object of fault %s seen (seen: %v)", o.name, sp.Base().Name, objects)
+				}
+			}
+		}
+		slices.Sort(want)
+		slices.Sort(o.toxics)
+		if !slices.Equal(o.toxics, want) {
+			t.Errorf("%s: fault toxics seen on its proxy %v; want one per request fault %v", o.name, o.toxics, want)
+		}
+		if len(o.left) > 0 {
+			t.Errorf("%s: left on its fault proxy: %v", o.name, o.left)
+		}
+	}
+	if left := kubetest.Objects(t, c, ns, kube.Kinds); len(left) > 0 {
+		t.Errorf("left in the cluster: %v", left)
 	}
 }

@@ -3,6 +3,7 @@ package kube
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"k8s.io/client-go/rest"
 
@@ -21,10 +22,17 @@ type Backend struct {
 	Config *rest.Config
 }
 
-// Check refuses every fault Chaos Mesh cannot express on desc, each with its reason.
+// Check refuses every fault Chaos Mesh cannot express on desc, each with its reason; the faults
+// that run on the description's fault proxy are the harness's (OnFaultProxy).
 func (b Backend) Check(desc *service.Kubernetes, specs []faults.Spec) error {
 	var errs []error
 	for _, sp := range specs {
+		if OnFaultProxy(sp, desc) {
+			if _, ok := desc.Services[sp.Base().Target]; !ok {
+				errs = append(errs, fmt.Errorf("fault %q: target %q has no entry in kubernetes.services (it has %s)", sp.Base().Name, sp.Base().Target, keys(desc.Services)))
+			}
+			continue
+		}
 		if _, err := Translate(sp, desc); err != nil {
 			errs = append(errs, err)
 		}

@@ -47,7 +47,8 @@ const AnnotationOffset = "shakedown.dev/offset"
 // Export writes the plan's faults as Chaos Mesh objects in form (FormManifests or
 // FormWorkflow), as YAML documents. schedule, when set, is a cron schedule: the Workflow is
 // wrapped in a Schedule that runs it (the nightly form). A fault Chaos Mesh cannot express, or
-// can only approximate in a description that does not allow it, is an error naming it and why.
+// can only approximate in a description that does not allow it, is an error naming it and why;
+// one that runs on the description's fault proxy has no object, and a comment says so.
 func Export(w io.Writer, kube *service.Kubernetes, p ExportPlan, form, schedule string) error {
 	var objs []client.Object
 	switch form {
@@ -72,7 +73,29 @@ func Export(w io.Writer, kube *service.Kubernetes, p ExportPlan, form, schedule 
 	default:
 		return fmt.Errorf("form %q; want %s or %s", form, FormManifests, FormWorkflow)
 	}
+	var notes []string
+	for _, sp := range ProxyFaults(kube, p.Faults) {
+		notes = append(notes, fmt.Sprintf("# fault %q (%s) runs on the fault proxy at %s, decided per request from the run's seed: shakedown run sets it there; it has no Chaos Mesh object.\n",
+			sp.Base().Name, sp.Base().Type, kube.FaultProxy.API))
+	}
+	if len(notes) > 0 {
+		if _, err := io.WriteString(w, strings.Join(notes, "")); err != nil {
+			return err
+		}
+	}
 	return writeObjects(w, objs)
+}
+
+// ProxyFaults returns the faults that run on the description's fault proxy (OnFaultProxy), which
+// an export has no object for.
+func ProxyFaults(kube *service.Kubernetes, specs []faults.Spec) []faults.Spec {
+	var out []faults.Spec
+	for _, sp := range specs {
+		if OnFaultProxy(sp, kube) {
+			out = append(out, sp)
+		}
+	}
+	return out
 }
 
 // writeObjects writes objs to w as YAML documents.
@@ -103,6 +126,9 @@ func plan(kube *service.Kubernetes, p ExportPlan) ([]planned, error) {
 	var out []planned
 	var errs []string
 	for _, sp := range p.Faults {
+		if OnFaultProxy(sp, kube) {
+			continue // no object: the harness sets it on the fault proxy (ProxyFaults)
+		}
 		ch, err := Translate(sp, kube)
 		if err != nil {
 			errs = append(errs, err.Error())
@@ -149,6 +175,9 @@ func workflow(kube *service.Kubernetes, p ExportPlan) (*v1alpha1.Workflow, error
 	pl, err := plan(kube, p)
 	if err != nil {
 		return nil, err
+	}
+	if len(pl) == 0 {
+		return nil, fmt.Errorf("no fault of scenario %s is a Chaos Mesh object (it has %d on the fault proxy, which shakedown run sets): nothing for a workflow", p.Scenario, len(ProxyFaults(kube, p.Faults)))
 	}
 	wf := &v1alpha1.Workflow{ObjectMeta: metav1.ObjectMeta{Name: exportName(p.Scenario, "", ""),
 		Labels:      map[string]string{LabelManagedBy: ManagedBy},

@@ -17,18 +17,22 @@ import (
 	"github.com/shakedown-dev/shakedown/env/kube/kubetest"
 	"github.com/shakedown-dev/shakedown/scenarios"
 	"github.com/shakedown-dev/shakedown/scenarios/catalog"
+	"github.com/shakedown-dev/shakedown/service"
 )
 
 func planOf(sc *scenarios.Scenario) ExportPlan {
 	return ExportPlan{Scenario: sc.Name, Seed: sc.Seed, FaultStart: sc.Phases.Warmup.D(), FaultPhase: sc.Phases.Fault.D(), Faults: sc.Faults}
 }
 
-// documents splits a multi-document YAML stream.
+// documents splits a multi-document YAML stream, leaving out documents of comments alone.
 func documents(b []byte) [][]byte {
 	var out [][]byte
 	for _, d := range bytes.Split(b, []byte("\n---\n")) {
-		if len(bytes.TrimSpace(d)) > 0 {
-			out = append(out, d)
+		for _, line := range bytes.Split(d, []byte("\n")) {
+			if t := bytes.TrimSpace(line); len(t) > 0 && t[0] != '#' {
+				out = append(out, d)
+				break
+			}
 		}
 	}
 	return out
@@ -127,5 +131,54 @@ func TestSchemaRefuses(t *testing.T) {
 	obj.Spec.Mode = "most"
 	if err := c.Create(context.Background(), obj, client.DryRunAll); err == nil || !strings.Contains(err.Error(), `spec.mode: Unsupported value: "most"`) {
 		t.Errorf("a mode of \"most\": %v; want the schema's refusal", err)
+	}
+}
+
+// TestCatalogWithFaultProxy: with a fault proxy in the description, no catalog scenario is
+// refused for its request faults: every one passes the backend's check (the request faults are
+// the harness's, on the proxy; the rest Chaos Mesh objects, approximated where the description
+// allows), and its export names the faults the proxy carries in a comment, with the objects of
+// the others, which the API server accepts.
+func TestCatalogWithFaultProxy(t *testing.T) {
+	c, _ := kubetest.Server(t)
+	ns := kubetest.Namespace(t, c, "proxied")
+	kube := staging(ns, true)
+	kube.FaultProxy = &service.KubeFaultProxy{API: "http://shakedown-proxy." + ns + ".svc:8474"}
+	onProxy := 0
+	for _, name := range catalog.Names() {
+		sc, err := catalog.Load(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := (Backend{}).Check(kube, sc.Faults); err != nil {
+			t.Errorf("%s: %v; want it to run", name, err)
+			continue
+		}
+		var out bytes.Buffer
+		if err := Export(&out, kube, planOf(sc), FormManifests, ""); err != nil {
+			t.Errorf("%s: export: %v", name, err)
+			continue
+		}
+		for _, sp := range ProxyFaults(kube, sc.Faults) {
+			onProxy++
+			if want := fmt.Sprintf("# fault %q (%s) runs on the fault proxy at %s", sp.Base().Name, sp.Base().Type, kube.FaultProxy.API); !strings.Contains(out.String(), want) {
+				t.Errorf("%s: the export does not say %q:\n%s", name, want, out.String())
+			}
+		}
+		for i, doc := range documents(out.Bytes()) {
+			obj, err := decodeStrict(doc)
+			if err != nil {
+				t.Errorf("%s: document %d: %v", name, i, err)
+				continue
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			if err := c.Create(ctx, obj, client.DryRunAll); err != nil {
+				t.Errorf("%s: %s: the API server refuses it: %v", name, obj.GetName(), err)
+			}
+			cancel()
+		}
+	}
+	if onProxy < 5 {
+		t.Errorf("%d catalog faults on the fault proxy; want the query, command and http ones", onProxy)
 	}
 }

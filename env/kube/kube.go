@@ -86,9 +86,14 @@ type Engine struct {
 }
 
 var (
-	_ faults.Engine = (*Engine)(nil)
-	_ faults.Closer = (*Engine)(nil)
+	_ faults.Engine    = (*Engine)(nil)
+	_ faults.Closer    = (*Engine)(nil)
+	_ faults.Delegator = (*Engine)(nil)
 )
+
+// Delegates reports whether the fault runs on the description's fault proxy (OnFaultProxy), set
+// there through the environment's targets rather than as a Chaos Mesh object.
+func (e *Engine) Delegates(sp faults.Spec) bool { return OnFaultProxy(sp, e.kube) }
 
 // ErrContextNotAllowed is returned when the cluster context is not allowed by name.
 var ErrContextNotAllowed = errors.New("cluster context not allowed")
@@ -190,6 +195,9 @@ const preflightTimeout = 10 * time.Second
 // the CRD's schema, an admission webhook or the harness's RBAC refuses is refused now, before
 // the run starts, not when its window opens.
 func (e *Engine) Build(sp faults.Spec) (faults.Fault, error) {
+	if OnFaultProxy(sp, e.kube) {
+		return nil, fmt.Errorf("fault %q (%s): it runs on the fault proxy, not as a Chaos Mesh object: build it on the environment's targets (faults.WithEngine)", sp.Base().Name, sp.Base().Type)
+	}
 	ch, err := Translate(sp, e.kube)
 	if err != nil {
 		return nil, err

@@ -34,10 +34,12 @@ const ProxyAPIPort = 8474
 
 // ExportProxy writes, as YAML documents on w, what runs the fault proxy (cmd/shakedown-proxy)
 // beside the services of a Kubernetes description: a ConfigMap with its proxies (one per
-// Postgres and Redis service, listening on the service's own port, in front of its address), a
+// Postgres, Redis and Ollama service, named after it, listening on the service's own port, in
+// front of its address), a
 // ServiceAccount that mounts no token (the proxy calls no Kubernetes API: it needs no RBAC), a
 // Deployment of one replica, and a Service with the API's port and each proxy's. The system
-// under test then reaches postgres and redis at the Service's name, on their usual ports.
+// under test then reaches the services at the Service's name, on their usual ports, and the
+// description names the proxy's API in kubernetes.fault_proxy.
 func ExportProxy(w io.Writer, kube *service.Kubernetes, opt ProxyOptions) error {
 	objs, err := proxyObjects(kube, opt)
 	if err != nil {
@@ -67,7 +69,7 @@ func proxyObjects(kube *service.Kubernetes, opt ProxyOptions) ([]client.Object, 
 	var cfg []proxyConfig
 	ports := []corev1.ServicePort{{Name: "api", Port: ProxyAPIPort, TargetPort: intstr.FromInt(ProxyAPIPort)}}
 	cports := []corev1.ContainerPort{{Name: "api", ContainerPort: ProxyAPIPort}}
-	for _, name := range []string{service.Postgres, service.Redis} {
+	for _, name := range []string{service.Postgres, service.Redis, service.Ollama} {
 		ks, ok := kube.Services[name]
 		if !ok {
 			continue
@@ -85,7 +87,7 @@ func proxyObjects(kube *service.Kubernetes, opt ProxyOptions) ([]client.Object, 
 		cports = append(cports, corev1.ContainerPort{Name: name, ContainerPort: int32(port)})
 	}
 	if len(cfg) == 0 {
-		return nil, fmt.Errorf("the description has no postgres or redis service: the fault proxy carries their query and command faults")
+		return nil, fmt.Errorf("the description has no postgres, redis or ollama service: the fault proxy carries their query, command and http faults")
 	}
 	if opt.Namespace == "" {
 		return nil, fmt.Errorf("no namespace: give one (--namespace)")

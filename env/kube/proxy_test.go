@@ -66,16 +66,16 @@ func TestExportProxy(t *testing.T) {
 		switch o := obj.(type) {
 		case *corev1.ConfigMap:
 			want := fmt.Sprintf(`"upstream": "postgres.%s.svc:5432"`, ns)
-			if cfg := o.Data["proxies.json"]; !strings.Contains(cfg, `"listen": "0.0.0.0:5432"`) || !strings.Contains(cfg, want) || !strings.Contains(cfg, `"listen": "0.0.0.0:6379"`) || strings.Contains(cfg, "ollama") {
-				t.Errorf("proxies.json:\n%s\nwant postgres and redis on their ports in front of their addresses, and no ollama (no HTTP stage yet)", cfg)
+			if cfg := o.Data["proxies.json"]; !strings.Contains(cfg, `"listen": "0.0.0.0:5432"`) || !strings.Contains(cfg, want) || !strings.Contains(cfg, `"listen": "0.0.0.0:6379"`) || !strings.Contains(cfg, `"listen": "0.0.0.0:11434"`) {
+				t.Errorf("proxies.json:\n%s\nwant postgres, redis and ollama on their ports in front of their addresses", cfg)
 			}
 		case *corev1.Service:
 			var ports []int32
 			for _, p := range o.Spec.Ports {
 				ports = append(ports, p.Port)
 			}
-			if fmt.Sprint(ports) != "[8474 5432 6379]" {
-				t.Errorf("Service ports %v; want the API's and each proxy's: [8474 5432 6379]", ports)
+			if fmt.Sprint(ports) != "[8474 5432 6379 11434]" {
+				t.Errorf("Service ports %v; want the API's and each proxy's: [8474 5432 6379 11434]", ports)
 			}
 		}
 	}
@@ -88,7 +88,7 @@ func TestExportProxy(t *testing.T) {
 		want string
 	}{
 		{ProxyOptions{}, staging(ns, false), "no image"},
-		{ProxyOptions{Image: "x"}, &service.Kubernetes{Services: map[string]service.KubeService{service.Ollama: {Address: "o:1", Namespace: ns}}}, "no postgres or redis"},
+		{ProxyOptions{Image: "x"}, &service.Kubernetes{Services: map[string]service.KubeService{service.SUT: {Namespace: ns}}}, "no postgres, redis or ollama"},
 		{ProxyOptions{Image: "x"}, &service.Kubernetes{Services: map[string]service.KubeService{service.Redis: {Address: "redis", Namespace: ns}}}, `kubernetes.services.redis.address: "redis"; want host:port`},
 	} {
 		if err := ExportProxy(&bytes.Buffer{}, bad.desc, bad.opt); err == nil || !strings.Contains(err.Error(), bad.want) {

@@ -48,6 +48,20 @@ func (e *RefusedError) Error() string {
 	return msg
 }
 
+// OnFaultProxy reports whether the fault runs on the description's fault proxy instead of as a
+// Chaos Mesh object: a query, command or http fault when the description has one
+// (kubernetes.fault_proxy), where it runs exactly, decided per request from the run's seed.
+func OnFaultProxy(sp faults.Spec, kube *service.Kubernetes) bool {
+	if kube.FaultProxy == nil {
+		return false
+	}
+	switch sp.(type) {
+	case *faults.Query, *faults.Command, *faults.HTTP:
+		return true
+	}
+	return false
+}
+
 // Translate returns the fault as Chaos Mesh expresses it on the cluster kube describes, or a
 // *RefusedError saying why it cannot. Per-window and per-tick probabilities stay the harness's
 // draws; a per-connection or per-request one has no Chaos Mesh form.
@@ -89,7 +103,7 @@ func Translate(sp faults.Spec, kube *service.Kubernetes) (*Chaos, error) {
 		t.refuse(fmt.Sprintf("Chaos Mesh's NetworkChaos acts on packets (delay, loss, duplicate, corrupt, bandwidth, partition); it has no %s", map[string]string{
 			"slow_close": "delayed close", "slicer": "slicing of data into small writes", "limit_data": "close after a number of bytes"}[c.Type]))
 	case *faults.Query, *faults.Command:
-		t.refuse("Chaos Mesh has no Postgres or Redis protocol faults; query and command faults need the harness's embedded proxy (the local, docker or external backends)")
+		t.refuse("Chaos Mesh has no Postgres or Redis protocol faults; query and command faults need a request stage: deploy Shakedown's fault proxy beside the services (shakedown export proxy) and name it in kubernetes.fault_proxy")
 	default:
 		t.refuse("the kubernetes backend does not know this kind")
 	}

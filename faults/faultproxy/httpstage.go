@@ -82,7 +82,7 @@ func newHTTPStage() *httpStage {
 	s.srv = &http.Server{
 		Handler: http.HandlerFunc(s.serve),
 		ConnContext: func(ctx context.Context, c net.Conn) context.Context {
-			return context.WithValue(ctx, relayKey{}, c.(*clientSide).r)
+			return context.WithValue(ctx, relayKey{}, c.(*side).r)
 		},
 		ErrorLog: log.New(io.Discard, "", 0),
 	}
@@ -204,7 +204,7 @@ type relay struct {
 	done                     chan struct{}
 	doneOnce                 sync.Once
 
-	up     *upstreamSide
+	up     *side // the service's connection, for the transport
 	dialed atomic.Bool
 	tr     *http.Transport
 	proxy  *httputil.ReverseProxy
@@ -216,7 +216,7 @@ func newRelay(s *httpStage) *relay {
 	r := &relay{stage: s, paired: make(chan struct{}), told: make(chan struct{}), fromClient: newPipeBuf(), fromUpstream: newPipeBuf(),
 		toClient: make(chan []byte), toUpstream: make(chan []byte), endClient: make(chan struct{}), endUpstream: make(chan struct{}),
 		done: make(chan struct{})}
-	r.up = &upstreamSide{r: r}
+	r.up = &side{r: r, in: r.fromUpstream, out: r.toUpstream, close: r.upstreamEnded}
 	r.tr = &http.Transport{
 		DialContext: func(context.Context, string, string) (net.Conn, error) {
 			if r.dialed.Swap(true) {
@@ -363,7 +363,7 @@ func (r *relay) tell(stub *toxics.ToxicStub, st *halfState) bool {
 	st.line = nil
 	if isHTTP && r.setMode(modeHTTP) {
 		r.fromClient.write(held)
-		r.stage.ln.push(&clientSide{r: r})
+		r.stage.ln.push(&side{r: r, in: r.fromClient, out: r.toClient, close: r.end})
 		return true
 	}
 	r.setMode(modePass)
@@ -533,32 +533,24 @@ type stageAddr struct{}
 func (stageAddr) Network() string { return "shakedown-http-stage" }
 func (stageAddr) String() string  { return "stage" }
 
-// clientSide is the client's connection as the stage's server sees it.
-type clientSide struct{ r *relay }
-
-func (c *clientSide) Read(b []byte) (int, error)         { return c.r.fromClient.read(b) }
-func (c *clientSide) Write(b []byte) (int, error)        { return c.r.send(c.r.toClient, b) }
-func (c *clientSide) Close() error                       { c.r.end(); return nil }
-func (c *clientSide) LocalAddr() net.Addr                { return stageAddr{} }
-func (c *clientSide) RemoteAddr() net.Addr               { return stageAddr{} }
-func (c *clientSide) SetDeadline(t time.Time) error      { return c.SetReadDeadline(t) }
-func (c *clientSide) SetReadDeadline(t time.Time) error  { c.r.fromClient.setDeadline(t); return nil }
-func (c *clientSide) SetWriteDeadline(t time.Time) error { return nil }
-
-// upstreamSide is the proxy's connection to the service as the transport sees it.
-type upstreamSide struct{ r *relay }
-
-func (c *upstreamSide) Read(b []byte) (int, error)    { return c.r.fromUpstream.read(b) }
-func (c *upstreamSide) Write(b []byte) (int, error)   { return c.r.send(c.r.toUpstream, b) }
-func (c *upstreamSide) Close() error                  { c.r.upstreamEnded(); return nil }
-func (c *upstreamSide) LocalAddr() net.Addr           { return stageAddr{} }
-func (c *upstreamSide) RemoteAddr() net.Addr          { return stageAddr{} }
-func (c *upstreamSide) SetDeadline(t time.Time) error { return c.SetReadDeadline(t) }
-func (c *upstreamSide) SetReadDeadline(t time.Time) error {
-	c.r.fromUpstream.setDeadline(t)
-	return nil
+// side is one of a relay's two connections as Go's HTTP code sees it: the client's, which the
+// stage's server serves, or the service's, which the transport sends on. It reads what its
+// half received and hands what is written to the other half to send.
+type side struct {
+	r     *relay
+	in    *pipeBuf
+	out   chan []byte
+	close func()
 }
-func (c *upstreamSide) SetWriteDeadline(t time.Time) error { return nil }
+
+func (c *side) Read(b []byte) (int, error)         { return c.in.read(b) }
+func (c *side) Write(b []byte) (int, error)        { return c.r.send(c.out, b) }
+func (c *side) Close() error                       { c.close(); return nil }
+func (c *side) LocalAddr() net.Addr                { return stageAddr{} }
+func (c *side) RemoteAddr() net.Addr               { return stageAddr{} }
+func (c *side) SetDeadline(t time.Time) error      { return c.SetReadDeadline(t) }
+func (c *side) SetReadDeadline(t time.Time) error  { c.in.setDeadline(t); return nil }
+func (c *side) SetWriteDeadline(t time.Time) error { return nil }
 
 // pipeBuf is one direction's bytes between a half and its reader: writes never block (a half
 // must stay free to answer Toxiproxy's interruptions), reads block until there are bytes, the

@@ -150,3 +150,41 @@ func TestForbiddenIsAFailure(t *testing.T) {
 		}
 	}
 }
+
+// TestStagedBuiltinKeepsItsDurabilityQuery: a scenario whose SUT is a builtin, moved onto a
+// staging that runs that system at a URL, judges its durability assertion (no query of its own)
+// with the builtin's query; a scenario whose SUT was not that builtin still has to give one.
+func TestStagedBuiltinKeepsItsDurabilityQuery(t *testing.T) {
+	t.Setenv("PGPASSWORD", "secret") // the staging file reads it
+	st, err := scenarios.LoadStaging("../../scenarios/testdata/staging.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const durable = `name: durable
+environment: {services: [postgres, redis, ollama]}
+sut: %s
+load: {rate: 10/s, targets: [{method: POST, url: /runs}]}
+phases: {warmup: 1s, fault: 1s, recovery: 1s}
+assertions:
+  - {name: nothing lost, type: durability, id: /id}
+`
+	builtins := harness.Builtins{"cache": {Needs: service.Names(), DurabilityQuery: "SELECT id FROM runs WHERE id = ANY($1)", Start: cacheService(nil, nil, 0).Start}}
+	opt := harness.RunOptions{Builtins: builtins, AllowTargets: st.AllowTargets}
+	for _, tt := range []struct {
+		sut     string
+		refused bool
+	}{{"{builtin: cache}", false}, {"{url: http://127.0.0.1:1}", true}} {
+		sc, err := scenarios.Parse("durable.yaml", []byte(fmt.Sprintf(durable, tt.sut)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		on, err := sc.OnStaging(st)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = harness.NewPlan(on, opt)
+		if refused := err != nil && strings.Contains(err.Error(), "query is missing"); refused != tt.refused {
+			t.Errorf("sut %s on staging: NewPlan = %v; want refused for a missing query: %v", tt.sut, err, tt.refused)
+		}
+	}
+}
