@@ -3,6 +3,7 @@ package harness
 import (
 	"context"
 	"sync"
+	"time"
 )
 
 // Gate keeps runs that share a machine off each other's measurements: while one run's load is
@@ -18,7 +19,16 @@ import (
 // run of a test binary the same one, so that parallel tests keep their start-ups off each other's
 // warmups.
 type Gate struct {
+	// Settle, when set, is waited for by each run of a turn of measured phases before it starts
+	// its load, one run after another: the turn's first run waits up to TurnSettle for what the
+	// start-ups left running on the machine to die down, each run that joins the turn up to
+	// JoinSettle for the cold start of the one before it (MachineSettled). Runs that start their
+	// loads at the same instant saturate a small machine for seconds: cold services, pools
+	// filling. nil: no wait.
+	Settle func(ctx context.Context, within time.Duration) error
+
 	mu      sync.Mutex
+	settled chan struct{} // closed when the last run admitted finished settling
 	kind    gateKind // the holders' kind, when n > 0
 	last    gateKind // the kind that held the gate last
 	n       int      // holders
@@ -60,15 +70,13 @@ func (g *Gate) enter(ctx context.Context, k gateKind) (leave func(), err error) 
 		case g.n == 0 && (others == 0 || g.last != k):
 			g.kind, g.last, g.n = k, k, 1
 			g.admit = g.waiting[k] // those waiting now join this turn
-			g.mu.Unlock()
-			return sync.OnceFunc(g.leave), nil
+			return g.entered(g.settle(ctx, k, nil, TurnSettle))
 		case g.n > 0 && g.kind == k && k != gateAlone && (others == 0 || g.admit > 0):
 			g.n++
 			if g.admit > 0 {
 				g.admit--
 			}
-			g.mu.Unlock()
-			return sync.OnceFunc(g.leave), nil
+			return g.entered(g.settle(ctx, k, g.settled, JoinSettle))
 		}
 		if g.changed == nil {
 			g.changed = make(chan struct{})
@@ -88,6 +96,43 @@ func (g *Gate) enter(ctx context.Context, k gateKind) (leave func(), err error) 
 			return func() {}, err
 		}
 	}
+}
+
+// How long a run waits for the machine to settle before its load starts (Gate.Settle): the first
+// run of a turn, after the start-ups; a run that joins the turn, after the run before it.
+const (
+	TurnSettle = 10 * time.Second
+	JoinSettle = 2 * time.Second
+)
+
+// settle waits for the run admitted before this one (prev) to settle, then, for measured work,
+// for the machine to settle within the given time; g.mu is held and settle releases it.
+func (g *Gate) settle(ctx context.Context, k gateKind, prev chan struct{}, within time.Duration) error {
+	mine := make(chan struct{})
+	g.settled = mine
+	g.mu.Unlock()
+	defer close(mine)
+	if prev != nil {
+		select {
+		case <-prev:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	if k == gateBusy || g.Settle == nil {
+		return nil
+	}
+	return g.Settle(ctx, within)
+}
+
+// entered returns the function that leaves the gate, or leaves at once when waiting for the
+// turn to settle ended with err.
+func (g *Gate) entered(err error) (func(), error) {
+	if err != nil {
+		g.leave()
+		return func() {}, err
+	}
+	return sync.OnceFunc(g.leave), nil
 }
 
 func (g *Gate) leave() {

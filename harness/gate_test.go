@@ -284,3 +284,82 @@ func btoi(b bool) int {
 	}
 	return 0
 }
+
+// TestGateSettles: each run of a turn of measured phases waits for the gate's Settle before its
+// load, one after another: the turn's first within TurnSettle, a run joining the turn within
+// JoinSettle once the run before it settled; start-ups do not settle, and a run whose context
+// ends while it waits leaves the gate.
+func TestGateSettles(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		release := make(chan struct{})
+		var settles []time.Duration
+		g := Gate{Settle: func(ctx context.Context, within time.Duration) error {
+			settles = append(settles, within)
+			select {
+			case <-release:
+			case <-ctx.Done():
+			}
+			return ctx.Err()
+		}}
+		b := enterAsync(t.Context(), &g, gateBusy)
+		synctest.Wait()
+		if !b.in() || len(settles) != 0 {
+			t.Fatalf("a start-up: in %v, settled %v; want in at once, no settling", b.in(), settles)
+		}
+		b.leave()
+		m1 := enterAsync(t.Context(), &g, gateMeasure)
+		synctest.Wait()
+		m2 := enterAsync(t.Context(), &g, gateMeasure)
+		synctest.Wait()
+		if m1.in() || m2.in() || fmt.Sprint(settles) != fmt.Sprint([]time.Duration{TurnSettle}) {
+			t.Fatalf("while the turn's first run settles: in %v and %v, settled %v; want both waiting, the first settling within %v", m1.in(), m2.in(), settles, TurnSettle)
+		}
+		release <- struct{}{}
+		synctest.Wait()
+		if !m1.in() || m2.in() || fmt.Sprint(settles) != fmt.Sprint([]time.Duration{TurnSettle, JoinSettle}) {
+			t.Fatalf("once the first settled: in %v and %v, settled %v; want the first in, the second settling within %v", m1.in(), m2.in(), settles, JoinSettle)
+		}
+		release <- struct{}{}
+		synctest.Wait()
+		if !m2.in() || m1.err != nil || m2.err != nil {
+			t.Fatalf("once both settled: in %v (%v) and %v (%v); want both in", m1.in(), m1.err, m2.in(), m2.err)
+		}
+		m1.leave()
+		m2.leave()
+
+		ctx, cancel := context.WithCancel(t.Context())
+		m3 := enterAsync(ctx, &g, gateMeasure)
+		synctest.Wait()
+		cancel()
+		synctest.Wait()
+		if !m3.in() || !errors.Is(m3.err, context.Canceled) {
+			t.Fatalf("cancelled while settling: in %v, %v; want back with the context's error", m3.in(), m3.err)
+		}
+		b2 := enterAsync(t.Context(), &g, gateBusy)
+		synctest.Wait()
+		if !b2.in() {
+			t.Fatal("a start-up waits after the settling run left")
+		}
+		b2.leave()
+	})
+}
+
+// TestMachineSettledShares: the shares of busy and I/O-wait time between two samples of
+// /proc/stat, and no time passed.
+func TestMachineSettledShares(t *testing.T) {
+	busy, iowait := cpuSample{busy: 150, iowait: 20, total: 400}.since(cpuSample{busy: 100, iowait: 10, total: 200})
+	if busy != 0.25 || iowait != 0.05 {
+		t.Errorf("busy %v, iowait %v; want 0.25, 0.05", busy, iowait)
+	}
+	if busy, iowait := (cpuSample{total: 7}).since(cpuSample{total: 7}); busy != 0 || iowait != 0 {
+		t.Errorf("no time passed: %v, %v; want 0, 0", busy, iowait)
+	}
+	if _, ok := cpuTimes(); !ok {
+		t.Skip("no /proc/stat here")
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	if err := MachineSettled(ctx, time.Second); !errors.Is(err, context.Canceled) {
+		t.Errorf("MachineSettled with an ended context: %v; want its error", err)
+	}
+}

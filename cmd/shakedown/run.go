@@ -95,6 +95,9 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if rf.log, err = newLogger(stderr, *logFormat, *logLevel); err != nil {
 		return usagef("run: %v", err)
 	}
+	// The runs go one after another; each waits, before its load, for what its start-up left
+	// running on the machine to die down.
+	gate := &harness.Gate{Settle: harness.MachineSettled}
 	var st *scenarios.Staging
 	if *staging != "" {
 		if st, err = scenarios.LoadStaging(*staging); err != nil {
@@ -121,7 +124,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 			}
 		}
 		p, err := harness.NewPlan(sc, harness.RunOptions{Seed: *seed, Backend: *backend, Short: *short, AllowTargets: allow,
-			Builtins: builtins.Reference(), Replay: replayLine(fs, f), Kubernetes: kf.backend()})
+			Builtins: builtins.Reference(), Replay: replayLine(fs, f), Kubernetes: kf.backend(), Gate: gate})
 		var refused *kube.RefusedError
 		switch {
 		case err != nil && st != nil && errors.As(err, &refused) && !errors.Is(err, harness.ErrTargetNotAllowed):

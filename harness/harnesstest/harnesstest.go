@@ -60,8 +60,9 @@ func StartEnv(t testing.TB, spec env.Spec) *env.Env {
 }
 
 // gate is shared by the runs of this test binary: in parallel tests, one run's start-up or
-// teardown never lands on another's measured phases (harness.Gate).
-var gate harness.Gate
+// teardown never lands on another's measured phases, nor what it left running on the machine
+// (harness.Gate, harness.MachineSettled).
+var gate = harness.Gate{Settle: harness.MachineSettled}
 
 // Run runs a scenario for the test and returns its result: the record and, for a run that
 // completed, the verdicts (harness.Run judges them; judge them here with RequirePass or

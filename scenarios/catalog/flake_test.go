@@ -10,6 +10,7 @@ import (
 	"sync"
 	"testing"
 	"text/tabwriter"
+	"time"
 
 	"github.com/shakedown-dev/shakedown/assertions"
 	"github.com/shakedown-dev/shakedown/harness"
@@ -50,10 +51,14 @@ func TestCatalogFlake(t *testing.T) {
 	tallies := map[string]*tally{} // "scenario/backend\tverdict"
 	t.Run("runs", func(t *testing.T) {
 		eachShortForm(t, func(t *testing.T, name, backend string, sc *scenarios.Scenario) {
-			for range n {
+			for i := range n {
+				start := time.Now()
 				res := run(t, sc, harness.RunOptions{Backend: backend, Short: true}) // the scenario's seed, as make test runs it
 				mu.Lock()
 				for _, v := range res.Verdicts {
+					if !v.Passed() { // when, to line up with what else the machine did then
+						t.Logf("run %d of %d (%s to %s): %s: %s: %s", i+1, n, start.Format("15:04:05"), time.Now().Format("15:04:05"), v.Name, v.Status, v.Explanation)
+					}
 					key := name + "/" + backend + "\t" + v.Name
 					tl := tallies[key]
 					if tl == nil {
