@@ -29,10 +29,10 @@ type Gate struct {
 
 	mu      sync.Mutex
 	settled chan struct{} // closed when the last run admitted finished settling
-	kind    gateKind // the holders' kind, when n > 0
-	last    gateKind // the kind that held the gate last
-	n       int      // holders
-	admit   int      // holders of kind still admitted while another kind waits
+	kind    gateKind      // the holders' kind, when n > 0
+	last    gateKind      // the kind that held the gate last
+	n       int           // holders
+	admit   int           // holders of kind still admitted while another kind waits
 	waiting [gateKinds]int
 	changed chan struct{} // closed when the gate may admit another kind
 }
