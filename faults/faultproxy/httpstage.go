@@ -100,9 +100,9 @@ func (s *httpStage) close() {
 	s.srv.Close()
 }
 
-// attributes returns the attributes of the stage's half on side.
-func (s *httpStage) attributes(side string) map[string]any {
-	return map[string]any{"stage": s.key, "side": side}
+// attributes returns the attributes of the stage's half (sideRequests or sideResponses).
+func (s *httpStage) attributes(half string) map[string]any {
+	return map[string]any{"stage": s.key, "side": half}
 }
 
 // putting brackets the putting on of the halves: states made meanwhile are those of
