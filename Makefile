@@ -34,7 +34,9 @@ build: ## build every command into ./bin
 # phases (at four runs without it, one failed postgres-outage's "healthy before"), and a run
 # with a cpu fault measures alone. Two at a time took 549 s, five 294-308 s, four 323 s, and
 # 288 s once the same-seed check used the short runs; at five a p95 verdict failed once (the
-# CPU shared by five measured loads under -race).
+# CPU shared by five measured loads under -race). Since each run of a turn waits for the machine
+# to settle before its load (harness.MachineSettled), four take 329-338 s; five took 305 s and
+# failed redis-flaky's p95 on both backends at once.
 CATALOG_PARALLEL ?= 4
 CATALOG := ./scenarios/catalog
 deps: ## the Debian packages the tests and images need, and the Kubernetes API server (built once, cached; quick when all are there)
