@@ -315,6 +315,33 @@ assertions: [{name: available, type: availability, phase: fault, min: 99%%}]
 	}
 }
 
+// watchNames calls names every interval on its own goroutine until the function it returns is
+// called, which returns every name seen, each once, in the order first seen.
+func watchNames(every time.Duration, names func() []string) (stop func() []string) {
+	var seen []string
+	done, stopped := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(stopped)
+		for {
+			select {
+			case <-done:
+				return
+			case <-time.After(every):
+			}
+			for _, n := range names() {
+				if !slices.Contains(seen, n) {
+					seen = append(seen, n)
+				}
+			}
+		}
+	}()
+	return func() []string {
+		close(done)
+		<-stopped
+		return seen
+	}
+}
+
 // TestKubernetesRunWithFaultProxy: on the kubernetes backend with a fault proxy in the
 // description (kubernetes.fault_proxy), a command fault runs on the fault proxy, decided from
 // the run's seed, while a latency fault in the same scenario is a Chaos Mesh object: each is
@@ -348,34 +375,12 @@ faults:
 `, api, rd.Direct(), ns, sut.URL)), 0o644)
 
 	// What the run makes, seen from outside while it goes on.
-	var seenObjects, seenToxics []string
-	stop := make(chan struct{})
-	watched := make(chan struct{})
-	go func() {
-		defer close(watched)
-		for {
-			select {
-			case <-stop:
-				return
-			case <-time.After(50 * time.Millisecond):
-			}
-			for _, o := range kubetest.Objects(t, c, ns, kube.Kinds) {
-				if !slices.Contains(seenObjects, o) {
-					seenObjects = append(seenObjects, o)
-				}
-			}
-			for _, name := range faultToxics(t, proxy) {
-				if !slices.Contains(seenToxics, name) {
-					seenToxics = append(seenToxics, name)
-				}
-			}
-		}
-	}()
+	objects := watchNames(50*time.Millisecond, func() []string { return kubetest.Objects(t, c, ns, kube.Kinds) })
+	toxics := watchNames(50*time.Millisecond, func() []string { return faultToxics(t, proxy) })
 	out := t.TempDir()
 	var stdout, stderr strings.Builder
 	err := run(context.Background(), []string{"run", file, "--out", out, "--quiet", "--kubeconfig", kubeconfig, "--allow-target", kubetest.Context}, &stdout, &stderr)
-	close(stop)
-	<-watched
+	seenObjects, seenToxics := objects(), toxics()
 	if err != nil {
 		t.Fatalf("run: %v\n%s\n%s", err, stdout.String(), stderr.String())
 	}
@@ -432,26 +437,7 @@ func TestStagingK8sCatalog(t *testing.T) {
 	}
 	t.Setenv("PGPASSWORD", "secret")
 	sut := okSUT(t)
-	var mu sync.Mutex
-	var objects []string // every Chaos Mesh object seen
-	stop, watched := make(chan struct{}), make(chan struct{})
-	go func() {
-		defer close(watched)
-		for {
-			select {
-			case <-stop:
-				return
-			case <-time.After(100 * time.Millisecond):
-			}
-			for _, o := range kubetest.Objects(t, c, ns, kube.Kinds) {
-				mu.Lock()
-				if !slices.Contains(objects, o) {
-					objects = append(objects, o)
-				}
-				mu.Unlock()
-			}
-		}
-	}()
+	objectsSeen := watchNames(100*time.Millisecond, func() []string { return kubetest.Objects(t, c, ns, kube.Kinds) })
 	type outcome struct {
 		name   string
 		specs  []faults.Spec
@@ -495,29 +481,17 @@ func TestStagingK8sCatalog(t *testing.T) {
 				o.err = err
 				return
 			}
-			done, seen := make(chan struct{}), make(chan struct{})
-			go func() { // the fault toxics, as the run sets them
-				defer close(seen)
-				for {
-					select {
-					case <-done:
-						return
-					case <-time.After(50 * time.Millisecond):
-					}
-					for _, p := range proxies {
-						for _, name := range faultToxics(t, p) {
-							if !slices.Contains(o.toxics, name) {
-								o.toxics = append(o.toxics, name)
-							}
-						}
-					}
+			toxics := watchNames(50*time.Millisecond, func() []string { // the fault toxics, as the run sets them
+				var names []string
+				for _, p := range proxies {
+					names = append(names, faultToxics(t, p)...)
 				}
-			}()
+				return names
+			})
 			var stdout, stderr strings.Builder
 			err = run(context.Background(), []string{"run", filepath.Join("../../scenarios/catalog", name+".yaml"), "--staging", file, "--short", "--quiet",
 				"--out", dir, "--kubeconfig", kubeconfig}, &stdout, &stderr)
-			close(done)
-			<-seen
+			o.toxics = toxics()
 			if err != nil && exitCode(err) != exitVerdict {
 				o.err = fmt.Errorf("%v\n%s%s", err, stdout.String(), stderr.String())
 			}
@@ -535,8 +509,7 @@ func TestStagingK8sCatalog(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	close(stop)
-	<-watched
+	objects := objectsSeen()
 	close(outcomes)
 	for o := range outcomes {
 		if o.err != nil {

@@ -3,7 +3,6 @@ package kube
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	"k8s.io/client-go/rest"
 
@@ -28,8 +27,8 @@ func (b Backend) Check(desc *service.Kubernetes, specs []faults.Spec) error {
 	var errs []error
 	for _, sp := range specs {
 		if OnFaultProxy(sp, desc) {
-			if _, ok := desc.Services[sp.Base().Target]; !ok {
-				errs = append(errs, fmt.Errorf("fault %q: target %q has no entry in kubernetes.services (it has %s)", sp.Base().Name, sp.Base().Target, keys(desc.Services)))
+			if _, err := targetOf(sp, desc); err != nil {
+				errs = append(errs, err)
 			}
 			continue
 		}

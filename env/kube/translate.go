@@ -62,14 +62,24 @@ func OnFaultProxy(sp faults.Spec, kube *service.Kubernetes) bool {
 	return false
 }
 
+// targetOf returns the description's entry for the fault's target, or an error naming those it has.
+func targetOf(sp faults.Spec, kube *service.Kubernetes) (service.KubeService, error) {
+	c := sp.Base()
+	ks, ok := kube.Services[c.Target]
+	if !ok {
+		return ks, fmt.Errorf("fault %q: target %q has no entry in kubernetes.services (it has %s)", c.Name, c.Target, keys(kube.Services))
+	}
+	return ks, nil
+}
+
 // Translate returns the fault as Chaos Mesh expresses it on the cluster kube describes, or a
 // *RefusedError saying why it cannot. Per-window and per-tick probabilities stay the harness's
 // draws; a per-connection or per-request one has no Chaos Mesh form.
 func Translate(sp faults.Spec, kube *service.Kubernetes) (*Chaos, error) {
 	c := sp.Base()
-	target, ok := kube.Services[c.Target]
-	if !ok {
-		return nil, fmt.Errorf("fault %q: target %q has no entry in kubernetes.services (it has %s)", c.Name, c.Target, keys(kube.Services))
+	target, err := targetOf(sp, kube)
+	if err != nil {
+		return nil, err
 	}
 	t := &translation{spec: sp, c: c, kube: kube, target: target}
 	var ch *Chaos

@@ -22,17 +22,6 @@ import (
 	"github.com/shakedown-dev/shakedown/mock/ollama"
 )
 
-// httpDecisions returns the run's logged decisions of an HTTP fault as seq:draw:injected.
-func httpDecisions(s *faultproxy.Server, run, fault string) []string {
-	var out []string
-	for _, d := range s.Decisions(run).Decisions {
-		if d.HTTP != nil && d.HTTP.Fault == fault {
-			out = append(out, fmt.Sprintf("%d:%v:%v", d.HTTP.Seq, d.HTTP.Draw, d.HTTP.Injected))
-		}
-	}
-	return out
-}
-
 // proxyFor puts a proxy named name on a new fault proxy in front of the HTTP server at rawURL.
 func proxyFor(t *testing.T, name, rawURL string) (*faultproxy.Server, *toxiclient.Proxy) {
 	t.Helper()
@@ -127,7 +116,7 @@ func TestHTTPFaultThroughTheProxy(t *testing.T) {
 			t.Fatalf("list %d: %v", i, err)
 		}
 	}
-	got, want := httpDecisions(s, "r1", "llm-503"), stream(seed, "llm-503", p, 0, n)
+	got, want := decisions(s, "r1", "llm-503"), stream(seed, "llm-503", p, 0, n)
 	if strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Fatalf("decisions read back:\n%v\nwant the seed's stream:\n%v", got, want)
 	}

@@ -64,12 +64,16 @@ func proxied(t *testing.T, name string) (*env.Service, *faultproxy.Server, *toxi
 	return svc, s, proxy
 }
 
-// decisions returns the run's logged decisions of a fault as seq:draw:injected.
+// decisions returns the run's logged decisions of a fault (query, command or http) as
+// seq:draw:injected.
 func decisions(s *faultproxy.Server, run, fault string) []string {
 	var out []string
 	for _, d := range s.Decisions(run).Decisions {
-		if d.Wire != nil && d.Wire.Fault == fault {
+		switch {
+		case d.Wire != nil && d.Wire.Fault == fault:
 			out = append(out, fmt.Sprintf("%d:%v:%v", d.Wire.Seq, d.Wire.Draw, d.Wire.Injected))
+		case d.HTTP != nil && d.HTTP.Fault == fault:
+			out = append(out, fmt.Sprintf("%d:%v:%v", d.HTTP.Seq, d.HTTP.Draw, d.HTTP.Injected))
 		}
 	}
 	return out
